@@ -1,0 +1,42 @@
+# gotrl — one entry point. `make demo` runs the main job, `make test` passes the tests.
+SHELL := /bin/bash
+GO ?= go
+INSTALL := scripts/install_libtorch.sh
+GOWORK_FILE := go.work
+
+.PHONY: all install build test test-pure demo bench vet lint clean
+
+all: build
+
+# install libtorch 2.1 (CPU) + patched gotch and write go.work; idempotent, ~1 s when done
+install:
+	@bash $(INSTALL)
+
+build: install
+	$(GO) build -o bin/gotrl ./cmd/gotrl
+
+vet: install
+	$(GO) vet ./...
+
+# library code must never exit the process: gotch's Must* calls log.Fatal
+lint:
+	@if grep -rnE '\.Must[A-Z][A-Za-z0-9]*\(|log\.Fatal' --include='*.go' pkg cmd internal | grep -v '_test.go'; then \
+	  echo "lint: Must*/log.Fatal in library code (use the error-returning forms)"; exit 1; fi
+	@test -z "$$(gofmt -l cmd pkg internal)" || { gofmt -l cmd pkg internal; echo "lint: gofmt needed"; exit 1; }
+
+# pure-Go packages: no libtorch needed (checked with GOWORK=off and CGO disabled)
+test-pure:
+	GOWORK=off CGO_ENABLED=0 $(GO) test ./pkg/data/... ./pkg/prompt/... ./pkg/metrics/...
+
+test: install lint vet
+	$(GO) test -count=1 -timeout 60m ./...
+	$(MAKE) --no-print-directory test-pure
+
+demo: build
+	bash scripts/demo.sh
+
+bench: build
+	bash scripts/bench.sh
+
+clean:
+	rm -rf bin runs

@@ -1,0 +1,36 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gotrl/gotrl/internal/tensor"
+)
+
+func newEnvCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "env",
+		Short:   "Print the libtorch build, threads and devices gotrl sees",
+		Example: "  gotrl env\n  gotrl env --threads 1 --device cpu",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dev, err := setup()
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			fmt.Fprintf(w, "gotrl\t%s\n", version)
+			fmt.Fprintf(w, "go\t%s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			fmt.Fprintf(w, "libtorch\t%s\n", tensor.Version())
+			fmt.Fprintf(w, "gotch\t%s (patched by scripts/gotch/patch.sh)\n", tensor.GotchVersion)
+			fmt.Fprintf(w, "cpu threads\t%d (of %d logical CPUs)\n", tensor.Threads(), runtime.NumCPU())
+			fmt.Fprintf(w, "cuda available\t%v\n", tensor.CUDAAvailable())
+			fmt.Fprintf(w, "cuda devices\t%d\n", tensor.CUDADevices())
+			fmt.Fprintf(w, "default device\t%s\n", tensor.DeviceName(dev))
+			return w.Flush()
+		},
+	}
+}

@@ -1,0 +1,117 @@
+package tensor
+
+import (
+	"fmt"
+
+	"github.com/sugarme/gotch"
+	lib "github.com/sugarme/gotch/libtch"
+	"github.com/sugarme/gotch/ts"
+)
+
+// FromInt64s makes an int64 tensor of the given shape on dev from row-major data.
+func FromInt64s(data []int64, shape []int64, dev gotch.Device) (*Tensor, error) {
+	return fromSlice(data, shape, dev)
+}
+
+// FromFloat32s makes a float32 tensor of the given shape on dev.
+func FromFloat32s(data []float32, shape []int64, dev gotch.Device) (*Tensor, error) {
+	return fromSlice(data, shape, dev)
+}
+
+func fromSlice[E int64 | float32](data []E, shape []int64, dev gotch.Device) (*Tensor, error) {
+	n := int64(1)
+	for _, d := range shape {
+		n *= d
+	}
+	if n != int64(len(data)) {
+		return nil, fmt.Errorf("tensor from %d values: shape %v holds %d", len(data), shape, n)
+	}
+	if len(data) == 0 { // OfSlice refuses empty slices
+		var kind gotch.DType = gotch.Int64
+		if _, ok := any(data).([]float32); ok {
+			kind = gotch.Float
+		}
+		return ts.Zeros(shape, kind, dev)
+	}
+	t, err := ts.OfSlice(data)
+	if err != nil {
+		return nil, err
+	}
+	r, err := t.Reshape(shape, true)
+	if err != nil {
+		return nil, err
+	}
+	if dev == gotch.CPU {
+		return r, nil
+	}
+	return r.To(dev, true)
+}
+
+// FromRows stacks equal-length rows into a [len(rows), len(rows[0])] int64
+// tensor: the one place batches of ids become tensors.
+func FromRows(rows [][]int64, dev gotch.Device) (*Tensor, error) {
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("tensor from rows: no rows")
+	}
+	w := len(rows[0])
+	flat := make([]int64, 0, len(rows)*w)
+	for i, r := range rows {
+		if len(r) != w {
+			return nil, fmt.Errorf("tensor from rows: row %d has %d values, row 0 has %d", i, len(r), w)
+		}
+		flat = append(flat, r...)
+	}
+	return FromInt64s(flat, []int64{int64(len(rows)), int64(w)}, dev)
+}
+
+// Float32s, Float64s and Int64s copy a tensor's values (any dtype, any
+// device) into a Go slice, converting as needed.
+func Float32s(t *Tensor) ([]float32, error) { return values[float32](t, gotch.Float) }
+func Float64s(t *Tensor) ([]float64, error) { return values[float64](t, gotch.Double) }
+func Int64s(t *Tensor) ([]int64, error)     { return values[int64](t, gotch.Int64) }
+
+func values[E float32 | float64 | int64](t *Tensor, kind gotch.DType) ([]E, error) {
+	c, err := t.ToDevice(gotch.CPU, kind, false, true, false) // a detached-able copy
+	if err != nil {
+		return nil, err
+	}
+	defer Free(c)
+	g, err := c.Contiguous(false)
+	if err != nil {
+		return nil, err
+	}
+	defer Free(g)
+	out := make([]E, g.Numel())
+	if len(out) == 0 {
+		return out, nil
+	}
+	return out, g.CopyData(out, uint(len(out)))
+}
+
+// Item returns the value of a one-element tensor as float64.
+func Item(t *Tensor) (float64, error) {
+	v, err := Float64s(t)
+	if err != nil {
+		return 0, err
+	}
+	if len(v) != 1 {
+		return 0, fmt.Errorf("item of a tensor with %d elements", len(v))
+	}
+	return v[0], nil
+}
+
+// Shape returns t's shape, panicking with *Error on failure (forward code).
+func Shape(t *Tensor) []int64 {
+	s, err := t.Size()
+	Check(err)
+	return s
+}
+
+// CopyInto copies src's values into dst in place (shapes must match;
+// dtype and device are converted), without recording gradients.
+func CopyInto(dst, src *Tensor) error {
+	return NoGrad(func() {
+		lib.AtCopy_(lib.Ctensor(dst.Ctensor()), lib.Ctensor(src.Ctensor()))
+		Check(ts.TorchErr())
+	})
+}

@@ -1,0 +1,183 @@
+package data
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+)
+
+// Format is an input file layout.
+type Format string
+
+const (
+	FormatAuto  Format = ""      // by extension; .json is sniffed (see DetectFormat)
+	FormatJSON  Format = "json"  // one JSON array of objects
+	FormatJSONL Format = "jsonl" // one JSON object per line
+	FormatCSV   Format = "csv"   // comma-separated, header row, RFC 4180 quoting
+	FormatTSV   Format = "tsv"   // tab-separated, header row
+	FormatSQuAD Format = "squad" // {"data":[{"paragraphs":[{"context","qas":[...]}]}]}, one record per question
+)
+
+// ParseFormat checks a --format flag value.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(strings.ToLower(s)); f {
+	case FormatAuto, FormatJSON, FormatJSONL, FormatCSV, FormatTSV, FormatSQuAD:
+		return f, nil
+	}
+	return "", fmt.Errorf("unknown data format %q (want json, jsonl, csv, tsv or squad)", s)
+}
+
+// DetectFormat picks the format from the extension. A .json file is a JSON
+// array when it starts with '[' and the SQuAD layout when it starts with '{'.
+func DetectFormat(path string) (Format, error) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".jsonl", ".ndjson":
+		return FormatJSONL, nil
+	case ".csv":
+		return FormatCSV, nil
+	case ".tsv":
+		return FormatTSV, nil
+	case ".json":
+		f, err := os.Open(path)
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		br := bufio.NewReader(f)
+		for {
+			b, err := br.ReadByte()
+			if err != nil {
+				return "", fmt.Errorf("%s: empty file, no records", path)
+			}
+			switch b {
+			case ' ', '\t', '\r', '\n', 0xEF, 0xBB, 0xBF: // whitespace and a UTF-8 BOM
+				continue
+			case '{':
+				return FormatSQuAD, nil
+			default:
+				return FormatJSON, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("%s: cannot tell the format from the extension; set it explicitly", path)
+}
+
+// Options controls a read.
+type Options struct {
+	Format  Format   // FormatAuto picks by extension
+	Fields  FieldMap // renames fields for the consumer
+	SkipBad bool     // skip records failing with a RecordError instead of stopping
+}
+
+// maxReasons bounds the skip reasons kept in Stats.
+const maxReasons = 5
+
+// Stats reports what a read did.
+type Stats struct {
+	Records int      // records handed to the consumer and accepted
+	Skipped int      // bad records skipped under SkipBad
+	Reasons []string // the first few skip reasons, file:line: field: why
+}
+
+func (s Stats) String() string {
+	if s.Skipped == 0 {
+		return fmt.Sprintf("%d records", s.Records)
+	}
+	return fmt.Sprintf("%d records, %d skipped (first: %s)", s.Records, s.Skipped, strings.Join(s.Reasons, "; "))
+}
+
+// Read streams the records of a file to fn. A RecordError, from the file or
+// returned by fn, stops the read unless opt.SkipBad is set, in which case it
+// is counted in Stats and the read goes on. Framing errors (truncated JSON
+// array, unterminated CSV quote) always stop: past them no record boundary
+// can be trusted. A file with no accepted records is an error.
+func Read(path string, opt Options, fn func(Record) error) (Stats, error) {
+	format := opt.Format
+	if format == FormatAuto {
+		var err error
+		if format, err = DetectFormat(path); err != nil {
+			return Stats{}, err
+		}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return Stats{}, err
+	}
+	defer f.Close()
+
+	var st Stats
+	emit := func(r Record, bad error) error {
+		if bad == nil {
+			r.names = opt.Fields
+			bad = fn(r)
+		}
+		var re *RecordError
+		switch {
+		case bad == nil:
+			st.Records++
+			return nil
+		case opt.SkipBad && errors.As(bad, &re):
+			st.Skipped++
+			if len(st.Reasons) < maxReasons {
+				st.Reasons = append(st.Reasons, bad.Error())
+			}
+			return nil
+		}
+		return bad
+	}
+	switch format {
+	case FormatJSONL:
+		err = readJSONL(f, path, emit)
+	case FormatJSON:
+		err = readJSONArray(f, path, emit)
+	case FormatCSV:
+		err = readCSV(f, path, ',', emit)
+	case FormatTSV:
+		err = readCSV(f, path, '\t', emit)
+	case FormatSQuAD:
+		err = readSQuAD(f, path, emit)
+	default:
+		_, err = ParseFormat(string(format))
+	}
+	if err != nil {
+		return st, err
+	}
+	if st.Records == 0 {
+		if st.Skipped > 0 {
+			return st, fmt.Errorf("%s: all %d records are bad; first: %s", path, st.Skipped, st.Reasons[0])
+		}
+		return st, fmt.Errorf("%s: no records (empty file?)", path)
+	}
+	return st, nil
+}
+
+// emitFunc hands one record, or the reason it is bad, to Read's policy.
+type emitFunc func(r Record, bad error) error
+
+// lineOf returns the 1-based line of a byte offset.
+func lineOf(data []byte, off int64) int {
+	off = min(max(off, 0), int64(len(data)))
+	return bytes.Count(data[:off], []byte{'\n'}) + 1
+}
+
+// checkUTF8 returns nil for valid UTF-8 and otherwise the offset of the
+// first invalid byte. encoding/json would silently turn such bytes into
+// U+FFFD, which hides a wrongly encoded file (GBK is common for Chinese data).
+func checkUTF8(b []byte) (int, error) {
+	if utf8.Valid(b) {
+		return 0, nil
+	}
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i, fmt.Errorf("invalid UTF-8 at byte %d (0x%02x); is the file GBK?", i, b[i])
+		}
+		i += size
+	}
+	return 0, nil
+}

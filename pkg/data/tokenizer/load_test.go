@@ -1,0 +1,82 @@
+package tokenizer
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// writeFiles creates name → content files in a new directory.
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// byteVocab is a GPT-2 vocab.json holding the 256 byte tokens and extra.
+func byteVocab(extra ...string) string {
+	var b strings.Builder
+	b.WriteString("{")
+	n := 0
+	add := func(tok string) {
+		if n > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(`"` + strings.ReplaceAll(strings.ReplaceAll(tok, `\`, `\\`), `"`, `\"`) + `": ` + strconv.Itoa(n))
+		n++
+	}
+	for i := 0; i < 256; i++ {
+		add(byteLevelString(string([]byte{byte(i)})))
+	}
+	for _, tok := range extra {
+		add(tok)
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  []string // substrings of the error; "DIR" stands for the directory
+	}{
+		{"no tokenizer files", map[string]string{"config.json": "{}"}, []string{"DIR", "no tokenizer.json, vocab.txt"}},
+		{"empty vocab.txt", map[string]string{"vocab.txt": ""}, []string{"vocab.txt", "empty vocabulary"}},
+		{"vocab.txt without [CLS]", map[string]string{"vocab.txt": "[UNK]\n[SEP]\na\n"}, []string{"vocab.txt", "lacks [CLS]"}},
+		{"bad tokenizer_config.json", map[string]string{"vocab.txt": "[UNK]\n[CLS]\n[SEP]\n", "tokenizer_config.json": `{"do_lower_case": "yes"}`}, []string{"tokenizer_config.json", "line 1"}},
+		{"merges.txt missing", map[string]string{"vocab.json": byteVocab()}, []string{"merges.txt", "no such file"}},
+		{"vocab.json missing", map[string]string{"merges.txt": "#version: 0.2\n"}, []string{"vocab.json", "no such file"}},
+		{"empty vocab.json", map[string]string{"vocab.json": "{}", "merges.txt": ""}, []string{"vocab.json", "empty vocabulary"}},
+		{"malformed vocab.json", map[string]string{"vocab.json": "{\n\"a\": 1,\n\"b\": x\n}", "merges.txt": ""}, []string{"vocab.json", "line 3"}},
+		{"malformed merges line", map[string]string{"vocab.json": byteVocab("ab"), "merges.txt": "#version: 0.2\na b\na  b\n"}, []string{"merges.txt:3", `merge "a  b"`}},
+		{"merges line with one token", map[string]string{"vocab.json": byteVocab("ab"), "merges.txt": "a b\nab\n"}, []string{"merges.txt:2", `merge "ab"`}},
+		{"merge result not in vocabulary", map[string]string{"vocab.json": byteVocab(), "merges.txt": "#version: 0.2\na b\n"}, []string{"merges.txt:2", "not in vocabulary"}},
+		{"vocab.json lacks a byte", map[string]string{"vocab.json": `{"a": 0}`, "merges.txt": ""}, []string{"vocab.json", "lacks the token"}},
+		{"encoder.json without vocab.bpe", map[string]string{"encoder.json": byteVocab()}, []string{"vocab.bpe", "no such file"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeFiles(t, tt.files)
+			_, err := Load(dir)
+			if err == nil {
+				t.Fatal("Load succeeded")
+			}
+			for _, w := range tt.want {
+				if w == "DIR" {
+					w = dir
+				}
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}

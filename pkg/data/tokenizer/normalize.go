@@ -1,0 +1,135 @@
+package tokenizer
+
+import (
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// normText is text under normalization. Every rune remembers the input rune
+// it came from, so token offsets point into the caller's text as HF's
+// NormalizedString alignments do.
+type normText struct {
+	runes []rune
+	orig  []int // orig[i] is the input rune index runes[i] came from
+}
+
+func newNormText(runes []rune, base int) normText {
+	orig := make([]int, len(runes))
+	for i := range orig {
+		orig[i] = base + i
+	}
+	return normText{runes: runes, orig: orig}
+}
+
+// bertNormalizer mirrors HF's BertNormalizer (tokenizers/src/normalizers/bert.rs).
+// The steps run in HF's order: clean text, pad Chinese characters, strip
+// accents, lowercase.
+type bertNormalizer struct {
+	cleanText    bool // remove NUL, U+FFFD and control characters; whitespace becomes ' '
+	chineseChars bool // put spaces around CJK ideographs so each is its own word
+	stripAccents bool // NFD, then drop nonspacing marks (Mn)
+	lowercase    bool // Rust's char::to_lowercase
+}
+
+func (n bertNormalizer) normalize(t normText) normText {
+	out := normText{runes: make([]rune, 0, len(t.runes)), orig: make([]int, 0, len(t.runes))}
+	for i, r := range t.runes {
+		if n.cleanText {
+			if r == 0 || r == unicode.ReplacementChar || isBertControl(r) {
+				continue
+			}
+			if isBertWhitespace(r) {
+				r = ' '
+			}
+		}
+		if n.chineseChars && isChineseChar(r) {
+			out.runes = append(out.runes, ' ', r, ' ')
+			out.orig = append(out.orig, t.orig[i], t.orig[i], t.orig[i])
+			continue
+		}
+		out.runes = append(out.runes, r)
+		out.orig = append(out.orig, t.orig[i])
+	}
+	if n.stripAccents {
+		out = stripAccents(out)
+	}
+	if n.lowercase {
+		out = lowercase(out)
+	}
+	return out
+}
+
+// stripAccents decomposes to NFD and drops nonspacing marks, as HF's
+// strip_accents does. NFD runs per normalization segment (a starter and its
+// marks) because canonical reordering may move marks inside a segment.
+func stripAccents(t normText) normText {
+	out := normText{runes: make([]rune, 0, len(t.runes)), orig: make([]int, 0, len(t.runes))}
+	src := string(t.runes)
+	// byteRune[b] is the index in t.runes of the rune starting at byte b of src.
+	byteRune := make([]int, len(src)+1)
+	ri := 0
+	for b := range src {
+		byteRune[b] = ri
+		ri++
+	}
+	byteRune[len(src)] = ri
+	var it norm.Iter
+	it.InitString(norm.NFD, src)
+	for !it.Done() {
+		start := it.Pos()
+		seg := it.Next()
+		first, end := byteRune[start], byteRune[it.Pos()]
+		runes, from := decomposeSegment(t.runes[first:end], seg)
+		for k, r := range runes {
+			if !isNonspacingMark(r) {
+				out.runes = append(out.runes, r)
+				out.orig = append(out.orig, t.orig[first+from[k]])
+			}
+		}
+	}
+	return out
+}
+
+// decomposeSegment returns the NFD of one segment and, per output rune, the
+// index of the segment rune it came from. HF's normalization tables predate
+// the runes that Unicode 8.0 had not assigned: such runes stay as they are and
+// their segment is decomposed rune by rune, without reordering. Where NFD
+// reordered marks, outputs map to input runes by position.
+func decomposeSegment(rs []rune, nfd []byte) ([]rune, []int) {
+	var out []rune
+	var from []int
+	old := true
+	for i, r := range rs {
+		d := []rune(string(r))
+		if unicode.Is(unicode8, r) {
+			d = []rune(norm.NFD.String(string(r)))
+		} else {
+			old = false
+		}
+		for _, x := range d {
+			out = append(out, x)
+			from = append(from, i)
+		}
+	}
+	if whole := []rune(string(nfd)); old && len(whole) == len(out) {
+		out = whole
+	}
+	return out, from
+}
+
+// lowercase mirrors Rust's char::to_lowercase, which differs from Go's
+// unicode.ToLower only for U+0130 (İ → "i̇", two runes).
+func lowercase(t normText) normText {
+	out := normText{runes: make([]rune, 0, len(t.runes)), orig: make([]int, 0, len(t.runes))}
+	for i, r := range t.runes {
+		if r == 'İ' {
+			out.runes = append(out.runes, 'i', '\u0307')
+			out.orig = append(out.orig, t.orig[i], t.orig[i])
+			continue
+		}
+		out.runes = append(out.runes, unicode.ToLower(r))
+		out.orig = append(out.orig, t.orig[i])
+	}
+	return out
+}

@@ -1,0 +1,106 @@
+package tokenizer
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// skeletonTokenizer refills HF's own tokenizer.json for a tokenizer (saved by
+// the fixture script with the vocabulary left out) from ../shared and loads it
+// through Load, so the JSON path is checked against the same HF outputs.
+func skeletonTokenizer(t *testing.T, name string, fill func(model map[string]any)) *Pipeline {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name+".skeleton.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tj map[string]any
+	if err := json.Unmarshal(data, &tj); err != nil {
+		t.Fatal(err)
+	}
+	fill(tj["model"].(map[string]any))
+	data, err = json.Marshal(tj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "tokenizer.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func TestTokenizerJSONParity(t *testing.T) {
+	vocab := filepath.Join(sharedDir(t), "vocab")
+	bert := skeletonTokenizer(t, "bert", func(m map[string]any) {
+		v, err := readVocabTxt(filepath.Join(vocab, "bert-base-chinese-vocab.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m["vocab"] = v
+	})
+	gpt2 := skeletonTokenizer(t, "gpt2", func(m map[string]any) {
+		v, err := readVocabJSON(filepath.Join(vocab, "gpt2", "encoder.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		merges, err := readMerges(filepath.Join(vocab, "gpt2", "vocab.bpe"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := make([]string, len(merges))
+		for i, mg := range merges {
+			lines[i] = mg.a + " " + mg.b
+		}
+		m["vocab"], m["merges"] = v, lines
+	})
+	for _, c := range readParityCases(t) {
+		if c.Ref != nil {
+			continue // the hand-written cases exercise every stage
+		}
+		if msg := compareCase(bert, *c.Text, c.Pair, c.Bert); msg != "" {
+			t.Errorf("bert %q: %s", *c.Text, msg)
+		}
+		if msg := compareCase(gpt2, *c.Text, c.Pair, c.GPT2); msg != "" {
+			t.Errorf("gpt2 %q: %s", *c.Text, msg)
+		}
+	}
+}
+
+func TestTokenizerJSONErrors(t *testing.T) {
+	const wp = `"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "a": 1}}`
+	const bl = `"pre_tokenizer": {"type": "ByteLevel"}, "decoder": {"type": "ByteLevel"}`
+	tests := []struct {
+		name, json, want string
+	}{
+		{"unigram", `{"model": {"type": "Unigram", "vocab": [["<unk>", 0.0]]}}`, `model type "Unigram" (SentencePiece, as T5 uses) is not supported`},
+		{"normalizer", `{"normalizer": {"type": "NFKC"}, ` + wp + `}`, `normalizer type "NFKC" is not supported`},
+		{"pre-tokenizer", `{"pre_tokenizer": {"type": "Metaspace"}, ` + wp + `}`, `pre_tokenizer type "Metaspace" is not supported`},
+		{"decoder", `{"pre_tokenizer": {"type": "BertPreTokenizer"}, "decoder": {"type": "Metaspace"}, ` + wp + `}`, `decoder type "Metaspace" is not supported`},
+		{"post-processor", `{"pre_tokenizer": {"type": "BertPreTokenizer"}, "post_processor": {"type": "RobertaProcessing"}, ` + wp + `}`, `post_processor type "RobertaProcessing" is not supported`},
+		{"single word", `{"added_tokens": [{"id": 0, "content": "x", "single_word": true}], ` + wp + `}`, `added_tokens[0] "x": single_word is not supported`},
+		{"bpe dropout", `{` + bl + `, "model": {"type": "BPE", "dropout": 0.1, "vocab": {"a": 0}, "merges": []}}`, "only GPT-2's options are supported"},
+		{"bpe merge", `{` + bl + `, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a"]}}`, `model.merges[0]: merge "a": want two tokens`},
+		{"empty vocab", `{"pre_tokenizer": {"type": "BertPreTokenizer"}, "model": {"type": "WordPiece", "vocab": {}}}`, "model.vocab: empty vocabulary"},
+		{"syntax", "{\n\"model\": {\n\"type\": \"WordPiece\",,\n}}", "line 3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "tokenizer.json")
+			if err := os.WriteFile(path, []byte(tt.json), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := FromTokenizerJSON(path)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), path) {
+				t.Fatalf("error %v, want one naming %s and containing %q", err, path, tt.want)
+			}
+		})
+	}
+}

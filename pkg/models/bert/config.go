@@ -1,0 +1,149 @@
+package bert
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+)
+
+// Config is Hugging Face's BertConfig as read from config.json; field names
+// are the JSON keys. Zero values are filled with BertConfig's defaults by
+// ParseConfig, so a partial file (such as UniLM's, which has no model_type
+// and no layer_norm_eps) still loads.
+type Config struct {
+	ModelType             string  `json:"model_type"`
+	VocabSize             int64   `json:"vocab_size"`
+	HiddenSize            int64   `json:"hidden_size"`
+	NumHiddenLayers       int64   `json:"num_hidden_layers"`
+	NumAttentionHeads     int64   `json:"num_attention_heads"`
+	IntermediateSize      int64   `json:"intermediate_size"`
+	HiddenAct             string  `json:"hidden_act"`
+	HiddenDropoutProb     float64 `json:"hidden_dropout_prob"`
+	AttentionDropoutProb  float64 `json:"attention_probs_dropout_prob"`
+	MaxPositionEmbeddings int64   `json:"max_position_embeddings"`
+	TypeVocabSize         int64   `json:"type_vocab_size"`
+	InitializerRange      float64 `json:"initializer_range"`
+	LayerNormEps          float64 `json:"layer_norm_eps"`
+	PadTokenID            int64   `json:"pad_token_id"`
+	// ClassifierDropout is the dropout before `classifier`; nil means
+	// HiddenDropoutProb (BertForSequenceClassification).
+	ClassifierDropout *float64 `json:"classifier_dropout"`
+	NumLabels         int64    `json:"num_labels"`
+	ID2Label          map[string]string `json:"id2label"`
+	// TieWordEmbeddings ties the MLM decoder to the word embeddings
+	// (PretrainedConfig default true).
+	TieWordEmbeddings *bool `json:"tie_word_embeddings"`
+	// PositionEmbeddingType must be "absolute": the relative variants of
+	// BertSelfAttention are not implemented.
+	PositionEmbeddingType string `json:"position_embedding_type"`
+}
+
+// DefaultConfig is bert-base: BertConfig()'s defaults.
+func DefaultConfig() Config {
+	return Config{
+		ModelType: "bert", VocabSize: 30522, HiddenSize: 768, NumHiddenLayers: 12,
+		NumAttentionHeads: 12, IntermediateSize: 3072, HiddenAct: "gelu",
+		HiddenDropoutProb: 0.1, AttentionDropoutProb: 0.1, MaxPositionEmbeddings: 512,
+		TypeVocabSize: 2, InitializerRange: 0.02, LayerNormEps: 1e-12,
+		PositionEmbeddingType: "absolute",
+	}
+}
+
+// ReadConfig reads a config.json file (see ParseConfig).
+func ReadConfig(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("bert config: %w", err)
+	}
+	c, err := ParseConfig(data)
+	if err != nil {
+		return Config{}, fmt.Errorf("bert config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// ParseConfig decodes config.json over DefaultConfig and validates it. A
+// file without model_type is accepted as BERT (the caller chose this
+// package explicitly); another model_type is an error.
+func ParseConfig(data []byte) (Config, error) {
+	c := DefaultConfig()
+	c.ModelType = ""
+	if err := json.Unmarshal(data, &c); err != nil {
+		return Config{}, err
+	}
+	if c.ModelType == "" {
+		c.ModelType = "bert"
+	}
+	if c.ModelType != "bert" {
+		return Config{}, fmt.Errorf("model_type %q: want bert", c.ModelType)
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// Validate reports the first field that cannot describe a BERT model.
+func (c Config) Validate() error {
+	positive := []struct {
+		name string
+		v    int64
+	}{
+		{"vocab_size", c.VocabSize}, {"hidden_size", c.HiddenSize},
+		{"num_hidden_layers", c.NumHiddenLayers}, {"num_attention_heads", c.NumAttentionHeads},
+		{"intermediate_size", c.IntermediateSize}, {"max_position_embeddings", c.MaxPositionEmbeddings},
+		{"type_vocab_size", c.TypeVocabSize},
+	}
+	for _, f := range positive {
+		if f.v <= 0 {
+			return fmt.Errorf("field %q: must be positive, got %d", f.name, f.v)
+		}
+	}
+	if c.HiddenSize%c.NumAttentionHeads != 0 {
+		return fmt.Errorf("field %q: hidden_size %d is not a multiple of num_attention_heads %d",
+			"hidden_size", c.HiddenSize, c.NumAttentionHeads)
+	}
+	for name, p := range map[string]float64{
+		"hidden_dropout_prob": c.HiddenDropoutProb, "attention_probs_dropout_prob": c.AttentionDropoutProb,
+	} {
+		if p < 0 || p >= 1 {
+			return fmt.Errorf("field %q: dropout %g not in [0, 1)", name, p)
+		}
+	}
+	if c.LayerNormEps <= 0 {
+		return fmt.Errorf("field %q: must be positive, got %g", "layer_norm_eps", c.LayerNormEps)
+	}
+	if c.PositionEmbeddingType != "" && c.PositionEmbeddingType != "absolute" {
+		return fmt.Errorf("field %q: %q is not supported (only absolute)", "position_embedding_type", c.PositionEmbeddingType)
+	}
+	if c.PadTokenID < 0 || c.PadTokenID >= c.VocabSize {
+		return fmt.Errorf("field %q: %d outside the vocabulary of %d", "pad_token_id", c.PadTokenID, c.VocabSize)
+	}
+	return nil
+}
+
+// HeadDim is the size of one attention head.
+func (c Config) HeadDim() int64 { return c.HiddenSize / c.NumAttentionHeads }
+
+// Labels is the number of classifier outputs: num_labels, else the size of
+// id2label, else 2 (PretrainedConfig's default).
+func (c Config) Labels() int64 {
+	switch {
+	case c.NumLabels > 0:
+		return c.NumLabels
+	case len(c.ID2Label) > 0:
+		return int64(len(c.ID2Label))
+	}
+	return 2
+}
+
+// Tied reports whether the MLM decoder shares the word embeddings.
+func (c Config) Tied() bool { return c.TieWordEmbeddings == nil || *c.TieWordEmbeddings }
+
+// ClassifierDropoutProb is the dropout before the classifier.
+func (c Config) ClassifierDropoutProb() float64 {
+	if c.ClassifierDropout != nil {
+		return *c.ClassifierDropout
+	}
+	return c.HiddenDropoutProb
+}

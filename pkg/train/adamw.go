@@ -1,0 +1,164 @@
+// Package train holds what every gotrl trainer shares: the AdamW optimizer
+// with its state owned in Go (so checkpoints can save and restore it
+// exactly), learning-rate schedules, gradient clipping and the loop.
+package train
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/models/nn"
+)
+
+// AdamWConfig holds torch.optim.AdamW's hyper-parameters (same defaults).
+type AdamWConfig struct {
+	LR          float64 `yaml:"learning_rate"`
+	Beta1       float64 `yaml:"beta1"`
+	Beta2       float64 `yaml:"beta2"`
+	Eps         float64 `yaml:"eps"`
+	WeightDecay float64 `yaml:"weight_decay"`
+}
+
+// DefaultAdamW is torch.optim.AdamW's default configuration.
+func DefaultAdamW() AdamWConfig {
+	return AdamWConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01}
+}
+
+// AdamW mirrors torch.optim.AdamW (foreach=False, amsgrad=False, maximize=False).
+// Weight decay applies only to variables without NoDecay (≥ 2-D weights).
+// With WeightDecay 0 it is torch.optim.Adam, which TRL's PPOTrainer uses.
+type AdamW struct {
+	Config AdamWConfig
+	vars   []*nn.Var
+	m, v   []*tensor.Tensor // exp_avg, exp_avg_sq; nil until the first step
+	step   int64
+}
+
+// NewAdamW optimizes the given variables.
+func NewAdamW(vars []*nn.Var, cfg AdamWConfig) (*AdamW, error) {
+	if cfg.LR < 0 || cfg.Eps <= 0 || cfg.Beta1 < 0 || cfg.Beta1 >= 1 || cfg.Beta2 < 0 || cfg.Beta2 >= 1 || cfg.WeightDecay < 0 {
+		return nil, fmt.Errorf("adamw: invalid config %+v", cfg)
+	}
+	return &AdamW{Config: cfg, vars: vars, m: make([]*tensor.Tensor, len(vars)), v: make([]*tensor.Tensor, len(vars))}, nil
+}
+
+// Steps is the number of updates taken so far.
+func (o *AdamW) Steps() int64 { return o.step }
+
+// Step applies one update with learning rate lr to every variable that has
+// a gradient. Runs without grad recording.
+func (o *AdamW) Step(lr float64) error {
+	o.step++
+	c := o.Config
+	bc1 := 1 - math.Pow(c.Beta1, float64(o.step))
+	bc2 := 1 - math.Pow(c.Beta2, float64(o.step))
+	return tensor.NoGrad(func() {
+		s := tensor.NewScope()
+		defer s.Close()
+		decay := s.Float(1 - lr*c.WeightDecay)
+		oneMinusB1 := s.Float(1 - c.Beta1)
+		b2 := s.Float(c.Beta2)
+		oneMinusB2 := s.Float(1 - c.Beta2)
+		invSqrtBC2 := s.Float(1 / math.Sqrt(bc2))
+		eps := s.Float(c.Eps)
+		negStep := s.Float(-lr / bc1)
+		for i, v := range o.vars {
+			g := s.T(v.T.Grad(false))
+			if ok, err := g.Defined(); err != nil || !ok {
+				continue
+			}
+			if o.m[i] == nil {
+				o.m[i] = s.Keep(s.T(v.T.ZerosLike(false)))
+				o.v[i] = s.Keep(s.T(v.T.ZerosLike(false)))
+			}
+			m, sq := o.m[i], o.v[i]
+			if c.WeightDecay != 0 && !v.NoDecay {
+				tensor.Check(v.T.MulScalar_(decay)) // p *= 1 - lr*wd
+			}
+			tensor.Check(m.Lerp_(g, oneMinusB1))                              // m = b1*m + (1-b1)*g
+			tensor.Check(sq.MulScalar_(b2))                                   // v *= b2
+			tensor.Check(sq.Addcmul_(s.T(g.MulScalar(oneMinusB2, false)), g)) // v += (1-b2)*g*g
+			denom := s.T(sq.Sqrt(false))
+			tensor.Check(denom.MulScalar_(invSqrtBC2))
+			tensor.Check(denom.AddScalar_(eps))                                 // sqrt(v)/sqrt(bc2) + eps
+			tensor.Check(v.T.Addcdiv_(s.T(m.MulScalar(negStep, false)), denom)) // p -= lr/bc1 * m/denom
+		}
+	})
+}
+
+// ZeroGrad clears every variable's gradient (zeroing in place, as
+// optimizer.zero_grad(set_to_none=False)).
+func (o *AdamW) ZeroGrad() error {
+	return ZeroGrad(o.vars)
+}
+
+// ZeroGrad zeroes the gradients of vars.
+func ZeroGrad(vars []*nn.Var) error {
+	return tensor.NoGrad(func() {
+		s := tensor.NewScope()
+		defer s.Close()
+		for _, v := range vars {
+			g := s.T(v.T.Grad(false))
+			if ok, err := g.Defined(); err == nil && ok {
+				tensor.Check(g.Zero_())
+			}
+		}
+	})
+}
+
+// State returns the optimizer state as named tensors (step count separately),
+// for checkpoints: "exp_avg.<var>" and "exp_avg_sq.<var>".
+func (o *AdamW) State() (step int64, named map[string]*tensor.Tensor) {
+	named = map[string]*tensor.Tensor{}
+	for i, v := range o.vars {
+		if o.m[i] != nil {
+			named["exp_avg."+v.Name] = o.m[i]
+			named["exp_avg_sq."+v.Name] = o.v[i]
+		}
+	}
+	return o.step, named
+}
+
+// LoadState restores a state saved by State; tensors are copied.
+func (o *AdamW) LoadState(step int64, named map[string]*tensor.Tensor) (err error) {
+	defer tensor.Recover(&err)
+	o.Close()
+	o.step = step
+	for i, v := range o.vars {
+		m, okm := named["exp_avg."+v.Name]
+		sq, oks := named["exp_avg_sq."+v.Name]
+		if okm != oks {
+			return fmt.Errorf("optimizer state for %s is incomplete", v.Name)
+		}
+		if !okm {
+			continue
+		}
+		want := tensor.Shape(v.T)
+		if got := tensor.Shape(m); fmt.Sprint(got) != fmt.Sprint(want) {
+			return fmt.Errorf("optimizer state for %s: shape %v, want %v", v.Name, got, want)
+		}
+		o.m[i] = copyTo(m, v.T)
+		o.v[i] = copyTo(sq, v.T)
+	}
+	return nil
+}
+
+// copyTo returns a detached copy of src with like's device and dtype.
+func copyTo(src, like *tensor.Tensor) *tensor.Tensor {
+	dev, err := like.Device()
+	tensor.Check(err)
+	c, err := src.ToDevice(dev, like.DType(), false, true, false)
+	tensor.Check(err)
+	d, err := c.Detach(true)
+	tensor.Check(err)
+	return d
+}
+
+// Close frees the optimizer state.
+func (o *AdamW) Close() {
+	for i := range o.m {
+		tensor.Free(o.m[i], o.v[i])
+		o.m[i], o.v[i] = nil, nil
+	}
+}
