@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"slices"
 )
 
 // Example is a labelled training example.
@@ -56,7 +57,7 @@ func (d Demos) Select(query map[string]string, labels []string) ([]Example, erro
 	}
 	byLabel := make([][]Example, len(labels))
 	for _, ex := range cand {
-		i := index(labels, ex.Label)
+		i := slices.Index(labels, ex.Label)
 		if i < 0 {
 			return nil, fmt.Errorf("demonstrations: example label %q is not one of %v", ex.Label, labels)
 		}
@@ -71,15 +72,6 @@ func (d Demos) Select(query map[string]string, labels []string) ([]Example, erro
 		}
 	}
 	return out, nil
-}
-
-func index(list []string, s string) int {
-	for i, v := range list {
-		if v == s {
-			return i
-		}
-	}
-	return -1
 }
 
 // RenderWithDemos renders example after the given demonstrations. Each

@@ -3,6 +3,7 @@ package prompt
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/gotrl/gotrl/pkg/data/tokenizer"
 )
@@ -75,14 +76,7 @@ func (v *Verbalizer) validate() error {
 }
 
 // Index returns the position of label in Labels, or -1.
-func (v *Verbalizer) Index(label string) int {
-	for i, l := range v.Labels {
-		if l == label {
-			return i
-		}
-	}
-	return -1
-}
+func (v *Verbalizer) Index(label string) int { return slices.Index(v.Labels, label) }
 
 // WordIDs holds the token ids of every label word: [label][word][token].
 type WordIDs [][][]int64

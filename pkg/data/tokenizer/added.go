@@ -1,6 +1,9 @@
 package tokenizer
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // addedToken is an entry of HF's added vocabulary: a token matched whole in
 // the raw text before normalization, such as [SEP] or <|endoftext|>.
@@ -27,44 +30,51 @@ func splitAdded(rs []rune, added []addedToken) []segment {
 		return []segment{{0, len(rs), -1}}
 	}
 	text := string(rs)
-	byteToRune := make([]int, len(text)+1)
-	runeToByte := make([]int, 0, len(rs)+1)
-	for b := range text {
-		byteToRune[b] = len(runeToByte)
-		runeToByte = append(runeToByte, b)
-	}
-	byteToRune[len(text)] = len(rs)
-	runeToByte = append(runeToByte, len(text))
-
+	runeAt := byteToRune(text)
 	var segs []segment
-	plain := 0 // start of pending plain text, in runes
-	for pos := 0; pos < len(text); {
-		at, tok := nextAdded(text, pos, added)
+	plain := 0 // start of pending plain text, in bytes
+	for plain < len(text) {
+		at, tok := nextAdded(text, plain, added)
 		if tok == nil {
 			break
 		}
-		start, end := byteToRune[at], byteToRune[at+len(tok.content)]
-		if tok.lstrip {
-			for start > plain && isBertWhitespace(rs[start-1]) {
-				start--
+		start, end := at, at+len(tok.content)
+		for tok.lstrip && start > plain {
+			r, n := utf8.DecodeLastRuneInString(text[:start])
+			if !isBertWhitespace(r) {
+				break
 			}
+			start -= n
 		}
-		if tok.rstrip {
-			for end < len(rs) && isBertWhitespace(rs[end]) {
-				end++
+		for tok.rstrip && end < len(text) {
+			r, n := utf8.DecodeRuneInString(text[end:])
+			if !isBertWhitespace(r) {
+				break
 			}
+			end += n
 		}
 		if start > plain {
-			segs = append(segs, segment{plain, start, -1})
+			segs = append(segs, segment{runeAt[plain], runeAt[start], -1})
 		}
-		segs = append(segs, segment{start, end, tok.id})
+		segs = append(segs, segment{runeAt[start], runeAt[end], tok.id})
 		plain = end
-		pos = runeToByte[end]
 	}
-	if plain < len(rs) {
-		segs = append(segs, segment{plain, len(rs), -1})
+	if plain < len(text) {
+		segs = append(segs, segment{runeAt[plain], len(rs), -1})
 	}
 	return segs
+}
+
+// byteToRune maps every rune-starting byte offset of s, and len(s), to a rune index.
+func byteToRune(s string) []int {
+	at := make([]int, len(s)+1)
+	n := 0
+	for b := range s {
+		at[b] = n
+		n++
+	}
+	at[len(s)] = n
+	return at
 }
 
 // nextAdded finds the leftmost, then longest, added token at or after byte pos.

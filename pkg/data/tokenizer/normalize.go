@@ -66,20 +66,13 @@ func (n bertNormalizer) normalize(t normText) normText {
 func stripAccents(t normText) normText {
 	out := normText{runes: make([]rune, 0, len(t.runes)), orig: make([]int, 0, len(t.runes))}
 	src := string(t.runes)
-	// byteRune[b] is the index in t.runes of the rune starting at byte b of src.
-	byteRune := make([]int, len(src)+1)
-	ri := 0
-	for b := range src {
-		byteRune[b] = ri
-		ri++
-	}
-	byteRune[len(src)] = ri
+	runeAt := byteToRune(src)
 	var it norm.Iter
 	it.InitString(norm.NFD, src)
 	for !it.Done() {
 		start := it.Pos()
 		seg := it.Next()
-		first, end := byteRune[start], byteRune[it.Pos()]
+		first, end := runeAt[start], runeAt[it.Pos()]
 		runes, from := decomposeSegment(t.runes[first:end], seg)
 		for k, r := range runes {
 			if !isNonspacingMark(r) {

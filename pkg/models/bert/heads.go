@@ -1,0 +1,170 @@
+package bert
+
+import (
+	"fmt"
+
+	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/models/layers"
+	"github.com/gotrl/gotrl/pkg/models/nn"
+)
+
+// Prediction is BertLMPredictionHead (cls.predictions): dense, activation,
+// LayerNorm, then the decoder onto the vocabulary with its own bias. The
+// decoder weight is the word embeddings when the config ties them (HF's
+// default; the checkpoint then has no cls.predictions.decoder.weight).
+type Prediction struct {
+	Dense   *layers.Linear
+	Norm    *layers.LayerNorm
+	Decoder *tensor.Tensor // [V, C]
+	Bias    *tensor.Tensor // [V] cls.predictions.bias (= decoder.bias in HF)
+	act     layers.Activation
+}
+
+func newPrediction(p *nn.Path, c Config, words *layers.Embedding) (*Prediction, error) {
+	act, err := layers.NewActivation(c.HiddenAct)
+	if err != nil {
+		return nil, fmt.Errorf("bert: field %q: %w", "hidden_act", err)
+	}
+	h := c.HiddenSize
+	pr := &Prediction{
+		Dense:   layers.NewLinear(p.Sub("transform").Sub("dense"), h, h, true, c.InitializerRange),
+		Norm:    layers.NewLayerNorm(p.Sub("transform").Sub("LayerNorm"), h, c.LayerNormEps),
+		Decoder: words.Weight,
+		Bias:    p.Param("bias", []int64{c.VocabSize}, nn.Zeros()),
+		act:     act,
+	}
+	if !c.Tied() {
+		pr.Decoder = p.Sub("decoder").Param("weight", []int64{c.VocabSize, h}, nn.Normal(c.InitializerRange))
+	}
+	return pr, nil
+}
+
+// Forward maps hidden states [B, T, C] to vocabulary logits [B, T, V].
+func (pr *Prediction) Forward(h *tensor.Tensor) *tensor.Tensor {
+	s := tensor.NewScope()
+	defer s.Close()
+	x := s.Add(pr.act(s.Add(pr.Dense.Forward(h))))
+	x = s.Add(pr.Norm.Forward(x))
+	dec := layers.Linear{Weight: pr.Decoder, Bias: pr.Bias}
+	return s.Keep(s.Add(dec.Forward(x)))
+}
+
+// MaskedLM is BertForMaskedLM: no pooler, cls.predictions on every token.
+// It is also the UniLM seq2seq model (Input.UniLM, generate.go).
+type MaskedLM struct {
+	Bert *Model
+	Head *Prediction
+}
+
+// NewMaskedLM builds BertForMaskedLM under p (the checkpoint root).
+func NewMaskedLM(p *nn.Path, c Config) (m *MaskedLM, err error) {
+	defer tensor.Recover(&err)
+	b, err := New(p.Sub("bert"), c, false)
+	if err != nil {
+		return nil, err
+	}
+	head, err := newPrediction(p.Sub("cls").Sub("predictions"), c, b.Embeddings.Word)
+	if err != nil {
+		return nil, err
+	}
+	return &MaskedLM{Bert: b, Head: head}, nil
+}
+
+// Forward returns Output.Logits [B, T, V].
+func (m *MaskedLM) Forward(in Input, train bool) (out *Output, err error) {
+	defer tensor.Recover(&err)
+	if err := m.Bert.check(in); err != nil {
+		return nil, err
+	}
+	out = m.Bert.forward(in, train)
+	defer closeOnPanic(out)
+	out.Logits = m.Head.Forward(out.Hidden)
+	return out, nil
+}
+
+// PreTraining is BertForPreTraining: the MLM head plus next-sentence
+// prediction (cls.seq_relationship) on the pooled [CLS].
+type PreTraining struct {
+	*MaskedLM
+	NSP *layers.Linear // [2, C]
+}
+
+// NewPreTraining builds BertForPreTraining under p (the checkpoint root).
+func NewPreTraining(p *nn.Path, c Config) (m *PreTraining, err error) {
+	defer tensor.Recover(&err)
+	b, err := New(p.Sub("bert"), c, true)
+	if err != nil {
+		return nil, err
+	}
+	head, err := newPrediction(p.Sub("cls").Sub("predictions"), c, b.Embeddings.Word)
+	if err != nil {
+		return nil, err
+	}
+	nsp := layers.NewLinear(p.Sub("cls").Sub("seq_relationship"), c.HiddenSize, 2, true, c.InitializerRange)
+	return &PreTraining{MaskedLM: &MaskedLM{Bert: b, Head: head}, NSP: nsp}, nil
+}
+
+// PreTrainingOutput adds the next-sentence logits to the MLM output.
+type PreTrainingOutput struct {
+	*Output
+	NSPLogits *tensor.Tensor // [B, 2]
+}
+
+// Close frees every tensor.
+func (o *PreTrainingOutput) Close() {
+	tensor.Free(o.NSPLogits)
+	o.Output.Close()
+}
+
+// Forward returns the MLM logits [B, T, V] and NSP logits [B, 2].
+func (m *PreTraining) Forward(in Input, train bool) (out *PreTrainingOutput, err error) {
+	defer tensor.Recover(&err)
+	o, err := m.MaskedLM.Forward(in, train)
+	if err != nil {
+		return nil, err
+	}
+	defer closeOnPanic(o)
+	return &PreTrainingOutput{Output: o, NSPLogits: m.NSP.Forward(o.Pooled)}, nil
+}
+
+// SequenceClassification is BertForSequenceClassification: dropout and
+// `classifier` on the pooled [CLS].
+type SequenceClassification struct {
+	Bert       *Model
+	Classifier *layers.Linear // [L, C]
+	dropout    float64
+}
+
+// NewSequenceClassification builds it under p with c.Labels() outputs.
+func NewSequenceClassification(p *nn.Path, c Config) (m *SequenceClassification, err error) {
+	defer tensor.Recover(&err)
+	b, err := New(p.Sub("bert"), c, true)
+	if err != nil {
+		return nil, err
+	}
+	cls := layers.NewLinear(p.Sub("classifier"), c.HiddenSize, c.Labels(), true, c.InitializerRange)
+	return &SequenceClassification{Bert: b, Classifier: cls, dropout: c.ClassifierDropoutProb()}, nil
+}
+
+// Forward returns Output.Logits [B, L].
+func (m *SequenceClassification) Forward(in Input, train bool) (out *Output, err error) {
+	defer tensor.Recover(&err)
+	if err := m.Bert.check(in); err != nil {
+		return nil, err
+	}
+	out = m.Bert.forward(in, train)
+	defer closeOnPanic(out)
+	s := tensor.NewScope()
+	defer s.Close()
+	out.Logits = m.Classifier.Forward(s.Add(layers.Dropout(out.Pooled, m.dropout, train)))
+	return out, nil
+}
+
+// closeOnPanic frees a partly built output when a head panics, then lets
+// the panic reach the entry point's Recover.
+func closeOnPanic(o *Output) {
+	if r := recover(); r != nil {
+		o.Close()
+		panic(r)
+	}
+}
