@@ -20,6 +20,8 @@ func newBenchCmd() *cobra.Command {
 		Short: "Benchmarks that print figures (per-op cost, memory, training and generation speed)",
 	}
 	cmd.AddCommand(newBenchOpsCmd())
+	cmd.AddCommand(newBenchGenerateCmd())
+	cmd.AddCommand(newBenchPPOCmd())
 	return cmd
 }
 

@@ -103,6 +103,7 @@ perl_count "$dir/ts/error.go" '/\n\t"runtime\/debug"//' 1
 perl_count "$dir/libtch/tensor.go" '/return \*\(\*int\)\(unsafe\.Pointer\(&cretVal\)\)/return int(cretVal)/g' 1
 perl_count "$dir/libtch/tensor.go" '/return \*\(\*int\)\(unsafe\.Pointer\(&cint\)\)/return int(cint)/g' 1
 perl_count "$dir/libtch/device.go" '/return \*\(\*int\)\(unsafe\.Pointer\(&t\)\)/return int(t)/g' 1
+perl_count "$dir/libtch/device.go" '/\nimport \(\n\t"unsafe"\n\)\n/\n/' 1
 
 # Record what was applied, for install_libtorch.sh's idempotence check.
 echo "gotch v0.9.1 patched by gotrl ($mode)" > "$dir/GOTRL_PATCHED"

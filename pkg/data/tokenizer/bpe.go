@@ -14,7 +14,6 @@ import (
 // by an unset field; HF merges the lowest rank first and, among equal ranks,
 // the leftmost pair (word.rs merge_all).
 type byteLevelBPE struct {
-	vocab  map[string]int64
 	merges map[[2]int64]merge
 	byteID [256]int64 // id of the one-byte token for every byte
 
@@ -33,7 +32,7 @@ const bpeCacheSize = 10000 // HF's DEFAULT_CACHE_CAPACITY
 // newByteLevelBPE checks that the vocabulary holds every byte and every merge
 // result; pairs are "a b" merge lines in rank order, line numbers for errors.
 func newByteLevelBPE(vocab map[string]int64, pairs []mergeLine, mergesFile string) (*byteLevelBPE, error) {
-	m := &byteLevelBPE{vocab: vocab, merges: make(map[[2]int64]merge, len(pairs)), cache: map[string][]piece{}}
+	m := &byteLevelBPE{merges: make(map[[2]int64]merge, len(pairs)), cache: map[string][]piece{}}
 	for b := 0; b < 256; b++ {
 		tok := pretokenizer.BytesChar[uint8(b)]
 		id, ok := vocab[tok]
@@ -81,7 +80,7 @@ func (m *byteLevelBPE) cachedMerge(word string) []piece {
 	if ok {
 		return cached
 	}
-	pieces := m.merge(word)
+	pieces := m.mergeWord(word)
 	m.mu.Lock()
 	if len(m.cache) < bpeCacheSize {
 		m.cache[word] = pieces
@@ -90,9 +89,9 @@ func (m *byteLevelBPE) cachedMerge(word string) []piece {
 	return pieces
 }
 
-// merge applies merges to the bytes of word until none applies: each round
+// mergeWord applies merges to the bytes of word until none applies: each round
 // merges the pair of lowest rank, the leftmost one among equals.
-func (m *byteLevelBPE) merge(word string) []piece {
+func (m *byteLevelBPE) mergeWord(word string) []piece {
 	pieces := make([]piece, len(word))
 	for i := 0; i < len(word); i++ {
 		pieces[i] = piece{id: m.byteID[word[i]], start: i, end: i + 1}

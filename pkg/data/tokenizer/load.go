@@ -121,20 +121,13 @@ func exists(path string) bool {
 // bertConfig reads BertTokenizer's switches from tokenizer_config.json, if any.
 func bertConfig(path string) (BertOptions, error) {
 	o := DefaultBertOptions()
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return o, nil
-	}
-	if err != nil {
-		return o, fmt.Errorf("read tokenizer config: %w", err)
-	}
 	var c struct {
 		Lowercase    *bool `json:"do_lower_case"`
 		StripAccents *bool `json:"strip_accents"`
 		ChineseChars *bool `json:"tokenize_chinese_chars"`
 	}
-	if err := json.Unmarshal(data, &c); err != nil {
-		return o, fmt.Errorf("read %s: %w", path, jsonPosition(data, err))
+	if err := readOptionalJSON(path, &c); err != nil {
+		return o, err
 	}
 	if c.Lowercase != nil {
 		o.Lowercase = *c.Lowercase
@@ -147,6 +140,21 @@ func bertConfig(path string) (BertOptions, error) {
 		o.ChineseChars = *c.ChineseChars
 	}
 	return o, nil
+}
+
+// readOptionalJSON decodes path into v; a missing file leaves v as it is.
+func readOptionalJSON(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read tokenizer config: %w", err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("read %s: %w", path, jsonPosition(data, err))
+	}
+	return nil
 }
 
 // pipelineParts is what every constructor assembles.

@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -145,5 +146,74 @@ func TestEncodeBatch(t *testing.T) {
 	}
 	if !slices.Equal(encs[0].Tokens, []string{"我"}) || !slices.Equal(encs[2].Tokens, []string{"cafe"}) || encs[1].IDs != nil {
 		t.Fatalf("encodings %+v", encs)
+	}
+}
+
+// TestConcurrentEncode shares one tokenizer, and its BPE cache, between
+// goroutines; run with -race it checks the "safe for concurrent use" claim.
+func TestConcurrentEncode(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"vocab.json": byteVocab("ab", "abc"), "merges.txt": "a b\nab c\n"})
+	tok, err := Load(dir) // shared, its cache starts empty
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{"abc abc", "ab ab", "cab", "abcabc", "x abc"}
+	want := make([][]int64, len(texts))
+	for i, text := range texts {
+		enc, err := ref.Encode(text, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = enc.IDs
+	}
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			for i, text := range texts {
+				enc, err := tok.Encode(text, false)
+				if err == nil && !slices.Equal(enc.IDs, want[i]) {
+					err = fmt.Errorf("%q: ids %v, want %v", text, enc.IDs, want[i])
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestSharedSpecials checks the ids that ../shared/README.md gives for the
+// BERT vocabulary, and GPT-2's 50,257 tokens with <|endoftext|> as the last.
+func TestSharedSpecials(t *testing.T) {
+	tests := []struct {
+		name string
+		tok  func(testing.TB) *Pipeline
+		size int
+		want Specials
+	}{
+		{"bert", sharedBert, 21128, Specials{PAD: 0, UNK: 100, CLS: 101, SEP: 102, MASK: 103, BOS: -1, EOS: -1}},
+		{"gpt2", sharedGPT2, 50257, Specials{PAD: -1, UNK: 50256, CLS: -1, SEP: -1, MASK: -1, BOS: 50256, EOS: 50256}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tok := tt.tok(t)
+			if got := tok.VocabSize(); got != tt.size {
+				t.Errorf("vocabulary size %d, want %d", got, tt.size)
+			}
+			if got := tok.Special(); got != tt.want {
+				t.Errorf("specials %+v, want %+v", got, tt.want)
+			}
+		})
 	}
 }

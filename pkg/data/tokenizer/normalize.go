@@ -2,6 +2,7 @@ package tokenizer
 
 import (
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -73,15 +74,35 @@ func stripAccents(t normText) normText {
 		start := it.Pos()
 		seg := it.Next()
 		first, end := runeAt[start], runeAt[it.Pos()]
-		runes, from := decomposeSegment(t.runes[first:end], seg)
+		runes, from := t.runes[first:end], []int(nil) // from == nil: rune k came from rune k
+		if !equalUTF8(runes, seg) {                   // the common case skips this: NFD changed nothing
+			runes, from = decomposeSegment(runes, seg)
+		}
 		for k, r := range runes {
-			if !isNonspacingMark(r) {
-				out.runes = append(out.runes, r)
-				out.orig = append(out.orig, t.orig[first+from[k]])
+			if isNonspacingMark(r) {
+				continue
 			}
+			src := k
+			if from != nil {
+				src = from[k]
+			}
+			out.runes = append(out.runes, r)
+			out.orig = append(out.orig, t.orig[first+src])
 		}
 	}
 	return out
+}
+
+// equalUTF8 reports whether b is the UTF-8 encoding of rs.
+func equalUTF8(rs []rune, b []byte) bool {
+	for _, r := range rs {
+		got, n := utf8.DecodeRune(b)
+		if n == 0 || got != r {
+			return false
+		}
+		b = b[n:]
+	}
+	return len(b) == 0
 }
 
 // decomposeSegment returns the NFD of one segment and, per output rune, the

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -313,21 +312,11 @@ func (tj *tokenizerJSON) decoder(p *pipelineParts) error {
 
 // cleanupConfig reads clean_up_tokenization_spaces from tokenizer_config.json.
 func cleanupConfig(path string, def bool) (bool, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return def, nil
-	}
-	if err != nil {
-		return def, fmt.Errorf("read tokenizer config: %w", err)
-	}
 	var c struct {
 		Cleanup *bool `json:"clean_up_tokenization_spaces"`
 	}
-	if err := json.Unmarshal(data, &c); err != nil {
-		return def, fmt.Errorf("read %s: %w", path, jsonPosition(data, err))
-	}
-	if c.Cleanup == nil {
-		return def, nil
+	if err := readOptionalJSON(path, &c); err != nil || c.Cleanup == nil {
+		return def, err
 	}
 	return *c.Cleanup, nil
 }

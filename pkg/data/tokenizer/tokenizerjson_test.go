@@ -104,3 +104,34 @@ func TestTokenizerJSONErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestTokenizerJSONCleanup: transformers' cleanup (" ' " → "'") runs after
+// the WordPiece decoder unless tokenizer_config.json turns it off.
+func TestTokenizerJSONCleanup(t *testing.T) {
+	const tj = `{"pre_tokenizer": {"type": "BertPreTokenizer"}, "decoder": {"type": "WordPiece", "prefix": "##", "cleanup": true},
+		"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "don": 1, "'": 2, "t": 3}}}`
+	tests := []struct {
+		name   string
+		config string // tokenizer_config.json; "" for none
+		want   string
+	}{
+		{"default", "", "don't"},
+		{"config on", `{"clean_up_tokenization_spaces": true}`, "don't"},
+		{"config off", `{"clean_up_tokenization_spaces": false}`, "don ' t"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			files := map[string]string{"tokenizer.json": tj}
+			if tt.config != "" {
+				files["tokenizer_config.json"] = tt.config
+			}
+			tok, err := Load(writeFiles(t, files))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tok.Decode([]int64{1, 2, 3}, false); got != tt.want {
+				t.Errorf("decode %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+
+	"github.com/gotrl/gotrl/pkg/models/layers"
 )
 
 // Config is Hugging Face's BertConfig as read from config.json; field names
@@ -11,28 +13,32 @@ import (
 // ParseConfig, so a partial file (such as UniLM's, which has no model_type
 // and no layer_norm_eps) still loads.
 type Config struct {
-	ModelType             string  `json:"model_type"`
-	VocabSize             int64   `json:"vocab_size"`
-	HiddenSize            int64   `json:"hidden_size"`
-	NumHiddenLayers       int64   `json:"num_hidden_layers"`
-	NumAttentionHeads     int64   `json:"num_attention_heads"`
-	IntermediateSize      int64   `json:"intermediate_size"`
-	HiddenAct             string  `json:"hidden_act"`
-	HiddenDropoutProb     float64 `json:"hidden_dropout_prob"`
-	AttentionDropoutProb  float64 `json:"attention_probs_dropout_prob"`
-	MaxPositionEmbeddings int64   `json:"max_position_embeddings"`
-	TypeVocabSize         int64   `json:"type_vocab_size"`
-	InitializerRange      float64 `json:"initializer_range"`
-	LayerNormEps          float64 `json:"layer_norm_eps"`
-	PadTokenID            int64   `json:"pad_token_id"`
+	ModelType             string   `json:"model_type"`
+	Architectures         []string `json:"architectures"`
+	VocabSize             int64    `json:"vocab_size"`
+	HiddenSize            int64    `json:"hidden_size"`
+	NumHiddenLayers       int64    `json:"num_hidden_layers"`
+	NumAttentionHeads     int64    `json:"num_attention_heads"`
+	IntermediateSize      int64    `json:"intermediate_size"`
+	HiddenAct             string   `json:"hidden_act"`
+	HiddenDropoutProb     float64  `json:"hidden_dropout_prob"`
+	AttentionDropoutProb  float64  `json:"attention_probs_dropout_prob"`
+	MaxPositionEmbeddings int64    `json:"max_position_embeddings"`
+	TypeVocabSize         int64    `json:"type_vocab_size"`
+	InitializerRange      float64  `json:"initializer_range"`
+	LayerNormEps          float64  `json:"layer_norm_eps"`
+	PadTokenID            int64    `json:"pad_token_id"`
 	// ClassifierDropout is the dropout before `classifier`; nil means
 	// HiddenDropoutProb (BertForSequenceClassification).
-	ClassifierDropout *float64 `json:"classifier_dropout"`
-	NumLabels         int64    `json:"num_labels"`
+	ClassifierDropout *float64          `json:"classifier_dropout"`
+	NumLabels         int64             `json:"num_labels"`
 	ID2Label          map[string]string `json:"id2label"`
 	// TieWordEmbeddings ties the MLM decoder to the word embeddings
 	// (PretrainedConfig default true).
 	TieWordEmbeddings *bool `json:"tie_word_embeddings"`
+	// SummaryDropoutProb is the dropout of Reward's value head (TRL's
+	// ValueHead reads summary_dropout_prob; nil means its default 0.1).
+	SummaryDropoutProb *float64 `json:"summary_dropout_prob"`
 	// PositionEmbeddingType must be "absolute": the relative variants of
 	// BertSelfAttention are not implemented.
 	PositionEmbeddingType string `json:"position_embedding_type"`
@@ -115,6 +121,9 @@ func (c Config) Validate() error {
 	}
 	if c.PositionEmbeddingType != "" && c.PositionEmbeddingType != "absolute" {
 		return fmt.Errorf("field %q: %q is not supported (only absolute)", "position_embedding_type", c.PositionEmbeddingType)
+	}
+	if _, err := layers.NewActivation(c.HiddenAct); err != nil {
+		return fmt.Errorf("field %q: %w", "hidden_act", err)
 	}
 	if c.PadTokenID < 0 || c.PadTokenID >= c.VocabSize {
 		return fmt.Errorf("field %q: %d outside the vocabulary of %d", "pad_token_id", c.PadTokenID, c.VocabSize)

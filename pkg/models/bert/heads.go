@@ -3,7 +3,11 @@ package bert
 import (
 	"fmt"
 
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+
 	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/models/heads"
 	"github.com/gotrl/gotrl/pkg/models/layers"
 	"github.com/gotrl/gotrl/pkg/models/nn"
 )
@@ -167,4 +171,44 @@ func closeOnPanic(o *Output) {
 		o.Close()
 		panic(r)
 	}
+}
+
+// Reward is a BERT reward (or value) model: TRL's ValueHead
+// (v_head.summary, Linear(C, 1)) on the [CLS] hidden state, one score per
+// row. It has no HF class; its file is the BertModel's plus v_head.*.
+type Reward struct {
+	Bert *Model
+	Head *heads.Value
+}
+
+// NewReward builds it under p; the head's dropout is summary_dropout_prob
+// (TRL's default 0.1 when absent).
+func NewReward(p *nn.Path, c Config) (m *Reward, err error) {
+	defer tensor.Recover(&err)
+	b, err := New(p.Sub("bert"), c, false)
+	if err != nil {
+		return nil, err
+	}
+	dropout := heads.DefaultValueDropout
+	if c.SummaryDropoutProb != nil {
+		dropout = *c.SummaryDropoutProb
+	}
+	return &Reward{Bert: b, Head: heads.NewValue(p.Sub("v_head"), c.HiddenSize, dropout)}, nil
+}
+
+// Forward returns Output.Logits [B], the score of each row's [CLS].
+func (m *Reward) Forward(in Input, train bool) (out *Output, err error) {
+	defer tensor.Recover(&err)
+	if err := m.Bert.check(in); err != nil {
+		return nil, err
+	}
+	out = m.Bert.forward(in, train)
+	defer closeOnPanic(out)
+	s := tensor.NewScope()
+	defer s.Close()
+	cls := s.T(ts.Zeros([]int64{tensor.Shape(in.IDs)[0]}, gotch.Int64, deviceOf(in.IDs))) // [B] index 0
+	v := m.Head.Forward(out.Hidden, cls, train)
+	s.Add(v.PerToken)
+	out.Logits = v.Last
+	return out, nil
 }

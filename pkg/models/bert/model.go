@@ -8,6 +8,7 @@ package bert
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/sugarme/gotch"
@@ -104,6 +105,15 @@ func (m *Model) check(in Input) error {
 	if n := past + tensor.Shape(in.IDs)[1]; n > c.MaxPositionEmbeddings && in.PositionIDs == nil {
 		return fmt.Errorf("bert: sequence of %d tokens exceeds max_position_embeddings %d", n, c.MaxPositionEmbeddings)
 	}
+	if in.Mask != nil {
+		sh, want := tensor.Shape(in.Mask), []int64{tensor.Shape(in.IDs)[0], tensor.Shape(in.IDs)[1], past + tensor.Shape(in.IDs)[1]}
+		if len(sh) == 2 {
+			want = []int64{want[0], want[2]}
+		}
+		if !slices.Equal(sh, want) {
+			return fmt.Errorf("bert: attention_mask shape %v, want %v (batch, [new,] cached + new)", sh, want)
+		}
+	}
 	if in.UniLM && past > 0 {
 		return fmt.Errorf("bert: the UniLM mask needs the whole sequence; pass Mask when a cache is used")
 	}
@@ -133,11 +143,11 @@ func (m *Model) forward(in Input, train bool) *Output {
 	x := m.Embeddings.Forward(in.IDs, in.TypeIDs, in.PositionIDs, past, train) // [B, T, C]
 	for i, l := range m.Layers {
 		out.Hiddens = append(out.Hiddens, x)
-		x = l.Forward(x, bias, in.Cache.layer(i), train)
+		x = l.Forward(x, bias, in.Cache.Layer(i), train)
 	}
 	out.Hidden = x
 	if m.Pooler != nil {
-		cls := s.T(x.Select(1, 0, false))                      // [B, C]
+		cls := s.T(x.Select(1, 0, false))                          // [B, C]
 		out.Pooled = s.T(s.Add(m.Pooler.Forward(cls)).Tanh(false)) // [B, C]
 		s.Keep(out.Pooled)
 	}
@@ -199,7 +209,7 @@ func (e *Embeddings) Forward(ids, typeIDs, positions *tensor.Tensor, past int64,
 	if typeIDs == nil {
 		typeIDs = s.T(ts.Zeros(shape, gotch.Int64, dev))
 	}
-	x := s.Add(e.Word.Forward(ids))                         // [B, T, C]
+	x := s.Add(e.Word.Forward(ids)) // [B, T, C]
 	x = s.T(x.Add(s.Add(e.TokenType.Forward(typeIDs)), false))
 	x = s.T(x.Add(s.Add(e.Position.Forward(positions)), false)) // [T, C] broadcasts over B
 	x = s.Add(e.Norm.Forward(x))

@@ -34,6 +34,7 @@ type Config struct {
 	EosTokenID           *int64            `json:"eos_token_id"`
 	PadTokenID           *int64            `json:"pad_token_id"`
 	ID2Label             map[string]string `json:"id2label"`
+	Architectures        []string          `json:"architectures"`
 }
 
 // Default is GPT-2 small as HF's GPT2Config() builds it.

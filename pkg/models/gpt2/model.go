@@ -37,9 +37,9 @@ func newAttention(p *nn.Path, c Config, layer int) *Attention {
 		scale /= float64(layer + 1)
 	}
 	return &Attention{
-		CAttn:    layers.NewConv1D(p.Sub("c_attn"), c.NEmbd, 3*c.NEmbd, c.InitializerRange),
-		CProj:    layers.NewConv1D(p.Sub("c_proj"), c.NEmbd, c.NEmbd, projStd(c)),
-		heads:    c.NHead, scale: scale, attnDrop: c.AttnPdrop, residDrop: c.ResidPdrop,
+		CAttn: layers.NewConv1D(p.Sub("c_attn"), c.NEmbd, 3*c.NEmbd, c.InitializerRange),
+		CProj: layers.NewConv1D(p.Sub("c_proj"), c.NEmbd, c.NEmbd, projStd(c)),
+		heads: c.NHead, scale: scale, attnDrop: c.AttnPdrop, residDrop: c.ResidPdrop,
 	}
 }
 
@@ -63,7 +63,7 @@ func (a *Attention) Forward(x, bias *tensor.Tensor, kv *layers.KV, train bool) *
 		k, v = kv.Append(k, v) // [B, H, S, D], owned by the cache
 	}
 	y := s.Add(layers.Attend(q, k, v, bias, a.scale, a.attnDrop, train)) // [B, H, T, D]
-	y = s.Add(layers.MergeHeads(y))                                     // [B, T, C]
+	y = s.Add(layers.MergeHeads(y))                                      // [B, T, C]
 	y = s.Add(a.CProj.Forward(y))
 	return s.Keep(s.Add(layers.Dropout(y, a.residDrop, train)))
 }

@@ -29,8 +29,8 @@ func LastByMask(mask *tensor.Tensor) *tensor.Tensor {
 	sh := tensor.Shape(mask)
 	dev, err := mask.Device()
 	tensor.Check(err)
-	pos := s.T(ts.Arange(s.Int(sh[1]), gotch.Int64, dev))                   // [T]
-	on := s.T(s.T(mask.Ne(s.Int(0), false)).Totype(gotch.Int64, false))      // [B, T]
+	pos := s.T(ts.Arange(s.Int(sh[1]), gotch.Int64, dev))                         // [T]
+	on := s.T(s.T(mask.Ne(s.Int(0), false)).Totype(gotch.Int64, false))           // [B, T]
 	return s.Keep(s.T(s.T(on.Mul(pos, false)).Argmax([]int64{-1}, false, false))) // [B]
 }
 

@@ -40,7 +40,7 @@ func (v *Value) Forward(hidden, last *tensor.Tensor, train bool) Values {
 	defer s.Close()
 	h := s.Add(layers.Dropout(hidden, v.Dropout, train))
 	per := s.T(s.Add(v.Summary.Forward(h)).SqueezeDim(-1, false)) // [B, T]
-	idx := s.T(last.Unsqueeze(1, false))                           // [B, 1]
+	idx := s.T(last.Unsqueeze(1, false))                          // [B, 1]
 	at := s.T(s.T(per.Gather(1, idx, false, false)).SqueezeDim(1, false))
 	return Values{PerToken: s.Keep(per), Last: s.Keep(at)}
 }

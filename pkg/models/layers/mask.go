@@ -39,8 +39,8 @@ func UniLMAllowed(typeIDs *tensor.Tensor) *tensor.Tensor {
 	s := tensor.NewScope()
 	defer s.Close()
 	c := s.T(typeIDs.Cumsum(1, gotch.Int64, false))
-	ci := s.T(c.Unsqueeze(2, false)) // [B, S, 1]
-	cj := s.T(c.Unsqueeze(1, false)) // [B, 1, S]
+	ci := s.T(c.Unsqueeze(2, false))       // [B, S, 1]
+	cj := s.T(c.Unsqueeze(1, false))       // [B, 1, S]
 	allowed := s.T(cj.LeTensor(ci, false)) // [B, S, S]
 	return s.Keep(s.T(allowed.Unsqueeze(1, false)))
 }

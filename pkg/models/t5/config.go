@@ -5,29 +5,31 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/gotrl/gotrl/pkg/models/layers"
 )
 
 // Config is Hugging Face's T5Config (and MT5Config) as read from
 // config.json; field names are the JSON keys.
 type Config struct {
-	ModelType             string  `json:"model_type"`
-	VocabSize             int64   `json:"vocab_size"`
-	DModel                int64   `json:"d_model"`
-	DKV                   int64   `json:"d_kv"`
-	DFF                   int64   `json:"d_ff"`
-	NumLayers             int64   `json:"num_layers"`
-	NumDecoderLayers      *int64  `json:"num_decoder_layers"` // nil = NumLayers
-	NumHeads              int64   `json:"num_heads"`
-	RelativeBuckets       int64   `json:"relative_attention_num_buckets"`
-	RelativeMaxDistance   int64   `json:"relative_attention_max_distance"`
-	DropoutRate           float64 `json:"dropout_rate"`
-	LayerNormEpsilon      float64 `json:"layer_norm_epsilon"`
-	InitializerFactor     float64 `json:"initializer_factor"`
-	FeedForwardProj       string  `json:"feed_forward_proj"` // "relu", "gated-gelu", "gated-<act>"
-	TieWordEmbeddings     *bool   `json:"tie_word_embeddings"` // nil = true
-	PadTokenID            int64   `json:"pad_token_id"`
-	EOSTokenID            int64   `json:"eos_token_id"`
-	DecoderStartTokenID   *int64  `json:"decoder_start_token_id"` // nil = PadTokenID
+	ModelType           string  `json:"model_type"`
+	VocabSize           int64   `json:"vocab_size"`
+	DModel              int64   `json:"d_model"`
+	DKV                 int64   `json:"d_kv"`
+	DFF                 int64   `json:"d_ff"`
+	NumLayers           int64   `json:"num_layers"`
+	NumDecoderLayers    *int64  `json:"num_decoder_layers"` // nil = NumLayers
+	NumHeads            int64   `json:"num_heads"`
+	RelativeBuckets     int64   `json:"relative_attention_num_buckets"`
+	RelativeMaxDistance int64   `json:"relative_attention_max_distance"`
+	DropoutRate         float64 `json:"dropout_rate"`
+	LayerNormEpsilon    float64 `json:"layer_norm_epsilon"`
+	InitializerFactor   float64 `json:"initializer_factor"`
+	FeedForwardProj     string  `json:"feed_forward_proj"`   // "relu", "gated-gelu", "gated-<act>"
+	TieWordEmbeddings   *bool   `json:"tie_word_embeddings"` // nil = true
+	PadTokenID          int64   `json:"pad_token_id"`
+	EOSTokenID          int64   `json:"eos_token_id"`
+	DecoderStartTokenID *int64  `json:"decoder_start_token_id"` // nil = PadTokenID
 }
 
 // DefaultConfig is t5-small: T5Config()'s defaults.
@@ -114,8 +116,12 @@ func (c Config) Validate() error {
 	if c.LayerNormEpsilon <= 0 {
 		return fmt.Errorf("field %q: must be positive, got %g", "layer_norm_epsilon", c.LayerNormEpsilon)
 	}
-	if _, _, err := c.Activation(); err != nil {
+	act, _, err := c.Activation()
+	if err != nil {
 		return err
+	}
+	if _, err := layers.NewActivation(act); err != nil {
+		return fmt.Errorf("field %q: %w", "feed_forward_proj", err)
 	}
 	for name, id := range map[string]int64{
 		"pad_token_id": c.PadTokenID, "eos_token_id": c.EOSTokenID, "decoder_start_token_id": c.DecoderStart(),

@@ -57,9 +57,9 @@ type Report struct {
 	MisShaped  []MisShaped
 }
 
-// Err returns the report as an error: mis-shaped tensors always, missing
+// check returns the report as an error: mis-shaped tensors always, missing
 // and unexpected ones unless partial.
-func (r *Report) Err(partial bool) error {
+func (r *Report) check(partial bool) error {
 	var parts []string
 	if !partial && len(r.Missing) > 0 {
 		parts = append(parts, fmt.Sprintf("%d missing (%s)", len(r.Missing), list(strs(r.Missing))))
@@ -100,7 +100,7 @@ func Load(dir string, store *nn.Store, opts LoadOptions) (rep Report, err error)
 	if err != nil {
 		return rep, err
 	}
-	if err := rep.Err(opts.Partial); err != nil {
+	if err := rep.check(opts.Partial); err != nil {
 		return rep, err
 	}
 	for _, v := range store.Vars() {

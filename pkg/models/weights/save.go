@@ -48,6 +48,14 @@ func Save(dir string, store *nn.Store, config any, opts SaveOptions) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("save %s: %w", dir, err)
 	}
+	var js []byte
+	if config != nil { // encode first: a bad config must not leave new weights behind
+		var err error
+		if js, err = json.MarshalIndent(config, "", "  "); err != nil {
+			return fmt.Errorf("save %s: config: %w", dir, err)
+		}
+		js = append(js, '\n')
+	}
 	var named []namedTensor
 	for _, v := range store.Vars() {
 		if (v.Buffer && !opts.Buffers) || opts.Tied[v.Name] != "" {
@@ -67,11 +75,6 @@ func Save(dir string, store *nn.Store, config any, opts SaveOptions) error {
 	if config == nil {
 		return nil
 	}
-	js, err := json.MarshalIndent(config, "", "  ")
-	if err != nil {
-		return fmt.Errorf("save %s: config: %w", dir, err)
-	}
-	js = append(js, '\n')
 	return safetensors.WriteAtomic(filepath.Join(dir, ConfigFile), func(w io.Writer) error {
 		_, err := w.Write(js)
 		return err

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/models/gpt2"
+	"github.com/gotrl/gotrl/pkg/rlhf"
+)
+
+// newBenchPPOCmd times PPO iterations (rollout + Step) on a randomly
+// initialised GPT-2 with a value head; the peer figure comes from
+// bench/ppo.py (TRL 0.11.4, same shapes and settings).
+func newBenchPPOCmd() *cobra.Command {
+	var layers, embd, heads, vocab, query, response, iters int
+	cfg := rlhf.DefaultPPOConfig()
+	cfg.BatchSize, cfg.MiniBatchSize, cfg.PPOEpochs = 16, 4, 4
+	cmd := &cobra.Command{
+		Use:     "ppo",
+		Short:   "Seconds per PPO iteration (sampling rollout + PPO step) of a GPT-2 with a value head",
+		Example: "  gotrl bench ppo --threads 2            # 4×256, vocab 21128, batch 16, mini-batch 4, 4 epochs, query 8, response 16",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dev, err := setup()
+			if err != nil {
+				return err
+			}
+			c := gpt2.Default()
+			c.NLayer, c.NEmbd, c.NHead, c.VocabSize, c.NPositions = int64(layers), int64(embd), int64(heads), int64(vocab), 128
+			c.EmbdPdrop, c.AttnPdrop, c.ResidPdrop = 0, 0, 0
+			c.EosTokenID = nil
+			policy, err := rlhf.NewGPT2Policy(c, 0, dev)
+			if err != nil {
+				return err
+			}
+			defer policy.Close()
+			ref, err := rlhf.NewGPT2Policy(c, 0, dev)
+			if err != nil {
+				return err
+			}
+			defer ref.Close()
+			for i, v := range ref.Store.Vars() {
+				if err := tensor.CopyInto(v.T, policy.Store.Vars()[i].T); err != nil {
+					return err
+				}
+			}
+			tr, err := rlhf.NewPPOTrainer(cfg, policy, ref)
+			if err != nil {
+				return err
+			}
+			defer tr.Close()
+			rc := rlhf.DefaultRolloutConfig()
+			rc.MinNewTokens, rc.MaxNewTokens, rc.Generate.MinNewTokens = response, response, response
+			rng := rand.New(rand.NewPCG(uint64(global.seed), 2))
+			var roll, step time.Duration
+			for it := 0; it <= iters; it++ { // iteration 0 warms up
+				queries := randomPrompts(rng, cfg.BatchSize, query, vocab).IDs
+				t0 := time.Now()
+				responses, err := tr.Rollout(cmd.Context(), queries, rc, int64(it))
+				if err != nil {
+					return err
+				}
+				t1 := time.Now()
+				scores := make([]float64, len(queries))
+				for i := range scores {
+					scores[i] = rng.NormFloat64()
+				}
+				if _, err := tr.Step(queries, responses, scores); err != nil {
+					return err
+				}
+				if it > 0 {
+					roll, step = roll+t1.Sub(t0), step+time.Since(t1)
+				}
+			}
+			r, s := roll.Seconds()/float64(iters), step.Seconds()/float64(iters)
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "gotrl PPO  gpt2 %d×%d vocab %d  batch %d mini %d epochs %d query %d response %d  threads %d\n",
+				layers, embd, vocab, cfg.BatchSize, cfg.MiniBatchSize, cfg.PPOEpochs, query, response, tensor.Threads())
+			fmt.Fprintf(out, "gotrl per iteration %.3f s  (rollout %.3f s + step %.3f s) over %d iterations\n", r+s, r, s, iters)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&layers, "layers", 4, "n_layer")
+	f.IntVar(&embd, "embd", 256, "n_embd")
+	f.IntVar(&heads, "heads", 4, "n_head")
+	f.IntVar(&vocab, "vocab", 21128, "vocab_size")
+	f.IntVar(&query, "query", 8, "query tokens")
+	f.IntVar(&response, "response", 16, "response tokens")
+	f.IntVar(&iters, "iters", 5, "timed iterations (after one warm-up)")
+	f.IntVar(&cfg.BatchSize, "batch", cfg.BatchSize, "batch_size")
+	f.IntVar(&cfg.MiniBatchSize, "mini-batch", cfg.MiniBatchSize, "mini_batch_size")
+	f.IntVar(&cfg.PPOEpochs, "epochs", cfg.PPOEpochs, "ppo_epochs")
+	return cmd
+}

@@ -1,0 +1,36 @@
+package bert
+
+import (
+	"strings"
+
+	"github.com/gotrl/gotrl/pkg/models/nn"
+	"github.com/gotrl/gotrl/pkg/models/weights"
+)
+
+// LoadOptions lists BERT's only differences from "file name = store name":
+//   - the tied MLM decoder: cls.predictions.decoder.weight is the word
+//     embeddings and decoder.bias is cls.predictions.bias;
+//   - BertModel files lack the "bert." prefix;
+//   - TF-converted files name LayerNorm parameters gamma/beta and may carry
+//     the position_ids buffer;
+//   - ignore drops tensors under the given prefixes, as HF does when
+//     BertForMaskedLM reads a BertForPreTraining file ("bert.pooler",
+//     "cls.seq_relationship").
+func LoadOptions(ignore ...string) weights.LoadOptions {
+	rename := func(name string) (string, bool) {
+		if strings.HasSuffix(name, "embeddings.position_ids") || nn.Prefixed(name, ignore...) {
+			return "", false
+		}
+		name = strings.Replace(strings.Replace(name, "LayerNorm.gamma", "LayerNorm.weight", 1), "LayerNorm.beta", "LayerNorm.bias", 1)
+		for _, base := range []string{"embeddings.", "encoder.", "pooler."} {
+			if strings.HasPrefix(name, base) {
+				return "bert." + name, true
+			}
+		}
+		return name, true
+	}
+	return weights.LoadOptions{Rename: rename, Tied: map[string]string{
+		"cls.predictions.decoder.weight": "bert.embeddings.word_embeddings.weight",
+		"cls.predictions.decoder.bias":   "cls.predictions.bias",
+	}}
+}

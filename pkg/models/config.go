@@ -1,0 +1,65 @@
+package models
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// ConfigFile is the Hugging Face config file name inside a model directory.
+const ConfigFile = "config.json"
+
+// header is the part of config.json every family shares: what picks the
+// family (cybertron's commonconfig, transformers' AutoConfig).
+type header struct {
+	ModelType     string   `json:"model_type"`
+	Architectures []string `json:"architectures"`
+}
+
+// archPrefixes maps HF class-name prefixes to model types, for configs
+// written before model_type existed (longest prefix wins: MT5 before T5).
+var archPrefixes = map[string]string{"GPT2": "gpt2", "Bert": "bert", "T5": "t5", "MT5": "mt5"}
+
+// ReadConfig reads dir/config.json and returns its bytes and model type.
+// The type is, in order: override (the --model-type flag), the file's
+// model_type, or one guessed from its architectures (GPT2LMHeadModel →
+// gpt2). A config with neither, such as the book's UniLM config, needs the
+// override (--model-type bert).
+func ReadConfig(dir, override string) (raw []byte, modelType string, err error) {
+	path := filepath.Join(dir, ConfigFile)
+	raw, err = os.ReadFile(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("read config: %w", err)
+	}
+	var h header
+	if err := json.Unmarshal(raw, &h); err != nil {
+		return nil, "", fmt.Errorf("read %s: %w", path, err)
+	}
+	switch {
+	case override != "":
+		return raw, override, nil
+	case h.ModelType != "":
+		return raw, h.ModelType, nil
+	}
+	for _, arch := range h.Architectures {
+		if t := typeOfArch(arch); t != "" {
+			return raw, t, nil
+		}
+	}
+	if len(h.Architectures) > 0 {
+		return nil, "", fmt.Errorf("read %s: no model_type and unknown architectures %v: pass the model type explicitly (--model-type)", path, h.Architectures)
+	}
+	return nil, "", fmt.Errorf("read %s: no model_type and no architectures: pass the model type explicitly (--model-type; bert for UniLM)", path)
+}
+
+func typeOfArch(arch string) string {
+	best := ""
+	for prefix, t := range archPrefixes {
+		if strings.HasPrefix(arch, prefix) && len(prefix) > len(best) {
+			best = prefix
+		}
+	}
+	return archPrefixes[best]
+}

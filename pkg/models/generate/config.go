@@ -1,0 +1,144 @@
+package generate
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Config holds generate()'s arguments with HF GenerationConfig's names and
+// meanings (JSON/YAML keys are HF's).
+type Config struct {
+	MaxNewTokens int  `json:"max_new_tokens" yaml:"max_new_tokens"`
+	MinNewTokens int  `json:"min_new_tokens" yaml:"min_new_tokens"` // eos banned until this many new tokens
+	DoSample     bool `json:"do_sample" yaml:"do_sample"`
+	// Temperature, TopK (0 = off) and TopP (1 = off) warp the scores
+	// before sampling, in that order; greedy and beam search ignore them.
+	Temperature       float64   `json:"temperature" yaml:"temperature"`
+	TopK              int       `json:"top_k" yaml:"top_k"`
+	TopP              float64   `json:"top_p" yaml:"top_p"`
+	RepetitionPenalty float64   `json:"repetition_penalty" yaml:"repetition_penalty"` // 1 = off
+	NoRepeatNgramSize int       `json:"no_repeat_ngram_size" yaml:"no_repeat_ngram_size"`
+	BadWordsIDs       [][]int64 `json:"bad_words_ids" yaml:"bad_words_ids"`
+	NumBeams          int       `json:"num_beams" yaml:"num_beams"`
+	LengthPenalty     float64   `json:"length_penalty" yaml:"length_penalty"`
+	// EarlyStopping: true stops a prompt's beam search once num_beams
+	// hypotheses are finished; false uses HF's cur_len heuristic.
+	EarlyStopping      bool   `json:"early_stopping" yaml:"early_stopping"`
+	NumReturnSequences int    `json:"num_return_sequences" yaml:"num_return_sequences"`
+	EOSTokenID         IDs    `json:"eos_token_id" yaml:"eos_token_id"` // one or several; empty = never stop early
+	PadTokenID         *int64 `json:"pad_token_id" yaml:"pad_token_id"` // nil → eos_token_id[0], as HF does
+	Seed               int64  `json:"seed" yaml:"seed"`                 // sampling's random stream
+}
+
+// Default is HF GenerationConfig's defaults (top_k 50 like HF; it only
+// acts when sampling) with 20 new tokens.
+func Default() Config {
+	return Config{
+		MaxNewTokens: 20, Temperature: 1, TopK: 50, TopP: 1, RepetitionPenalty: 1,
+		NumBeams: 1, LengthPenalty: 1, NumReturnSequences: 1,
+	}
+}
+
+// Validate reports every setting generate cannot honour.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.MaxNewTokens < 1 {
+		bad("max_new_tokens %d: want ≥ 1", c.MaxNewTokens)
+	}
+	if c.MinNewTokens < 0 {
+		bad("min_new_tokens %d: want ≥ 0", c.MinNewTokens)
+	}
+	if c.Temperature < 0 || (c.DoSample && c.Temperature == 0) {
+		bad("temperature %g: want > 0", c.Temperature)
+	}
+	if c.TopK < 0 {
+		bad("top_k %d: want ≥ 0 (0 = off)", c.TopK)
+	}
+	if c.TopP <= 0 || c.TopP > 1 {
+		bad("top_p %g: want in (0, 1]", c.TopP)
+	}
+	if c.RepetitionPenalty <= 0 {
+		bad("repetition_penalty %g: want > 0 (1 = off)", c.RepetitionPenalty)
+	}
+	if c.NoRepeatNgramSize < 0 {
+		bad("no_repeat_ngram_size %d: want ≥ 0", c.NoRepeatNgramSize)
+	}
+	if c.NumBeams < 1 {
+		bad("num_beams %d: want ≥ 1", c.NumBeams)
+	}
+	if c.NumReturnSequences < 1 {
+		bad("num_return_sequences %d: want ≥ 1", c.NumReturnSequences)
+	}
+	if !c.DoSample && c.NumReturnSequences > c.NumBeams {
+		bad("num_return_sequences %d > num_beams %d: without sampling the extra sequences would repeat", c.NumReturnSequences, c.NumBeams)
+	}
+	if c.DoSample && c.NumBeams > 1 {
+		bad("do_sample with num_beams %d: beam sampling is not supported", c.NumBeams)
+	}
+	for i, w := range c.BadWordsIDs {
+		if len(w) == 0 {
+			bad("bad_words_ids[%d] is empty", i)
+		}
+		for j, id := range w {
+			if id < 0 {
+				bad("bad_words_ids[%d][%d] = %d: want ≥ 0", i, j, id)
+			}
+		}
+	}
+	for i, id := range c.EOSTokenID {
+		if id < 0 {
+			bad("eos_token_id[%d] = %d: want ≥ 0", i, id)
+		}
+	}
+	if c.PadTokenID != nil && *c.PadTokenID < 0 {
+		bad("pad_token_id %d: want ≥ 0", *c.PadTokenID)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("generate config: %w", err)
+	}
+	return nil
+}
+
+// pad is the id finished rows and short hypotheses are filled with.
+func (c Config) pad() int64 {
+	switch {
+	case c.PadTokenID != nil:
+		return *c.PadTokenID
+	case len(c.EOSTokenID) > 0:
+		return c.EOSTokenID[0]
+	}
+	return 0
+}
+
+func (c Config) isEOS(id int64) bool {
+	for _, e := range c.EOSTokenID {
+		if e == id {
+			return true
+		}
+	}
+	return false
+}
+
+// IDs is a list of token ids that HF configs write as one int or a list
+// (eos_token_id).
+type IDs []int64
+
+// UnmarshalJSON reads an int, a list of ints or null.
+func (ids *IDs) UnmarshalJSON(b []byte) error {
+	var one *int64
+	if err := json.Unmarshal(b, &one); err == nil {
+		*ids = nil
+		if one != nil {
+			*ids = IDs{*one}
+		}
+		return nil
+	}
+	var many []int64
+	if err := json.Unmarshal(b, &many); err != nil {
+		return fmt.Errorf("token ids: want an int or a list of ints, got %s", b)
+	}
+	*ids = many
+	return nil
+}

@@ -1,0 +1,207 @@
+package generate
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/gotrl/gotrl/internal/tensor"
+)
+
+// Batch is a batch of prompts: equal-length rows, left-padded with mask 0
+// (pkg/data's collators build it). Mask may be nil when nothing is padded.
+type Batch struct {
+	IDs, Mask [][]int64
+}
+
+// Output is generate's result. Rows are [B·R] (R = num_return_sequences),
+// prompt b's sequences at b·R … b·R+R-1, as HF returns them.
+type Output struct {
+	// Sequences are Prefix then the new tokens, padded with pad_token_id
+	// to one length (HF's generate(...) tensor).
+	Sequences [][]int64
+	// Mask is 1 for prefix tokens and new tokens up to and including eos,
+	// 0 for padding on either side (PPO's response mask starts here).
+	Mask [][]int64
+	// LogProbs [B·R][new] holds, for greedy and sampling, the log-prob of
+	// each chosen token under the processed (and warped) scores — HF's
+	// log_softmax(output_scores) at the chosen ids — and 0 after a row
+	// finished. nil for beam search.
+	LogProbs [][]float32
+	// Scores are beam search's sequences_scores [B·R]; nil otherwise.
+	Scores []float32
+	// PrefixLen is the number of columns before the first new token.
+	PrefixLen int
+}
+
+// Generate runs greedy search, sampling or beam search (c.NumBeams > 1) on
+// m for the prompts, under no-grad. ctx is checked before every step.
+func Generate(ctx context.Context, m Stepper, prompts Batch, c Config) (out *Output, err error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkBatch(prompts); err != nil {
+		return nil, err
+	}
+	rep := c.NumReturnSequences
+	if c.NumBeams > 1 {
+		rep = c.NumBeams
+	}
+	ids, mask := expand(prompts, rep)
+	var runErr error
+	err = tensor.NoGrad(func() {
+		prep, err := m.Prepare(ctx, ids, mask)
+		if err != nil {
+			runErr = fmt.Errorf("generate: prompt: %w", err)
+			return
+		}
+		defer prep.State.Close()
+		if c.NumBeams > 1 {
+			out, runErr = beamSearch(ctx, m, prep, c)
+		} else {
+			out, runErr = search(ctx, m, prep, c)
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	return out, runErr
+}
+
+func checkBatch(b Batch) error {
+	if len(b.IDs) == 0 {
+		return fmt.Errorf("generate: no prompts")
+	}
+	w := len(b.IDs[0])
+	if w == 0 {
+		return fmt.Errorf("generate: prompt 0 is empty")
+	}
+	for i, r := range b.IDs {
+		if len(r) != w {
+			return fmt.Errorf("generate: prompt %d has %d ids, prompt 0 has %d (left-pad the batch)", i, len(r), w)
+		}
+		if b.Mask != nil && len(b.Mask[i]) != w {
+			return fmt.Errorf("generate: mask row %d has %d values, want %d", i, len(b.Mask[i]), w)
+		}
+	}
+	if b.Mask != nil && len(b.Mask) != len(b.IDs) {
+		return fmt.Errorf("generate: %d mask rows for %d prompts", len(b.Mask), len(b.IDs))
+	}
+	return nil
+}
+
+// expand repeats each prompt row r times in place (HF's
+// _expand_inputs_for_generation: repeat_interleave) and fills a nil mask.
+func expand(b Batch, r int) (ids, mask [][]int64) {
+	for i, row := range b.IDs {
+		m := make([]int64, len(row))
+		if b.Mask != nil {
+			copy(m, b.Mask[i])
+		} else {
+			for j := range m {
+				m[j] = 1
+			}
+		}
+		for k := 0; k < r; k++ {
+			ids = append(ids, append([]int64(nil), row...))
+			mask = append(mask, append([]int64(nil), m...))
+		}
+	}
+	return ids, mask
+}
+
+// search is greedy search and multinomial sampling (HF _sample): finished
+// rows keep receiving pad_token_id until every row is finished.
+func search(ctx context.Context, m Stepper, prep Prepared, c Config) (*Output, error) {
+	n := len(prep.Prefix)
+	out := newOutput(prep)
+	out.LogProbs = make([][]float32, n)
+	procs := processors(c, 1)
+	rng := rand.New(rand.NewPCG(uint64(c.Seed), 0x9E3779B97F4A7C15))
+	finished := make([]bool, n)
+	logits := prep.Logits
+	for step := 0; ; step++ {
+		rows, err := takeRows(logits, n)
+		if err != nil {
+			return nil, err
+		}
+		next := make([]int64, n)
+		for i, scores := range rows {
+			if finished[i] {
+				next[i] = c.pad()
+				out.LogProbs[i] = append(out.LogProbs[i], 0)
+				continue
+			}
+			for _, p := range procs {
+				p(scores, out.Sequences[i], step)
+			}
+			if c.DoSample {
+				next[i] = sample(scores, rng)
+			} else {
+				next[i] = argmax(scores)
+			}
+			out.LogProbs[i] = append(out.LogProbs[i], logSoftmaxAt(scores, next[i]))
+		}
+		done := true
+		for i := range next {
+			out.append(i, next[i], !finished[i])
+			finished[i] = finished[i] || c.isEOS(next[i])
+			done = done && finished[i]
+		}
+		if done || step+1 == c.MaxNewTokens {
+			return out, nil
+		}
+		if logits, err = stepModel(ctx, m, prep.State, next); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func newOutput(prep Prepared) *Output {
+	out := &Output{PrefixLen: len(prep.Prefix[0])}
+	for i := range prep.Prefix {
+		out.Sequences = append(out.Sequences, append([]int64(nil), prep.Prefix[i]...))
+		out.Mask = append(out.Mask, append([]int64(nil), prep.PrefixMask[i]...))
+	}
+	return out
+}
+
+// append adds a token to row i, marking it real (mask 1) or padding.
+func (o *Output) append(i int, id int64, real bool) {
+	o.Sequences[i] = append(o.Sequences[i], id)
+	on := int64(0)
+	if real {
+		on = 1
+	}
+	o.Mask[i] = append(o.Mask[i], on)
+}
+
+// stepModel checks ctx and advances the model by one token per row.
+func stepModel(ctx context.Context, m Stepper, st State, next []int64) (*tensor.Tensor, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	logits, err := m.Step(ctx, st, next)
+	if err != nil {
+		return nil, fmt.Errorf("generate: step: %w", err)
+	}
+	return logits, nil
+}
+
+// takeRows copies logits [N, V] into Go rows and frees the tensor.
+func takeRows(logits *tensor.Tensor, n int) ([][]float32, error) {
+	defer tensor.Free(logits)
+	flat, err := tensor.Float32s(logits)
+	if err != nil {
+		return nil, fmt.Errorf("generate: read logits: %w", err)
+	}
+	if n == 0 || len(flat)%n != 0 {
+		return nil, fmt.Errorf("generate: logits hold %d values, not %d equal rows", len(flat), n)
+	}
+	v := len(flat) / n
+	rows := make([][]float32, n)
+	for i := range rows {
+		rows[i] = flat[i*v : (i+1)*v : (i+1)*v]
+	}
+	return rows, nil
+}

@@ -1,0 +1,194 @@
+package gpt2
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+
+	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/models/generate"
+)
+
+// Stepper adapts m to the generation loop (HF's GPT-2
+// prepare_inputs_for_generation): the prompt runs once, then one token per
+// row per step through the key/value cache. Left-padded rows get HF's
+// position ids, cumsum(mask)-1 with padded slots set to 1.
+func (m *Model) Stepper() generate.Stepper { return stepper{m: m} }
+
+// UncachedStepper recomputes the whole sequence at every step (HF's
+// use_cache=False): the reference the cache is measured against.
+func (m *Model) UncachedStepper() generate.Stepper { return stepper{m: m, noCache: true} }
+
+var _ generate.Stepper = stepper{}
+
+type stepper struct {
+	m       *Model
+	noCache bool
+}
+
+// state is GPT-2's decoding state.
+type state struct {
+	cache *Cache         // nil without cache
+	mask  *tensor.Tensor // [N, S] attention mask; nil when no row is padded
+	next  []int64        // position id of each row's next token
+	ids   [][]int64      // the rows so far, kept only without cache
+	dev   gotch.Device
+}
+
+func (s stepper) Prepare(ctx context.Context, ids, mask [][]int64) (p generate.Prepared, err error) {
+	defer tensor.Recover(&err)
+	dev, err := s.m.WTE.Weight.Device()
+	if err != nil {
+		return p, err
+	}
+	sc := tensor.NewScope()
+	defer sc.Close()
+	pos, next, padded := positions(mask)
+	st := &state{next: next, dev: dev}
+	if s.noCache {
+		st.ids = cloneRows(ids)
+	} else {
+		st.cache = NewCache(s.m.Config)
+	}
+	var posT *tensor.Tensor
+	if padded {
+		st.mask = sc.Keep(sc.T(tensor.FromRows(mask, dev)))
+		posT = sc.T(tensor.FromRows(pos, dev))
+	}
+	logits, err := s.forward(st, sc.T(tensor.FromRows(ids, dev)), posT)
+	if err != nil {
+		st.Close()
+		return p, err
+	}
+	return generate.Prepared{State: st, Logits: logits, Prefix: ids, PrefixMask: mask}, nil
+}
+
+// positions is HF's position_ids for a left-padded batch: cumsum(mask)-1,
+// padded slots set to 1; next is each row's next position.
+func positions(mask [][]int64) (pos [][]int64, next []int64, padded bool) {
+	pos, next = make([][]int64, len(mask)), make([]int64, len(mask))
+	for i, row := range mask {
+		pos[i] = make([]int64, len(row))
+		for j, on := range row {
+			if on == 0 {
+				padded, pos[i][j] = true, 1
+				continue
+			}
+			pos[i][j] = next[i]
+			next[i]++
+		}
+	}
+	return pos, next, padded
+}
+
+func (s stepper) Step(ctx context.Context, gs generate.State, next []int64) (logits *tensor.Tensor, err error) {
+	defer tensor.Recover(&err)
+	st, ok := gs.(*state)
+	if !ok {
+		return nil, fmt.Errorf("gpt2 step: state %T is not GPT-2's", gs)
+	}
+	sc := tensor.NewScope()
+	defer sc.Close()
+	n := int64(len(next))
+	if st.mask != nil {
+		ones := sc.T(ts.Ones([]int64{n, 1}, gotch.Int64, st.dev))
+		old := sc.Add(st.mask)
+		st.mask = sc.Keep(sc.T(ts.Cat([]*tensor.Tensor{old, ones}, 1))) // [N, S+1]
+	}
+	var ids, pos *tensor.Tensor
+	if s.noCache {
+		for i := range st.ids {
+			st.ids[i] = append(st.ids[i], next[i])
+		}
+		ids = sc.T(tensor.FromRows(st.ids, st.dev))
+		if st.mask != nil {
+			pos = sc.T(s.allPositions(st))
+		}
+	} else {
+		ids = sc.T(tensor.FromInt64s(next, []int64{n, 1}, st.dev))
+		if st.mask != nil {
+			pos = sc.T(tensor.FromInt64s(st.next, []int64{n, 1}, st.dev))
+		}
+	}
+	if logits, err = s.forward(st, ids, pos); err != nil {
+		return nil, err
+	}
+	for i := range st.next {
+		st.next[i]++
+	}
+	return logits, nil
+}
+
+// allPositions recomputes every row's positions from the current mask.
+func (s stepper) allPositions(st *state) (*tensor.Tensor, error) {
+	flat, err := tensor.Int64s(st.mask)
+	if err != nil {
+		return nil, err
+	}
+	w := len(flat) / len(st.ids)
+	mask := make([][]int64, len(st.ids))
+	for i := range mask {
+		mask[i] = flat[i*w : (i+1)*w]
+	}
+	pos, _, _ := positions(mask)
+	return tensor.FromRows(pos, st.dev)
+}
+
+// forward runs ids [N, T] (through the cache, if any) and returns the
+// logits of the last position only, [N, V]: the LM head on one position.
+func (s stepper) forward(st *state, ids, pos *tensor.Tensor) (logits *tensor.Tensor, err error) {
+	out, err := s.m.Forward(Input{IDs: ids, Mask: st.mask, Positions: pos, Cache: st.cache, SkipLogits: true}, false)
+	if err != nil {
+		return nil, err
+	}
+	defer out.Close()
+	defer tensor.Recover(&err)
+	sc := tensor.NewScope()
+	defer sc.Close()
+	last := sc.T(out.Hidden.Select(1, tensor.Shape(ids)[1]-1, false)) // [N, C]
+	return s.m.LM.Forward(last), nil
+}
+
+// Reorder keeps rows idx of the cache, mask, positions and ids.
+func (st *state) Reorder(idx []int64) (err error) {
+	defer tensor.Recover(&err)
+	sc := tensor.NewScope()
+	defer sc.Close()
+	t := sc.T(tensor.FromInt64s(idx, []int64{int64(len(idx))}, st.dev))
+	if st.cache != nil {
+		if err := st.cache.Reorder(t); err != nil {
+			return err
+		}
+	}
+	if st.mask != nil {
+		old := sc.Add(st.mask)
+		st.mask = sc.Keep(sc.T(old.IndexSelect(0, t, false)))
+	}
+	next := make([]int64, len(idx))
+	var ids [][]int64
+	for i, j := range idx {
+		next[i] = st.next[j]
+		if st.ids != nil {
+			ids = append(ids, append([]int64(nil), st.ids[j]...))
+		}
+	}
+	st.next, st.ids = next, ids
+	return nil
+}
+
+// Close frees the cache and the mask.
+func (st *state) Close() {
+	st.cache.Close()
+	tensor.Free(st.mask)
+	st.mask = nil
+}
+
+func cloneRows(rows [][]int64) [][]int64 {
+	out := make([][]int64, len(rows))
+	for i, r := range rows {
+		out[i] = append([]int64(nil), r...)
+	}
+	return out
+}

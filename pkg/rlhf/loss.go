@@ -1,0 +1,73 @@
+package rlhf
+
+import (
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+
+	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/data"
+)
+
+// tokenLoss is the mean cross-entropy of logits [B, T, V] against labels
+// [B, T] over positions whose label is not data.IgnoreIndex (padding and
+// prompt tokens), with the number of those positions and how many the
+// argmax predicts: token accuracy that ignores padding and -100. It panics
+// with *tensor.Error (callers recover). The loss is the caller's.
+func tokenLoss(logits, labels *tensor.Tensor) (loss *tensor.Tensor, correct, count float64) {
+	s := tensor.NewScope()
+	defer s.Close()
+	v := tensor.Shape(logits)[2]
+	flat := s.T(logits.Reshape([]int64{-1, v}, false)) // [N, V]
+	target := s.T(labels.Reshape([]int64{-1}, false))  // [N]
+	loss = s.T(flat.CrossEntropyLoss(target, ts.None, 1, data.IgnoreIndex, 0, false))
+	counted := s.T(target.Ne(s.Int(data.IgnoreIndex), false))
+	pred := s.T(flat.Argmax([]int64{-1}, false, false))
+	hits := s.T(s.T(pred.EqTensor(target, false)).LogicalAnd(counted, false))
+	var err error
+	correct, err = tensor.Item(s.T(hits.Sum(gotch.Float, false)))
+	tensor.Check(err)
+	count, err = tensor.Item(s.T(counted.Sum(gotch.Float, false)))
+	tensor.Check(err)
+	return s.Keep(loss), correct, count
+}
+
+// shiftCausal aligns a causal LM's logits [B, T, V] with labels [B, T]:
+// position t predicts token t+1 (GPT2LMHeadModel's shift_logits/labels).
+func shiftCausal(logits, labels *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {
+	s := tensor.NewScope()
+	defer s.Close()
+	t := tensor.Shape(labels)[1]
+	lg := s.T(logits.Narrow(1, 0, t-1, false))
+	lb := s.T(labels.Narrow(1, 1, t-1, false))
+	return s.Keep(s.T(lg.Contiguous(false))), s.Keep(s.T(lb.Contiguous(false)))
+}
+
+// pairwiseLoss is the reward model's loss, −log σ(r_chosen − r_rejected −
+// margin) averaged over pairs (InstructGPT; TRL RewardTrainer with a
+// margin), and the fraction of pairs ranked right (r_chosen > r_rejected).
+func pairwiseLoss(chosen, rejected *tensor.Tensor, margin float64) (loss *tensor.Tensor, accuracy float64) {
+	s := tensor.NewScope()
+	defer s.Close()
+	diff := s.T(chosen.Sub(rejected, false)) // [B]
+	shifted := diff
+	if margin != 0 {
+		shifted = s.T(diff.SubScalar(s.Float(margin), false))
+	}
+	loss = s.T(s.T(s.T(shifted.LogSigmoid(false)).Mean(gotch.Float, false)).Neg(false))
+	var err error
+	accuracy, err = tensor.Item(s.T(s.T(s.T(diff.Gt(s.Float(0), false)).Totype(gotch.Float, false)).Mean(gotch.Float, false)))
+	tensor.Check(err)
+	return s.Keep(loss), accuracy
+}
+
+// ids turns rows into an int64 tensor on dev, panicking on failure.
+func ids(s *tensor.Scope, rows [][]int64, dev gotch.Device) *tensor.Tensor {
+	return s.T(tensor.FromRows(rows, dev))
+}
+
+// deviceOf is t's device, panicking on failure.
+func deviceOf(t *tensor.Tensor) gotch.Device {
+	d, err := t.Device()
+	tensor.Check(err)
+	return d
+}

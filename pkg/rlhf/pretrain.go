@@ -1,0 +1,313 @@
+package rlhf
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/data"
+	"github.com/gotrl/gotrl/pkg/data/tokenizer"
+	"github.com/gotrl/gotrl/pkg/train"
+)
+
+// Pretrain trains a model from a text corpus with its family's objective:
+// next-token prediction for GPT-2 (HF run_clm: documents joined by a
+// separator and cut into max_length blocks), masked LM for BERT (run_mlm:
+// 80/10/10, optional whole-word masking, masks redrawn every epoch) and
+// span corruption for T5 (run_t5_mlm).
+func Pretrain(ctx context.Context, cfg PretrainConfig, env Env) (train.State, error) {
+	if err := cfg.Validate(); err != nil {
+		return train.State{}, err
+	}
+	ckpt, err := start(env, cfg.Train, "pretrain", &cfg.Model, cfg)
+	if err != nil {
+		return train.State{}, err
+	}
+	tok, err := loadTokenizer(cfg.Data.Tokenizer)
+	if err != nil {
+		return train.State{}, err
+	}
+	docs, evalDocs, err := splitEval(cfg.Data, cfg.Train.Seed, func(p string) ([]doc, error) { return readDocs(p, cfg) })
+	if err != nil {
+		return train.State{}, err
+	}
+	env.logf("pretrain: %d training and %d eval documents\n", len(docs), len(evalDocs))
+	raw, family, err := cfg.Model.readConfig()
+	if err != nil {
+		return train.State{}, err
+	}
+	obj := cfg.Objective
+	if obj == "" {
+		obj = map[string]string{"gpt2": "causal", "bert": "mlm", "t5": "span", "mt5": "span"}[family]
+	}
+	switch obj {
+	case "causal":
+		return pretrainCausal(ctx, cfg, env, ckpt, tok, raw, docs, evalDocs)
+	case "mlm":
+		return pretrainMLM(ctx, cfg, env, ckpt, tok, raw, docs, evalDocs)
+	case "span":
+		return pretrainSpan(ctx, cfg, env, ckpt, tok, raw, docs, evalDocs)
+	}
+	return train.State{}, fmt.Errorf("pretrain: model_type %q has no pretraining objective (want gpt2, bert or t5)", family)
+}
+
+// doc is one document of the corpus.
+type doc struct{ Text string }
+
+func (doc) GroupKey() string { return "" }
+
+// readDocs reads a corpus: a .txt file holds one document per line (blank
+// lines skipped); any other file is read by pkg/data, the document being
+// the TextField of each record.
+func readDocs(path string, cfg PretrainConfig) ([]doc, error) {
+	if strings.EqualFold(filepath.Ext(path), ".txt") {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		var out []doc
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 1<<20), 64<<20)
+		for sc.Scan() {
+			if t := strings.TrimSpace(sc.Text()); t != "" {
+				out = append(out, doc{t})
+			}
+		}
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+		if len(out) == 0 {
+			return nil, fmt.Errorf("%s: no documents", path)
+		}
+		return out, nil
+	}
+	opt, err := readOptions(cfg.Data)
+	if err != nil {
+		return nil, err
+	}
+	var out []doc
+	_, err = data.Read(path, opt, func(r data.Record) error {
+		t, err := r.String(cfg.TextField)
+		if err == nil && strings.TrimSpace(t) != "" {
+			out = append(out, doc{t})
+		}
+		return err
+	})
+	return out, err
+}
+
+// encodeDocs tokenizes documents without specials.
+func encodeDocs(tok tokenizer.Tokenizer, docs []doc) ([][]int64, error) {
+	out := make([][]int64, len(docs))
+	for i, d := range docs {
+		e, err := tok.Encode(d.Text, false)
+		if err != nil {
+			return nil, fmt.Errorf("document %d: %w", i+1, err)
+		}
+		out[i] = e.IDs
+	}
+	return out, nil
+}
+
+// blocks joins documents with sep (when ≥ 0) and cuts the stream into
+// blocks of n tokens, dropping the remainder (run_clm's group_texts).
+func blocks(docs [][]int64, sep int64, n int) []data.Encoded {
+	var stream []int64
+	for _, d := range docs {
+		stream = append(stream, d...)
+		if sep >= 0 {
+			stream = append(stream, sep)
+		}
+	}
+	var out []data.Encoded
+	for i := 0; i+n <= len(stream); i += n {
+		b := stream[i : i+n]
+		out = append(out, data.Encoded{IDs: b, TypeIDs: make([]int64, n), Labels: b})
+	}
+	return out
+}
+
+func pretrainCausal(ctx context.Context, cfg PretrainConfig, env Env, ckpt string, tok tokenizer.Tokenizer, raw []byte, docs, evalDocs []doc) (train.State, error) {
+	g, m, err := newGPT2(cfg.Model, raw, env.Device)
+	if err != nil {
+		return train.State{}, err
+	}
+	defer m.store.Close()
+	sp := tok.Special()
+	sep := sp.EOS
+	if sep < 0 {
+		sep = sp.SEP // the book's Chinese GPT-2 uses BERT's vocabulary
+	}
+	tr, ev, err := encodeBlocks(tok, docs, evalDocs, sep, cfg.Data.MaxLen)
+	if err != nil {
+		return train.State{}, err
+	}
+	if len(tr) == 0 {
+		return train.State{}, fmt.Errorf("pretrain: the corpus has fewer than max_length=%d tokens", cfg.Data.MaxLen)
+	}
+	st := &lmStage[data.Batch]{name: "pretrain gpt2", m: m, logits: causalLogits(g), tokens: tokens}
+	if st.eval, err = batches(ev, cfg.Train.BatchSize, data.Collator{}); err != nil {
+		return train.State{}, err
+	}
+	return runBatches(ctx, cfg.Train, env, ckpt, st, tr, data.Collator{}, nil)
+}
+
+func encodeBlocks(tok tokenizer.Tokenizer, docs, evalDocs []doc, sep int64, n int) (tr, ev []data.Encoded, err error) {
+	ids, err := encodeDocs(tok, docs)
+	if err != nil {
+		return nil, nil, err
+	}
+	evIDs, err := encodeDocs(tok, evalDocs)
+	if err != nil {
+		return nil, nil, err
+	}
+	return blocks(ids, sep, n), blocks(evIDs, sep, n), nil
+}
+
+// runBatches trains st on encoded examples through a shuffled loader; f,
+// when set, transforms every training batch given its cursor.
+func runBatches(ctx context.Context, tc train.Config, env Env, ckpt string, st *lmStage[data.Batch], tr []data.Encoded, c data.Collator, f func(*data.Batch, data.Cursor)) (train.State, error) {
+	ld, err := data.NewLoader(tr, data.Sampler{BatchSize: tc.BatchSize, Shuffle: true, Seed: uint64(tc.Seed)}, c)
+	if err != nil {
+		return train.State{}, err
+	}
+	var d train.Data[data.Batch] = ld
+	if f != nil {
+		d = mappedLoader{ld, f}
+	}
+	env.logf("%s: %d training examples (%d batches/epoch), %d eval batches\n", st.name, len(tr), ld.Batches(), len(st.eval))
+	return loop(ctx, env, tc, ckpt, train.Stage[data.Batch](st), d)
+}
+
+// mappedLoader applies a per-batch transform keyed by the batch's cursor
+// (dynamic masking that a resumed run redraws identically).
+type mappedLoader struct {
+	*data.Loader
+	f func(*data.Batch, data.Cursor)
+}
+
+func (m mappedLoader) Next(c data.Cursor) (data.Batch, data.Cursor, error) {
+	b, next, err := m.Loader.Next(c)
+	if err == nil {
+		m.f(&b, c)
+	}
+	return b, next, err
+}
+
+func pretrainMLM(ctx context.Context, cfg PretrainConfig, env Env, ckpt string, tok tokenizer.Tokenizer, raw []byte, docs, evalDocs []doc) (train.State, error) {
+	b, m, err := newBertMLM(cfg.Model, raw, env.Device)
+	if err != nil {
+		return train.State{}, err
+	}
+	defer m.store.Close()
+	sp := tok.Special()
+	if sp.MASK < 0 {
+		return train.State{}, fmt.Errorf("pretrain mlm: the tokenizer has no [MASK] token")
+	}
+	enc := &data.Encoder{Tok: tok, MaxLen: cfg.Data.MaxLen}
+	encode := func(ds []doc) ([]data.Encoded, error) {
+		ex := make([]data.Example, len(ds))
+		for i, d := range ds {
+			ex[i] = data.Example{Prompt: d.Text}
+		}
+		return enc.EncodePrompts(ex)
+	}
+	tr, err := encode(docs)
+	if err != nil {
+		return train.State{}, err
+	}
+	ev, err := encode(evalDocs)
+	if err != nil {
+		return train.State{}, err
+	}
+	o := MaskOptions{
+		Prob: cfg.MLMProb, WholeWord: cfg.WholeWord, MaskID: sp.MASK, Vocab: int64(tok.VocabSize()),
+		Special:   func(id int64) bool { return id == sp.CLS || id == sp.SEP || id == sp.PAD },
+		Continues: func(id int64) bool { t, _ := tok.IDToToken(id); return strings.HasPrefix(t, "##") },
+	}
+	pad, err := data.PadID(sp)
+	if err != nil {
+		return train.State{}, err
+	}
+	mask := func(b *data.Batch, seed uint64) {
+		rng := rand.New(rand.NewPCG(seed, 0x6d6c6d))
+		for i, row := range b.InputIDs {
+			n := b.Lens[i]
+			in, lb := Mask(row[:n], o, rng)
+			copy(b.InputIDs[i], in)
+			copy(b.Labels[i], lb)
+		}
+	}
+	// eval batches are masked once, with a fixed seed, so eval loss is comparable across steps
+	evalSeed := uint64(tensor.StepSeed(cfg.Train.Seed, -1))
+	st := &lmStage[data.Batch]{name: "pretrain bert", m: m, logits: maskedLogits(b), tokens: tokens}
+	c := data.Collator{PadID: pad}
+	evb, err := batches(ev, cfg.Train.BatchSize, c)
+	if err != nil {
+		return train.State{}, err
+	}
+	for i := range evb {
+		mask(&evb[i], evalSeed+uint64(i))
+	}
+	st.eval = evb
+	return runBatches(ctx, cfg.Train, env, ckpt, st, tr, c, func(b *data.Batch, cur data.Cursor) {
+		mask(b, uint64(tensor.StepSeed(cfg.Train.Seed, int64(cur.Epoch)<<32|int64(cur.Index))))
+	})
+}
+
+func pretrainSpan(ctx context.Context, cfg PretrainConfig, env Env, ckpt string, tok tokenizer.Tokenizer, raw []byte, docs, evalDocs []doc) (train.State, error) {
+	t, m, err := newT5(cfg.Model, raw, env.Device)
+	if err != nil {
+		return train.State{}, err
+	}
+	defer m.store.Close()
+	if _, ok := tok.TokenToID("<extra_id_0>"); !ok {
+		return train.State{}, fmt.Errorf("pretrain span: the tokenizer has no <extra_id_0> sentinel")
+	}
+	o := SpanOptions{
+		Density: cfg.NoiseDensity, MeanSpan: cfg.MeanSpan, EOS: tok.Special().EOS,
+		Sentinel: func(k int) int64 { id, _ := tok.TokenToID(fmt.Sprintf("<extra_id_%d>", k)); return id },
+	}
+	// Corrupt once per example with a seeded stream: the pairs are data.
+	corrupt := func(ds []doc, stream uint64) (in, out []data.Encoded, err error) {
+		enc, err := encodeDocs(tok, ds)
+		if err != nil {
+			return nil, nil, err
+		}
+		rng := rand.New(rand.NewPCG(uint64(cfg.Train.Seed), stream))
+		for _, b := range blocks(enc, -1, cfg.Data.MaxLen-2) {
+			x, y, err := CorruptSpans(b.IDs, o, rng)
+			if err != nil {
+				return nil, nil, err
+			}
+			in = append(in, data.Encoded{IDs: x, TypeIDs: make([]int64, len(x)), Labels: x})
+			out = append(out, data.Encoded{IDs: y, TypeIDs: make([]int64, len(y)), Labels: y})
+		}
+		return in, out, nil
+	}
+	trIn, trOut, err := corrupt(docs, 1)
+	if err != nil {
+		return train.State{}, err
+	}
+	evIn, evOut, err := corrupt(evalDocs, 2)
+	if err != nil {
+		return train.State{}, err
+	}
+	c := data.Collator{PadID: t.Config.PadTokenID}
+	st := &lmStage[pairBatch]{name: "pretrain t5", m: m, logits: seq2seqLogits(t), tokens: pairTokens}
+	if st.eval, err = pairBatches(evIn, evOut, cfg.Train.BatchSize, c); err != nil {
+		return train.State{}, err
+	}
+	ld, err := newPairLoader(trIn, trOut, data.Sampler{BatchSize: cfg.Train.BatchSize, Shuffle: true, Seed: uint64(cfg.Train.Seed)}, c)
+	if err != nil {
+		return train.State{}, err
+	}
+	env.logf("pretrain t5: %d training pairs, %d eval pairs\n", len(trIn), len(evIn))
+	return loop(ctx, env, cfg.Train, ckpt, train.Stage[pairBatch](st), ld)
+}

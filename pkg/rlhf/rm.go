@@ -1,0 +1,290 @@
+package rlhf
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sugarme/gotch"
+
+	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/data"
+	"github.com/gotrl/gotrl/pkg/models/bert"
+	"github.com/gotrl/gotrl/pkg/models/gpt2"
+	"github.com/gotrl/gotrl/pkg/models/nn"
+	"github.com/gotrl/gotrl/pkg/train"
+)
+
+// scorer maps a batch of (prompt, response) encodings to one reward per
+// row [B]; it panics with *tensor.Error.
+type scorer func(b data.Batch, train bool) *tensor.Tensor
+
+// rmStage trains a scalar reward with the pairwise loss
+// −log σ(r_chosen − r_rejected − margin) (InstructGPT, TRL RewardTrainer).
+type rmStage struct {
+	name   string
+	m      *model
+	score  scorer
+	margin float64
+	eval   []pairBatch
+}
+
+func (st *rmStage) Name() string          { return st.name }
+func (st *rmStage) Store() *nn.Store      { return st.m.store }
+func (st *rmStage) Save(dir string) error { return st.m.Save(dir) }
+func (st *rmStage) Tokens(p pairBatch) int {
+	return pairTokens(p)
+}
+
+func (st *rmStage) Loss(p pairBatch) (loss *tensor.Tensor, stats map[string]float64, err error) {
+	defer tensor.Recover(&err)
+	s := tensor.NewScope()
+	defer s.Close()
+	rc, rr := s.Add(st.score(p.A, true)), s.Add(st.score(p.B, true))
+	loss, acc := pairwiseLoss(rc, rr, st.margin)
+	return loss, map[string]float64{"accuracy": acc}, nil
+}
+
+// Eval returns the pairwise loss, the fraction of pairs ranked right and
+// the mean reward margin r_chosen − r_rejected over the eval pairs.
+func (st *rmStage) Eval(context.Context) (map[string]float64, error) {
+	var loss, acc, gap, n float64
+	err := tensor.NoGrad(func() {
+		for _, p := range st.eval {
+			s := tensor.NewScope()
+			rc, rr := s.Add(st.score(p.A, false)), s.Add(st.score(p.B, false))
+			l, a := pairwiseLoss(rc, rr, st.margin)
+			s.Add(l)
+			lv, err := tensor.Item(l)
+			tensor.Check(err)
+			d, err := tensor.Item(s.T(s.T(rc.Sub(rr, false)).Mean(gotch.Float, false)))
+			tensor.Check(err)
+			s.Close()
+			k := float64(len(p.A.Lens))
+			loss, acc, gap, n = loss+lv*k, acc+a*k, gap+d*k, n+k
+		}
+	})
+	if err != nil || n == 0 {
+		return nil, err
+	}
+	return map[string]float64{"loss": loss / n, "accuracy": acc / n, "reward_margin": gap / n}, nil
+}
+
+// RM trains a reward model on preference pairs, or on ranked lists
+// expanded to every ordered pair, from an SFT checkpoint or a config.
+func RM(ctx context.Context, cfg RMConfig, env Env) (train.State, error) {
+	if err := cfg.Validate(); err != nil {
+		return train.State{}, err
+	}
+	ckpt, err := start(env, cfg.Train, "rm", &cfg.Model, cfg)
+	if err != nil {
+		return train.State{}, err
+	}
+	tok, err := loadTokenizer(cfg.Data.Tokenizer)
+	if err != nil {
+		return train.State{}, err
+	}
+	tr, ev, err := readPairs(cfg, env)
+	if err != nil {
+		return train.State{}, err
+	}
+	pad, err := data.PadID(tok.Special())
+	if err != nil {
+		return train.State{}, err
+	}
+	m, score, err := newRewardModel(cfg.Model, pad, env.Device, ckpt == "")
+	if err != nil {
+		return train.State{}, err
+	}
+	defer m.store.Close()
+	enc := &data.Encoder{Tok: tok, MaxLen: cfg.Data.MaxLen}
+	c := data.Collator{PadID: pad}
+	trA, trB, err := encodePairs(enc, tr)
+	if err != nil {
+		return train.State{}, err
+	}
+	evA, evB, err := encodePairs(enc, ev)
+	if err != nil {
+		return train.State{}, err
+	}
+	st := &rmStage{name: "rm " + m.family, m: m, score: score, margin: cfg.Margin}
+	if st.eval, err = pairBatches(evA, evB, cfg.Train.BatchSize, c); err != nil {
+		return train.State{}, err
+	}
+	ld, err := newPairLoader(trA, trB, data.Sampler{BatchSize: cfg.Train.BatchSize, Shuffle: true, Seed: uint64(cfg.Train.Seed)}, c)
+	if err != nil {
+		return train.State{}, err
+	}
+	env.logf("rm %s: %d training pairs (%d batches/epoch), %d eval pairs\n", m.family, len(tr), ld.Batches(), len(ev))
+	return loop(ctx, env, cfg.Train, ckpt, train.Stage[pairBatch](st), ld)
+}
+
+// readPairs reads the training and eval pairs in cfg.Schema. Ranked lists
+// are split by list (group) before expansion, so no prompt is on both sides.
+func readPairs(cfg RMConfig, env Env) (tr, ev []data.Pair, err error) {
+	opt, err := readOptions(cfg.Data)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.Schema == "preference" {
+		return splitEval(cfg.Data, cfg.Train.Seed, func(p string) ([]data.Pair, error) {
+			xs, st, err := data.ReadPreference(p, opt)
+			env.logf("read %s: %s\n", p, st)
+			return xs, err
+		})
+	}
+	read := func(p string) ([]data.Ranked, error) {
+		read := data.ReadRanked
+		if cfg.Schema == "cmrc" {
+			read = func(p string, opt data.Options) ([]data.Ranked, data.Stats, error) {
+				return data.CMRCRanked(p, opt, data.RankOptions{Seed: uint64(cfg.Train.Seed)})
+			}
+		}
+		xs, st, err := read(p, opt)
+		env.logf("read %s: %s\n", p, st)
+		return xs, err
+	}
+	rtr, rev, err := splitEval(cfg.Data, cfg.Train.Seed, read)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, r := range rtr {
+		tr = append(tr, r.Pairs()...)
+	}
+	for _, r := range rev {
+		ev = append(ev, r.Pairs()...)
+	}
+	return tr, ev, nil
+}
+
+// encodePairs encodes (prompt, chosen) and (prompt, rejected).
+func encodePairs(enc *data.Encoder, ps []data.Pair) (a, b []data.Encoded, err error) {
+	for i, p := range ps {
+		x, err := enc.Pair(p.Prompt, p.Chosen)
+		if err != nil {
+			return nil, nil, fmt.Errorf("pair %d chosen: %w", i, err)
+		}
+		y, err := enc.Pair(p.Prompt, p.Rejected)
+		if err != nil {
+			return nil, nil, fmt.Errorf("pair %d rejected: %w", i, err)
+		}
+		a, b = append(a, x), append(b, y)
+	}
+	return a, b, nil
+}
+
+// newRewardModel builds the family's scalar-reward model: for GPT-2,
+// GPT2ForSequenceClassification with one label (the value at the last
+// non-pad token, as TRL's RewardTrainer uses it); for BERT, a value head on
+// [CLS]. From a checkpoint of another head (an SFT model) the new head is
+// initialized and everything else loaded; fresh allows that.
+func newRewardModel(s Source, pad int64, dev gotch.Device, fresh bool) (*model, scorer, error) {
+	raw, family, err := s.readConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	switch family {
+	case "gpt2":
+		c, err := gpt2.ParseConfig(raw, s.configPath())
+		if err != nil {
+			return nil, nil, err
+		}
+		c.ID2Label, c.PadTokenID = map[string]string{"0": "LABEL_0"}, &pad
+		var g *gpt2.Classifier
+		m, err := build(dev, "gpt2", "GPT2ForSequenceClassification", func(m *model) error {
+			if g, err = gpt2.NewClassifier(m.store.Root(), c); err != nil {
+				return err
+			}
+			m.config = &g.Config
+			return m.load(s, gpt2.LoadOptions(), fresh)
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		return m, gpt2Score(g), nil
+	case "bert":
+		c, err := bert.ParseConfig(raw)
+		if err != nil {
+			return nil, nil, fmt.Errorf("bert config %s: %w", s.configPath(), err)
+		}
+		var r *bert.Reward
+		m, err := build(dev, "bert", "BertModel", func(m *model) error {
+			m.config = &c
+			if r, err = bert.NewReward(m.store.Root(), c); err != nil {
+				return err
+			}
+			return m.load(s, bert.LoadOptions("cls"), fresh)
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		return m, bertScore(r), nil
+	}
+	return nil, nil, fmt.Errorf("rm: model_type %q is not supported (gpt2, bert)", family)
+}
+
+func gpt2Score(g *gpt2.Classifier) scorer {
+	return func(b data.Batch, train bool) *tensor.Tensor {
+		s := tensor.NewScope()
+		defer s.Close()
+		dev := deviceOf(g.WTE.Weight)
+		out, err := g.Forward(gpt2.Input{IDs: ids(s, b.InputIDs, dev), Mask: ids(s, b.AttentionMask, dev)}, train)
+		tensor.Check(err)
+		s.Add(out.Logits)
+		s.Add(out.Hidden)
+		return s.Keep(s.T(out.Logits.SqueezeDim(-1, false))) // [B]
+	}
+}
+
+func bertScore(r *bert.Reward) scorer {
+	return func(b data.Batch, train bool) *tensor.Tensor {
+		s := tensor.NewScope()
+		defer s.Close()
+		dev := deviceOf(r.Bert.Embeddings.Word.Weight)
+		out, err := r.Forward(bert.Input{IDs: ids(s, b.InputIDs, dev), TypeIDs: ids(s, b.TypeIDs, dev), Mask: ids(s, b.AttentionMask, dev)}, train)
+		tensor.Check(err)
+		lg := out.Logits
+		out.Logits = nil
+		out.Close()
+		return lg // [B]
+	}
+}
+
+// Score loads a reward model saved by RM and returns the reward of each
+// (prompt, response); prompt may be empty.
+func Score(dir, tokPath string, dev gotch.Device, prompt string, responses []string, maxLen int) ([]float64, error) {
+	tok, err := loadTokenizer(tokPath)
+	if err != nil {
+		return nil, err
+	}
+	pad, err := data.PadID(tok.Special())
+	if err != nil {
+		return nil, err
+	}
+	m, score, err := newRewardModel(Source{Init: dir}, pad, dev, false)
+	if err != nil {
+		return nil, err
+	}
+	defer m.store.Close()
+	enc := &data.Encoder{Tok: tok, MaxLen: maxLen}
+	var xs []data.Encoded
+	for _, r := range responses {
+		x, err := enc.Pair(prompt, r)
+		if err != nil {
+			return nil, err
+		}
+		xs = append(xs, x)
+	}
+	b, err := (data.Collator{PadID: pad}).Collate(xs)
+	if err != nil {
+		return nil, err
+	}
+	var out []float64
+	err = tensor.NoGrad(func() {
+		r := score(b, false)
+		defer tensor.Free(r)
+		var err error
+		out, err = tensor.Float64s(r)
+		tensor.Check(err)
+	})
+	return out, err
+}

@@ -1,0 +1,361 @@
+package rlhf
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sugarme/gotch"
+
+	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/data"
+	"github.com/gotrl/gotrl/pkg/models/nn"
+	"github.com/gotrl/gotrl/pkg/train"
+)
+
+// fixture is a tiny random HF checkpoint from testdata/models (vocab 512).
+func fixture(name string) string { return filepath.Join("..", "..", "testdata", "models", name) }
+
+// testVocab writes a small WordPiece vocabulary (ids < 512, as the
+// fixtures' embeddings) and returns its directory.
+func testVocab(t *testing.T) string {
+	t.Helper()
+	words := []string{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"}
+	for c := 'a'; c <= 'z'; c++ {
+		words = append(words, string(c), "##"+string(c))
+	}
+	for c := '0'; c <= '9'; c++ {
+		words = append(words, string(c))
+	}
+	words = append(words, strings.Split("的一是在不了有和人这中大为上个国我以要他", "")...)
+	for k := range 5 {
+		words = append(words, fmt.Sprintf("<extra_id_%d>", k))
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "vocab.txt"), []byte(strings.Join(words, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func writeLines(t *testing.T, name string, lines []string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func jsonl(t *testing.T, recs []map[string]any) string {
+	t.Helper()
+	var lines []string
+	for _, r := range recs {
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, string(b))
+	}
+	return writeLines(t, "data.jsonl", lines)
+}
+
+// sftRecords are prompt → response pairs a tiny model can start to learn.
+func sftRecords(n int) []map[string]any {
+	var out []map[string]any
+	for i := range n {
+		a := string(rune('a' + i%26))
+		out = append(out, map[string]any{"prompt": "中国 " + a + " 的", "response": a + " " + a + " 大"})
+	}
+	return out
+}
+
+func shortTrain(dir string) train.Config {
+	c := train.DefaultConfig()
+	c.OutputDir, c.MaxSteps, c.BatchSize, c.SaveEvery, c.EvalEvery = dir, 4, 4, 2, 2
+	c.Optimizer.LR = 1e-3
+	return c
+}
+
+func TestSFTRunResumeAndErrors(t *testing.T) {
+	vocab, out := testVocab(t), filepath.Join(t.TempDir(), "run")
+	cfg := DefaultSFT()
+	cfg.Train = shortTrain(out)
+	cfg.Model.Init = fixture("gpt2")
+	cfg.Data = DataConfig{Tokenizer: vocab, Path: jsonl(t, sftRecords(24)), EvalFraction: 0.25, MaxLen: 16}
+	cfg.Samples = 2
+	ctx := context.Background()
+	st, err := SFT(ctx, cfg, Env{Device: gotch.CPU})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Step != 4 {
+		t.Errorf("ended at step %d, want 4", st.Step)
+	}
+	recs, err := train.ReadMetrics(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := recs[len(recs)-1]
+	for _, k := range []string{"eval/loss", "eval/accuracy", "eval/perplexity"} {
+		if _, ok := last[k]; !ok {
+			t.Errorf("last record %v lacks %s", last, k)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(out, "checkpoint-4", "config.json"))
+	if err != nil || !strings.Contains(string(b), "GPT2LMHeadModel") {
+		t.Errorf("checkpoint config: %v %s", err, b)
+	}
+	if _, err := os.Stat(filepath.Join(out, ConfigFile)); err != nil {
+		t.Error(err)
+	}
+
+	if _, err := SFT(ctx, cfg, Env{Device: gotch.CPU}); err == nil || !strings.Contains(err.Error(), "--resume") {
+		t.Errorf("second run into %s: %v, want an error naming --resume", out, err)
+	}
+	cfg.Train.MaxSteps = 6
+	if st, err := SFT(ctx, cfg, Env{Device: gotch.CPU, Resume: true}); err != nil || st.Step != 6 {
+		t.Errorf("resumed run: step %d, %v; want 6", st.Step, err)
+	}
+	rm := DefaultRM()
+	rm.Train = shortTrain(out)
+	rm.Model.Init = fixture("gpt2")
+	rm.Data = DataConfig{Tokenizer: vocab, Path: cfg.Data.Path, MaxLen: 16}
+	if _, err := RM(ctx, rm, Env{Device: gotch.CPU, Resume: true}); err == nil || !strings.Contains(err.Error(), `"sft gpt2"`) {
+		t.Errorf("rm --resume of an sft run: %v, want an error naming the sft stage", err)
+	}
+}
+
+func TestBadInputs(t *testing.T) {
+	vocab := testVocab(t)
+	pref := jsonl(t, []map[string]any{{"prompt": "a", "chosen": "b", "rejected": "c"}})
+	sft := jsonl(t, sftRecords(3))
+	tests := []struct {
+		name string
+		run  func(dir string) error
+		want []string
+	}{
+		{"sft on preference data", func(dir string) error {
+			c := DefaultSFT()
+			c.Train = shortTrain(dir)
+			c.Model.Init = fixture("gpt2")
+			c.Data = DataConfig{Tokenizer: vocab, Path: pref, MaxLen: 16}
+			_, err := SFT(context.Background(), c, Env{Device: gotch.CPU})
+			return err
+		}, []string{pref + ":1", `"response"`}},
+		{"rm on sft data", func(dir string) error {
+			c := DefaultRM()
+			c.Train = shortTrain(dir)
+			c.Model.Init = fixture("gpt2")
+			c.Data = DataConfig{Tokenizer: vocab, Path: sft, MaxLen: 16}
+			_, err := RM(context.Background(), c, Env{Device: gotch.CPU})
+			return err
+		}, []string{sft + ":1", `"chosen"`}},
+		{"no model", func(dir string) error {
+			c := DefaultSFT()
+			c.Train = shortTrain(dir)
+			c.Data = DataConfig{Tokenizer: vocab, Path: sft, MaxLen: 16}
+			_, err := SFT(context.Background(), c, Env{Device: gotch.CPU})
+			return err
+		}, []string{"init", "model_config"}},
+		{"sft of an encoder", func(dir string) error {
+			c := DefaultSFT()
+			c.Train = shortTrain(dir)
+			c.Model.Init = fixture("bert")
+			c.Data = DataConfig{Tokenizer: vocab, Path: sft, MaxLen: 16}
+			_, err := SFT(context.Background(), c, Env{Device: gotch.CPU})
+			return err
+		}, []string{`"bert"`, "decoders"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.run(filepath.Join(t.TempDir(), "run"))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// TestStepGivesEveryParameterAGradient runs one loss and backward per
+// stage and family and requires a non-zero gradient on every trainable
+// parameter (TRL's trainer tests).
+func TestStepGivesEveryParameterAGradient(t *testing.T) {
+	row := func(n int, first int64) []int64 {
+		r := make([]int64, n)
+		for i := range r {
+			r[i] = first + int64(i*7)%40
+		}
+		return r
+	}
+	batch := data.Batch{
+		InputIDs:      [][]int64{row(6, 5), append(row(4, 9), 0, 0)},
+		AttentionMask: [][]int64{{1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 0, 0}},
+		TypeIDs:       [][]int64{{0, 0, 0, 1, 1, 1}, {0, 0, 1, 1, 0, 0}},
+		Labels:        [][]int64{row(6, 5), append(row(4, 9), -100, -100)},
+		Lens:          []int{6, 4},
+	}
+	pair := pairBatch{batch, batch}
+	pair.B.InputIDs = [][]int64{row(6, 11), append(row(4, 3), 0, 0)}
+	tests := []struct {
+		name  string
+		build func() (*model, func() (*tensor.Tensor, error), error)
+	}{
+		{"causal gpt2", func() (*model, func() (*tensor.Tensor, error), error) {
+			s := Source{Init: fixture("gpt2")}
+			raw, _, _ := s.readConfig()
+			g, m, err := newGPT2(s, raw, gotch.CPU)
+			if err != nil {
+				return nil, nil, err
+			}
+			st := &lmStage[data.Batch]{m: m, logits: causalLogits(g)}
+			return m, func() (*tensor.Tensor, error) { l, _, err := st.Loss(batch); return l, err }, nil
+		}},
+		{"mlm bert", func() (*model, func() (*tensor.Tensor, error), error) {
+			s := Source{Init: fixture("bert")}
+			raw, _, _ := s.readConfig()
+			b, m, err := newBertMLM(s, raw, gotch.CPU)
+			if err != nil {
+				return nil, nil, err
+			}
+			st := &lmStage[data.Batch]{m: m, logits: maskedLogits(b)}
+			return m, func() (*tensor.Tensor, error) { l, _, err := st.Loss(batch); return l, err }, nil
+		}},
+		{"span t5", func() (*model, func() (*tensor.Tensor, error), error) {
+			s := Source{Init: fixture("t5")}
+			raw, _, _ := s.readConfig()
+			t5m, m, err := newT5(s, raw, gotch.CPU)
+			if err != nil {
+				return nil, nil, err
+			}
+			st := &lmStage[pairBatch]{m: m, logits: seq2seqLogits(t5m)}
+			return m, func() (*tensor.Tensor, error) { l, _, err := st.Loss(pair); return l, err }, nil
+		}},
+		{"rm gpt2 from an lm checkpoint", func() (*model, func() (*tensor.Tensor, error), error) {
+			m, score, err := newRewardModel(Source{Init: fixture("gpt2")}, 0, gotch.CPU, true)
+			if err != nil {
+				return nil, nil, err
+			}
+			st := &rmStage{m: m, score: score}
+			return m, func() (*tensor.Tensor, error) { l, _, err := st.Loss(pair); return l, err }, nil
+		}},
+		{"rm bert", func() (*model, func() (*tensor.Tensor, error), error) {
+			m, score, err := newRewardModel(Source{Init: fixture("bert")}, 0, gotch.CPU, true)
+			if err != nil {
+				return nil, nil, err
+			}
+			st := &rmStage{m: m, score: score}
+			return m, func() (*tensor.Tensor, error) { l, _, err := st.Loss(pair); return l, err }, nil
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, loss, err := tt.build()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.store.Close()
+			l, err := loss()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tensor.Free(l)
+			if err := tensor.Catch(func() { tensor.Check(l.Backward()) }); err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range m.store.Trainable() {
+				if !hasGrad(t, v) {
+					t.Errorf("%s got no gradient", v.Name)
+				}
+			}
+		})
+	}
+}
+
+func hasGrad(t *testing.T, v *nn.Var) bool {
+	t.Helper()
+	var nonzero bool
+	err := tensor.NoGrad(func() {
+		g, err := v.T.Grad(false)
+		tensor.Check(err)
+		defer tensor.Free(g)
+		if ok, _ := g.Defined(); !ok {
+			return
+		}
+		vals, err := tensor.Float32s(g)
+		tensor.Check(err)
+		for _, x := range vals {
+			nonzero = nonzero || x != 0
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nonzero
+}
+
+func TestRMRunAndScore(t *testing.T) {
+	vocab, out := testVocab(t), filepath.Join(t.TempDir(), "rm")
+	var recs []map[string]any
+	for i := range 12 {
+		a := string(rune('a' + i))
+		recs = append(recs, map[string]any{"prompt": "中国" + a, "responses": []string{a + " 的 大", a + " 人", ""}})
+	}
+	cfg := DefaultRM()
+	cfg.Schema = "ranked"
+	cfg.Train = shortTrain(out)
+	cfg.Model.Init = fixture("gpt2")
+	cfg.Data = DataConfig{Tokenizer: vocab, Path: jsonl(t, recs), EvalFraction: 0.25, MaxLen: 16}
+	if _, err := RM(context.Background(), cfg, Env{Device: gotch.CPU}); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := train.ReadMetrics(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := rs[len(rs)-1]["eval/accuracy"]; !ok {
+		t.Errorf("last record %v lacks eval/accuracy", rs[len(rs)-1])
+	}
+	r, err := Score(out, vocab, gotch.CPU, "中国a", []string{"a 的 大", ""}, 16)
+	if err != nil || len(r) != 2 {
+		t.Fatalf("Score: %v %v", r, err)
+	}
+}
+
+func TestPretrainObjectives(t *testing.T) {
+	vocab := testVocab(t)
+	var lines []string
+	for i := range 40 {
+		lines = append(lines, strings.Repeat(string(rune('a'+i%26))+" 中 国 ", 3)+"的")
+	}
+	corpus := writeLines(t, "corpus.txt", lines)
+	for _, model := range []string{"gpt2", "bert", "t5"} {
+		t.Run(model, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "run")
+			cfg := DefaultPretrain()
+			cfg.Train = shortTrain(out)
+			cfg.Model.Init = fixture(model)
+			cfg.Data = DataConfig{Tokenizer: vocab, Path: corpus, EvalFraction: 0.2, MaxLen: 16}
+			cfg.WholeWord = model == "bert"
+			if _, err := Pretrain(context.Background(), cfg, Env{Device: gotch.CPU}); err != nil {
+				t.Fatal(err)
+			}
+			rs, err := train.ReadMetrics(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := rs[len(rs)-1]["eval/perplexity"]; !ok {
+				t.Errorf("last record %v lacks eval/perplexity", rs[len(rs)-1])
+			}
+		})
+	}
+}

@@ -1,0 +1,81 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Config is what the loop needs from a run; every stage embeds it. Field
+// names follow transformers' TrainingArguments where one exists.
+type Config struct {
+	OutputDir string `yaml:"output_dir"`
+	Seed      int64  `yaml:"seed"`
+	// Epochs bounds the run unless MaxSteps > 0 (HF num_train_epochs / max_steps).
+	Epochs    int `yaml:"epochs"`
+	MaxSteps  int `yaml:"max_steps"`
+	BatchSize int `yaml:"batch_size"`
+	// Accum micro-batches make one optimizer step; each loss is scaled by
+	// 1/Accum (HF gradient_accumulation_steps).
+	Accum       int         `yaml:"gradient_accumulation_steps"`
+	Optimizer   AdamWConfig `yaml:"optimizer"`
+	Schedule    Schedule    `yaml:"lr_schedule"`
+	MaxGradNorm float64     `yaml:"max_grad_norm"` // 0: measure only, never clip
+	LogEvery    int         `yaml:"logging_steps"`
+	EvalEvery   int         `yaml:"eval_steps"` // 0: evaluate at the end only
+	SaveEvery   int         `yaml:"save_steps"` // 0: save at the end only
+	KeepLast    int         `yaml:"save_total_limit"`
+	// Metric drives early stopping: an eval key such as "eval/loss".
+	Metric          string  `yaml:"metric_for_best_model"`
+	GreaterIsBetter bool    `yaml:"greater_is_better"`
+	Patience        int     `yaml:"early_stopping_patience"` // evals without improvement; 0 = off
+	Threshold       float64 `yaml:"early_stopping_threshold"`
+	// BF16 runs each forward under libtorch autocast in bfloat16 (fp32
+	// master weights, fp32 softmax/norms/losses), as torch.autocast does.
+	BF16 bool `yaml:"bf16"`
+}
+
+// DefaultConfig mirrors TrainingArguments' defaults where they make sense
+// for the book's small runs.
+func DefaultConfig() Config {
+	opt := DefaultAdamW()
+	opt.LR = 5e-5
+	opt.WeightDecay = 0
+	return Config{
+		Seed: 42, Epochs: 1, BatchSize: 8, Accum: 1, Optimizer: opt,
+		Schedule:    Schedule{Kind: Linear},
+		MaxGradNorm: 1, LogEvery: 1, KeepLast: 2, Metric: "eval/loss",
+	}
+}
+
+// Validate reports the first inconsistent field.
+func (c Config) Validate() error {
+	switch {
+	case c.OutputDir == "":
+		return errors.New("output_dir is empty")
+	case c.Epochs <= 0 && c.MaxSteps <= 0:
+		return fmt.Errorf("epochs %d and max_steps %d: one must be > 0", c.Epochs, c.MaxSteps)
+	case c.BatchSize <= 0:
+		return fmt.Errorf("batch_size %d, want > 0", c.BatchSize)
+	case c.Accum <= 0:
+		return fmt.Errorf("gradient_accumulation_steps %d, want > 0", c.Accum)
+	case c.MaxGradNorm < 0:
+		return fmt.Errorf("max_grad_norm %g, want ≥ 0", c.MaxGradNorm)
+	case c.LogEvery < 0 || c.EvalEvery < 0 || c.SaveEvery < 0 || c.KeepLast < 0 || c.Patience < 0:
+		return errors.New("logging_steps, eval_steps, save_steps, save_total_limit and early_stopping_patience must be ≥ 0")
+	case c.Patience > 0 && c.Metric == "":
+		return errors.New("early_stopping_patience needs metric_for_best_model")
+	}
+	if _, err := NewAdamW(nil, c.Optimizer); err != nil {
+		return err
+	}
+	return c.Schedule.Validate()
+}
+
+// TotalSteps is the number of optimizer steps for batches micro-batches per epoch.
+func (c Config) TotalSteps(batches int) int {
+	if c.MaxSteps > 0 {
+		return c.MaxSteps
+	}
+	perEpoch := max(1, batches/c.Accum) // HF drops a trailing partial accumulation
+	return c.Epochs * perEpoch
+}

@@ -1,0 +1,312 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"time"
+
+	"github.com/sugarme/gotch"
+
+	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/data"
+	"github.com/gotrl/gotrl/pkg/models/nn"
+)
+
+// ErrInterrupted is returned by Run when its context is cancelled (SIGINT):
+// a checkpoint was saved first, and --resume continues from it.
+var ErrInterrupted = errors.New("training interrupted")
+
+// ErrNonFinite is wrapped by Run's error when a loss or gradient norm is
+// NaN or infinite; the last good checkpoint is left untouched.
+var ErrNonFinite = errors.New("non-finite loss")
+
+// Loop trains one stage: nanoGPT's train.py loop as a type. Each step: seed
+// → accumulate micro-batches (forward, backward) → clip → AdamW step → log
+// → evaluate and early-stop → checkpoint.
+type Loop[B any] struct {
+	cfg   Config
+	stage Stage[B]
+	data  Data[B]
+	vars  []*nn.Var
+	opt   *AdamW
+	state State
+
+	// Progress receives the progress bar; nil disables it.
+	Progress io.Writer
+	// AfterStep, when set, runs after every completed optimizer step (tests).
+	AfterStep func(step int)
+}
+
+// New prepares a loop over stage and data; call Resume before Run to
+// continue a run.
+func New[B any](cfg Config, stage Stage[B], d Data[B]) (*Loop[B], error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	vars := stage.Store().Trainable()
+	if len(vars) == 0 {
+		return nil, errors.New("train: the model has no trainable parameters")
+	}
+	opt, err := NewAdamW(vars, cfg.Optimizer)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Schedule.Total = cfg.TotalSteps(d.Batches())
+	return &Loop[B]{
+		cfg: cfg, stage: stage, data: d, vars: vars, opt: opt,
+		state: State{Stage: stage.Name(), Seed: cfg.Seed, TotalSteps: cfg.Schedule.Total},
+	}, nil
+}
+
+// State is the trainer's position; with the weights and optimizer moments
+// it is everything an exact resume needs (HF trainer_state.json). No
+// generator state is saved: every step reseeds libtorch from (Seed, step).
+type State struct {
+	Stage      string      `json:"stage"`
+	Step       int         `json:"global_step"`
+	TotalSteps int         `json:"max_steps"`
+	Cursor     data.Cursor `json:"cursor"`
+	Seed       int64       `json:"seed"`
+	// OptimizerStep is AdamW's update count, for its bias correction.
+	OptimizerStep int64    `json:"optimizer_step"`
+	Tokens        int64    `json:"num_input_tokens_seen"`
+	Best          *float64 `json:"best_metric,omitempty"`
+	BestStep      int      `json:"best_step,omitempty"`
+	BadEvals      int      `json:"early_stopping_counter"`
+	Stopped       string   `json:"stopped,omitempty"` // why the run ended early
+}
+
+// Close frees the optimizer state (the stage owns the model).
+func (l *Loop[B]) Close() { l.opt.Close() }
+
+// State returns the loop's current state.
+func (l *Loop[B]) State() State { return l.state }
+
+// Run trains until the step budget, early stopping, a non-finite loss or
+// ctx's cancellation, and returns the final state.
+func (l *Loop[B]) Run(ctx context.Context) (State, error) {
+	if err := l.prepareDir(); err != nil {
+		return l.state, err
+	}
+	metrics, err := openMetrics(l.cfg.OutputDir)
+	if err != nil {
+		return l.state, err
+	}
+	defer metrics.Close()
+	bar := newProgress(l.Progress, l.state.TotalSteps, l.state.Step)
+	defer bar.finish()
+	saved := -1
+	for l.state.Step < l.state.TotalSteps && l.state.Stopped == "" {
+		if ctx.Err() != nil {
+			dir, err := l.save()
+			if err != nil {
+				return l.state, fmt.Errorf("%w at step %d; saving a checkpoint failed: %v", ErrInterrupted, l.state.Step, err)
+			}
+			return l.state, fmt.Errorf("%w at step %d: checkpoint %s (continue with --resume %s)", ErrInterrupted, l.state.Step, dir, l.cfg.OutputDir)
+		}
+		rec, err := l.step()
+		if err != nil {
+			return l.state, l.stepError(err)
+		}
+		l.state.Step++
+		if l.cfg.LogEvery > 0 && (l.state.Step%l.cfg.LogEvery == 0 || l.state.Step == 1) {
+			if err := metrics.Write(rec); err != nil {
+				return l.state, err
+			}
+		}
+		bar.update(rec)
+		last := l.state.Step == l.state.TotalSteps
+		if l.cfg.EvalEvery > 0 && l.state.Step%l.cfg.EvalEvery == 0 || last {
+			if err := l.evaluate(ctx, metrics); err != nil {
+				return l.state, err
+			}
+		}
+		if l.cfg.SaveEvery > 0 && l.state.Step%l.cfg.SaveEvery == 0 {
+			if _, err := l.save(); err != nil {
+				return l.state, err
+			}
+			saved = l.state.Step
+		}
+		if l.AfterStep != nil {
+			l.AfterStep(l.state.Step)
+		}
+	}
+	if saved != l.state.Step {
+		if _, err := l.save(); err != nil {
+			return l.state, err
+		}
+	}
+	if err := l.stage.Save(l.cfg.OutputDir); err != nil {
+		return l.state, fmt.Errorf("save final model: %w", err)
+	}
+	bar.finish()
+	if err := metrics.Close(); err != nil {
+		return l.state, err
+	}
+	if err := Plot(l.cfg.OutputDir); err != nil {
+		return l.state, fmt.Errorf("plot: %w", err)
+	}
+	return l.state, nil
+}
+
+// stepError explains a failed step; a non-finite loss names the checkpoint
+// to go back to.
+func (l *Loop[B]) stepError(err error) error {
+	if !errors.Is(err, ErrNonFinite) {
+		return fmt.Errorf("step %d: %w", l.state.Step+1, err)
+	}
+	last, lerr := LatestCheckpoint(l.cfg.OutputDir)
+	if lerr != nil {
+		last = "none (no checkpoint was saved yet)"
+	}
+	return fmt.Errorf("step %d: %w; training stopped, last good checkpoint: %s (try a lower learning rate or max_grad_norm)", l.state.Step+1, err, last)
+}
+
+// step takes one optimizer step and returns its log record.
+func (l *Loop[B]) step() (Record, error) {
+	start := time.Now()
+	// Reseed per step: dropout masks depend only on (seed, step), so a
+	// resumed run draws exactly what an uninterrupted one does.
+	tensor.Seed(tensor.StepSeed(l.cfg.Seed, int64(l.state.Step)))
+	lr := l.cfg.Optimizer.LR * l.cfg.Schedule.Factor(l.state.Step)
+	if err := l.opt.ZeroGrad(); err != nil {
+		return nil, err
+	}
+	loss, stats, tokens, err := l.accumulate()
+	if err != nil {
+		return nil, err
+	}
+	norm, err := ClipGradNorm(l.vars, l.cfg.MaxGradNorm)
+	if err != nil {
+		return nil, err
+	}
+	if math.IsNaN(norm) || math.IsInf(norm, 0) {
+		return nil, fmt.Errorf("%w: gradient norm is %v", ErrNonFinite, norm)
+	}
+	if err := l.opt.Step(lr); err != nil {
+		return nil, err
+	}
+	el := time.Since(start).Seconds()
+	l.state.Tokens += int64(tokens)
+	rec := Record{
+		"step": float64(l.state.Step + 1), "loss": loss, "lr": lr, "grad_norm": norm,
+		"tokens_per_s": float64(tokens) / el, "step_time_s": el,
+		"epoch": float64(l.state.Cursor.Epoch) + float64(l.state.Cursor.Index)/float64(l.data.Batches()),
+	}
+	for k, v := range stats {
+		rec["train/"+k] = v
+	}
+	return rec, nil
+}
+
+// accumulate runs Accum micro-batches forward and backward, each loss
+// scaled by 1/Accum so the summed gradients are those of the mean loss
+// (HF's gradient accumulation). It returns the mean loss, mean stats and
+// the token count.
+func (l *Loop[B]) accumulate() (loss float64, stats map[string]float64, tokens int, err error) {
+	stats = map[string]float64{}
+	n := float64(l.cfg.Accum)
+	for range l.cfg.Accum {
+		b, next, err := l.data.Next(l.state.Cursor)
+		if err != nil {
+			return 0, nil, 0, err
+		}
+		v, st, err := l.backward(b, 1/n)
+		if err != nil {
+			return 0, nil, 0, err
+		}
+		l.state.Cursor = next
+		loss += v / n
+		for k, x := range st {
+			stats[k] += x / n
+		}
+		tokens += l.stage.Tokens(b)
+	}
+	return loss, stats, tokens, nil
+}
+
+// backward computes one micro-batch's loss (under autocast with BF16) and
+// back-propagates loss·scale; the forward's value is returned unscaled.
+func (l *Loop[B]) backward(b B, scale float64) (value float64, stats map[string]float64, err error) {
+	var loss *tensor.Tensor
+	forward := func() { loss, stats, err = l.stage.Loss(b) }
+	if l.cfg.BF16 {
+		if aerr := tensor.Autocast(l.stage.Store().Device(), gotch.BFloat16, forward); aerr != nil {
+			return 0, nil, aerr
+		}
+	} else {
+		forward()
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	defer tensor.Free(loss)
+	if value, err = tensor.Item(loss); err != nil {
+		return 0, nil, err
+	}
+	if math.IsNaN(value) || math.IsInf(value, 0) {
+		return value, nil, fmt.Errorf("%w: loss is %v", ErrNonFinite, value)
+	}
+	err = tensor.Catch(func() {
+		s := tensor.NewScope()
+		defer s.Close()
+		scaled := loss
+		if scale != 1 {
+			scaled = s.T(loss.MulScalar(s.Float(scale), false))
+		}
+		tensor.Check(scaled.Backward())
+	})
+	return value, stats, err
+}
+
+// evaluate runs the stage's evaluation, logs it and applies early stopping.
+func (l *Loop[B]) evaluate(ctx context.Context, metrics *metricsFile) error {
+	ev, ok := l.stage.(Evaluator)
+	if !ok {
+		return nil
+	}
+	res, err := ev.Eval(ctx)
+	if err != nil {
+		return fmt.Errorf("eval at step %d: %w", l.state.Step, err)
+	}
+	if len(res) == 0 { // no eval set
+		return nil
+	}
+	rec := Record{"step": float64(l.state.Step)}
+	for k, v := range res {
+		rec["eval/"+k] = v
+	}
+	if err := metrics.Write(rec); err != nil {
+		return err
+	}
+	l.earlyStop(rec)
+	return nil
+}
+
+// earlyStop tracks the best value of cfg.Metric (HF
+// EarlyStoppingCallback: an improvement must beat the best by Threshold).
+func (l *Loop[B]) earlyStop(rec Record) {
+	v, ok := rec[l.cfg.Metric]
+	if !ok {
+		return
+	}
+	better := l.state.Best == nil
+	if !better {
+		d := v - *l.state.Best
+		if !l.cfg.GreaterIsBetter {
+			d = -d
+		}
+		better = d > l.cfg.Threshold
+	}
+	if better {
+		l.state.Best, l.state.BestStep, l.state.BadEvals = &v, l.state.Step, 0
+		return
+	}
+	l.state.BadEvals++
+	if l.cfg.Patience > 0 && l.state.BadEvals >= l.cfg.Patience {
+		l.state.Stopped = fmt.Sprintf("early stopping: %s did not improve on %.6g (step %d) for %d evaluations", l.cfg.Metric, *l.state.Best, l.state.BestStep, l.state.BadEvals)
+	}
+}
