@@ -26,3 +26,7 @@ require (
 	gonum.org/v1/plot v0.17.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
+
+// Until scripts/install_libtorch.sh writes go.work (whose replace wins),
+// gotch resolves to a stand-in that fails with instructions.
+replace github.com/sugarme/gotch => ./internal/gotchstub

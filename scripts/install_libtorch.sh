@@ -124,7 +124,11 @@ fi
 
 # --- 2. patched gotch --------------------------------------------------------
 step "copying gotch $gotch_version from the Go module cache"
-src=$(cd "$root" && GOWORK=off GOFLAGS=-mod=mod go mod download -json "github.com/sugarme/gotch@$gotch_version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+# From a scratch module: the repo's go.mod replaces gotch with a stand-in.
+scratch=$(mktemp -d)
+src=$(cd "$scratch" && go mod init gotrl-install >/dev/null 2>&1 && GOWORK=off GOFLAGS=-mod=mod \
+  go mod download -json "github.com/sugarme/gotch@$gotch_version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+rm -rf "$scratch"
 [ -n "$src" ] && [ -d "$src" ] || die "go mod download of gotch $gotch_version failed (is the Go module proxy reachable?)"
 rm -rf "$prefix/gotch.tmp"
 cp -r "$src" "$prefix/gotch.tmp"

@@ -19,7 +19,8 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Benchmarks that print figures (per-op cost, memory, training and generation speed)",
 	}
-	cmd.AddCommand(newBenchOpsCmd())
+	cmd.AddCommand(newBenchOpsCmd(), newBenchMemoryCmd())
+	cmd.AddCommand(newBenchTrainCmd())
 	cmd.AddCommand(newBenchGenerateCmd())
 	cmd.AddCommand(newBenchPPOCmd())
 	return cmd
@@ -87,3 +88,5 @@ func rssMB() float64 {
 	}
 	return 0
 }
+
+func randn(shape []int64) (*tensor.Tensor, error) { return ts.Randn(shape, gotch.Float, gotch.CPU) }

@@ -33,6 +33,7 @@ func newRootCmd() *cobra.Command {
 	pf.Int64Var(&global.seed, "seed", 42, "random seed")
 	pf.IntVar(&global.threads, "threads", 0, "libtorch CPU threads (0: libtorch's default)")
 	root.AddCommand(newVersionCmd(), newEnvCmd(), newBenchCmd())
+	root.AddCommand(newPretrainCmd(), newSFTCmd(), newRMCmd(), newPlotCmd())
 	root.AddCommand(newGenerateCmd())
 	root.AddCommand(newPPOCmd())
 	return root

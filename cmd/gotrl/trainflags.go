@@ -75,7 +75,7 @@ func bindModel(f *pflag.FlagSet, s *rlhf.Source) {
 // resolve builds the run's configuration in priority order: defaults, the
 // resumed run's config.yaml, --config, then only the flags the user set
 // (cobra has already written them into cfg; they are replayed on top).
-func (r *runFlags) resolve(cmd *cobra.Command, cfg any, reset func()) (rlhf.Env, error) {
+func (r *runFlags) resolve(cmd *cobra.Command, cfg any, tc *train.Config, reset func()) (rlhf.Env, error) {
 	type setting struct {
 		f     *pflag.Flag
 		value string
@@ -110,6 +110,12 @@ func (r *runFlags) resolve(cmd *cobra.Command, cfg any, reset func()) (rlhf.Env,
 		if err != nil {
 			return rlhf.Env{}, fmt.Errorf("--%s: %w", s.f.Name, err)
 		}
+	}
+	if cmd.Flags().Changed("seed") {
+		tc.Seed = global.seed
+	}
+	if err := r.outputDir(tc); err != nil {
+		return rlhf.Env{}, err
 	}
 	dev, err := setup()
 	if err != nil {

@@ -12,6 +12,8 @@ import (
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/data/tokenizer"
+	"github.com/gotrl/gotrl/pkg/models/gpt2"
+	"github.com/gotrl/gotrl/pkg/models/nn"
 	"github.com/gotrl/gotrl/pkg/train"
 )
 
@@ -310,4 +312,11 @@ func pretrainSpan(ctx context.Context, cfg PretrainConfig, env Env, ckpt string,
 	}
 	env.logf("pretrain t5: %d training pairs, %d eval pairs\n", len(trIn), len(evIn))
 	return loop(ctx, env, cfg.Train, ckpt, train.Stage[pairBatch](st), ld)
+}
+
+// CausalStage is the causal-LM stage over a GPT-2 built by the caller (the
+// training benchmark uses it to time exactly what pretraining runs).
+func CausalStage(g *gpt2.Model, store *nn.Store) train.Stage[data.Batch] {
+	m := &model{family: "gpt2", arch: "GPT2LMHeadModel", store: store, config: &g.Config}
+	return &lmStage[data.Batch]{name: "pretrain gpt2", m: m, logits: causalLogits(g), tokens: tokens}
 }

@@ -107,11 +107,10 @@ func (l *Loop[B]) Run(ctx context.Context) (State, error) {
 			}
 			return l.state, fmt.Errorf("%w at step %d: checkpoint %s (continue with --resume %s)", ErrInterrupted, l.state.Step, dir, l.cfg.OutputDir)
 		}
-		rec, err := l.step()
+		rec, err := l.Step()
 		if err != nil {
 			return l.state, l.stepError(err)
 		}
-		l.state.Step++
 		if l.cfg.LogEvery > 0 && (l.state.Step%l.cfg.LogEvery == 0 || l.state.Step == 1) {
 			if err := metrics.Write(rec); err != nil {
 				return l.state, err
@@ -165,8 +164,9 @@ func (l *Loop[B]) stepError(err error) error {
 	return fmt.Errorf("step %d: %w; training stopped, last good checkpoint: %s (try a lower learning rate or max_grad_norm)", l.state.Step+1, err, last)
 }
 
-// step takes one optimizer step and returns its log record.
-func (l *Loop[B]) step() (Record, error) {
+// Step takes one optimizer step and returns its log record. Run calls it;
+// benchmarks call it directly (no logging, evaluation or checkpoints).
+func (l *Loop[B]) Step() (Record, error) {
 	start := time.Now()
 	// Reseed per step: dropout masks depend only on (seed, step), so a
 	// resumed run draws exactly what an uninterrupted one does.
@@ -199,6 +199,7 @@ func (l *Loop[B]) step() (Record, error) {
 	for k, v := range stats {
 		rec["train/"+k] = v
 	}
+	l.state.Step++
 	return rec, nil
 }
 

@@ -285,3 +285,41 @@ func TestPrepareOutputDir(t *testing.T) {
 		})
 	}
 }
+
+// TestBF16LossCloseToFP32 trains the toy model twice from the same weights,
+// once under bfloat16 autocast: the losses must agree to bf16 precision
+// (8 mantissa bits, ~0.4% per rounding) and the runs must not be identical
+// (autocast really ran the matmuls in bf16).
+func TestBF16LossCloseToFP32(t *testing.T) {
+	losses := func(bf16 bool) []float64 {
+		cfg := toyConfig(t.TempDir())
+		cfg.MaxSteps, cfg.BF16 = 8, bf16
+		tensor.Seed(5)
+		m, l, err := newToyRun(cfg, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.store.Close()
+		defer l.Close()
+		var out []float64
+		for range cfg.MaxSteps {
+			rec, err := l.Step()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, rec["loss"])
+		}
+		return out
+	}
+	fp32, bf16 := losses(false), losses(true)
+	same := true
+	for i := range fp32 {
+		if d := math.Abs(fp32[i]-bf16[i]) / fp32[i]; d > 0.02 {
+			t.Errorf("step %d: fp32 loss %v, bf16 %v (rel. diff %.3g > 2%%)", i+1, fp32[i], bf16[i], d)
+		}
+		same = same && fp32[i] == bf16[i]
+	}
+	if same {
+		t.Error("bf16 losses equal fp32 bit for bit: autocast did not take effect")
+	}
+}
