@@ -8,6 +8,7 @@ const (
 	streamSplit uint64 = iota + 1
 	streamRank
 	streamShuffle
+	streamSynth
 )
 
 // newRand returns a generator for one use of a seed; never the global one.
