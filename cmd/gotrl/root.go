@@ -32,10 +32,11 @@ func newRootCmd() *cobra.Command {
 	pf.StringVar(&global.device, "device", "auto", "device: auto, cpu, cuda or cuda:N")
 	pf.Int64Var(&global.seed, "seed", 42, "random seed")
 	pf.IntVar(&global.threads, "threads", 0, "libtorch CPU threads (0: libtorch's default)")
-	root.AddCommand(newVersionCmd(), newEnvCmd(), newBenchCmd())
+	root.AddCommand(newVersionCmd(), newEnvCmd(), newBenchCmd(), newDataCmd())
 	root.AddCommand(newPretrainCmd(), newSFTCmd(), newRMCmd(), newPlotCmd())
 	root.AddCommand(newGenerateCmd())
 	root.AddCommand(newPPOCmd())
+	root.AddCommand(newPromptCmd())
 	return root
 }
 

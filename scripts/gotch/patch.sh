@@ -105,5 +105,15 @@ perl_count "$dir/libtch/tensor.go" '/return \*\(\*int\)\(unsafe\.Pointer\(&cint\
 perl_count "$dir/libtch/device.go" '/return \*\(\*int\)\(unsafe\.Pointer\(&t\)\)/return int(t)/g' 1
 perl_count "$dir/libtch/device.go" '/\nimport \(\n\t"unsafe"\n\)\n/\n/' 1
 
+# 7. Scalars: Scalar.Drop was a no-op ("TODO. FIXME"), so every scalar
+#    lived until the GC ran its finalizer, and newScalar took the global
+#    lock to register a Sprintf-made name. Drop now frees at once (and
+#    clears the finalizer, kept as the backstop for scalars gotch makes
+#    internally); no name registry.
+sc="$dir/ts/scalar.go"
+perl_count "$sc" '/\tlock\.Lock\(\)\n\tx\.name = newName\(nameOpt\.\.\.\)\n\tExistingScalars\[x\.name\] = struct\{\}\{\}\n\tlock\.Unlock\(\)\n//' 1
+perl_count "$sc" '/\tlock\.Lock\(\)\n\tdelete\(ExistingScalars, x\.name\)\n\tlock\.Unlock\(\)\n\n\tlib\.AtsFree\(x\.cscalar\)/\tif x.cscalar == nil {\n\t\treturn nil\n\t}\n\tlib.AtsFree(x.cscalar)\n\tx.cscalar = nil/' 1
+perl_count "$sc" '/func \(sc \*Scalar\) Drop\(\) \(err error\) \{\n.*?\n\}\n/func (sc *Scalar) Drop() (err error) {\n\truntime.SetFinalizer(sc, nil)\n\treturn freeCScalar(sc)\n}\n/s' 1
+
 # Record what was applied, for install_libtorch.sh's idempotence check.
 echo "gotch v0.9.1 patched by gotrl ($mode)" > "$dir/GOTRL_PATCHED"
