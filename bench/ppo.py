@@ -36,9 +36,10 @@ if a.threads > 0:
 torch.manual_seed(0)
 
 cfg = GPT2Config(vocab_size=a.vocab, n_layer=a.layers, n_embd=a.embd, n_head=a.heads, n_positions=128)
-policy = AutoModelForCausalLMWithValueHead(GPT2LMHeadModel(cfg))
-ref = AutoModelForCausalLMWithValueHead(GPT2LMHeadModel(cfg))
-ref.load_state_dict(policy.state_dict())
+policy = AutoModelForCausalLMWithValueHead.from_pretrained(GPT2LMHeadModel(cfg))
+ref = AutoModelForCausalLMWithValueHead.from_pretrained(GPT2LMHeadModel(cfg))
+ref.pretrained_model.load_state_dict(policy.pretrained_model.state_dict())
+ref.v_head.load_state_dict(policy.v_head.state_dict())
 tok = PreTrainedTokenizerFast(tokenizer_object=Tokenizer(WordLevel({str(i): i for i in range(a.vocab)}, unk_token="3")),
                               pad_token="0", eos_token="2")
 config = PPOConfig(batch_size=a.batch, mini_batch_size=a.mini_batch, ppo_epochs=a.epochs, learning_rate=1.41e-5,

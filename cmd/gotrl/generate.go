@@ -14,7 +14,11 @@ import (
 	"github.com/gotrl/gotrl/pkg/data/tokenizer"
 	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/generate"
-	_ "github.com/gotrl/gotrl/pkg/models/gpt2" // registers "gpt2"
+	// the families `gotrl generate` can load; each loaded model offers
+	// Stepper() generate.Stepper
+	_ "github.com/gotrl/gotrl/pkg/models/bert"
+	_ "github.com/gotrl/gotrl/pkg/models/gpt2"
+	_ "github.com/gotrl/gotrl/pkg/models/t5"
 )
 
 func newGenerateCmd() *cobra.Command {

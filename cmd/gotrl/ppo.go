@@ -105,7 +105,7 @@ func newPPOCmd() *cobra.Command {
 	f.StringVar(&ref, "ref-model", "", "frozen reference model (default: --model)")
 	f.StringVar(&tok, "tokenizer", "", "tokenizer directory or file (default: --model)")
 	f.StringVar(&prompts, "prompts", "", `JSONL file of {"prompt": "..."} lines`)
-	f.StringVar(&rewardModel, "reward-model", "", "reward model: a `gotrl rm` run or any GPT2ForSequenceClassification directory")
+	f.StringVar(&rewardModel, "reward-model", "", "reward model: a gotrl rm run or any GPT2ForSequenceClassification directory")
 	f.IntVar(&rewardLabel, "reward-label", 0, "logit of this label is the reward")
 	f.StringVar(&config, "config", "", "YAML file of PPORunConfig (ppo:, rollout:, steps, …); flags override it")
 	f.StringVar(&resume, "resume", "", "continue the run in this directory from its last checkpoint")

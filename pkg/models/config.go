@@ -56,7 +56,7 @@ func ReadConfig(dir, override string) (raw []byte, modelType string, err error) 
 
 func typeOfArch(arch string) string {
 	best := ""
-	for prefix, t := range archPrefixes {
+	for prefix := range archPrefixes {
 		if strings.HasPrefix(arch, prefix) && len(prefix) > len(best) {
 			best = prefix
 		}

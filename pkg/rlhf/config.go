@@ -47,6 +47,17 @@ func (d DataConfig) validate() error {
 	return nil
 }
 
+// validate checks the parts every stage config has.
+func validate(t train.Config, m Source, d DataConfig) error {
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	return d.validate()
+}
+
 // PretrainConfig configures `gotrl pretrain`.
 type PretrainConfig struct {
 	Train train.Config `yaml:"train"`
@@ -74,13 +85,7 @@ func DefaultPretrain() PretrainConfig {
 
 // Validate checks every field.
 func (c PretrainConfig) Validate() error {
-	if err := c.Train.Validate(); err != nil {
-		return err
-	}
-	if err := c.Model.Validate(); err != nil {
-		return err
-	}
-	if err := c.Data.validate(); err != nil {
+	if err := validate(c.Train, c.Model, c.Data); err != nil {
 		return err
 	}
 	switch c.Objective {
@@ -120,13 +125,7 @@ func DefaultSFT() SFTConfig {
 
 // Validate checks every field.
 func (c SFTConfig) Validate() error {
-	if err := c.Train.Validate(); err != nil {
-		return err
-	}
-	if err := c.Model.Validate(); err != nil {
-		return err
-	}
-	if err := c.Data.validate(); err != nil {
+	if err := validate(c.Train, c.Model, c.Data); err != nil {
 		return err
 	}
 	if c.Samples < 0 || c.MaxPrompt < 0 {
@@ -161,13 +160,7 @@ func DefaultRM() RMConfig {
 
 // Validate checks every field.
 func (c RMConfig) Validate() error {
-	if err := c.Train.Validate(); err != nil {
-		return err
-	}
-	if err := c.Model.Validate(); err != nil {
-		return err
-	}
-	if err := c.Data.validate(); err != nil {
+	if err := validate(c.Train, c.Model, c.Data); err != nil {
 		return err
 	}
 	switch c.Schema {

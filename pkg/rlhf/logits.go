@@ -17,13 +17,19 @@ func causalLogits(g *gpt2.Model) func(data.Batch, bool) (*tensor.Tensor, *tensor
 	return func(b data.Batch, train bool) (*tensor.Tensor, *tensor.Tensor) {
 		s := tensor.NewScope()
 		defer s.Close()
-		dev := deviceOf(g.WTE.Weight)
-		out, err := g.Forward(gpt2.Input{IDs: ids(s, b.InputIDs, dev), Mask: ids(s, b.AttentionMask, dev)}, train)
+		in := gpt2Input(s, g, b)
+		out, err := g.Forward(in, train)
 		tensor.Check(err)
 		s.Add(out.Logits)
 		s.Add(out.Hidden)
-		return shiftCausal(out.Logits, ids(s, b.Labels, dev))
+		return shiftCausal(out.Logits, ids(s, b.Labels, deviceOf(in.IDs)))
 	}
+}
+
+// gpt2Input puts a batch's ids and mask on g's device.
+func gpt2Input(s *tensor.Scope, g *gpt2.Model, b data.Batch) gpt2.Input {
+	dev := deviceOf(g.WTE.Weight)
+	return gpt2.Input{IDs: ids(s, b.InputIDs, dev), Mask: ids(s, b.AttentionMask, dev)}
 }
 
 // maskedLogits runs BertForMaskedLM: labels are the masked positions' ids.

@@ -34,7 +34,7 @@ func TestPairwiseLoss(t *testing.T) {
 				s.Add(loss)
 				v, err := tensor.Item(loss)
 				tensor.Check(err)
-				if math.Abs(v-tt.wantLoss) > 1e-6 || acc != tt.wantAcc {
+				if math.Abs(v-tt.wantLoss) > 1e-6 || math.Abs(acc-tt.wantAcc) > 1e-6 {
 					t.Errorf("loss %v accuracy %v, want %v %v", v, acc, tt.wantLoss, tt.wantAcc)
 				}
 			})

@@ -28,14 +28,21 @@ type PPOTrainer struct {
 	// Scores holds the running moments of use_score_scaling.
 	Scores RunningMoments
 
+	// trlClipOnce reproduces TRL 0.11.4's gradient clipping for parity
+	// tests only: its self.model_params is a one-shot filter() iterator, so
+	// clip_grad_norm_ clips the trainer's first update and no later one.
+	trlClipOnce, clipped bool
+
 	opts []*train.AdamW
 	vars []*nn.Var // every trainable policy variable (gradient clipping)
 	pcg  *rand.PCG
 	rng  *rand.Rand
 }
 
-// NewPPOTrainer validates cfg, freezes ref and makes one Adam optimizer
-// per policy store.
+// NewPPOTrainer validates cfg and makes one Adam optimizer per policy
+// store. The reference stays frozen by construction: it only runs under
+// no-grad and no optimizer sees it. (nn.Store.SetTrainable is not used: it
+// swaps the tensor handles that the model's layers hold.)
 func NewPPOTrainer(cfg PPOConfig, policy, ref Policy) (*PPOTrainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -52,9 +59,6 @@ func NewPPOTrainer(cfg PPOConfig, policy, ref Policy) (*PPOTrainer, error) {
 			if rs == ps {
 				return nil, fmt.Errorf("ppo trainer: the reference model shares a store with the policy; load a separate copy")
 			}
-		}
-		if err := rs.SetTrainable(func(string) bool { return false }); err != nil {
-			return nil, fmt.Errorf("ppo trainer: freeze reference: %w", err)
 		}
 	}
 	adam := train.AdamWConfig{LR: cfg.LearningRate, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8} // torch.optim.Adam

@@ -2,6 +2,7 @@ package rlhf
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/sugarme/gotch"
 
@@ -17,6 +18,7 @@ type ppoBatch struct {
 	in                 PolicyInput
 	masks              *tensor.Tensor // [B, T-1] float, 1 on response tokens
 	last               *tensor.Tensor // [B, T-1] float one-hot of each row's last response token
+	from               int64          // first response position of any row (where logits may start)
 
 	logprobs, refLogprobs *tensor.Tensor // [B, T-1]
 	logits, refLogits     *tensor.Tensor // [B, T-1, V], kl_penalty "full" only
@@ -79,6 +81,9 @@ func (t *PPOTrainer) prepareInputs(queries, responses [][]int64) (b *ppoBatch, e
 	}
 	b.in.IDs, b.in.Mask = rowsInt64(scored, dev), rowsInt64(mask, dev)
 	b.masks, b.last = responseMasks(starts, responses, width-1, dev)
+	if t.Config.ResponseLogitsOnly {
+		b.from = int64(slices.Min(starts))
+	}
 	return b, nil
 }
 

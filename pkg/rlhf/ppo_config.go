@@ -48,6 +48,11 @@ type PPOConfig struct {
 	// WhitenAdvantages: TRL always whitens advantages; off trains on the
 	// raw GAE estimates.
 	WhitenAdvantages bool `yaml:"whiten_advantages"`
+	// ResponseLogitsOnly runs the LM head only from the first response
+	// position of the batch on (gotrl's default; the loss is the same).
+	// Off, every position gets logits as in TRL, whose stat arrays
+	// (objective/logprobs, ppo/policy/ratio) also cover query positions.
+	ResponseLogitsOnly bool `yaml:"response_logits_only"`
 	// PaddingSide of query+response rows for decoder-only policies ("right",
 	// TRL's collator with a right-padding tokenizer, or "left"); PadTokenID
 	// fills them.
@@ -61,7 +66,7 @@ func DefaultPPOConfig() PPOConfig {
 		LearningRate: 1.41e-5, AdapKLCtrl: true, InitKLCoef: 0.2, KLPenalty: KLPenaltyKL,
 		Target: 6, Horizon: 10000, Gamma: 1, Lam: 0.95, Cliprange: 0.2, CliprangeValue: 0.2, VFCoef: 0.1,
 		BatchSize: 128, MiniBatchSize: 128, GradientAccumulationSteps: 1, PPOEpochs: 4,
-		TargetKL: 1, RatioThreshold: 10, WhitenAdvantages: true, PaddingSide: "right",
+		TargetKL: 1, RatioThreshold: 10, WhitenAdvantages: true, ResponseLogitsOnly: true, PaddingSide: "right",
 	}
 }
 

@@ -40,6 +40,10 @@ type PolicyInput struct {
 	SkipLogits bool
 	// SkipValues asks for logits only (a reference model's forward).
 	SkipValues bool
+	// LogitsFrom skips the LM head before this position of the scored
+	// sequence: Logits are then [B, T-LogitsFrom, V] (PPO only scores the
+	// response). A policy may ignore it and return all T positions.
+	LogitsFrom int64
 }
 
 // Scored returns the ids the logits predict and their mask: IDs and Mask
@@ -135,12 +139,18 @@ func (p *GPT2Policy) Save(dir string) error {
 // Forward runs GPT2LMHeadModel and the value head on hidden_states[-1].
 // No position ids are passed, as TRL's batched_forward_pass does.
 func (p *GPT2Policy) Forward(in PolicyInput, train bool) (out PolicyOutput, err error) {
-	o, err := p.LM.Forward(gpt2.Input{IDs: in.IDs, Mask: in.Mask, SkipLogits: in.SkipLogits}, train)
+	window := in.LogitsFrom > 0 && !in.SkipLogits
+	o, err := p.LM.Forward(gpt2.Input{IDs: in.IDs, Mask: in.Mask, SkipLogits: in.SkipLogits || window}, train)
 	if err != nil {
 		return PolicyOutput{}, err
 	}
 	defer tensor.Free(o.Hidden)
 	out.Logits = o.Logits
+	if window {
+		if out.Logits, err = windowLogits(p.LM.LM, o.Hidden, in.LogitsFrom); err != nil {
+			return PolicyOutput{}, err
+		}
+	}
 	if in.SkipValues {
 		return out, nil
 	}
@@ -150,6 +160,16 @@ func (p *GPT2Policy) Forward(in PolicyInput, train bool) (out PolicyOutput, err 
 		return PolicyOutput{}, err
 	}
 	return out, nil
+}
+
+// windowLogits applies the LM head to hidden [B, T, C] from position
+// from on: [B, T-from, V].
+func windowLogits(lm *heads.LM, hidden *tensor.Tensor, from int64) (logits *tensor.Tensor, err error) {
+	defer tensor.Recover(&err)
+	s := tensor.NewScope()
+	defer s.Close()
+	t := tensor.Shape(hidden)[1]
+	return lm.Forward(s.T(hidden.Narrow(1, from, t-from, false))), nil
 }
 
 // valuesOf applies the value head to hidden [B, T, C]: per-token values

@@ -10,38 +10,47 @@ import (
 
 // fwdOut is batched_forward_pass's result; nil tensors were not asked for.
 type fwdOut struct {
-	logprobs *tensor.Tensor // [B, T-1]
+	logprobs *tensor.Tensor // [B, T-1], 0 before position off
 	values   *tensor.Tensor // [B, T-1]
-	logits   *tensor.Tensor // [B, T-1, V]
+	logits   *tensor.Tensor // [B, T-1-off, V]: positions off..T-2
+	off      int64
 }
 
 // forwardPass is batched_forward_pass: p over in's rows in chunks of
 // chunk rows; logprobs are log_softmax(logits[:, :-1]) at ids[:, 1:] of
-// the scored sequence. Every forward runs with train=false because TRL's
-// batched_forward_pass puts the model in eval mode first, so dropout never
-// acts in TRL 0.11's PPO (the gradient pass included). Grad mode is the
-// caller's. Panics with *tensor.Error.
-func forwardPass(p Policy, in PolicyInput, chunk int, withValues, withLogits bool) fwdOut {
+// the scored sequence. With from > 0 the LM head may skip positions
+// before from (their logprobs are 0; PPO masks them). Every forward runs
+// with train=false because TRL's batched_forward_pass puts the model in
+// eval mode first, so dropout never acts in TRL 0.11's PPO (the gradient
+// pass included). Grad mode is the caller's. Panics with *tensor.Error.
+func forwardPass(p Policy, in PolicyInput, chunk int, from int64, withValues, withLogits bool) fwdOut {
 	s := tensor.NewScope()
 	defer s.Close()
 	rows := tensor.Shape(in.IDs)[0]
 	var lps, vals, logits []*tensor.Tensor
+	off := int64(-1)
 	for lo := int64(0); lo < rows; lo += int64(chunk) {
 		part := in
 		if lo > 0 || int64(chunk) < rows {
 			part = narrowRows(in, lo, min(int64(chunk), rows-lo))
 			defer freeInput(part)
 		}
-		part.SkipValues = !withValues
+		part.SkipValues, part.LogitsFrom = !withValues, from
 		o, err := p.Forward(part, false)
 		tensor.Check(err)
 		s.Add(o.Logits)
 		s.Add(o.Values)
 		ids, _ := part.Scored()
 		t := tensor.Shape(ids)[1]
-		lg := s.T(o.Logits.Narrow(1, 0, t-1, false)) // [b, T-1, V]
-		labels := s.T(ids.Narrow(1, 1, t-1, false))  // [b, T-1]
-		lps = append(lps, s.Add(LogprobsFromLogits(lg, labels)))
+		w := tensor.Shape(o.Logits)[1] // logits cover positions t-w..t-1
+		if off >= 0 && off != t-w {
+			panic(&tensor.Error{Op: "forward pass", Err: fmt.Errorf("chunks returned logits from positions %d and %d", off, t-w)})
+		}
+		off = t - w
+		lg := s.T(o.Logits.Narrow(1, 0, w-1, false))    // [b, T-1-off, V]
+		labels := s.T(ids.Narrow(1, off+1, w-1, false)) // [b, T-1-off]
+		lp := s.Add(LogprobsFromLogits(lg, labels))
+		lps = append(lps, s.Add(padLeft(lp, off)))
 		if withValues {
 			vals = append(vals, s.T(o.Values.Narrow(1, 0, t-1, false)))
 		}
@@ -49,7 +58,7 @@ func forwardPass(p Policy, in PolicyInput, chunk int, withValues, withLogits boo
 			logits = append(logits, lg)
 		}
 	}
-	out := fwdOut{logprobs: s.Keep(catRows(s, lps))}
+	out := fwdOut{logprobs: s.Keep(catRows(s, lps)), off: off}
 	if withValues {
 		out.values = s.Keep(catRows(s, vals))
 	}
@@ -57,6 +66,14 @@ func forwardPass(p Policy, in PolicyInput, chunk int, withValues, withLogits boo
 		out.logits = s.Keep(catRows(s, logits))
 	}
 	return out
+}
+
+// padLeft prepends n zero columns to x [B, W]: [B, n+W]. n = 0 returns a
+// new handle to x.
+func padLeft(x *tensor.Tensor, n int64) *tensor.Tensor {
+	y, err := x.ConstantPadNd([]int64{n, 0}, false)
+	tensor.Check(err)
+	return y
 }
 
 // catRows concatenates chunks along dim 0 (one chunk is returned as is).
@@ -72,11 +89,18 @@ func catRows(s *tensor.Scope, parts []*tensor.Tensor) *tensor.Tensor {
 // [B, T-1, V] only for kl_penalty "full".
 func (t *PPOTrainer) forwardPasses(b *ppoBatch) error {
 	full := t.Config.KLPenalty == KLPenaltyFull
+	from := b.from
+	if full { // the full KL needs the same positions on both sides
+		from = 0
+	}
 	return tensor.NoGrad(func() {
-		pol := forwardPass(t.Policy, b.in, t.Config.MiniBatchSize, true, full)
+		pol := forwardPass(t.Policy, b.in, t.Config.MiniBatchSize, from, true, full)
 		b.logprobs, b.values, b.logits = pol.logprobs, pol.values, pol.logits
-		ref := forwardPass(t.Ref, b.in, t.Config.MiniBatchSize, false, full)
+		ref := forwardPass(t.Ref, b.in, t.Config.MiniBatchSize, pol.off, false, full)
 		b.refLogprobs, b.refLogits = ref.logprobs, ref.logits
+		if full && pol.off != ref.off {
+			panic(&tensor.Error{Op: "forward pass", Err: fmt.Errorf("policy logits start at position %d, reference at %d", pol.off, ref.off)})
+		}
 	})
 }
 

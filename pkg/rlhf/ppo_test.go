@@ -81,7 +81,7 @@ func tinyT5(t *testing.T) *T5Policy {
 	t.Helper()
 	c := t5.DefaultConfig()
 	c.VocabSize, c.DModel, c.DKV, c.DFF, c.NumLayers, c.NumHeads, c.DropoutRate = 16, 32, 8, 64, 2, 4, 0
-	c.RelativeMaxDistance = 16
+	c.RelativeBuckets, c.RelativeMaxDistance = 8, 16
 	p, err := NewT5Policy(c, 0, gotch.CPU)
 	if err != nil {
 		t.Fatal(err)
@@ -249,8 +249,8 @@ func TestPPOLearnsRuleReward(t *testing.T) {
 			tensor.Seed(3)
 			policy, ref := tc.policy(t)
 			cfg := DefaultPPOConfig()
-			cfg.BatchSize, cfg.MiniBatchSize, cfg.PPOEpochs, cfg.LearningRate = 16, 8, 4, 3e-3
-			cfg.InitKLCoef = 0.05
+			cfg.BatchSize, cfg.MiniBatchSize, cfg.PPOEpochs, cfg.LearningRate = 16, 8, 4, 1e-3
+			cfg.InitKLCoef = 0.3
 			tr, err := NewPPOTrainer(cfg, policy, ref)
 			if err != nil {
 				t.Fatal(err)
@@ -265,7 +265,7 @@ func TestPPOLearnsRuleReward(t *testing.T) {
 			}
 			var means []float64
 			var maxKL float64
-			const iters = 40
+			const iters = 30
 			for it := 0; it < iters; it++ {
 				responses, err := tr.Rollout(context.Background(), queries, rc, int64(it))
 				if err != nil {

@@ -80,14 +80,14 @@ func (t *PPOTrainer) trainMinibatch(b *ppoBatch, rows []int, sync bool) (stats m
 	in := selectRows(b.in, idx)
 	defer freeInput(in)
 
-	fwd := forwardPass(t.Policy, in, len(rows), true, true)
+	fwd := forwardPass(t.Policy, in, len(rows), b.from, true, true)
 	s.Add(fwd.logprobs)
 	s.Add(fwd.values)
 	s.Add(fwd.logits)
 	mb := lossInput{
 		oldLogprobs: sel(b.logprobs), oldValues: sel(b.values), mask: sel(b.masks),
 		advantages: sel(b.advantages), returns: sel(b.returns),
-		logprobs: fwd.logprobs, vpreds: fwd.values, logits: fwd.logits,
+		logprobs: fwd.logprobs, vpreds: fwd.values, logits: fwd.logits, logitsOff: fwd.off,
 	}
 	total, stats := t.loss(mb)
 	s.Add(total)
@@ -98,10 +98,11 @@ func (t *PPOTrainer) trainMinibatch(b *ppoBatch, rows []int, sync bool) (stats m
 	if !sync {
 		return stats, nil
 	}
-	if c.MaxGradNorm > 0 {
+	if c.MaxGradNorm > 0 && !(t.trlClipOnce && t.clipped) {
 		if _, err := train.ClipGradNorm(t.vars, c.MaxGradNorm); err != nil {
 			return nil, err
 		}
+		t.clipped = true
 	}
 	for _, o := range t.opts {
 		if err := o.Step(c.LearningRate); err != nil {
@@ -120,6 +121,15 @@ func (t *PPOTrainer) trainMinibatch(b *ppoBatch, rows []int, sync bool) (stats m
 type lossInput struct {
 	oldLogprobs, oldValues, mask, advantages, returns *tensor.Tensor
 	logprobs, vpreds, logits                          *tensor.Tensor
+	logitsOff                                         int64 // logits cover positions logitsOff..T-2
+}
+
+// entropy is entropy_from_logits over the positions with logits, zero
+// before them: [b, T-1].
+func (in lossInput) entropy() *tensor.Tensor {
+	s := tensor.NewScope()
+	defer s.Close()
+	return padLeft(s.Add(EntropyFromLogits(in.logits)), in.logitsOff)
 }
 
 // loss is PPOTrainer.loss: the clipped value loss
@@ -146,7 +156,7 @@ func (t *PPOTrainer) loss(in lossInput) (total *tensor.Tensor, stats map[string]
 	pgLoss := s.Add(MaskedMean(s.T(pg1.Maximum(pg2, false)), in.mask))
 	total = s.T(pgLoss.Add(s.T(vfLoss.MulScalar(s.Float(c.VFCoef), false)), false))
 	if c.EntropyCoef != 0 {
-		ent := s.Add(MaskedMean(s.Add(EntropyFromLogits(in.logits)), in.mask))
+		ent := s.Add(MaskedMean(s.Add(in.entropy()), in.mask))
 		total = s.T(total.Sub(s.T(ent.MulScalar(s.Float(c.EntropyCoef), false)), false))
 	}
 
@@ -183,7 +193,7 @@ func (t *PPOTrainer) lossStats(in lossInput, ratio, pg1, pg2, vf1, vf2, pgLoss, 
 		"val/vpred", "val/error", "val/clipfrac", "val/mean", "val/var"}
 	vals := []*tensor.Tensor{
 		pgLoss, vfLoss, total,
-		mean(s.Add(EntropyFromLogits(in.logits))),
+		mean(s.Add(in.entropy())),
 		s.T(mean(s.T(diff.Square(false))).MulScalar(s.Float(0.5), false)),
 		mean(s.T(diff.Neg(false))),
 		frac(pg2, pg1),

@@ -226,8 +226,7 @@ func gpt2Score(g *gpt2.Classifier) scorer {
 	return func(b data.Batch, train bool) *tensor.Tensor {
 		s := tensor.NewScope()
 		defer s.Close()
-		dev := deviceOf(g.WTE.Weight)
-		out, err := g.Forward(gpt2.Input{IDs: ids(s, b.InputIDs, dev), Mask: ids(s, b.AttentionMask, dev)}, train)
+		out, err := g.Forward(gpt2Input(s, g.Model, b), train)
 		tensor.Check(err)
 		s.Add(out.Logits)
 		s.Add(out.Hidden)

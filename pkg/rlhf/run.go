@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/sugarme/gotch"
@@ -68,9 +69,21 @@ func loop[B any](ctx context.Context, env Env, tc train.Config, ckpt string, sta
 	return l.Run(ctx)
 }
 
-// loadTokenizer wraps tokenizer.Load with the flag's name.
+// loadTokenizer reads a tokenizer directory (tokenizer.Load), or a single
+// file: a tokenizer.json, or a WordPiece vocabulary such as
+// bert-base-chinese-vocab.txt.
 func loadTokenizer(path string) (tokenizer.Tokenizer, error) {
-	tok, err := tokenizer.Load(path)
+	var tok *tokenizer.Pipeline
+	st, err := os.Stat(path)
+	switch {
+	case err != nil:
+	case st.IsDir():
+		tok, err = tokenizer.Load(path)
+	case strings.HasSuffix(path, ".json"):
+		tok, err = tokenizer.FromTokenizerJSON(path)
+	default:
+		tok, err = tokenizer.NewBert(path, tokenizer.DefaultBertOptions())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: %w", err)
 	}

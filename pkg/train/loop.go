@@ -97,7 +97,7 @@ func (l *Loop[B]) Run(ctx context.Context) (State, error) {
 	}
 	defer metrics.Close()
 	bar := newProgress(l.Progress, l.state.TotalSteps, l.state.Step)
-	defer bar.finish()
+	defer bar.exit()
 	saved := -1
 	for l.state.Step < l.state.TotalSteps && l.state.Stopped == "" {
 		if ctx.Err() != nil {
@@ -141,7 +141,10 @@ func (l *Loop[B]) Run(ctx context.Context) (State, error) {
 	if err := l.stage.Save(l.cfg.OutputDir); err != nil {
 		return l.state, fmt.Errorf("save final model: %w", err)
 	}
-	bar.finish()
+	if l.state.Stopped == "" {
+		bar.finish()
+	}
+	bar.exit()
 	if err := metrics.Close(); err != nil {
 		return l.state, err
 	}

@@ -37,10 +37,20 @@ func (p *progress) update(r Record) {
 	_ = p.bar.Add(1)
 }
 
+// finish completes the bar after a full run.
 func (p *progress) finish() {
 	if p.bar == nil {
 		return
 	}
 	_ = p.bar.Finish()
+	p.bar = nil
+}
+
+// exit leaves the bar where it stopped (interrupt, error, early stop).
+func (p *progress) exit() {
+	if p.bar == nil {
+		return
+	}
+	_ = p.bar.Exit()
 	p.bar = nil
 }

@@ -14,7 +14,7 @@ import (
 // and no layer_norm_eps) still loads.
 type Config struct {
 	ModelType             string   `json:"model_type"`
-	Architectures         []string `json:"architectures"`
+	Architectures         []string `json:"architectures,omitempty"`
 	VocabSize             int64    `json:"vocab_size"`
 	HiddenSize            int64    `json:"hidden_size"`
 	NumHiddenLayers       int64    `json:"num_hidden_layers"`
@@ -31,14 +31,14 @@ type Config struct {
 	// ClassifierDropout is the dropout before `classifier`; nil means
 	// HiddenDropoutProb (BertForSequenceClassification).
 	ClassifierDropout *float64          `json:"classifier_dropout"`
-	NumLabels         int64             `json:"num_labels"`
-	ID2Label          map[string]string `json:"id2label"`
+	NumLabels         int64             `json:"num_labels,omitempty"`
+	ID2Label          map[string]string `json:"id2label,omitempty"`
 	// TieWordEmbeddings ties the MLM decoder to the word embeddings
 	// (PretrainedConfig default true).
-	TieWordEmbeddings *bool `json:"tie_word_embeddings"`
+	TieWordEmbeddings *bool `json:"tie_word_embeddings,omitempty"`
 	// SummaryDropoutProb is the dropout of Reward's value head (TRL's
 	// ValueHead reads summary_dropout_prob; nil means its default 0.1).
-	SummaryDropoutProb *float64 `json:"summary_dropout_prob"`
+	SummaryDropoutProb *float64 `json:"summary_dropout_prob,omitempty"`
 	// PositionEmbeddingType must be "absolute": the relative variants of
 	// BertSelfAttention are not implemented.
 	PositionEmbeddingType string `json:"position_embedding_type"`

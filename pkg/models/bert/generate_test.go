@@ -41,7 +41,7 @@ func unilmRows(t *testing.T) (src, tgt [][]int64, m *MaskedLM) {
 }
 
 // full runs the whole unpadded sequence src+tgt with the UniLM mask and
-// returns the logits [T, V].
+// returns the logits [T, V] (the caller frees them).
 func full(t *testing.T, m *MaskedLM, src, tgt []int64) *tensor.Tensor {
 	ids := append(append([]int64(nil), src...), tgt...)
 	types := make([]int64, len(ids))
@@ -60,7 +60,6 @@ func full(t *testing.T, m *MaskedLM, src, tgt []int64) *tensor.Tensor {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { tensor.Free(l) })
 	return l
 }
 
@@ -102,6 +101,7 @@ func TestStepperMatchesFullForward(t *testing.T) {
 			}
 			tensor.Free(got, w)
 		}
+		tensor.Free(want)
 	}
 	tensor.Free(steps...)
 	p.State.Close()

@@ -61,9 +61,11 @@ type MaskedLM struct {
 }
 
 // NewMaskedLM builds BertForMaskedLM under p (the checkpoint root).
-func NewMaskedLM(p *nn.Path, c Config) (m *MaskedLM, err error) {
+func NewMaskedLM(p *nn.Path, c Config) (*MaskedLM, error) { return newMaskedLM(p, c, false) }
+
+func newMaskedLM(p *nn.Path, c Config, pooler bool) (m *MaskedLM, err error) {
 	defer tensor.Recover(&err)
-	b, err := New(p.Sub("bert"), c, false)
+	b, err := New(p.Sub("bert"), c, pooler)
 	if err != nil {
 		return nil, err
 	}
@@ -75,15 +77,8 @@ func NewMaskedLM(p *nn.Path, c Config) (m *MaskedLM, err error) {
 }
 
 // Forward returns Output.Logits [B, T, V].
-func (m *MaskedLM) Forward(in Input, train bool) (out *Output, err error) {
-	defer tensor.Recover(&err)
-	if err := m.Bert.check(in); err != nil {
-		return nil, err
-	}
-	out = m.Bert.forward(in, train)
-	defer closeOnPanic(out)
-	out.Logits = m.Head.Forward(out.Hidden)
-	return out, nil
+func (m *MaskedLM) Forward(in Input, train bool) (*Output, error) {
+	return m.Bert.runHead(in, train, func(o *Output) { o.Logits = m.Head.Forward(o.Hidden) })
 }
 
 // PreTraining is BertForPreTraining: the MLM head plus next-sentence
@@ -96,16 +91,12 @@ type PreTraining struct {
 // NewPreTraining builds BertForPreTraining under p (the checkpoint root).
 func NewPreTraining(p *nn.Path, c Config) (m *PreTraining, err error) {
 	defer tensor.Recover(&err)
-	b, err := New(p.Sub("bert"), c, true)
-	if err != nil {
-		return nil, err
-	}
-	head, err := newPrediction(p.Sub("cls").Sub("predictions"), c, b.Embeddings.Word)
+	mlm, err := newMaskedLM(p, c, true)
 	if err != nil {
 		return nil, err
 	}
 	nsp := layers.NewLinear(p.Sub("cls").Sub("seq_relationship"), c.HiddenSize, 2, true, c.InitializerRange)
-	return &PreTraining{MaskedLM: &MaskedLM{Bert: b, Head: head}, NSP: nsp}, nil
+	return &PreTraining{MaskedLM: mlm, NSP: nsp}, nil
 }
 
 // PreTrainingOutput adds the next-sentence logits to the MLM output.
@@ -121,14 +112,16 @@ func (o *PreTrainingOutput) Close() {
 }
 
 // Forward returns the MLM logits [B, T, V] and NSP logits [B, 2].
-func (m *PreTraining) Forward(in Input, train bool) (out *PreTrainingOutput, err error) {
-	defer tensor.Recover(&err)
-	o, err := m.MaskedLM.Forward(in, train)
+func (m *PreTraining) Forward(in Input, train bool) (*PreTrainingOutput, error) {
+	var nsp *tensor.Tensor
+	o, err := m.Bert.runHead(in, train, func(o *Output) {
+		o.Logits = m.Head.Forward(o.Hidden)
+		nsp = m.NSP.Forward(o.Pooled)
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer closeOnPanic(o)
-	return &PreTrainingOutput{Output: o, NSPLogits: m.NSP.Forward(o.Pooled)}, nil
+	return &PreTrainingOutput{Output: o, NSPLogits: nsp}, nil
 }
 
 // SequenceClassification is BertForSequenceClassification: dropout and
@@ -151,26 +144,33 @@ func NewSequenceClassification(p *nn.Path, c Config) (m *SequenceClassification,
 }
 
 // Forward returns Output.Logits [B, L].
-func (m *SequenceClassification) Forward(in Input, train bool) (out *Output, err error) {
-	defer tensor.Recover(&err)
-	if err := m.Bert.check(in); err != nil {
-		return nil, err
-	}
-	out = m.Bert.forward(in, train)
-	defer closeOnPanic(out)
-	s := tensor.NewScope()
-	defer s.Close()
-	out.Logits = m.Classifier.Forward(s.Add(layers.Dropout(out.Pooled, m.dropout, train)))
-	return out, nil
+func (m *SequenceClassification) Forward(in Input, train bool) (*Output, error) {
+	return m.Bert.runHead(in, train, func(o *Output) {
+		s := tensor.NewScope()
+		defer s.Close()
+		o.Logits = m.Classifier.Forward(s.Add(layers.Dropout(o.Pooled, m.dropout, train)))
+	})
 }
 
-// closeOnPanic frees a partly built output when a head panics, then lets
-// the panic reach the entry point's Recover.
-func closeOnPanic(o *Output) {
-	if r := recover(); r != nil {
-		o.Close()
-		panic(r)
+// runHead is every head's Forward: check the input, run the encoder, then
+// head on its output. A libtorch failure in either frees the partial
+// output and comes back as an error.
+func (m *Model) runHead(in Input, train bool, head func(*Output)) (out *Output, err error) {
+	defer tensor.Recover(&err)
+	if err := m.check(in); err != nil {
+		return nil, err
 	}
+	err = tensor.Catch(func() {
+		out = m.forward(in, train)
+		head(out)
+	})
+	if err != nil {
+		if out != nil {
+			out.Close()
+		}
+		return nil, err
+	}
+	return out, nil
 }
 
 // Reward is a BERT reward (or value) model: TRL's ValueHead
@@ -197,18 +197,13 @@ func NewReward(p *nn.Path, c Config) (m *Reward, err error) {
 }
 
 // Forward returns Output.Logits [B], the score of each row's [CLS].
-func (m *Reward) Forward(in Input, train bool) (out *Output, err error) {
-	defer tensor.Recover(&err)
-	if err := m.Bert.check(in); err != nil {
-		return nil, err
-	}
-	out = m.Bert.forward(in, train)
-	defer closeOnPanic(out)
-	s := tensor.NewScope()
-	defer s.Close()
-	cls := s.T(ts.Zeros([]int64{tensor.Shape(in.IDs)[0]}, gotch.Int64, deviceOf(in.IDs))) // [B] index 0
-	v := m.Head.Forward(out.Hidden, cls, train)
-	s.Add(v.PerToken)
-	out.Logits = v.Last
-	return out, nil
+func (m *Reward) Forward(in Input, train bool) (*Output, error) {
+	return m.Bert.runHead(in, train, func(o *Output) {
+		s := tensor.NewScope()
+		defer s.Close()
+		cls := s.T(ts.Zeros([]int64{tensor.Shape(in.IDs)[0]}, gotch.Int64, deviceOf(in.IDs))) // [B] index 0
+		v := m.Head.Forward(o.Hidden, cls, train)
+		s.Add(v.PerToken)
+		o.Logits = v.Last
+	})
 }

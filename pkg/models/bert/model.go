@@ -38,6 +38,10 @@ type Input struct {
 	// Cache, when non-nil, holds every layer's keys and values: the new
 	// ones are appended (UniLM decoding, see generate.go).
 	Cache *Cache
+	// Embeds [B, T, C], when set, replaces word_embeddings(IDs) (HF's
+	// inputs_embeds): P-tuning's soft prompts (pkg/prompt/run). IDs still
+	// give the shape and are checked.
+	Embeds *tensor.Tensor
 }
 
 // Output holds a forward pass's tensors; the caller frees them with Close.
@@ -87,12 +91,8 @@ func New(p *nn.Path, c Config, pooler bool) (m *Model, err error) {
 }
 
 // Forward runs the encoder; train enables dropout.
-func (m *Model) Forward(in Input, train bool) (out *Output, err error) {
-	defer tensor.Recover(&err)
-	if err := m.check(in); err != nil {
-		return nil, err
-	}
-	return m.forward(in, train), nil
+func (m *Model) Forward(in Input, train bool) (*Output, error) {
+	return m.runHead(in, train, func(*Output) {})
 }
 
 // check turns bad ids, segment ids and lengths into errors naming them.
@@ -101,17 +101,25 @@ func (m *Model) check(in Input) error {
 	if in.IDs == nil || in.IDs.Dim() != 2 {
 		return fmt.Errorf("bert: input_ids must be [batch, seq]")
 	}
-	past := in.Cache.Len()
-	if n := past + tensor.Shape(in.IDs)[1]; n > c.MaxPositionEmbeddings && in.PositionIDs == nil {
+	b, t, past := tensor.Shape(in.IDs)[0], tensor.Shape(in.IDs)[1], in.Cache.Len()
+	if n := past + t; n > c.MaxPositionEmbeddings && in.PositionIDs == nil {
 		return fmt.Errorf("bert: sequence of %d tokens exceeds max_position_embeddings %d", n, c.MaxPositionEmbeddings)
 	}
+	if in.Cache != nil && len(in.Cache.Layers) != len(m.Layers) {
+		return fmt.Errorf("bert: cache has %d layers, model %d", len(in.Cache.Layers), len(m.Layers))
+	}
 	if in.Mask != nil {
-		sh, want := tensor.Shape(in.Mask), []int64{tensor.Shape(in.IDs)[0], tensor.Shape(in.IDs)[1], past + tensor.Shape(in.IDs)[1]}
-		if len(sh) == 2 {
-			want = []int64{want[0], want[2]}
+		want := []int64{b, past + t}
+		if in.Mask.Dim() == 3 {
+			want = []int64{b, t, past + t}
 		}
-		if !slices.Equal(sh, want) {
-			return fmt.Errorf("bert: attention_mask shape %v, want %v (batch, [new,] cached + new)", sh, want)
+		if sh := tensor.Shape(in.Mask); !slices.Equal(sh, want) {
+			return fmt.Errorf("bert: attention_mask shape %v, want %v (cached + new keys)", sh, want)
+		}
+	}
+	if in.Embeds != nil {
+		if sh := tensor.Shape(in.Embeds); !slices.Equal(sh, []int64{b, t, c.HiddenSize}) {
+			return fmt.Errorf("bert: inputs_embeds shape %v, want [%d, %d, %d]", sh, b, t, c.HiddenSize)
 		}
 	}
 	if in.UniLM && past > 0 {
@@ -140,7 +148,7 @@ func (m *Model) forward(in Input, train bool) *Output {
 	past := in.Cache.Len()
 	bias := s.Add(layers.Bias(s.Add(m.allowed(in)), gotch.Float)) // [B|1, 1, T, S] additive, or nil
 	out := &Output{}
-	x := m.Embeddings.Forward(in.IDs, in.TypeIDs, in.PositionIDs, past, train) // [B, T, C]
+	x := m.Embeddings.Forward(in.IDs, in.TypeIDs, in.PositionIDs, in.Embeds, past, train) // [B, T, C]
 	for i, l := range m.Layers {
 		out.Hiddens = append(out.Hiddens, x)
 		x = l.Forward(x, bias, in.Cache.Layer(i), train)
@@ -188,7 +196,7 @@ type Embeddings struct {
 func newEmbeddings(p *nn.Path, c Config) *Embeddings {
 	std := c.InitializerRange
 	return &Embeddings{
-		Word:      layers.NewEmbedding(p.Sub("word_embeddings"), c.VocabSize, c.HiddenSize, std),
+		Word:      layers.NewEmbedding(p.Sub("word_embeddings"), c.VocabSize, c.HiddenSize, std).Padded(c.PadTokenID),
 		Position:  layers.NewEmbedding(p.Sub("position_embeddings"), c.MaxPositionEmbeddings, c.HiddenSize, std),
 		TokenType: layers.NewEmbedding(p.Sub("token_type_embeddings"), c.TypeVocabSize, c.HiddenSize, std),
 		Norm:      layers.NewLayerNorm(p.Sub("LayerNorm"), c.HiddenSize, c.LayerNormEps),
@@ -196,9 +204,10 @@ func newEmbeddings(p *nn.Path, c Config) *Embeddings {
 	}
 }
 
-// Forward maps ids [B, T] to [B, T, C]; nil typeIDs are 0 and nil
-// positions are past..past+T-1.
-func (e *Embeddings) Forward(ids, typeIDs, positions *tensor.Tensor, past int64, train bool) *tensor.Tensor {
+// Forward maps ids [B, T] to [B, T, C]; nil typeIDs are 0, nil
+// positions are past..past+T-1 and non-nil embeds [B, T, C] stand in for
+// the word embeddings of ids (HF's inputs_embeds).
+func (e *Embeddings) Forward(ids, typeIDs, positions, embeds *tensor.Tensor, past int64, train bool) *tensor.Tensor {
 	s := tensor.NewScope()
 	defer s.Close()
 	shape := tensor.Shape(ids)
@@ -209,7 +218,10 @@ func (e *Embeddings) Forward(ids, typeIDs, positions *tensor.Tensor, past int64,
 	if typeIDs == nil {
 		typeIDs = s.T(ts.Zeros(shape, gotch.Int64, dev))
 	}
-	x := s.Add(e.Word.Forward(ids)) // [B, T, C]
+	x := embeds
+	if x == nil {
+		x = s.Add(e.Word.Forward(ids)) // [B, T, C]
+	}
 	x = s.T(x.Add(s.Add(e.TokenType.Forward(typeIDs)), false))
 	x = s.T(x.Add(s.Add(e.Position.Forward(positions)), false)) // [T, C] broadcasts over B
 	x = s.Add(e.Norm.Forward(x))

@@ -36,6 +36,14 @@ func input(t *testing.T, c modeltest.Case) (in Input, compare [][]int64) {
 	return in, compare
 }
 
+// maskFor applies the token mask to per-token outputs [B, T, ...] only.
+func maskFor(x *tensor.Tensor, mask [][]int64) [][]int64 {
+	if x.Dim() == 3 {
+		return mask
+	}
+	return nil
+}
+
 // checkHidden compares last_hidden_state and hidden.<i>.
 func checkHidden(t *testing.T, c modeltest.Case, want map[string]*tensor.Tensor, out *Output, mask [][]int64) {
 	modeltest.Close(t, "last_hidden_state", out.Hidden, want[c.Name+".last_hidden_state"], mask)
@@ -45,27 +53,58 @@ func checkHidden(t *testing.T, c modeltest.Case, want map[string]*tensor.Tensor,
 	modeltest.Close(t, "hidden.last", out.Hidden, want[fmt.Sprintf("%s.hidden.%d", c.Name, len(out.Hiddens))], mask)
 }
 
-func TestPreTrainingMatchesHF(t *testing.T) {
-	dir := filepath.Join(fixtures, "bert")
-	m, store, err := LoadPreTraining(dir, gotch.CPU)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	want := modeltest.Expected(t, dir)
-	for _, c := range modeltest.Cases(t, dir) {
-		t.Run(c.Name, func(t *testing.T) {
-			in, mask := input(t, c)
-			out, err := m.Forward(in, false)
+// TestHeadsMatchHF compares every output of BertForPreTraining and
+// BertForSequenceClassification with the fixtures: heads' logits (token
+// ones on non-pad positions), pooler output and all hidden states.
+func TestHeadsMatchHF(t *testing.T) {
+	// forward runs a loaded head and names its logits as the fixture does.
+	forward := func(t *testing.T, head any, in Input) (*Output, map[string]*tensor.Tensor) {
+		switch h := head.(type) {
+		case *PreTraining:
+			out, err := h.Forward(in, false)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer out.Close()
-			modeltest.Close(t, "mlm_logits", out.Logits, want[c.Name+".mlm_logits"], mask)
-			modeltest.Close(t, "nsp_logits", out.NSPLogits, want[c.Name+".nsp_logits"], nil)
-			modeltest.Close(t, "pooler_output", out.Pooled, want[c.Name+".pooler_output"], nil)
-			checkHidden(t, c, want, out.Output, mask)
-		})
+			t.Cleanup(func() { tensor.Free(out.NSPLogits) })
+			return out.Output, map[string]*tensor.Tensor{"mlm_logits": out.Logits, "nsp_logits": out.NSPLogits}
+		case *SequenceClassification:
+			out, err := h.Forward(in, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out, map[string]*tensor.Tensor{"logits": out.Logits}
+		}
+		t.Fatalf("head %T", head)
+		return nil, nil
+	}
+	tests := []struct{ dir, arch string }{
+		{"bert", "BertForPreTraining"},
+		{"bert-seqcls", "BertForSequenceClassification"},
+	}
+	for _, tt := range tests {
+		dir := filepath.Join(fixtures, tt.dir)
+		c, err := ReadConfig(filepath.Join(dir, "config.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := Load(dir, c, tt.arch, gotch.CPU, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close()
+		want := modeltest.Expected(t, dir)
+		for _, c := range modeltest.Cases(t, dir) {
+			t.Run(tt.dir+"/"+c.Name, func(t *testing.T) {
+				in, mask := input(t, c)
+				out, logits := forward(t, m.Head, in)
+				defer out.Close()
+				for name, got := range logits {
+					modeltest.Close(t, name, got, want[c.Name+"."+name], maskFor(got, mask))
+				}
+				modeltest.Close(t, "pooler_output", out.Pooled, want[c.Name+".pooler_output"], nil)
+				checkHidden(t, c, want, out, mask)
+			})
+		}
 	}
 }
 
@@ -106,29 +145,6 @@ func TestMaskedLMMatchesHF(t *testing.T) {
 				}
 				out.Close()
 			}
-		})
-	}
-}
-
-func TestSequenceClassificationMatchesHF(t *testing.T) {
-	dir := filepath.Join(fixtures, "bert-seqcls")
-	m, store, err := LoadSequenceClassification(dir, gotch.CPU)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	want := modeltest.Expected(t, dir)
-	for _, c := range modeltest.Cases(t, dir) {
-		t.Run(c.Name, func(t *testing.T) {
-			in, mask := input(t, c)
-			out, err := m.Forward(in, false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer out.Close()
-			modeltest.Close(t, "logits", out.Logits, want[c.Name+".logits"], nil)
-			modeltest.Close(t, "pooler_output", out.Pooled, want[c.Name+".pooler_output"], nil)
-			checkHidden(t, c, want, out, mask)
 		})
 	}
 }
@@ -234,6 +250,7 @@ func TestBadInput(t *testing.T) {
 		{"token id too large", Input{IDs: ids([]int64{1, 50})}, "input_ids[0][1] = 50"},
 		{"too long", Input{IDs: ids([]int64{1, 2, 3, 4, 5})}, "5 tokens exceeds max_position_embeddings 4"},
 		{"unilm without types", Input{IDs: ids([]int64{1, 2}), UniLM: true}, "needs token_type_ids"},
+		{"mask shape", Input{IDs: ids([]int64{1, 2}), Mask: ids([]int64{1, 1, 1})}, "attention_mask shape [1 3], want [1 2]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,72 +13,16 @@ import (
 // candidates of rank < num_beams to its finished hypotheses, and stops as
 // early_stopping says. Rows in prep are already num_beams per prompt.
 func beamSearch(ctx context.Context, m Stepper, prep Prepared, c Config) (*Output, error) {
-	k := c.NumBeams
-	n := len(prep.Prefix)
-	prompts := n / k
-	prefixLen := len(prep.Prefix[0])
-	rows := cloneRows(prep.Prefix)
-	scores := make([]float32, n) // running beam scores: 0 for beam 0, -1e9 for the rest
-	for i := range scores {
-		if i%k != 0 {
-			scores[i] = -1e9
-		}
-	}
-	hyps := make([]*hypotheses, prompts)
-	for i := range hyps {
-		hyps[i] = &hypotheses{size: k, lengthPenalty: c.LengthPenalty, early: c.EarlyStopping, worst: 1e9}
-	}
-	done := make([]bool, prompts)
-	procs := processors(c, 1)
-	keep := max(2, 1+len(c.EOSTokenID)) * k
+	b := newBeams(prep, c)
 	logits := prep.Logits
 	for step := 0; ; step++ {
-		logps, err := takeRows(logits, n)
+		logps, err := takeRows(logits, len(b.rows))
 		if err != nil {
 			return nil, err
 		}
-		for i, lp := range logps {
-			logSoftmax(lp)
-			for _, p := range procs {
-				p(lp, rows[i], step)
-			}
-			for j := range lp {
-				lp[j] += scores[i]
-			}
-		}
-		next, from := make([]int64, n), make([]int64, n)
-		nextScores := make([]float32, n)
-		genLen := step + 1 // new tokens once this step's token is counted (eos included)
-		for b := 0; b < prompts; b++ {
-			if done[b] { // HF pads a finished prompt's beams
-				for j := b * k; j < (b+1)*k; j++ {
-					next[j], from[j] = c.pad(), int64(j)
-				}
-				continue
-			}
-			cands := topCandidates(logps[b*k:(b+1)*k], keep)
-			j := b * k
-			for rank, cd := range cands {
-				row := b*k + cd.beam
-				if c.isEOS(cd.token) {
-					if rank < k {
-						hyps[b].add(slices.Clone(rows[row]), float64(cd.score), genLen)
-					}
-					continue
-				}
-				next[j], from[j], nextScores[j] = cd.token, int64(row), cd.score
-				if j++; j == (b+1)*k {
-					break
-				}
-			}
-			done[b] = done[b] || hyps[b].done(float64(cands[0].score), genLen)
-		}
-		reordered := make([][]int64, n)
-		for i := range rows {
-			reordered[i] = append(slices.Clone(rows[from[i]]), next[i])
-		}
-		rows, scores = reordered, nextScores
-		if !slices.Contains(done, false) || step+1 == c.MaxNewTokens {
+		b.score(logps, step)
+		next, from := b.advance(logps, step+1)
+		if !slices.Contains(b.done, false) || step+1 == c.MaxNewTokens {
 			break
 		}
 		if err := prep.State.Reorder(from); err != nil {
@@ -88,15 +32,101 @@ func beamSearch(ctx context.Context, m Stepper, prep Prepared, c Config) (*Outpu
 			return nil, err
 		}
 	}
-	for b := range hyps { // HF finalize: running beams of unfinished prompts compete too
-		if done[b] {
-			continue
-		}
-		for j := b * k; j < (b+1)*k; j++ {
-			hyps[b].add(rows[j], float64(scores[j]), len(rows[j])-prefixLen)
+	b.finalize()
+	return beamOutput(b.hyps, prep, c, b.prefixLen), nil
+}
+
+// beams is the running state of a beam search over all prompts.
+type beams struct {
+	c         Config
+	prefixLen int
+	rows      [][]int64 // [B·K] running beams, prefix included
+	scores    []float32 // their summed log-probs: 0 for beam 0, -1e9 for the rest at first
+	hyps      []*hypotheses
+	done      []bool // per prompt
+	procs     []Processor
+}
+
+func newBeams(prep Prepared, c Config) *beams {
+	k := c.NumBeams
+	b := &beams{c: c, prefixLen: len(prep.Prefix[0]), rows: cloneRows(prep.Prefix), procs: processors(c, 1)}
+	b.scores = make([]float32, len(b.rows))
+	for i := range b.scores {
+		if i%k != 0 {
+			b.scores[i] = -1e9
 		}
 	}
-	return beamOutput(hyps, prep, c, prefixLen), nil
+	for range len(b.rows) / k {
+		b.hyps = append(b.hyps, &hypotheses{size: k, lengthPenalty: c.LengthPenalty, early: c.EarlyStopping, worst: 1e9})
+		b.done = append(b.done, false)
+	}
+	return b
+}
+
+// score turns logits rows into processed log-probs plus each beam's score.
+func (b *beams) score(logps [][]float32, step int) {
+	for i, lp := range logps {
+		logSoftmax(lp)
+		for _, p := range b.procs {
+			p(lp, b.rows[i], step)
+		}
+		for j := range lp {
+			lp[j] += b.scores[i]
+		}
+	}
+}
+
+// advance picks each prompt's next beams (BeamSearchScorer.process),
+// extends the rows and returns the new tokens and the rows they continue.
+// genLen counts the new tokens including this step's.
+func (b *beams) advance(logps [][]float32, genLen int) (next, from []int64) {
+	k, n := b.c.NumBeams, len(b.rows)
+	next, from = make([]int64, n), make([]int64, n)
+	scores := make([]float32, n)
+	for p := range b.hyps {
+		if b.done[p] { // HF pads a finished prompt's beams
+			for j := p * k; j < (p+1)*k; j++ {
+				next[j], from[j] = b.c.pad(), int64(j)
+			}
+			continue
+		}
+		cands := topCandidates(logps[p*k:(p+1)*k], max(2, 1+len(b.c.EOSTokenID))*k)
+		j := p * k
+		for rank, cd := range cands {
+			row := p*k + cd.beam
+			if b.c.isEOS(cd.token) {
+				if rank < k {
+					b.hyps[p].add(slices.Clone(b.rows[row]), float64(cd.score), genLen)
+				}
+				continue
+			}
+			next[j], from[j], scores[j] = cd.token, int64(row), cd.score
+			if j++; j == (p+1)*k {
+				break
+			}
+		}
+		b.done[p] = b.done[p] || b.hyps[p].done(float64(cands[0].score), genLen)
+	}
+	rows := make([][]int64, n)
+	for i := range rows {
+		rows[i] = append(slices.Clone(b.rows[from[i]]), next[i])
+	}
+	b.rows, b.scores = rows, scores
+	return next, from
+}
+
+// finalize lets the running beams of unfinished prompts compete with the
+// finished hypotheses (BeamSearchScorer.finalize).
+func (b *beams) finalize() {
+	k := b.c.NumBeams
+	for p, h := range b.hyps {
+		if b.done[p] {
+			continue
+		}
+		for j := p * k; j < (p+1)*k; j++ {
+			h.add(b.rows[j], float64(b.scores[j]), len(b.rows[j])-b.prefixLen)
+		}
+	}
 }
 
 // beamOutput picks each prompt's num_return_sequences best hypotheses and

@@ -158,12 +158,7 @@ func search(ctx context.Context, m Stepper, prep Prepared, c Config) (*Output, e
 }
 
 func newOutput(prep Prepared) *Output {
-	out := &Output{PrefixLen: len(prep.Prefix[0])}
-	for i := range prep.Prefix {
-		out.Sequences = append(out.Sequences, append([]int64(nil), prep.Prefix[i]...))
-		out.Mask = append(out.Mask, append([]int64(nil), prep.PrefixMask[i]...))
-	}
-	return out
+	return &Output{PrefixLen: len(prep.Prefix[0]), Sequences: cloneRows(prep.Prefix), Mask: cloneRows(prep.PrefixMask)}
 }
 
 // append adds a token to row i, marking it real (mask 1) or padding.

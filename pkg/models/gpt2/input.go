@@ -6,6 +6,7 @@ import (
 	"github.com/sugarme/gotch"
 
 	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/models/layers"
 )
 
 // checkInput rejects what libtorch would fail on obscurely (or, for ids
@@ -36,9 +37,28 @@ func (m *Model) checkInput(in Input) error {
 	if err := checkRange("input_ids", in.IDs, c.VocabSize, "vocab_size"); err != nil {
 		return err
 	}
+	if in.TypeIDs != nil {
+		if err := sameShape("token_type_ids", in.TypeIDs, sh); err != nil {
+			return err
+		}
+		if err := checkRange("token_type_ids", in.TypeIDs, c.VocabSize, "vocab_size"); err != nil {
+			return err
+		}
+	}
+	if in.Labels != nil {
+		if err := sameShape("labels", in.Labels, sh); err != nil {
+			return err
+		}
+		if in.SkipLogits {
+			return fmt.Errorf("gpt2 forward: labels need logits (SkipLogits is set)")
+		}
+		if err := checkLabels(in.Labels, c.VocabSize); err != nil {
+			return err
+		}
+	}
 	if in.Positions != nil {
 		if ps, _ := in.Positions.Size(); len(ps) != 2 || ps[1] != sh[1] || (ps[0] != sh[0] && ps[0] != 1) {
-			return fmt.Errorf("gpt2 forward: position_ids shape %v, want [%d, %d]", ps, sh[0], sh[1])
+			return fmt.Errorf("gpt2 forward: position_ids shape %v, want [%d %d]", ps, sh[0], sh[1])
 		}
 		if err := checkRange("position_ids", in.Positions, c.NPositions, "n_positions"); err != nil {
 			return err
@@ -46,7 +66,7 @@ func (m *Model) checkInput(in Input) error {
 	}
 	if in.Mask != nil {
 		if ms, _ := in.Mask.Size(); len(ms) != 2 || ms[0] != sh[0] || ms[1] != past+sh[1] {
-			return fmt.Errorf("gpt2 forward: attention_mask shape %v, want [%d, %d] (cached + new positions)", ms, sh[0], past+sh[1])
+			return fmt.Errorf("gpt2 forward: attention_mask shape %v, want [%d %d] (cached + new positions)", ms, sh[0], past+sh[1])
 		}
 	}
 	return nil
@@ -63,6 +83,28 @@ func checkRange(name string, t *tensor.Tensor, limit int64, limitName string) er
 		if x < 0 || x >= limit {
 			return fmt.Errorf("gpt2 forward: %s[%d][%d] = %d outside [0, %s %d)", name, int64(i)/w, int64(i)%w, x, limitName, limit)
 		}
+	}
+	return nil
+}
+
+// checkLabels accepts -100 (ignored) and ids in [0, vocab_size).
+func checkLabels(t *tensor.Tensor, vocab int64) error {
+	v, err := tensor.Int64s(t)
+	if err != nil {
+		return fmt.Errorf("gpt2 forward: labels: %w", err)
+	}
+	w := tensor.Shape(t)[1]
+	for i, x := range v {
+		if x != layers.IgnoreIndex && (x < 0 || x >= vocab) {
+			return fmt.Errorf("gpt2 forward: labels[%d][%d] = %d: want -100 or an id in [0, vocab_size %d)", int64(i)/w, int64(i)%w, x, vocab)
+		}
+	}
+	return nil
+}
+
+func sameShape(name string, t *tensor.Tensor, want []int64) error {
+	if got, _ := t.Size(); len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		return fmt.Errorf("gpt2 forward: %s shape %v, want %v (input_ids)", name, got, want)
 	}
 	return nil
 }

@@ -173,6 +173,12 @@ type Input struct {
 	// Positions is position_ids [B, T]; nil means Cache.Len() + 0..T-1. For
 	// left padding pass cumsum(mask)-1 clamped at 0, as HF generate does.
 	Positions *tensor.Tensor
+	// TypeIDs is token_type_ids [B, T] or nil: GPT-2 embeds them with wte
+	// and adds them to the input (segment markers in the book's demos).
+	TypeIDs *tensor.Tensor
+	// Labels [B, T] or nil: Output.Loss is then the causal-LM loss
+	// (token t predicts label t+1; -100 is ignored).
+	Labels *tensor.Tensor
 	// Cache, when non-nil, supplies earlier keys/values and receives this
 	// call's; after an error its contents are undefined.
 	Cache      *Cache
@@ -183,6 +189,7 @@ type Input struct {
 // Output is what Forward returns; the caller owns its tensors (Close).
 type Output struct {
 	Logits *tensor.Tensor // [B, T, V]; nil with SkipLogits
+	Loss   *tensor.Tensor // scalar, with Labels
 	Hidden *tensor.Tensor // [B, T, C], after ln_f
 	// Hiddens, with AllHidden, is HF's hidden_states: the embeddings, the
 	// output of each block but the last, then Hidden itself (same tensor).
@@ -195,8 +202,8 @@ func (o *Output) Close() {
 	if n := len(o.Hiddens); n > 0 {
 		tensor.Free(o.Hiddens[:n-1]...)
 	}
-	tensor.Free(o.Logits, o.Hidden)
-	o.Logits, o.Hidden, o.Hiddens = nil, nil, nil
+	tensor.Free(o.Logits, o.Loss, o.Hidden)
+	o.Logits, o.Loss, o.Hidden, o.Hiddens = nil, nil, nil, nil
 }
 
 // Forward runs the model (GPT2LMHeadModel.forward): embeddings → blocks →
@@ -223,6 +230,9 @@ func (m *Model) Forward(in Input, train bool) (out *Output, err error) {
 		pos = s.T(s.T(ts.ArangeStart(s.Int(past), s.Int(past+sh[1]), gotch.Int64, dev)).Unsqueeze(0, false)) // [1, T]
 	}
 	x := s.T(s.Add(m.WTE.Forward(in.IDs)).Add(s.Add(m.WPE.Forward(pos)), false)) // [B, T, C]
+	if in.TypeIDs != nil {
+		x = s.T(x.Add(s.Add(m.WTE.Forward(in.TypeIDs)), false))
+	}
 	x = s.Add(layers.Dropout(x, m.Config.EmbdPdrop, train))
 	bias := s.Add(m.attentionBias(in.Mask, sh[1], past+sh[1], dev))
 	out = &Output{Cache: in.Cache}
@@ -238,6 +248,9 @@ func (m *Model) Forward(in Input, train bool) (out *Output, err error) {
 	}
 	if !in.SkipLogits {
 		out.Logits = m.LM.Forward(out.Hidden) // [B, T, V]
+	}
+	if in.Labels != nil {
+		out.Loss = layers.CausalLMLoss(out.Logits, in.Labels)
 	}
 	return out, nil
 }

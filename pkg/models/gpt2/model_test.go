@@ -31,18 +31,23 @@ func TestForwardMatchesHF(t *testing.T) {
 			t.Run(dir+"/"+c.Name, func(t *testing.T) {
 				out, err := m.Forward(Input{
 					IDs: c.Tensor(t, "input_ids"), Mask: c.Tensor(t, "attention_mask"),
-					Positions: c.Tensor(t, "position_ids"), AllHidden: true,
+					Positions: c.Tensor(t, "position_ids"), TypeIDs: c.Tensor(t, "token_type_ids"),
+					Labels: c.Tensor(t, "labels"), AllHidden: true,
 				}, false)
 				if err != nil {
 					t.Fatal(err)
 				}
 				defer out.Close()
 				mask := c.Rows(t, "attention_mask")
-				modeltest.Close(t, "logits", out.Logits, exp[c.Name+".logits"], mask)
-				modeltest.Close(t, "last_hidden_state", out.Hidden, exp[c.Name+".last_hidden_state"], mask)
+				got := map[string]*tensor.Tensor{"logits": out.Logits, "last_hidden_state": out.Hidden, "loss": out.Loss}
 				for i, h := range out.Hiddens {
-					name := fmt.Sprintf("hidden.%d", i)
-					modeltest.Close(t, name, h, exp[c.Name+"."+name], mask)
+					got[fmt.Sprintf("hidden.%d", i)] = h
+				}
+				for _, name := range c.Outputs {
+					if name == "loss" {
+						mask = nil
+					}
+					modeltest.Close(t, name, got[name], exp[c.Name+"."+name], mask)
 				}
 			})
 		}
@@ -58,8 +63,11 @@ func TestCacheMatchesHF(t *testing.T) {
 	exp := modeltest.Expected(t, dir)
 	for _, c := range modeltest.Cases(t, dir) {
 		t.Run(c.Name, func(t *testing.T) {
-			ids, mask, pos := c.Rows(t, "input_ids"), c.Rows(t, "attention_mask"), c.Rows(t, "position_ids")
+			ids, mask, pos, types := c.Rows(t, "input_ids"), c.Rows(t, "attention_mask"), c.Rows(t, "position_ids"), c.Rows(t, "token_type_ids")
 			wantLogits := exp[c.Name+".logits"]
+			if wantLogits == nil {
+				t.Skip("no expected logits")
+			}
 			cache := NewCache(m.Config)
 			defer cache.Close()
 			T := len(ids[0])
@@ -70,6 +78,9 @@ func TestCacheMatchesHF(t *testing.T) {
 				}
 				if pos != nil {
 					in.Positions = rows(t, cols(pos, start, end))
+				}
+				if types != nil {
+					in.TypeIDs = rows(t, cols(types, start, end))
 				}
 				out, err := m.Forward(in, false)
 				if err != nil {
@@ -171,6 +182,9 @@ func TestForwardRejectsBadInput(t *testing.T) {
 		{"position past n_positions", Input{IDs: rows(t, [][]int64{{1}}), Positions: rows(t, [][]int64{{64}})}, "position_ids[0][0] = 64 outside [0, n_positions 64)"},
 		{"mask shape", Input{IDs: rows(t, [][]int64{{1, 2}}), Mask: rows(t, [][]int64{{1, 1, 1}})}, "attention_mask shape [1 3], want [1 2]"},
 		{"float ids", Input{IDs: floats}, "dtype"},
+		{"label past vocab", Input{IDs: rows(t, [][]int64{{1, 2}}), Labels: rows(t, [][]int64{{-100, 512}})}, "labels[0][1] = 512: want -100 or an id"},
+		{"labels without logits", Input{IDs: rows(t, [][]int64{{1, 2}}), Labels: rows(t, [][]int64{{1, 2}}), SkipLogits: true}, "labels need logits"},
+		{"token types shape", Input{IDs: rows(t, [][]int64{{1, 2}}), TypeIDs: rows(t, [][]int64{{1}})}, "token_type_ids shape [1 1], want [1 2]"},
 		{"no ids", Input{}, "input_ids is nil"},
 	}
 	for _, c := range cases {

@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
 	"github.com/gotrl/gotrl/internal/tensor"
@@ -15,7 +16,17 @@ func Attend(q, k, v, bias *tensor.Tensor, scale, dropoutP float64, train bool) *
 	if !train {
 		dropoutP = 0
 	}
-	out, err := ts.ScaledDotProductAttention(q, k, v, tensor.Opt(bias), dropoutP, false, []float64{scale})
+	if bias == nil {
+		// gotch hands libtorch an undefined tensor, not nullopt, for a
+		// missing attn_mask, which SDPA rejects: allow everything instead.
+		d, err := q.Device()
+		tensor.Check(err)
+		all, err := ts.Ones([]int64{1, 1, 1, 1}, gotch.Bool, d)
+		tensor.Check(err)
+		defer tensor.Free(all)
+		bias = all
+	}
+	out, err := ts.ScaledDotProductAttention(q, k, v, bias, dropoutP, false, []float64{scale})
 	tensor.Checkf(err, "attention")
 	return out
 }

@@ -61,7 +61,8 @@ func (c *Conv1D) Forward(x *tensor.Tensor) *tensor.Tensor {
 
 // Embedding is torch.nn.Embedding: weight [num, dim].
 type Embedding struct {
-	Weight *tensor.Tensor
+	Weight  *tensor.Tensor
+	padding *int64 // torch's padding_idx, nil for none
 }
 
 // NewEmbedding registers weight [num, dim] ~ N(0, std).
@@ -69,9 +70,27 @@ func NewEmbedding(p *nn.Path, num, dim int64, std float64) *Embedding {
 	return &Embedding{Weight: p.Param("weight", []int64{num, dim}, nn.Normal(std))}
 }
 
+// Padded makes row idx torch's padding_idx, as HF's BertEmbeddings does
+// for pad_token_id: the row starts at zero (HF _init_weights) and gets no
+// gradient. Construction code: panics with *tensor.Error on failure.
+func (e *Embedding) Padded(idx int64) *Embedding {
+	tensor.Check(tensor.NoGrad(func() {
+		row, err := e.Weight.Select(0, idx, false)
+		tensor.Check(err)
+		defer tensor.Free(row)
+		tensor.Check(row.Zero_())
+	}))
+	e.padding = &idx
+	return e
+}
+
 // Forward maps int64 ids [...] to [..., dim].
 func (e *Embedding) Forward(ids *tensor.Tensor) *tensor.Tensor {
 	s := tensor.NewScope()
 	defer s.Close()
-	return s.Keep(s.T(ts.Embedding(e.Weight, ids, -1, false, false)))
+	pad := int64(-1)
+	if e.padding != nil {
+		pad = *e.padding
+	}
+	return s.Keep(s.T(ts.Embedding(e.Weight, ids, pad, false, false)))
 }

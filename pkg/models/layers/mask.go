@@ -59,7 +59,10 @@ func And(masks ...*tensor.Tensor) *tensor.Tensor {
 			acc = s.T(m.ShallowClone())
 			continue
 		}
-		acc = s.T(acc.LogicalAnd(m, false))
+		// bitwise_and, not logical_and: on bool tensors they agree, but
+		// libtorch 2.1's logical_and resizes its output with a deprecation
+		// warning when the first operand broadcasts.
+		acc = s.T(acc.BitwiseAndTensor(m, false))
 	}
 	if acc == nil {
 		return nil

@@ -104,12 +104,12 @@ func (s *Store) SetTrainable(keep func(name string) bool) error {
 		if on == v.Trainable {
 			continue
 		}
-		t, err := v.T.SetRequiresGrad(on, false)
-		if err != nil {
+		// requires_grad_ flips the flag in place: the layers holding v.T
+		// keep a valid handle (SetRequiresGrad would return a new one).
+		if err := v.T.RequiresGrad_(on); err != nil {
 			return fmt.Errorf("set trainable %s: %w", v.Name, err)
 		}
-		tensor.Free(v.T)
-		v.T, v.Trainable = t, on
+		v.Trainable = on
 	}
 	return nil
 }
@@ -226,13 +226,17 @@ func newInit(shape []int64, init Init, dev gotch.Device) (*tensor.Tensor, error)
 	case "ones":
 		return ts.Ones(shape, gotch.Float, dev)
 	case "const":
-		return ts.Full(shape, ts.FloatScalar(init.Value), gotch.Float, dev)
+		v := ts.FloatScalar(init.Value)
+		defer v.Drop()
+		return ts.Full(shape, v, gotch.Float, dev)
 	case "normal":
 		t, err := ts.Randn(shape, gotch.Float, dev)
 		if err != nil {
 			return nil, err
 		}
-		if err := t.MulScalar_(ts.FloatScalar(init.Std)); err != nil {
+		std := ts.FloatScalar(init.Std)
+		defer std.Drop()
+		if err := t.MulScalar_(std); err != nil {
 			tensor.Free(t)
 			return nil, err
 		}

@@ -18,18 +18,18 @@ type Config struct {
 	DKV                 int64   `json:"d_kv"`
 	DFF                 int64   `json:"d_ff"`
 	NumLayers           int64   `json:"num_layers"`
-	NumDecoderLayers    *int64  `json:"num_decoder_layers"` // nil = NumLayers
+	NumDecoderLayers    *int64  `json:"num_decoder_layers,omitempty"` // nil = NumLayers
 	NumHeads            int64   `json:"num_heads"`
 	RelativeBuckets     int64   `json:"relative_attention_num_buckets"`
 	RelativeMaxDistance int64   `json:"relative_attention_max_distance"`
 	DropoutRate         float64 `json:"dropout_rate"`
 	LayerNormEpsilon    float64 `json:"layer_norm_epsilon"`
 	InitializerFactor   float64 `json:"initializer_factor"`
-	FeedForwardProj     string  `json:"feed_forward_proj"`   // "relu", "gated-gelu", "gated-<act>"
-	TieWordEmbeddings   *bool   `json:"tie_word_embeddings"` // nil = true
+	FeedForwardProj     string  `json:"feed_forward_proj"`             // "relu", "gated-gelu", "gated-<act>"
+	TieWordEmbeddings   *bool   `json:"tie_word_embeddings,omitempty"` // nil = true
 	PadTokenID          int64   `json:"pad_token_id"`
 	EOSTokenID          int64   `json:"eos_token_id"`
-	DecoderStartTokenID *int64  `json:"decoder_start_token_id"` // nil = PadTokenID
+	DecoderStartTokenID *int64  `json:"decoder_start_token_id,omitempty"` // nil = PadTokenID
 }
 
 // DefaultConfig is t5-small: T5Config()'s defaults.

@@ -51,7 +51,7 @@ func config(t *testing.T, kwargs map[string]any) generate.Config {
 // beam scores and greedy token log-probs within 1e-4.
 func TestGenerateMatchesHF(t *testing.T) {
 	for _, name := range []string{"t5", "mt5"} {
-		m := load(t, name)
+		m := loadFixture(t, name)
 		data, err := os.ReadFile(filepath.Join("../../../testdata/generate", name+".json"))
 		if err != nil {
 			t.Fatal(err)

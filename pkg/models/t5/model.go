@@ -92,6 +92,9 @@ func (m *Model) Encode(ids, mask *tensor.Tensor, train bool) (out *Output, err e
 	if err := m.checkIDs(ids, "input_ids"); err != nil {
 		return nil, err
 	}
+	if err := checkMask(mask, "attention_mask", tensor.Shape(ids)); err != nil {
+		return nil, err
+	}
 	s := tensor.NewScope()
 	defer s.Close()
 	t := tensor.Shape(ids)[1]
@@ -117,27 +120,38 @@ func (m *Model) Decode(ids, decMask, enc, encMask *tensor.Tensor, cache *Cache, 
 	if enc == nil {
 		return nil, fmt.Errorf("t5: the decoder needs the encoder output")
 	}
-	if b, t := tensor.Shape(ids)[0], tensor.Shape(ids)[1]; decMask != nil && !slices.Equal(tensor.Shape(decMask), []int64{b, past + t}) {
-		return nil, fmt.Errorf("t5: decoder_attention_mask shape %v, want [%d, %d] (cached + new)", tensor.Shape(decMask), b, past+t)
+	b, t := tensor.Shape(ids)[0], tensor.Shape(ids)[1]
+	if err := checkMask(decMask, "decoder_attention_mask (cached + new)", []int64{b, past + t}); err != nil {
+		return nil, err
+	}
+	if err := checkMask(encMask, "attention_mask", tensor.Shape(enc)[:2]); err != nil {
+		return nil, err
 	}
 	if cache != nil && len(cache.Self.Layers) != len(m.Decoder.Blocks) {
 		return nil, fmt.Errorf("t5: cache has %d layers, decoder %d", len(cache.Self.Layers), len(m.Decoder.Blocks))
 	}
 	s := tensor.NewScope()
 	defer s.Close()
-	t := tensor.Shape(ids)[1]
 	dev := deviceOf(ids)
 	allowed := s.Add(layers.And(s.Add(layers.CausalAllowed(t, past+t, dev)), s.Add(padding(decMask)))) // [B|1, 1, T, S]
 	pos := s.Add(m.Decoder.positionBias(t, past+t, past, dev))                                         // [1, H, T, S]
 	self := s.T(pos.Add(s.Add(layers.Bias(allowed, gotch.Float)), false))                              // [B|1, H, T, S]
 	cross := s.Add(layers.Bias(s.Add(padding(encMask)), gotch.Float))                                  // [B, 1, 1, S_enc] or nil
 	x := s.Add(m.Shared.Forward(ids))                                                                  // [B, T, C]
-	h, hs := m.Decoder.forward(x, self, enc, cross, cache, train)
-	out = &Output{DecoderHidden: h, DecoderHiddens: hs, Cache: cache}
-	if m.Config.Tied() { // T5ForConditionalGeneration rescales before the tied lm_head
-		h = s.T(h.MulScalar(s.Float(math.Pow(float64(m.Config.DModel), -0.5)), false))
+	err = tensor.Catch(func() {
+		h, hs := m.Decoder.forward(x, self, enc, cross, cache, train)
+		out = &Output{DecoderHidden: h, DecoderHiddens: hs, Cache: cache}
+		if m.Config.Tied() { // T5ForConditionalGeneration rescales before the tied lm_head
+			h = s.T(h.MulScalar(s.Float(math.Pow(float64(m.Config.DModel), -0.5)), false))
+		}
+		out.Logits = m.LMHead.Forward(h) // [B, T, V]
+	})
+	if err != nil {
+		if out != nil {
+			out.Close() // a failure in the head frees the decoder's outputs
+		}
+		return nil, err
 	}
-	out.Logits = m.LMHead.Forward(h) // [B, T, V]
 	return out, nil
 }
 
@@ -147,6 +161,14 @@ func (m *Model) checkIDs(ids *tensor.Tensor, name string) error {
 		return fmt.Errorf("t5: %s must be [batch, seq] with seq ≥ 1", name)
 	}
 	return layers.CheckIDs(ids, "t5: "+name, "vocab_size", m.Config.VocabSize)
+}
+
+// checkMask reports a mask (nil is fine) whose shape is not want.
+func checkMask(mask *tensor.Tensor, name string, want []int64) error {
+	if mask != nil && !slices.Equal(tensor.Shape(mask), want) {
+		return fmt.Errorf("t5: %s shape %v, want %v", name, tensor.Shape(mask), want)
+	}
+	return nil
 }
 
 // padding maps mask [B, S] to "may attend" [B, 1, 1, S]; nil stays nil.

@@ -17,7 +17,7 @@ import (
 const fixtures = "../../../testdata/models"
 
 // load reads testdata/models/<name>, closing the store after the test.
-func load(t *testing.T, name string) *Model {
+func loadFixture(t *testing.T, name string) *Model {
 	t.Helper()
 	m, store, err := Load(filepath.Join(fixtures, name), gotch.CPU)
 	if err != nil {
@@ -38,7 +38,7 @@ func maskOr(t *testing.T, c modeltest.Case, mask, ids string) [][]int64 {
 
 func TestMatchesHF(t *testing.T) {
 	for _, name := range []string{"t5", "mt5"} {
-		m := load(t, name)
+		m := loadFixture(t, name)
 		dir := filepath.Join(fixtures, name)
 		want := modeltest.Expected(t, dir)
 		for _, c := range modeltest.Cases(t, dir) {
@@ -84,7 +84,7 @@ func TestMatchesHF(t *testing.T) {
 func TestIncrementalDecoding(t *testing.T) {
 	for _, name := range []string{"t5", "mt5"} {
 		t.Run(name, func(t *testing.T) {
-			m := load(t, name)
+			m := loadFixture(t, name)
 			c := modeltest.Cases(t, filepath.Join(fixtures, name))[0]
 			ids, mask, dec := c.Tensor(t, "input_ids"), c.Tensor(t, "attention_mask"), c.Tensor(t, "decoder_input_ids")
 			full, err := m.Forward(ids, mask, dec, nil, nil, false)
@@ -136,7 +136,7 @@ func narrow(x *tensor.Tensor, dim, start, n int64) (*tensor.Tensor, error) {
 }
 
 func TestForwardFreesEverything(t *testing.T) {
-	m := load(t, "mt5")
+	m := loadFixture(t, "mt5")
 	c := modeltest.Cases(t, filepath.Join(fixtures, "mt5"))[1]
 	args := []*tensor.Tensor{c.Tensor(t, "input_ids"), c.Tensor(t, "attention_mask"), c.Tensor(t, "decoder_input_ids"), c.Tensor(t, "decoder_attention_mask")}
 	before := tensor.Live()

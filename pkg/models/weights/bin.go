@@ -18,21 +18,17 @@ import (
 // pickle.Decode, which log.Fatal()s on odd input: storages are read here as
 // raw bytes, their sizes checked against the zip records before anything is
 // allocated, and any panic of the unpickler becomes an error.
-func (c *Checkpoint) addBin(file string) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("read %s: malformed pickle: %v", file, r)
-		}
-	}()
+func (c *Checkpoint) addBin(file string) error {
 	z, err := zip.OpenReader(file)
 	if err != nil {
 		return fmt.Errorf("read %s: not a torch zip archive (%v); the legacy pre-1.6 torch.save format is unsupported: convert the checkpoint to safetensors", file, err)
 	}
-	defer z.Close()
 	state, err := unpickleState(z)
 	if err != nil {
+		z.Close()
 		return fmt.Errorf("read %s: %w", file, err)
 	}
+	c.closers = append(c.closers, z) // entries read their storages lazily
 	for _, st := range state {
 		if err := c.add(file, st); err != nil {
 			return err
@@ -41,8 +37,13 @@ func (c *Checkpoint) addBin(file string) (err error) {
 	return nil
 }
 
-// unpickleState unpickles archive/data.pkl into entries holding their bytes.
-func unpickleState(z *zip.ReadCloser) ([]entry, error) {
+// unpickleState unpickles <archive>/data.pkl into entries.
+func unpickleState(z *zip.ReadCloser) (_ []entry, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("malformed pickle: %v", r)
+		}
+	}()
 	records := map[string]*zip.File{}
 	var pkl *zip.File
 	for _, f := range z.File {
@@ -73,7 +74,7 @@ func unpickleState(z *zip.ReadCloser) ([]entry, error) {
 	}
 	obj, err := up.Load()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", pkl.Name, err)
 	}
 	return stateEntries(obj)
 }
@@ -116,7 +117,7 @@ type rawStorage struct {
 	dtype    safetensors.DType
 	numel    int64
 	location string
-	data     []byte
+	record   *zip.File // <archive>/data/<key>, numel × dtype size bytes
 }
 
 func (s *rawStorage) SetFromFile(io.Reader) error {
@@ -126,7 +127,7 @@ func (s *rawStorage) SetFromFileWithSize(io.Reader, int) error {
 	return fmt.Errorf("legacy storages are unsupported")
 }
 func (s *rawStorage) DType() gotch.DType   { return kinds[s.dtype] }
-func (s *rawStorage) GetData() any         { return s.data }
+func (s *rawStorage) GetData() any         { return nil }
 func (s *rawStorage) Device() gotch.Device { return gotch.CPU }
 
 // loadStorage resolves a persistent id ("storage", class, key, location,
@@ -156,11 +157,7 @@ func loadStorage(id any, prefix string, records map[string]*zip.File, seen map[s
 	if rec.UncompressedSize64 != uint64(want) {
 		return nil, fmt.Errorf("storage %q: record has %d bytes, %d %s elements need %d", key, rec.UncompressedSize64, numel, s.dtype, want)
 	}
-	data, err := readRecord(rec, want)
-	if err != nil {
-		return nil, fmt.Errorf("storage %q: %w", key, err)
-	}
-	s.data = data
+	s.record = rec
 	seen[key] = s
 	return s, nil
 }
@@ -182,8 +179,9 @@ func readRecord(f *zip.File, max int64) ([]byte, error) {
 	return buf, nil
 }
 
-// stateEntries turns the unpickled state dict into entries, each holding
-// its tensor's bytes gathered into row-major order.
+// stateEntries turns the unpickled state dict into entries; each checks
+// its view now and reads its storage record when asked, so memory stays
+// bounded by the largest storage.
 func stateEntries(obj any) ([]entry, error) {
 	var keys, values []any
 	switch d := obj.(type) {
@@ -210,47 +208,70 @@ func stateEntries(obj any) ([]entry, error) {
 			return nil, fmt.Errorf("state dict entry %q is a %T, want a tensor", name, values[i])
 		}
 		src := st.Source.(*rawStorage)
-		data, err := gather(src.data, src.dtype.Size(), st.StorageOffset, st.Size, st.Stride)
-		if err != nil {
+		if err := checkView(src.numel, st.StorageOffset, st.Size, st.Stride); err != nil {
 			return nil, fmt.Errorf("tensor %q: %w", name, err)
 		}
-		info := safetensors.Info{Name: name, DType: src.dtype, Shape: st.Size, End: int64(len(data))}
-		out = append(out, entry{info: info, read: func() ([]byte, error) { return data, nil }})
+		n, _ := safetensors.Numel(st.Size) // checked by checkView
+		info := safetensors.Info{Name: name, DType: src.dtype, Shape: st.Size, End: n * src.dtype.Size()}
+		read := func(dst []byte) error {
+			data, err := readRecord(src.record, src.numel*src.dtype.Size())
+			if err != nil {
+				return err
+			}
+			return gather(dst, data, src.dtype.Size(), st.StorageOffset, st.Size, st.Stride)
+		}
+		out = append(out, entry{info: info, read: read})
 	}
 	return out, nil
 }
 
-// gather copies the strided view (offset, shape, stride; in elements) of a
-// storage into a new row-major buffer, checking every index is in range.
-func gather(src []byte, elt, offset int64, shape, stride []int64) ([]byte, error) {
+// checkView checks that the strided view (offset, shape, stride; in
+// elements) lies inside a storage of numel elements, without overflow.
+func checkView(numel, offset int64, shape, stride []int64) error {
 	if len(stride) != len(shape) {
-		return nil, fmt.Errorf("shape %v and stride %v differ in rank", shape, stride)
+		return fmt.Errorf("shape %v and stride %v differ in rank", shape, stride)
 	}
 	n, err := safetensors.Numel(shape)
-	if err != nil {
-		return nil, err
+	if err != nil || n == 0 {
+		return err
 	}
-	if n == 0 {
-		return []byte{}, nil
+	if offset < 0 || offset >= numel {
+		return fmt.Errorf("offset %d outside its storage of %d elements", offset, numel)
 	}
 	last := offset // the highest element index the view touches
 	for i, d := range shape {
 		if stride[i] < 0 {
-			return nil, fmt.Errorf("negative stride %v", stride)
+			return fmt.Errorf("negative stride %v", stride)
+		}
+		if stride[i] > 0 && d-1 > (numel-1-last)/stride[i] {
+			return fmt.Errorf("view (offset %d, shape %v, stride %v) runs past its storage of %d elements", offset, shape, stride, numel)
 		}
 		last += (d - 1) * stride[i]
 	}
-	if offset < 0 || (last+1)*elt > int64(len(src)) {
-		return nil, fmt.Errorf("view (offset %d, shape %v, stride %v) runs past its storage of %d elements", offset, shape, stride, int64(len(src))/elt)
+	return nil
+}
+
+// gather copies a checked strided view of the storage bytes src into dst
+// in row-major order (what .contiguous() does).
+func gather(dst, src []byte, elt, offset int64, shape, stride []int64) error {
+	if err := checkView(int64(len(src))/elt, offset, shape, stride); err != nil {
+		return err
 	}
-	if contiguous(shape, stride) { // the usual case: share the storage's bytes
-		return src[offset*elt : (offset+n)*elt], nil
+	n, _ := safetensors.Numel(shape)
+	if int64(len(dst)) != n*elt {
+		return fmt.Errorf("view of %d elements, buffer of %d bytes", n, len(dst))
 	}
-	out := make([]byte, 0, n*elt)
+	if n == 0 {
+		return nil
+	}
+	if contiguous(shape, stride) { // the usual case
+		copy(dst, src[offset*elt:(offset+n)*elt])
+		return nil
+	}
 	var walk func(dim int, at int64)
 	walk = func(dim int, at int64) {
 		if dim == len(shape) {
-			out = append(out, src[at*elt:(at+1)*elt]...)
+			dst = dst[copy(dst, src[at*elt:(at+1)*elt]):]
 			return
 		}
 		for i := int64(0); i < shape[dim]; i++ {
@@ -258,7 +279,7 @@ func gather(src []byte, elt, offset int64, shape, stride []int64) ([]byte, error
 		}
 	}
 	walk(0, offset)
-	return out, nil
+	return nil
 }
 
 // contiguous reports whether stride is shape's row-major stride (ignoring

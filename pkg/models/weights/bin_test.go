@@ -27,12 +27,15 @@ func TestGather(t *testing.T) {
 		{"scalar", 6, []int64{}, []int64{}, []byte{6}, ""},
 		{"empty", 99, []int64{0, 3}, []int64{3, 1}, []byte{}, ""},
 		{"past end", 4, []int64{5}, []int64{1}, nil, "runs past its storage of 8 elements"},
+		{"huge stride", 0, []int64{3}, []int64{1 << 62}, nil, "runs past"},
+		{"bad offset", 8, []int64{1}, []int64{1}, nil, "offset 8 outside"},
 		{"rank mismatch", 0, []int64{2}, []int64{1, 1}, nil, "differ in rank"},
 		{"negative stride", 4, []int64{2}, []int64{-1}, nil, "negative stride"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := gather(src, 1, tt.offset, tt.shape, tt.stride)
+			got := make([]byte, len(tt.want))
+			err := gather(got, src, 1, tt.offset, tt.shape, tt.stride)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("error %v, want %q", err, tt.err)
@@ -45,9 +48,9 @@ func TestGather(t *testing.T) {
 		})
 	}
 	// Elements wider than a byte move as units.
-	got, _ := gather([]byte{0, 1, 2, 3, 4, 5}, 2, 0, []int64{3}, []int64{1})
-	if !bytes.Equal(got, []byte{0, 1, 2, 3, 4, 5}) {
-		t.Errorf("2-byte gather = %v", got)
+	got := make([]byte, 4)
+	if err := gather(got, []byte{0, 1, 2, 3, 4, 5}, 2, 0, []int64{2}, []int64{2}); err != nil || !bytes.Equal(got, []byte{0, 1, 4, 5}) {
+		t.Errorf("2-byte gather = %v, %v; want [0 1 4 5]", got, err)
 	}
 }
 
@@ -153,6 +156,7 @@ func TestBadBin(t *testing.T) {
 				if !strings.Contains(err.Error(), "read "+path+": ") || !strings.Contains(err.Error(), tt.want) {
 					t.Errorf("error %q, want the file name and %q", err, tt.want)
 				}
+				t.Log(err)
 			})
 		})
 	}

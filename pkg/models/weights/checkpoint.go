@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -34,13 +35,14 @@ type Checkpoint struct {
 	Path    string
 	entries map[string]entry
 	names   []string
-	closers []*safetensors.File
+	closers []io.Closer
 }
 
-// entry is one tensor and how to read its bytes.
+// entry is one tensor and how to read its bytes into a buffer of
+// info.NumBytes().
 type entry struct {
 	info safetensors.Info
-	read func() ([]byte, error)
+	read func(dst []byte) error
 }
 
 // Open opens the checkpoint in dir, preferring model.safetensors, then its
@@ -101,7 +103,7 @@ func (c *Checkpoint) addSafetensors(path string) error {
 	c.closers = append(c.closers, f)
 	for _, in := range f.Infos() {
 		name := in.Name
-		if err := c.add(path, entry{info: in, read: func() ([]byte, error) { return f.Data(name) }}); err != nil {
+		if err := c.add(path, entry{info: in, read: func(dst []byte) error { return f.ReadInto(name, dst) }}); err != nil {
 			return err
 		}
 	}
@@ -188,11 +190,7 @@ func (c *Checkpoint) Tensor(name string, dev gotch.Device) (*tensor.Tensor, erro
 	if !ok {
 		return nil, fmt.Errorf("read %s: no tensor %q", c.Path, name)
 	}
-	data, err := e.read()
-	if err != nil {
-		return nil, err
-	}
-	t, err := fromBytes(data, e.info.DType, e.info.Shape, dev)
+	t, err := newTensor(e.info.DType, e.info.Shape, dev, e.read)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: tensor %q: %w", c.Path, name, err)
 	}

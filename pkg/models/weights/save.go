@@ -141,7 +141,6 @@ func writeTensors(path string, tensors []namedTensor, floatType safetensors.DTyp
 		byName[nt.name] = nt.t
 	}
 	return safetensors.Write(path, infos, map[string]string{"format": "pt"}, func(in safetensors.Info) ([]byte, error) {
-		data, _, err := toBytes(byName[in.Name], in.DType)
-		return data, err
+		return toBytes(byName[in.Name], in.DType)
 	})
 }

@@ -31,9 +31,12 @@ func DTypeOf(k gotch.DType) (safetensors.DType, error) {
 	return "", fmt.Errorf("element type %v has no safetensors equivalent", k)
 }
 
-// fromBytes makes a tensor on dev from raw little-endian data (gotch copies
-// in native order; every platform libtorch ships for is little-endian).
-func fromBytes(data []byte, dt safetensors.DType, shape []int64, dev gotch.Device) (*tensor.Tensor, error) {
+// newTensor makes a tensor of type dt and shape on dev whose bytes fill
+// writes: straight into libtorch's memory, so a checkpoint tensor is read
+// from disk with no intermediate Go buffer (gotch's OfDataSize would copy
+// it twice). Byte order is native; every platform libtorch ships for is
+// little-endian, as safetensors and torch.save files are.
+func newTensor(dt safetensors.DType, shape []int64, dev gotch.Device, fill func([]byte) error) (t *tensor.Tensor, err error) {
 	kind, ok := kinds[dt]
 	if !ok {
 		return nil, fmt.Errorf("unsupported dtype %q", dt)
@@ -42,54 +45,49 @@ func fromBytes(data []byte, dt safetensors.DType, shape []int64, dev gotch.Devic
 	if err != nil {
 		return nil, err
 	}
-	if n == 0 { // at_tensor_of_data cannot take an empty buffer
+	if n == 0 {
 		return ts.Zeros(shape, kind, dev)
 	}
+	s := tensor.NewScope()
+	defer s.Close()
+	defer tensor.Recover(&err)
 	dims := shape
-	if len(dims) == 0 { // a scalar: at_tensor_of_data needs one dimension
+	if len(dims) == 0 { // gotch cannot pass an empty shape: make [1], squeeze below
 		dims = []int64{1}
 	}
-	t, err := ts.OfDataSize(data, dims, kind)
-	if err != nil {
+	t = s.T(ts.Empty(dims, kind, gotch.CPU))
+	mem := unsafe.Slice((*byte)(lib.AtDataPtr(lib.Ctensor(t.Ctensor()))), n*dt.Size())
+	if err := fill(mem); err != nil {
 		return nil, err
 	}
 	if len(shape) == 0 {
-		r, err := t.Reshape(shape, false)
-		tensor.Free(t)
-		if err != nil {
-			return nil, err
-		}
-		t = r
+		t = s.T(t.Squeeze(false))
 	}
-	if dev == gotch.CPU {
-		return t, nil
+	if dev != gotch.CPU {
+		t = s.T(t.To(dev, false))
 	}
-	moved, err := t.To(dev, false)
-	tensor.Free(t)
-	return moved, err
+	return s.Keep(t), nil
 }
 
-// toBytes returns t's values as contiguous little-endian bytes of type dt
-// (converting the element type when it differs) and t's shape.
-func toBytes(t *tensor.Tensor, dt safetensors.DType) (data []byte, shape []int64, err error) {
+// toBytes returns t's values as contiguous little-endian bytes of type dt,
+// converting the element type when it differs.
+func toBytes(t *tensor.Tensor, dt safetensors.DType) (data []byte, err error) {
 	defer tensor.Recover(&err)
 	kind, ok := kinds[dt]
 	if !ok {
-		return nil, nil, fmt.Errorf("unsupported dtype %q", dt)
+		return nil, fmt.Errorf("unsupported dtype %q", dt)
 	}
 	s := tensor.NewScope()
 	defer s.Close()
 	c := s.T(t.ToDevice(gotch.CPU, kind, false, false, false))
-	shape = tensor.Shape(c)
-	n, err := safetensors.Numel(shape)
+	n, err := safetensors.Numel(tensor.Shape(c))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	data = make([]byte, n*dt.Size())
-	if n == 0 {
-		return data, shape, nil
+	if n > 0 {
+		lib.AtCopyData(lib.Ctensor(c.Ctensor()), unsafe.Pointer(&data[0]), uint(n), uint(dt.Size()))
+		tensor.Check(ts.TorchErr())
 	}
-	lib.AtCopyData(lib.Ctensor(c.Ctensor()), unsafe.Pointer(&data[0]), uint(n), uint(dt.Size()))
-	tensor.Check(ts.TorchErr())
-	return data, shape, nil
+	return data, nil
 }

@@ -15,7 +15,7 @@ const models = "../../../testdata/models/"
 
 // newStore makes a store with one randomly initialised parameter per name
 // (buffers for names in buffers).
-func newStore(t *testing.T, shapes map[string][]int64, buffers ...string) *nn.Store {
+func newStore(t testing.TB, shapes map[string][]int64, buffers ...string) *nn.Store {
 	t.Helper()
 	store := nn.NewStore(gotch.CPU)
 	names := make([]string, 0, len(shapes))
@@ -81,7 +81,7 @@ func checkNoLeak(t *testing.T, fn func()) {
 	}
 }
 
-func shapeOf(t *testing.T, x *tensor.Tensor) []int64 {
+func shapeOf(t testing.TB, x *tensor.Tensor) []int64 {
 	t.Helper()
 	s, err := x.Size()
 	if err != nil {

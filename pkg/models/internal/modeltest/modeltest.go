@@ -15,6 +15,8 @@ import (
 	"github.com/sugarme/gotch"
 
 	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/models"
+	"github.com/gotrl/gotrl/pkg/models/nn"
 	"github.com/gotrl/gotrl/pkg/models/weights"
 )
 
@@ -171,4 +173,68 @@ func Ones(b, n int) [][]int64 {
 		m[i] = slices.Repeat([]int64{1}, n)
 	}
 	return m
+}
+
+// WithoutGrad returns the trainable variables of store whose gradient is
+// undefined or all zero after a backward pass: a test of one training
+// step asserts it is empty.
+func WithoutGrad(store *nn.Store) ([]string, error) {
+	var names []string
+	for _, v := range store.Trainable() {
+		g, err := v.T.Grad(false)
+		if err != nil {
+			return nil, fmt.Errorf("grad of %s: %w", v.Name, err)
+		}
+		ok, err := g.Defined()
+		if err == nil && ok {
+			var vals []float64
+			vals, err = tensor.Float64s(g)
+			ok = slices.ContainsFunc(vals, func(x float64) bool { return x != 0 })
+		}
+		tensor.Free(g)
+		if err != nil {
+			return nil, fmt.Errorf("grad of %s: %w", v.Name, err)
+		}
+		if !ok {
+			names = append(names, v.Name)
+		}
+	}
+	return names, nil
+}
+
+// Loss is the mean cross-entropy of logits [..., V] against labels [...]
+// (int64), for one-step training tests.
+func Loss(logits, labels *tensor.Tensor) (*tensor.Tensor, error) {
+	s := tensor.NewScope()
+	defer s.Close()
+	var out *tensor.Tensor
+	err := tensor.Catch(func() {
+		v := tensor.Shape(logits)
+		flat := s.T(logits.Reshape([]int64{-1, v[len(v)-1]}, false))
+		y := s.T(labels.Reshape([]int64{-1}, false))
+		out = s.Keep(s.T(flat.CrossEntropyLoss(y, tensor.Opt(nil), 1, -100, 0, false)))
+	})
+	return out, err
+}
+
+// SaveAndReload writes m with weights.Save (config.json and
+// model.safetensors, as save_pretrained lays them out) and loads the
+// directory back through models.Load; the reloaded model is closed at the
+// end of the test. With GOTRL_SAVE_DIR set, the files stay in
+// $GOTRL_SAVE_DIR/name for scripts/fixtures/roundtrip_check.py.
+func SaveAndReload(t testing.TB, m models.Model, name string) models.Model {
+	t.Helper()
+	dir := t.TempDir()
+	if keep := os.Getenv("GOTRL_SAVE_DIR"); keep != "" {
+		dir = filepath.Join(keep, name)
+	}
+	if err := weights.Save(dir, m.Store(), m.Config(), weights.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := models.Load(dir, models.Options{Device: gotch.CPU})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(again.Close)
+	return again
 }

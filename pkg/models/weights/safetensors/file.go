@@ -90,10 +90,23 @@ func (f *File) Data(name string) ([]byte, error) {
 		return nil, fmt.Errorf("read %s: no tensor %q", f.Path, name)
 	}
 	buf := make([]byte, in.NumBytes())
-	if _, err := f.f.ReadAt(buf, f.data+in.Begin); err != nil {
-		return nil, fmt.Errorf("read %s: tensor %q: %w", f.Path, name, err)
+	return buf, f.ReadInto(name, buf)
+}
+
+// ReadInto reads one tensor's bytes into dst, which must hold exactly
+// NumBytes (e.g. a tensor's own memory, saving a copy).
+func (f *File) ReadInto(name string, dst []byte) error {
+	in, ok := f.Info(name)
+	if !ok {
+		return fmt.Errorf("read %s: no tensor %q", f.Path, name)
 	}
-	return buf, nil
+	if int64(len(dst)) != in.NumBytes() {
+		return fmt.Errorf("read %s: tensor %q has %d bytes, buffer %d", f.Path, name, in.NumBytes(), len(dst))
+	}
+	if _, err := f.f.ReadAt(dst, f.data+in.Begin); err != nil {
+		return fmt.Errorf("read %s: tensor %q: %w", f.Path, name, err)
+	}
+	return nil
 }
 
 // Close closes the underlying file.
