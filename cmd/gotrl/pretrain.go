@@ -15,7 +15,7 @@ func newPretrainCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "pretrain",
 		Short: "Pretrain from a text corpus: causal LM (GPT-2), masked LM (BERT) or span corruption (T5)",
-		Example: "  gotrl pretrain --model-config ../shared/configs/gpt2-chinese-config.json --tokenizer ../shared/vocab \\\n" +
+		Example: "  gotrl pretrain --model-config ../shared/configs/gpt2-chinese-config.json --tokenizer ../shared/vocab/bert-base-chinese-vocab.txt \\\n" +
 			"      --data corpus.txt --output runs/pretrain --max-steps 1000\n" +
 			"  gotrl pretrain --init runs/bert --data docs.jsonl --text-field content --whole-word-mask --output runs/mlm",
 		Args: cobra.NoArgs,

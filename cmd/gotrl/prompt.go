@@ -2,22 +2,181 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gotrl/gotrl/pkg/data/tokenizer"
+	"github.com/gotrl/gotrl/pkg/prompt"
 	"github.com/gotrl/gotrl/pkg/prompt/run"
+	"github.com/gotrl/gotrl/pkg/train"
 )
 
 func newPromptCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "prompt",
-		Short: "Prompt learning: render templates, evaluate and PET-train prompt classifiers",
+		Short: "Prompt learning: render templates, evaluate prompt classifiers, PET few-shot training",
 	}
-	cmd.AddCommand(newPromptSplitCmd())
+	cmd.AddCommand(newPromptRenderCmd(), newPromptEvalCmd(), newPromptTrainCmd(), newPromptSplitCmd())
 	return cmd
+}
+
+// promptFlags describe the prompts: a prompt file, or templates and
+// verbalizers given inline.
+type promptFlags struct {
+	file, kind, field string
+	templates         []string
+	verbalizers       []string
+	wordAgg, labelAgg string
+	maxLen            int
+}
+
+func (p *promptFlags) bind(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&p.file, "prompts", "", "prompt file (YAML: templates, verbalizer, content_free; see pkg/prompt Config)")
+	f.StringArrayVar(&p.templates, "template", nil, `template, optionally named: 'book={mask}满意。{text_a|trunc}' (repeatable)`)
+	f.StringVar(&p.kind, "kind", "cloze", "kind of --template templates: cloze (BERT) or prefix (GPT-2, T5)")
+	f.StringArrayVar(&p.verbalizers, "verbalizer", nil, `label words: '1=很,非常;0=不' (repeatable; labels are the data's label values)`)
+	f.StringVar(&p.wordAgg, "word-agg", "mean", "score of a multi-token word: first, mean or max")
+	f.StringVar(&p.labelAgg, "label-agg", "mean", "score of a label with several words: mean or max")
+	f.StringVar(&p.field, "field", "text_a", "template field the data's text fills")
+	f.IntVar(&p.maxLen, "max-length", 0, "prompt length in tokens; |trunc fields shrink to fit (0: the model's limit, or none)")
+}
+
+var templateName = regexp.MustCompile(`^([A-Za-z0-9_-]+)=`)
+
+// load returns the templates and named verbalizers.
+func (p *promptFlags) load() ([]*prompt.Template, []run.NamedVerbalizer, error) {
+	var ts []*prompt.Template
+	var vs []run.NamedVerbalizer
+	if p.file != "" {
+		c, err := prompt.LoadConfig(p.file)
+		if err != nil {
+			return nil, nil, err
+		}
+		ts = c.Templates
+		vs = append(vs, run.NamedVerbalizer{Name: filepath.Base(p.file), Verbalizer: c.Verbalizer})
+	}
+	kind, err := prompt.ParseKind(p.kind)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--kind: %w", err)
+	}
+	for i, src := range p.templates {
+		name := fmt.Sprintf("t%d", i+1)
+		if m := templateName.FindStringSubmatch(src); m != nil {
+			name, src = m[1], src[len(m[0]):]
+		}
+		t, err := prompt.Parse(name, src, kind, p.field)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--template %d: %w", i+1, err)
+		}
+		ts = append(ts, t)
+	}
+	for _, spec := range p.verbalizers {
+		v, err := parseVerbalizer(spec, prompt.Agg(p.wordAgg), prompt.Agg(p.labelAgg))
+		if err != nil {
+			return nil, nil, fmt.Errorf("--verbalizer %q: %w", spec, err)
+		}
+		vs = append(vs, run.NamedVerbalizer{Name: spec, Verbalizer: v})
+	}
+	if len(ts) == 0 {
+		return nil, nil, fmt.Errorf("no templates: give --prompts or --template")
+	}
+	return ts, vs, nil
+}
+
+// parseVerbalizer reads "label=word,word;label=word".
+func parseVerbalizer(spec string, wordAgg, labelAgg prompt.Agg) (*prompt.Verbalizer, error) {
+	var labels []string
+	var words [][]string
+	for i, part := range strings.Split(spec, ";") {
+		label, ws, ok := strings.Cut(part, "=")
+		if !ok || strings.TrimSpace(label) == "" || strings.TrimSpace(ws) == "" {
+			return nil, fmt.Errorf("part %d %q: want label=word,word", i+1, part)
+		}
+		labels = append(labels, strings.TrimSpace(label))
+		var list []string
+		for _, w := range strings.Split(ws, ",") {
+			list = append(list, strings.TrimSpace(w))
+		}
+		words = append(words, list)
+	}
+	return prompt.NewVerbalizer(labels, words, wordAgg, labelAgg)
+}
+
+func newPromptRenderCmd() *cobra.Command {
+	var pf promptFlags
+	var tok string
+	var texts []string
+	var ids bool
+	cmd := &cobra.Command{
+		Use:   "render",
+		Short: "Show exactly what the model sees: the rendered prompt, with token ids on request (no model needed)",
+		Example: "  gotrl prompt render --tokenizer ../shared/vocab/bert-base-chinese-vocab.txt \\\n" +
+			"      --template '{mask}满意。{text_a|trunc}' --verbalizer '1=很,非常;0=不' --text '房间很干净' --ids",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ts, vs, err := pf.load()
+			if err != nil {
+				return err
+			}
+			tk, err := tokenizerFor("", tok)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			for _, v := range vs {
+				words, err := v.Tokenize(tk)
+				if err != nil {
+					return err
+				}
+				for l, label := range v.Labels {
+					fmt.Fprintf(w, "label %s: words %v → ids %v\n", label, v.Words[l], words[l])
+				}
+			}
+			for _, t := range ts {
+				for _, text := range texts {
+					r, err := t.Render(map[string]string{pf.field: text}, tk, pf.maxLen)
+					if err != nil {
+						return err
+					}
+					printRendered(w, t, r, tk, ids)
+				}
+			}
+			return nil
+		},
+	}
+	pf.bind(cmd)
+	cmd.Flags().StringVar(&tok, "tokenizer", "", "tokenizer directory or vocab file")
+	cmd.Flags().StringArrayVar(&texts, "text", nil, "input text for the template's field (repeatable)")
+	cmd.Flags().BoolVar(&ids, "ids", false, "also print token ids, tokens, type ids and mask/soft positions")
+	_ = cmd.MarkFlagRequired("tokenizer")
+	return cmd
+}
+
+func printRendered(w interface{ Write([]byte) (int, error) }, t *prompt.Template, r *prompt.Rendered, tk tokenizer.Tokenizer, ids bool) {
+	fmt.Fprintf(w, "[%s] %s\n", t.Name, r.Text)
+	if r.Truncated > 0 {
+		fmt.Fprintf(w, "  truncated: %d tokens\n", r.Truncated)
+	}
+	if !ids {
+		return
+	}
+	toks := make([]string, len(r.IDs))
+	for i, id := range r.IDs {
+		toks[i], _ = tk.IDToToken(id)
+	}
+	fmt.Fprintf(w, "  ids (%d): %v\n  tokens: %s\n  type ids: %v\n  masks: %v\n", len(r.IDs), r.IDs, strings.Join(toks, " "), r.TypeIDs, r.Masks)
+	if len(r.SoftPositions) > 0 {
+		fmt.Fprintf(w, "  soft positions: %v\n", r.SoftPositions)
+	}
 }
 
 // splitFlags select labeled examples: a file and one side of a seeded split.
@@ -34,6 +193,15 @@ func (s *splitFlags) bind(cmd *cobra.Command, part string) {
 	f.IntVar(&s.testSize, "test-size", 500, "examples held out as the test side of the split")
 	f.Uint64Var(&s.seed, "split-seed", 1, "seed of the train/test split")
 	f.StringVar(&s.part, "part", part, "side of the split to read: train, test or all")
+	_ = cmd.MarkFlagRequired("data")
+}
+
+func (s *splitFlags) examples(field string) ([]prompt.Example, error) {
+	xs, err := run.ReadLabeled(s.data, s.testSize, s.seed, run.Part(s.part))
+	if err != nil {
+		return nil, err
+	}
+	return run.Examples(xs, field), nil
 }
 
 func newPromptSplitCmd() *cobra.Command {
@@ -68,5 +236,226 @@ func newPromptSplitCmd() *cobra.Command {
 	}
 	s.bind(cmd, "train")
 	cmd.Flags().StringVar(&format, "format", "text", "text (one review per line) or jsonl")
+	return cmd
+}
+
+// parseInts reads "0,1,4".
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return nil, fmt.Errorf("%q: want comma-separated integers", s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// writeFile creates path and lets fn fill it.
+func writeFile(path string, fn func(f *os.File) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := fn(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// modelFlags name the model and its tokenizer.
+type modelFlags struct {
+	dir, tok string
+	batch    int
+}
+
+func (m *modelFlags) bind(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&m.dir, "model", "", "model directory (HF layout): bert → cloze scoring, gpt2/t5 → label-word likelihood")
+	f.StringVar(&m.tok, "tokenizer", "", "tokenizer directory or vocab file (default: the model directory)")
+	f.IntVar(&m.batch, "batch-size", 16, "prompts per forward pass")
+	_ = cmd.MarkFlagRequired("model")
+}
+
+// open loads the tokenizer and the runner.
+func (m *modelFlags) open() (tokenizer.Tokenizer, *run.Runner, error) {
+	dev, err := setup()
+	if err != nil {
+		return nil, nil, err
+	}
+	tk, err := tokenizerFor(m.dir, m.tok)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := run.Load(m.dir, dev, tk.Special().PAD)
+	if err != nil {
+		return nil, nil, err
+	}
+	r.BatchSize = m.batch
+	return tk, r, nil
+}
+
+// limit is the prompt length: the flag, else the model's limit (512 for
+// models without one, such as T5).
+func limit(flag int, r *run.Runner) int {
+	if flag > 0 {
+		return flag
+	}
+	return min(r.MaxLen(), 512)
+}
+
+func newPromptEvalCmd() *cobra.Command {
+	var pf promptFlags
+	var sf splitFlags
+	var mf modelFlags
+	var shots, out, ensemble string
+	var demoSeed uint64
+	var dropDemos bool
+	cmd := &cobra.Command{
+		Use:   "eval",
+		Short: "Evaluate templates × verbalizers × demonstrations on labeled data: table, CSV and bar chart",
+		Example: "  gotrl prompt eval --model runs/mlm --tokenizer ../shared/vocab/bert-base-chinese-vocab.txt \\\n" +
+			"      --data ../shared/data/chnsenticorp/ChnSentiCorp_htl_all.csv --part test \\\n" +
+			"      --template 'book={mask}满意。{text_a|trunc}' --verbalizer '1=很,非常;0=不' --shots 0,2 --out runs/eval",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ts, vs, err := pf.load()
+			if err != nil {
+				return err
+			}
+			if len(vs) == 0 {
+				return fmt.Errorf("no verbalizer: give --prompts or --verbalizer")
+			}
+			ks, err := parseInts(shots)
+			if err != nil {
+				return fmt.Errorf("--shots: %w", err)
+			}
+			tk, r, err := mf.open()
+			if err != nil {
+				return err
+			}
+			defer r.Close()
+			for _, t := range ts {
+				if err := r.Check(t); err != nil {
+					return err
+				}
+			}
+			exs, err := sf.examples(pf.field)
+			if err != nil {
+				return err
+			}
+			g := run.Grid{Templates: ts, Verbalizers: vs, Shots: ks, Seed: demoSeed, MaxLen: limit(pf.maxLen, r),
+				Strict: !dropDemos, Ensemble: prompt.Method(ensemble)}
+			if slicesMax(ks) > 0 { // demonstrations come from the other side of the split
+				pool := sf
+				pool.part = string(run.Train)
+				if g.Pool, err = pool.examples(pf.field); err != nil {
+					return err
+				}
+			}
+			cells, err := g.Run(cmd.Context(), r, tk, exs)
+			if err != nil {
+				return err
+			}
+			if err := run.WriteTable(cmd.OutOrStdout(), cells); err != nil {
+				return err
+			}
+			if out == "" {
+				return nil
+			}
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return err
+			}
+			if err := writeFile(filepath.Join(out, "results.csv"), func(f *os.File) error { return run.WriteCSV(f, cells) }); err != nil {
+				return err
+			}
+			return run.BarChart(filepath.Join(out, "results.png"), fmt.Sprintf("%s: %d examples", filepath.Base(mf.dir), len(exs)), cells)
+		},
+	}
+	pf.bind(cmd)
+	sf.bind(cmd, "test")
+	mf.bind(cmd)
+	f := cmd.Flags()
+	f.StringVar(&shots, "shots", "0", "demonstrations per query, comma-separated (drawn from the train side, balanced)")
+	f.Uint64Var(&demoSeed, "demo-seed", 1, "seed of the demonstration draw")
+	f.BoolVar(&dropDemos, "drop-demos", false, "drop demonstrations that do not fit --max-length instead of failing")
+	f.StringVar(&ensemble, "ensemble", "", "also combine all templates: mean_prob, mean_score or vote")
+	f.StringVar(&out, "out", "", "directory for results.csv and results.png")
+	return cmd
+}
+
+func slicesMax(xs []int) int {
+	m := 0
+	for _, x := range xs {
+		m = max(m, x)
+	}
+	return m
+}
+
+func newPromptTrainCmd() *cobra.Command {
+	var pf promptFlags
+	var sf splitFlags
+	var mf modelFlags
+	var k int
+	var fewSeed uint64
+	cfg := run.DefaultPET()
+	cmd := &cobra.Command{
+		Use:   "train",
+		Short: "PET few-shot training: k examples per label, cross-entropy over the verbalizer's label scores",
+		Example: "  gotrl prompt train --model runs/mlm --tokenizer ../shared/vocab/bert-base-chinese-vocab.txt \\\n" +
+			"      --data ../shared/data/chnsenticorp/ChnSentiCorp_htl_all.csv --k 20 \\\n" +
+			"      --template '{mask}满意。{text_a|trunc}' --verbalizer '1=很,非常;0=不' --output runs/pet",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ts, vs, err := pf.load()
+			if err != nil {
+				return err
+			}
+			if len(ts) != 1 || len(vs) != 1 {
+				return fmt.Errorf("PET trains one prompt: got %d templates and %d verbalizers", len(ts), len(vs))
+			}
+			tk, r, err := mf.open()
+			if err != nil {
+				return err
+			}
+			defer r.Close()
+			if n := ts[0].SoftTokens(); n > 0 {
+				if _, err := r.WithSoft(n); err != nil {
+					return err
+				}
+			}
+			p, err := prompt.NewPrompt(ts[0], vs[0].Verbalizer, tk, limit(pf.maxLen, r))
+			if err != nil {
+				return err
+			}
+			xs, err := run.ReadLabeled(sf.data, sf.testSize, sf.seed, run.Part(sf.part))
+			if err != nil {
+				return err
+			}
+			few, err := run.FewShot(xs, k, fewSeed)
+			if err != nil {
+				return err
+			}
+			cfg.Train.Seed = global.seed
+			fmt.Fprintf(cmd.OutOrStdout(), "PET: %d examples (%d per label), training %q\n", len(few), k, cfg.Trainable)
+			return runStage(cmd, func(ctx context.Context) (train.State, error) {
+				return run.PET(ctx, r, p, run.Examples(few, pf.field), cfg)
+			})
+		},
+	}
+	pf.bind(cmd)
+	sf.bind(cmd, "train")
+	mf.bind(cmd)
+	f := cmd.Flags()
+	f.IntVar(&k, "k", 20, "training examples per label")
+	f.Uint64Var(&fewSeed, "few-shot-seed", 1, "seed of the k-per-label draw")
+	f.StringVarP(&cfg.Train.OutputDir, "output", "o", "", "output directory: the trained model (HF layout), metrics and plots")
+	f.IntVar(&cfg.Train.Epochs, "epochs", cfg.Train.Epochs, "passes over the few-shot set")
+	f.IntVar(&cfg.Train.BatchSize, "train-batch-size", cfg.Train.BatchSize, "examples per optimizer step")
+	f.Float64Var(&cfg.Train.Optimizer.LR, "lr", cfg.Train.Optimizer.LR, "AdamW learning rate")
+	f.StringVar(&cfg.Trainable, "trainable", cfg.Trainable, `regexp of parameters to train ('^cls\.predictions\.' = MLM head, '' = all, '^prompt_encoder\.' = soft tokens)`)
+	_ = cmd.MarkFlagRequired("output")
 	return cmd
 }

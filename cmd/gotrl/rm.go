@@ -17,9 +17,9 @@ func newRMCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rm",
 		Short: "Train a scalar reward model on preference pairs or ranked lists (pairwise loss)",
-		Example: "  gotrl rm --init runs/sft --tokenizer ../shared/vocab --schema cmrc \\\n" +
+		Example: "  gotrl rm --init runs/sft --tokenizer ../shared/vocab/bert-base-chinese-vocab.txt --schema cmrc \\\n" +
 			"      --data ../shared/data/cmrc2018/cmrc_dev.json --output runs/rm --max-steps 200\n" +
-			"  gotrl rm score --model runs/rm --tokenizer ../shared/vocab --prompt \"文章…\" \"问题一？\" \"问题二？\"",
+			"  gotrl rm score --model runs/rm --tokenizer ../shared/vocab/bert-base-chinese-vocab.txt --prompt \"文章…\" \"问题一？\" \"问题二？\"",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env, err := run.resolve(cmd, &cfg, &cfg.Train, func() { cfg = rlhf.DefaultRM() })
@@ -46,7 +46,7 @@ func newRMScoreCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "score RESPONSE...",
 		Short:   "Print the reward of each response (to --prompt) under a trained reward model",
-		Example: "  gotrl rm score --model runs/rm --tokenizer ../shared/vocab --prompt \"文章…\" \"好问题？\" \"\"",
+		Example: "  gotrl rm score --model runs/rm --tokenizer ../shared/vocab/bert-base-chinese-vocab.txt --prompt \"文章…\" \"好问题？\" \"\"",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if model == "" || tok == "" {
@@ -67,7 +67,7 @@ func newRMScoreCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&model, "model", "", "reward model directory (an rm run or one of its checkpoints)")
-	cmd.Flags().StringVar(&tok, "tokenizer", "", "tokenizer directory")
+	cmd.Flags().StringVar(&tok, "tokenizer", "", "tokenizer directory or vocabulary file")
 	cmd.Flags().StringVar(&prompt, "prompt", "", "prompt (context) the responses answer")
 	cmd.Flags().IntVar(&maxLen, "max-length", 512, "tokens per (prompt, response)")
 	return cmd

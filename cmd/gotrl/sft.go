@@ -15,7 +15,7 @@ func newSFTCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sft",
 		Short: "Supervised fine-tuning of a decoder on prompt/response pairs (TRL SFTTrainer)",
-		Example: "  gotrl sft --init runs/pretrain --tokenizer ../shared/vocab --data ../shared/data/csl-summarization/csl.json \\\n" +
+		Example: "  gotrl sft --init runs/pretrain --tokenizer ../shared/vocab/bert-base-chinese-vocab.txt --data ../shared/data/csl-summarization/csl.json \\\n" +
 			"      --field prompt=content --field response=title --output runs/sft --max-steps 300 --eval-steps 50\n" +
 			"  gotrl sft --config sft.yaml --lr 5e-5      # flags override the file\n" +
 			"  gotrl sft --resume runs/sft                # continue exactly where it stopped",

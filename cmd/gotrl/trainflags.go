@@ -54,7 +54,7 @@ func bindTrain(f *pflag.FlagSet, c *train.Config) {
 // bindData binds the data settings; textual flags only, the stage's own
 // flags come from its file.
 func bindData(f *pflag.FlagSet, d *rlhf.DataConfig) {
-	f.StringVar(&d.Tokenizer, "tokenizer", d.Tokenizer, "tokenizer directory (tokenizer.json, vocab.txt or GPT-2 BPE files)")
+	f.StringVar(&d.Tokenizer, "tokenizer", d.Tokenizer, "tokenizer directory (tokenizer.json, vocab.txt or GPT-2 BPE files), or a vocab.txt / tokenizer.json file")
 	f.StringVar(&d.Path, "data", d.Path, "training data file")
 	f.StringVar(&d.EvalPath, "eval-data", d.EvalPath, "evaluation data file (default: hold out --eval-fraction)")
 	f.Float64Var(&d.EvalFraction, "eval-fraction", d.EvalFraction, "fraction of --data held out for evaluation")

@@ -37,7 +37,12 @@ func fromSlice[E int64 | float32](data []E, shape []int64, dev gotch.Device) (*T
 	if err != nil {
 		return nil, err
 	}
-	r, err := t.Reshape(shape, true)
+	var r *Tensor
+	if len(shape) == 0 { // gotch cannot pass an empty shape: squeeze a [1]
+		r, err = t.Squeeze(true)
+	} else {
+		r, err = t.Reshape(shape, true)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -242,3 +242,17 @@ func must(t *testing.T) func(*Tensor, error) *Tensor {
 		return x
 	}
 }
+
+func TestFromScalarShape(t *testing.T) {
+	x, err := FromFloat32s([]float32{2.5}, nil, gotch.CPU)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer Free(x)
+	if got := Shape(x); len(got) != 0 {
+		t.Fatalf("shape %v, want []", got)
+	}
+	if v, _ := Item(x); v != 2.5 {
+		t.Fatalf("value %v", v)
+	}
+}

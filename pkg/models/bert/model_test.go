@@ -140,6 +140,9 @@ func TestMaskedLMMatchesHF(t *testing.T) {
 					key = c.Name + ".mlm_logits"
 				}
 				modeltest.Close(t, c.Name+".logits", out.Logits, want[key], mask)
+				if tt.dir == "bert-unilm" {
+					checkHidden(t, c, want, out, mask)
+				}
 				if out.Pooled != nil {
 					t.Errorf("BertForMaskedLM has no pooler")
 				}

@@ -29,7 +29,7 @@ type Config struct {
 	// ReorderAndUpcastAttn only changes fp16 numerics in HF; the math is
 	// the same, so it is accepted and ignored.
 	ReorderAndUpcastAttn bool              `json:"reorder_and_upcast_attn"`
-	TieWordEmbeddings    *bool             `json:"tie_word_embeddings"` // null → true
+	TieWordEmbeddings    *bool             `json:"tie_word_embeddings,omitempty"` // absent → true
 	BosTokenID           *int64            `json:"bos_token_id"`
 	EosTokenID           *int64            `json:"eos_token_id"`
 	PadTokenID           *int64            `json:"pad_token_id"`

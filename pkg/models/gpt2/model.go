@@ -240,7 +240,7 @@ func (m *Model) Forward(in Input, train bool) (out *Output, err error) {
 		if in.AllHidden {
 			out.Hiddens = append(out.Hiddens, s.Keep(x))
 		}
-		x = s.Add(b.Forward(x, bias, in.Cache.layer(i), train))
+		x = s.Add(b.Forward(x, bias, in.Cache.Layer(i), train))
 	}
 	out.Hidden = s.Keep(s.Add(m.LnF.Forward(x)))
 	if in.AllHidden {
