@@ -12,8 +12,9 @@ if threads > 0:
 a = torch.ones(size, size)
 for _ in range(20000):
     c = a.add(a)
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.thread_time()
 for _ in range(n):
     c = a.add(a)
 us = (time.perf_counter() - t0) * 1e6 / n
-print(f"PyTorch {torch.__version__} eager  {size}x{size} add+free  {us:.3f} us/op over {n} ops (threads {torch.get_num_threads()})")
+cpu = (time.thread_time() - c0) * 1e6 / n
+print(f"PyTorch {torch.__version__} eager {size}x{size} add+free  {us:.3f} us/op wall  {cpu:.3f} us/op cpu  ({n} ops, threads {torch.get_num_threads()})")

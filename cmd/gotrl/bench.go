@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -31,6 +33,8 @@ func newBenchOpsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "ops",
 		Short: "Per-op cost of a small add + free through gotrl's patched gotch, and RSS over the run",
+		Long: "Prints wall time and CPU time of this thread per op (CPU time is what to compare\n" +
+			"on a busy machine), for an op freed at once and for ops freed by a Scope in batches.",
 		Example: "  gotrl bench ops --threads 1\n" +
 			"  gotrl bench ops -n 2000000   # the memory check: RSS must stay flat",
 		Args: cobra.NoArgs,
@@ -38,12 +42,14 @@ func newBenchOpsCmd() *cobra.Command {
 			if _, err := setup(); err != nil {
 				return err
 			}
+			runtime.LockOSThread() // thread CPU time below is this thread's
+			defer runtime.UnlockOSThread()
 			a, err := ts.Ones([]int64{int64(size), int64(size)}, gotch.Float, gotch.CPU)
 			if err != nil {
 				return err
 			}
 			defer tensor.Free(a)
-			run := func(k int) error {
+			single := func(k int) error {
 				for i := 0; i < k; i++ {
 					c, err := a.Add(a, false)
 					if err != nil {
@@ -53,18 +59,38 @@ func newBenchOpsCmd() *cobra.Command {
 				}
 				return nil
 			}
-			if err := run(20000); err != nil { // warm up allocator and caches
-				return err
+			scoped := func(k int) error {
+				return tensor.Catch(func() {
+					s := tensor.NewScope()
+					defer s.Close()
+					for i := 0; i < k; i++ {
+						s.T(a.Add(a, false))
+						if s.Len() == 32 {
+							s.Close()
+						}
+					}
+				})
 			}
-			rss0 := rssMB()
-			start := time.Now()
-			if err := run(n); err != nil {
-				return err
-			}
-			el := time.Since(start)
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "gotrl (patched gotch)  %dx%d add+free  %.3f µs/op over %d ops (threads %d)\n",
-				size, size, float64(el.Nanoseconds())/1e3/float64(n), n, tensor.Threads())
+			rss0 := 0.0
+			for _, v := range []struct {
+				name string
+				run  func(int) error
+			}{{"add+free", single}, {"add in a Scope", scoped}} {
+				if err := v.run(20000); err != nil { // warm up allocator and caches
+					return err
+				}
+				if rss0 == 0 {
+					rss0 = rssMB()
+				}
+				wall, cpu0 := time.Now(), threadCPU()
+				if err := v.run(n); err != nil {
+					return err
+				}
+				el, cpu := time.Since(wall), threadCPU()-cpu0
+				fmt.Fprintf(out, "gotrl (patched gotch)  %dx%d %-15s %.3f µs/op wall  %.3f µs/op cpu  (%d ops, threads %d)\n",
+					size, size, v.name, float64(el.Nanoseconds())/1e3/float64(n), float64(cpu.Nanoseconds())/1e3/float64(n), n, tensor.Threads())
+			}
 			fmt.Fprintf(out, "rss  start %.1f MB  end %.1f MB  live tensors %d\n", rss0, rssMB(), tensor.Live())
 			return nil
 		},
@@ -72,6 +98,15 @@ func newBenchOpsCmd() *cobra.Command {
 	cmd.Flags().IntVarP(&n, "n", "n", 1000000, "number of ops")
 	cmd.Flags().IntVar(&size, "size", 8, "side of the square float32 operand")
 	return cmd
+}
+
+// threadCPU is the CPU time the calling OS thread has used.
+func threadCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(1 /* RUSAGE_THREAD */, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // rssMB reads the resident set size from /proc (Linux); 0 elsewhere.

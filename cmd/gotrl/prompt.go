@@ -312,7 +312,7 @@ func newPromptEvalCmd() *cobra.Command {
 	var mf modelFlags
 	var shots, out, ensemble string
 	var demoSeed uint64
-	var dropDemos bool
+	var dropDemos, calibrate bool
 	cmd := &cobra.Command{
 		Use:   "eval",
 		Short: "Evaluate templates × verbalizers × demonstrations on labeled data: table, CSV and bar chart",
@@ -347,7 +347,12 @@ func newPromptEvalCmd() *cobra.Command {
 				return err
 			}
 			g := run.Grid{Templates: ts, Verbalizers: vs, Shots: ks, Seed: demoSeed, MaxLen: limit(pf.maxLen, r),
-				Strict: !dropDemos, Ensemble: prompt.Method(ensemble)}
+				Strict: !dropDemos, Ensemble: prompt.Method(ensemble), Calibrate: calibrate}
+			switch g.Ensemble {
+			case "", prompt.MeanProb, prompt.MeanScore, prompt.Vote:
+			default:
+				return fmt.Errorf("--ensemble %q: want mean_prob, mean_score or vote", ensemble)
+			}
 			if slicesMax(ks) > 0 { // demonstrations come from the other side of the split
 				pool := sf
 				pool.part = string(run.Train)
@@ -381,6 +386,7 @@ func newPromptEvalCmd() *cobra.Command {
 	f.StringVar(&shots, "shots", "0", "demonstrations per query, comma-separated (drawn from the train side, balanced)")
 	f.Uint64Var(&demoSeed, "demo-seed", 1, "seed of the demonstration draw")
 	f.BoolVar(&dropDemos, "drop-demos", false, "drop demonstrations that do not fit --max-length instead of failing")
+	f.BoolVar(&calibrate, "calibrate", false, "contextual calibration with content-free inputs (N/A, empty, [MASK])")
 	f.StringVar(&ensemble, "ensemble", "", "also combine all templates: mean_prob, mean_score or vote")
 	f.StringVar(&out, "out", "", "directory for results.csv and results.png")
 	return cmd

@@ -69,9 +69,7 @@ func (s *Scope) Len() int { return len(s.owned) }
 
 // Close frees every tracked tensor and scalar. It may be called twice.
 func (s *Scope) Close() {
-	for _, t := range s.owned {
-		Free(t)
-	}
+	ts.FreeMany(s.owned) // one cgo call for all of them
 	for _, sc := range s.scalars {
 		_ = sc.Drop()
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Config holds generate()'s arguments with HF GenerationConfig's names and
@@ -124,6 +126,24 @@ func (c Config) isEOS(id int64) bool {
 // IDs is a list of token ids that HF configs write as one int or a list
 // (eos_token_id).
 type IDs []int64
+
+// UnmarshalYAML reads an int or a list of ints.
+func (ids *IDs) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		var one int64
+		if err := n.Decode(&one); err != nil {
+			return fmt.Errorf("token ids: want an int or a list of ints: %w", err)
+		}
+		*ids = IDs{one}
+		return nil
+	}
+	var many []int64
+	if err := n.Decode(&many); err != nil {
+		return fmt.Errorf("token ids: want an int or a list of ints: %w", err)
+	}
+	*ids = many
+	return nil
+}
 
 // UnmarshalJSON reads an int, a list of ints or null.
 func (ids *IDs) UnmarshalJSON(b []byte) error {

@@ -1,11 +1,14 @@
 package generate
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 var inf = float32(math.Inf(-1))
@@ -163,5 +166,33 @@ func TestConfigValidate(t *testing.T) {
 	ok.DoSample, ok.NumReturnSequences = true, 4
 	if err := ok.Validate(); err != nil {
 		t.Fatalf("sampling 4 sequences: %v", err)
+	}
+}
+
+func TestIDsReadOneOrMany(t *testing.T) {
+	cases := []struct {
+		name, json, yaml string
+		want             IDs
+	}{
+		{"one", `{"eos_token_id": 2}`, "eos_token_id: 2", IDs{2}},
+		{"many", `{"eos_token_id": [2, 5]}`, "eos_token_id: [2, 5]", IDs{2, 5}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var j, y Config
+			if err := json.Unmarshal([]byte(c.json), &j); err != nil {
+				t.Fatal(err)
+			}
+			if err := yaml.Unmarshal([]byte(c.yaml), &y); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(j.EOSTokenID, c.want) || !slices.Equal(y.EOSTokenID, c.want) {
+				t.Fatalf("json %v, yaml %v, want %v", j.EOSTokenID, y.EOSTokenID, c.want)
+			}
+		})
+	}
+	var bad Config
+	if err := json.Unmarshal([]byte(`{"eos_token_id": "x"}`), &bad); err == nil {
+		t.Fatal("a string eos_token_id was accepted")
 	}
 }

@@ -171,7 +171,8 @@ type Input struct {
 	// the new positions, S = Cache.Len() + T; nil means no padding.
 	Mask *tensor.Tensor
 	// Positions is position_ids [B, T]; nil means Cache.Len() + 0..T-1. For
-	// left padding pass cumsum(mask)-1 clamped at 0, as HF generate does.
+	// left padding pass cumsum(mask)-1 (padded slots: any id; HF generate
+	// uses 1), as Stepper does.
 	Positions *tensor.Tensor
 	// TypeIDs is token_type_ids [B, T] or nil: GPT-2 embeds them with wte
 	// and adds them to the input (segment markers in the book's demos).

@@ -94,17 +94,7 @@ func classifyAll(ctx context.Context, r *Runner, p *prompt.Prompt, exs []prompt.
 			return nil, fmt.Errorf("example %d: %d demonstrations: %w", i, d.K, err)
 		}
 	}
-	scores, err := r.ScoreBatch(ctx, rs, 0, p.Words())
-	if err != nil {
-		return nil, fmt.Errorf("prompt %s: %w", p.Template.Name, err)
-	}
-	preds := make([]prompt.Prediction, len(scores))
-	for i, ts := range scores {
-		if preds[i], err = predict(p, ts); err != nil {
-			return nil, fmt.Errorf("prompt %s: example %d: %w", p.Template.Name, i, err)
-		}
-	}
-	return preds, nil
+	return r.classifyRendered(ctx, p, rs)
 }
 
 // score compares predictions with the gold labels.

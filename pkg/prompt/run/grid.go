@@ -36,6 +36,9 @@ type Grid struct {
 	MaxLen      int              // prompt length limit in tokens
 	Strict      bool             // dropping a demonstration to fit MaxLen is an error
 	Ensemble    prompt.Method    // "" for no ensemble row
+	// Calibrate applies contextual calibration (Zhao et al. 2021) with the
+	// label distribution of prompt.DefaultContentFree inputs.
+	Calibrate bool
 }
 
 // Cell is one configuration's result.
@@ -59,6 +62,11 @@ func (g Grid) Run(ctx context.Context, r *Runner, tok tokenizer.Tokenizer, exs [
 			p, err := prompt.NewPrompt(t, v.Verbalizer, tok, g.MaxLen)
 			if err != nil {
 				return nil, err
+			}
+			if g.Calibrate {
+				if err := p.EstimatePrior(ctx, r); err != nil {
+					return nil, fmt.Errorf("template %s, verbalizer %s: calibrate: %w", t.Name, v.Name, err)
+				}
 			}
 			prompts[vi] = append(prompts[vi], p)
 			for _, k := range shots {
@@ -139,7 +147,7 @@ func BarChart(path, title string, cells []Cell) error {
 	p := plot.New()
 	p.Title.Text = title
 	p.Y.Label.Text = "score"
-	p.Y.Min, p.Y.Max = 0, 1
+	p.Y.Min, p.Y.Max = 0, 1.15 // room for the legend
 	acc, f1 := make(plotter.Values, len(cells)), make(plotter.Values, len(cells))
 	names := make([]string, len(cells))
 	for i, c := range cells {

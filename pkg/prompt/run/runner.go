@@ -136,6 +136,11 @@ func (r *Runner) Classify(ctx context.Context, p *prompt.Prompt, examples []map[
 		}
 		rs[i] = rd
 	}
+	return r.classifyRendered(ctx, p, rs)
+}
+
+// classifyRendered scores prompts rendered from p and predicts their labels.
+func (r *Runner) classifyRendered(ctx context.Context, p *prompt.Prompt, rs []*prompt.Rendered) ([]prompt.Prediction, error) {
 	scores, err := r.ScoreBatch(ctx, rs, 0, p.Words())
 	if err != nil {
 		return nil, fmt.Errorf("prompt %s: %w", p.Template.Name, err)
