@@ -36,9 +36,10 @@ for b in args.batch:
         kw = dict(attention_mask=mask, do_sample=False, eos_token_id=None, pad_token_id=0, use_cache=use_cache)
         with torch.no_grad():
             model.generate(ids, max_new_tokens=4, **kw)  # warm-up
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             out = model.generate(ids, max_new_tokens=args.new, min_new_tokens=args.new, **kw)
-            dt = time.perf_counter() - t0
+            dt, cpu = time.perf_counter() - t0, time.process_time() - c0
         assert out.shape[1] == args.prompt + args.new
         name = "cache" if use_cache else "no cache"
-        print(f"batch {b}  {name:<8}  {b * args.new / dt:7.1f} tokens/s")
+        n = b * args.new
+        print(f"batch {b}  {name:<8}  {n / dt:7.1f} tokens/s  {cpu * 1e3 / n:6.1f} ms CPU/token")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -59,11 +60,11 @@ func newBenchGenerateCmd() *cobra.Command {
 			}
 			for _, b := range batches {
 				for _, st := range steppers {
-					tps, err := tokensPerSecond(cmd.Context(), st.s, randomPrompts(rng, b, promptLen, vocab), newTokens)
+					tps, cpu, err := tokensPerSecond(cmd.Context(), st.s, randomPrompts(rng, b, promptLen, vocab), newTokens)
 					if err != nil {
 						return err
 					}
-					fmt.Fprintf(out, "batch %d  %-8s  %7.1f tokens/s\n", b, st.name, tps)
+					fmt.Fprintf(out, "batch %d  %-8s  %7.1f tokens/s  %6.1f ms CPU/token\n", b, st.name, tps, cpu)
 				}
 			}
 			if len(curve) > 0 {
@@ -99,39 +100,52 @@ func randomPrompts(rng *rand.Rand, b, n, vocab int) generate.Batch {
 }
 
 // tokensPerSecond times one greedy generate (prefill included) after a
-// short warm-up; no eos, so every row makes newTokens tokens.
-func tokensPerSecond(ctx context.Context, s generate.Stepper, prompts generate.Batch, newTokens int) (float64, error) {
+// short warm-up; no eos, so every row makes newTokens tokens. It returns
+// wall-clock tokens/s and the process CPU time per token in ms, which a
+// machine shared with other jobs distorts less.
+func tokensPerSecond(ctx context.Context, s generate.Stepper, prompts generate.Batch, newTokens int) (tps, cpuMS float64, err error) {
 	c := generate.Default()
 	c.MaxNewTokens = 4
 	if _, err := generate.Generate(ctx, s, prompts, c); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	c.MaxNewTokens = newTokens
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	if _, err := generate.Generate(ctx, s, prompts, c); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return float64(len(prompts.IDs)*newTokens) / time.Since(start).Seconds(), nil
+	n := float64(len(prompts.IDs) * newTokens)
+	return n / time.Since(start).Seconds(), (cpuTime() - cpu0).Seconds() * 1e3 / n, nil
+}
+
+// cpuTime is the process's user + system CPU time (0 where unavailable).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // prefixCurve prints (and plots) the cost of one decoding step at batch 1
 // after prefixes of each length, with and without the cache.
 func prefixCurve(out io.Writer, cached, uncached generate.Stepper, rng *rand.Rand, lengths []int, steps, vocab int, plotPath string) error {
-	fmt.Fprintf(out, "\nper-token cost vs prefix length (batch 1, mean of %d steps)\nprefix  cache ms  no-cache ms\n", steps)
+	fmt.Fprintf(out, "\nper-token cost vs prefix length (batch 1, mean of %d steps; wall and process CPU ms)\n", steps)
+	fmt.Fprintf(out, "prefix  cache wall  cache CPU  no-cache wall  no-cache CPU\n")
 	var withCache, without plotter.XYs
 	for _, n := range lengths {
 		prompt := randomPrompts(rng, 1, n, vocab)
-		a, err := stepCost(cached, prompt, steps)
+		aWall, aCPU, err := stepCost(cached, prompt, steps)
 		if err != nil {
 			return err
 		}
-		b, err := stepCost(uncached, prompt, steps)
+		bWall, bCPU, err := stepCost(uncached, prompt, steps)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "%6d  %8.2f  %11.2f\n", n, a, b)
-		withCache = append(withCache, plotter.XY{X: float64(n), Y: a})
-		without = append(without, plotter.XY{X: float64(n), Y: b})
+		fmt.Fprintf(out, "%6d  %10.1f  %9.1f  %13.1f  %12.1f\n", n, aWall, aCPU, bWall, bCPU)
+		withCache = append(withCache, plotter.XY{X: float64(n), Y: aCPU})
+		without = append(without, plotter.XY{X: float64(n), Y: bCPU})
 	}
 	if plotPath == "" {
 		return nil
@@ -139,15 +153,17 @@ func prefixCurve(out io.Writer, cached, uncached generate.Stepper, rng *rand.Ran
 	p := plot.New()
 	p.Title.Text = "GPT-2 greedy: cost of one new token"
 	p.X.Label.Text = "prefix length (tokens)"
-	p.Y.Label.Text = "ms per token (batch 1)"
+	p.Y.Label.Text = "CPU ms per token (batch 1)"
+	p.Legend.Top, p.Legend.Left = true, true
 	if err := plotutil.AddLinePoints(p, "key/value cache", withCache, "no cache", without); err != nil {
 		return err
 	}
 	return p.Save(7*vg.Inch, 4.5*vg.Inch, plotPath)
 }
 
-// stepCost is the mean wall time in ms of one Step after Prepare.
-func stepCost(s generate.Stepper, prompt generate.Batch, steps int) (ms float64, err error) {
+// stepCost is the mean wall and process CPU time in ms of one Step after
+// Prepare.
+func stepCost(s generate.Stepper, prompt generate.Batch, steps int) (wall, cpu float64, err error) {
 	ctx := context.Background()
 	err = tensor.NoGrad(func() {
 		ones := make([]int64, len(prompt.IDs[0]))
@@ -162,7 +178,7 @@ func stepCost(s generate.Stepper, prompt generate.Batch, steps int) (ms float64,
 		defer prep.State.Close()
 		tensor.Free(prep.Logits)
 		next := []int64{1}
-		start := time.Now()
+		start, cpu0 := time.Now(), cpuTime()
 		for i := 0; i < steps; i++ {
 			logits, serr := s.Step(ctx, prep.State, next)
 			if serr != nil {
@@ -171,7 +187,8 @@ func stepCost(s generate.Stepper, prompt generate.Batch, steps int) (ms float64,
 			}
 			tensor.Free(logits)
 		}
-		ms = float64(time.Since(start).Microseconds()) / 1e3 / float64(steps)
+		wall = float64(time.Since(start).Microseconds()) / 1e3 / float64(steps)
+		cpu = float64((cpuTime() - cpu0).Microseconds()) / 1e3 / float64(steps)
 	})
-	return ms, err
+	return wall, cpu, err
 }

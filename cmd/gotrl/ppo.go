@@ -8,16 +8,15 @@ import (
 	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
 
-	"github.com/gotrl/gotrl/pkg/models"
-	"github.com/gotrl/gotrl/pkg/models/gpt2"
+	"github.com/gotrl/gotrl/pkg/data/tokenizer"
 	"github.com/gotrl/gotrl/pkg/rlhf"
 	"github.com/gotrl/gotrl/pkg/train"
 )
 
 func newPPOCmd() *cobra.Command {
-	var model, ref, tok, prompts, config, rewardModel, resume string
-	var rewardLabel int
+	var tok, prompts, config string
 	var overwrite bool
+	var m rlhf.PPOModels
 	c := rlhf.DefaultPPORunConfig()
 	cmd := &cobra.Command{
 		Use:   "ppo",
@@ -35,80 +34,40 @@ func newPPOCmd() *cobra.Command {
 				return err
 			}
 			c.PPO.Seed = global.seed
-			if resume != "" {
-				c.OutputDir = resume
+			if m.Resume != "" {
+				c.OutputDir = m.Resume
 			}
-			if err := train.PrepareOutputDir(c.OutputDir, resume != "", overwrite); err != nil {
+			if err := train.PrepareOutputDir(c.OutputDir, m.Resume != "", overwrite); err != nil {
 				return err
 			}
-			tk, err := tokenizerFor(model, tok)
+			tk, err := tokenizerFor(m.Policy, tok)
 			if err != nil {
 				return err
 			}
-			texts, err := promptTexts(nil, prompts)
+			ids, err := encodePrompts(tk, prompts)
 			if err != nil {
 				return err
 			}
-			run := &rlhf.PPORun{Config: c, Out: cmd.ErrOrStderr(), Decode: func(ids []int64) string { return tk.Decode(ids, true) }}
-			for _, t := range texts {
-				enc, err := tk.Encode(t, false)
-				if err != nil || len(enc.IDs) == 0 {
-					return fmt.Errorf("prompt %q: empty after tokenization (%v)", t, err)
-				}
-				run.Prompts = append(run.Prompts, enc.IDs)
-			}
-			start := model
-			if resume != "" {
-				if start, err = train.LatestCheckpoint(resume); err != nil {
-					return err
-				}
-			}
-			policy, err := rlhf.LoadPolicy(start, dev)
+			run, closeRun, err := rlhf.OpenPPORun(c, m, ids, dev)
 			if err != nil {
 				return err
 			}
-			defer rlhf.ClosePolicy(policy)
-			if ref == "" {
-				ref = model
-			}
-			refPolicy, err := rlhf.LoadPolicy(ref, dev)
-			if err != nil {
-				return err
-			}
-			defer rlhf.ClosePolicy(refPolicy)
-			m, err := models.Load(rewardModel, models.Options{Device: dev, Architecture: "GPT2ForSequenceClassification"})
-			if err != nil {
-				return fmt.Errorf("--reward-model: %w", err)
-			}
-			defer m.Close()
-			cls, ok := m.(*gpt2.Loaded)
-			if !ok || cls.Classifier == nil {
-				return fmt.Errorf("--reward-model %s: not a GPT2ForSequenceClassification checkpoint", rewardModel)
-			}
-			run.Reward = rlhf.ClassifierReward{Model: cls.Classifier, Label: rewardLabel}
-			if run.Trainer, err = rlhf.NewPPOTrainer(c.PPO, policy, refPolicy); err != nil {
-				return err
-			}
-			defer run.Trainer.Close()
-			if resume != "" {
-				if err := run.Resume(start); err != nil {
-					return err
-				}
-			}
+			defer closeRun()
+			run.Out, run.Decode = cmd.ErrOrStderr(), func(ids []int64) string { return tk.Decode(ids, true) }
 			st, err := run.Run(cmd.Context())
 			fmt.Fprintf(cmd.OutOrStdout(), "ppo: %d steps, checkpoints and plots in %s\n", st.Step, c.OutputDir)
 			return err
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&model, "model", "", "policy checkpoint (GPT-2 or T5; v_head.* optional)")
-	f.StringVar(&ref, "ref-model", "", "frozen reference model (default: --model)")
+	f.StringVar(&m.Policy, "model", "", "policy checkpoint (GPT-2 or T5; v_head.* optional)")
+	f.StringVar(&m.Ref, "ref-model", "", "frozen reference model (default: --model)")
 	f.StringVar(&tok, "tokenizer", "", "tokenizer directory or file (default: --model)")
 	f.StringVar(&prompts, "prompts", "", `JSONL file of {"prompt": "..."} lines`)
-	f.StringVar(&rewardModel, "reward-model", "", "reward model: a gotrl rm run or any GPT2ForSequenceClassification directory")
-	f.IntVar(&rewardLabel, "reward-label", 0, "logit of this label is the reward")
+	f.StringVar(&m.Reward, "reward-model", "", "reward model: a gotrl rm run or any GPT2ForSequenceClassification directory")
+	f.IntVar(&m.RewardLabel, "reward-label", 0, "logit of this label is the reward")
 	f.StringVar(&config, "config", "", "YAML file of PPORunConfig (ppo:, rollout:, steps, …); flags override it")
-	f.StringVar(&resume, "resume", "", "continue the run in this directory from its last checkpoint")
+	f.StringVar(&m.Resume, "resume", "", "continue the run in this directory from its last checkpoint")
 	f.BoolVar(&overwrite, "overwrite", false, "delete a non-empty --output first")
 	f.StringVar(&c.OutputDir, "output", c.OutputDir, "run directory: metrics.jsonl, plots/, checkpoint-N/")
 	f.IntVar(&c.Steps, "steps", c.Steps, "PPO iterations (rollout + update)")
@@ -158,4 +117,24 @@ func readPPOConfig(cmd *cobra.Command, path string, cfg any) error {
 		}
 	}
 	return nil
+}
+
+// encodePrompts reads the --prompts JSONL file and tokenizes each prompt.
+func encodePrompts(tk tokenizer.Tokenizer, path string) ([][]int64, error) {
+	texts, err := promptTexts(nil, path)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([][]int64, len(texts))
+	for i, t := range texts {
+		enc, err := tk.Encode(t, false)
+		if err != nil {
+			return nil, fmt.Errorf("%s: prompt %d: %w", path, i+1, err)
+		}
+		if len(enc.IDs) == 0 {
+			return nil, fmt.Errorf("%s: prompt %d is empty after tokenization", path, i+1)
+		}
+		ids[i] = enc.IDs
+	}
+	return ids, nil
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/sugarme/gotch"
+
 	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/generate"
 	"github.com/gotrl/gotrl/pkg/models/gpt2"
 )
@@ -123,6 +126,25 @@ func (f RewardFunc) Rewards(_ context.Context, queries, responses [][]int64) ([]
 type ClassifierReward struct {
 	Model *gpt2.Classifier
 	Label int
+}
+
+// LoadClassifierReward loads a GPT2ForSequenceClassification checkpoint
+// dir as a reward on logit label; close frees it.
+func LoadClassifierReward(dir string, label int, dev gotch.Device) (r ClassifierReward, close func(), err error) {
+	m, err := models.Load(dir, models.Options{Device: dev, Architecture: "GPT2ForSequenceClassification"})
+	if err != nil {
+		return r, nil, fmt.Errorf("reward model: %w", err)
+	}
+	l, ok := m.(*gpt2.Loaded)
+	if !ok || l.Classifier == nil {
+		m.Close()
+		return r, nil, fmt.Errorf("reward model %s: not a GPT2ForSequenceClassification checkpoint", dir)
+	}
+	if label < 0 || int64(label) >= l.Classifier.Config.NumLabels() {
+		m.Close()
+		return r, nil, fmt.Errorf("reward model %s: label %d, the classifier has %d", dir, label, l.Classifier.Config.NumLabels())
+	}
+	return ClassifierReward{Model: l.Classifier, Label: label}, m.Close, nil
 }
 
 // Rewards runs the classifier without gradients.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+	"github.com/sugarme/gotch"
 
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/train"
@@ -213,4 +214,72 @@ func writeRecord(w io.Writer, rec train.Record) error {
 	}
 	_, err = w.Write(append(b, '\n'))
 	return err
+}
+
+// PPOModels names the checkpoints of a run.
+type PPOModels struct {
+	Policy string // initial policy (GPT-2 or T5; v_head.* optional)
+	Ref    string // frozen reference; "" = Policy
+	// Reward is a GPT2ForSequenceClassification checkpoint (a `gotrl rm`
+	// GPT-2 run or any classifier) whose logit RewardLabel is the reward.
+	Reward      string
+	RewardLabel int
+	// Resume, when set, is a run directory: the policy, optimizer and run
+	// state come from its latest checkpoint.
+	Resume string
+}
+
+// OpenPPORun loads the models and returns a run ready for Run; close
+// frees everything it loaded.
+func OpenPPORun(c PPORunConfig, m PPOModels, prompts [][]int64, dev gotch.Device) (run *PPORun, close func(), err error) {
+	if err := c.Validate(); err != nil {
+		return nil, nil, err
+	}
+	var closers []func()
+	closeAll := func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			closeAll()
+		}
+	}()
+	start := m.Policy
+	if m.Resume != "" {
+		if start, err = train.LatestCheckpoint(m.Resume); err != nil {
+			return nil, nil, err
+		}
+	}
+	policy, err := LoadPolicy(start, dev)
+	if err != nil {
+		return nil, nil, err
+	}
+	closers = append(closers, func() { ClosePolicy(policy) })
+	if m.Ref == "" {
+		m.Ref = m.Policy
+	}
+	ref, err := LoadPolicy(m.Ref, dev)
+	if err != nil {
+		return nil, nil, err
+	}
+	closers = append(closers, func() { ClosePolicy(ref) })
+	reward, closeReward, err := LoadClassifierReward(m.Reward, m.RewardLabel, dev)
+	if err != nil {
+		return nil, nil, err
+	}
+	closers = append(closers, closeReward)
+	tr, err := NewPPOTrainer(c.PPO, policy, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	closers = append(closers, tr.Close)
+	run = &PPORun{Config: c, Trainer: tr, Prompts: prompts, Reward: reward}
+	if m.Resume != "" {
+		if err := run.Resume(start); err != nil {
+			return nil, nil, err
+		}
+	}
+	return run, closeAll, nil
 }

@@ -301,3 +301,39 @@ func avg(xs []float64) float64 {
 	}
 	return s / float64(len(xs))
 }
+
+// TestRunningMoments feeds [1, 3] then [5]: the moments must be those of
+// all of 1, 3, 5 (mean 3, unbiased std 2).
+func TestRunningMoments(t *testing.T) {
+	m := NewRunningMoments()
+	mean, std := m.Update([]float32{1, 3})
+	ppoClose(t, "batch", []float64{mean, std}, []float64{2, math.Sqrt2}, 1e-12)
+	ppoClose(t, "after [1 3]", []float64{m.Mean, m.Std}, []float64{2, math.Sqrt2}, 1e-12)
+	m.Update([]float32{5})
+	ppoClose(t, "after [5]", []float64{m.Mean, m.Std, m.Count}, []float64{3, 2, 3}, 1e-12)
+}
+
+func TestScaleScores(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*PPOConfig)
+		want []float64
+	}{
+		{"off", func(*PPOConfig) {}, []float64{1, 3}},
+		// running mean 2, std √2 after the batch
+		{"scaling", func(c *PPOConfig) { c.UseScoreScaling = true }, []float64{1 / (math.Sqrt2 + epsFloat32), 3 / (math.Sqrt2 + epsFloat32)}},
+		{"norm", func(c *PPOConfig) { c.UseScoreScaling, c.UseScoreNorm = true, true }, []float64{-1 / math.Sqrt2, 1 / math.Sqrt2}},
+		{"norm_clip", func(c *PPOConfig) { c.UseScoreScaling, c.UseScoreNorm, c.ScoreClip = true, true, 0.5 }, []float64{-0.5, 0.5}},
+		{"clip", func(c *PPOConfig) { c.ScoreClip = 2 }, []float64{1, 2}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := DefaultPPOConfig()
+			tc.edit(&c)
+			tr := &PPOTrainer{Config: c, Scores: NewRunningMoments()}
+			got32 := tr.scaleScores([]float64{1, 3})
+			got := []float64{float64(got32[0]), float64(got32[1])}
+			ppoClose(t, "scores", got, tc.want, 1e-6)
+		})
+	}
+}

@@ -101,11 +101,7 @@ func (l *Loop[B]) Run(ctx context.Context) (State, error) {
 	saved := -1
 	for l.state.Step < l.state.TotalSteps && l.state.Stopped == "" {
 		if ctx.Err() != nil {
-			dir, err := l.save()
-			if err != nil {
-				return l.state, fmt.Errorf("%w at step %d; saving a checkpoint failed: %v", ErrInterrupted, l.state.Step, err)
-			}
-			return l.state, fmt.Errorf("%w at step %d: checkpoint %s (continue with --resume %s)", ErrInterrupted, l.state.Step, dir, l.cfg.OutputDir)
+			return l.state, l.interrupt()
 		}
 		rec, err := l.Step()
 		if err != nil {
@@ -133,25 +129,39 @@ func (l *Loop[B]) Run(ctx context.Context) (State, error) {
 			l.AfterStep(l.state.Step)
 		}
 	}
-	if saved != l.state.Step {
-		if _, err := l.save(); err != nil {
-			return l.state, err
-		}
-	}
-	if err := l.stage.Save(l.cfg.OutputDir); err != nil {
-		return l.state, fmt.Errorf("save final model: %w", err)
-	}
 	if l.state.Stopped == "" {
 		bar.finish()
 	}
-	bar.exit()
+	return l.state, l.finish(metrics, saved != l.state.Step)
+}
+
+// interrupt saves a checkpoint for --resume and returns ErrInterrupted.
+func (l *Loop[B]) interrupt() error {
+	dir, err := l.save()
+	if err != nil {
+		return fmt.Errorf("%w at step %d; saving a checkpoint failed: %v", ErrInterrupted, l.state.Step, err)
+	}
+	return fmt.Errorf("%w at step %d: checkpoint %s (continue with --resume %s)", ErrInterrupted, l.state.Step, dir, l.cfg.OutputDir)
+}
+
+// finish writes the last checkpoint (unless the last step saved one), the
+// final model in the run directory (HF Trainer.save_model) and the plots.
+func (l *Loop[B]) finish(metrics *metricsFile, checkpoint bool) error {
+	if checkpoint {
+		if _, err := l.save(); err != nil {
+			return err
+		}
+	}
+	if err := l.stage.Save(l.cfg.OutputDir); err != nil {
+		return fmt.Errorf("save final model: %w", err)
+	}
 	if err := metrics.Close(); err != nil {
-		return l.state, err
+		return err
 	}
 	if err := Plot(l.cfg.OutputDir); err != nil {
-		return l.state, fmt.Errorf("plot: %w", err)
+		return fmt.Errorf("plot: %w", err)
 	}
-	return l.state, nil
+	return nil
 }
 
 // stepError explains a failed step; a non-finite loss names the checkpoint
