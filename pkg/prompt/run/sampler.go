@@ -61,7 +61,7 @@ func (s *Sampler) Sample(ctx context.Context, text string, n int) ([]string, err
 				gen = append(gen, seq[j])
 			}
 		}
-		texts[i] = s.Tok.Decode(gen, true)
+		texts[i] = tokenizer.Text(s.Tok, gen) // no spaces between CJK characters
 	}
 	return texts, nil
 }
