@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/sugarme/gotch"
 	lib "github.com/sugarme/gotch/libtch"
@@ -18,6 +19,8 @@ func FromFloat32s(data []float32, shape []int64, dev gotch.Device) (*Tensor, err
 	return fromSlice(data, shape, dev)
 }
 
+// fromSlice copies data into a new tensor with one memcpy on the C side
+// (gotch's OfSlice goes through reflection and binary.Write per element).
 func fromSlice[E int64 | float32](data []E, shape []int64, dev gotch.Device) (*Tensor, error) {
 	n := int64(1)
 	for _, d := range shape {
@@ -26,30 +29,34 @@ func fromSlice[E int64 | float32](data []E, shape []int64, dev gotch.Device) (*T
 	if n != int64(len(data)) {
 		return nil, fmt.Errorf("tensor from %d values: shape %v holds %d", len(data), shape, n)
 	}
-	if len(data) == 0 { // OfSlice refuses empty slices
-		var kind gotch.DType = gotch.Int64
-		if _, ok := any(data).([]float32); ok {
-			kind = gotch.Float
-		}
+	var kind gotch.DType = gotch.Int64
+	if _, ok := any(data).([]float32); ok {
+		kind = gotch.Float
+	}
+	if len(data) == 0 {
 		return ts.Zeros(shape, kind, dev)
 	}
-	t, err := ts.OfSlice(data)
-	if err != nil {
+	dims := shape
+	if len(dims) == 0 { // at_tensor_of_data needs a dims pointer: make [1], squeeze below
+		dims = []int64{1}
+	}
+	var zero E
+	c := lib.AtTensorOfData(unsafe.Pointer(&data[0]), dims, uint(len(dims)), uint(unsafe.Sizeof(zero)), int(kind.CKind()))
+	if err := ts.TorchErr(); err != nil {
 		return nil, err
 	}
-	var r *Tensor
-	if len(shape) == 0 { // gotch cannot pass an empty shape: squeeze a [1]
-		r, err = t.Squeeze(true)
-	} else {
-		r, err = t.Reshape(shape, true)
-	}
-	if err != nil {
-		return nil, err
+	t := ts.New(c)
+	if len(shape) == 0 {
+		sq, err := t.Squeeze(true)
+		if err != nil {
+			return nil, err
+		}
+		t = sq
 	}
 	if dev == gotch.CPU {
-		return r, nil
+		return t, nil
 	}
-	return r.To(dev, true)
+	return t.To(dev, true)
 }
 
 // FromRows stacks equal-length rows into a [len(rows), len(rows[0])] int64
@@ -76,7 +83,7 @@ func Float64s(t *Tensor) ([]float64, error) { return values[float64](t, gotch.Do
 func Int64s(t *Tensor) ([]int64, error)     { return values[int64](t, gotch.Int64) }
 
 func values[E float32 | float64 | int64](t *Tensor, kind gotch.DType) ([]E, error) {
-	c, err := t.ToDevice(gotch.CPU, kind, false, true, false) // a detached-able copy
+	c, err := t.ToDevice(gotch.CPU, kind, false, true, false) // a contiguous copy
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +97,9 @@ func values[E float32 | float64 | int64](t *Tensor, kind gotch.DType) ([]E, erro
 	if len(out) == 0 {
 		return out, nil
 	}
-	return out, g.CopyData(out, uint(len(out)))
+	// one memcpy; gotch's CopyData inspects dst through reflection first
+	lib.AtCopyData(lib.Ctensor(g.Ctensor()), unsafe.Pointer(&out[0]), uint(len(out)), uint(unsafe.Sizeof(out[0])))
+	return out, ts.TorchErr()
 }
 
 // Item returns the value of a one-element tensor as float64.

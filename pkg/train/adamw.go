@@ -62,7 +62,7 @@ func (o *AdamW) Step(lr float64) error {
 		oneMinusB2 := s.Float(1 - c.Beta2)
 		invSqrtBC2 := s.Float(1 / math.Sqrt(bc2))
 		eps := s.Float(c.Eps)
-		negStep := s.Float(-lr / bc1)
+		negInvStep := s.Float(-bc1 / lr) // denominators are scaled so Addcdiv_'s implicit value 1 applies lr/bc1
 		for i, v := range o.vars {
 			g := s.T(v.T.Grad(false))
 			if ok, err := g.Defined(); err != nil || !ok {
@@ -76,13 +76,16 @@ func (o *AdamW) Step(lr float64) error {
 			if c.WeightDecay != 0 && !v.NoDecay {
 				tensor.Check(v.T.MulScalar_(decay)) // p *= 1 - lr*wd
 			}
-			tensor.Check(m.Lerp_(g, oneMinusB1))                              // m = b1*m + (1-b1)*g
-			tensor.Check(sq.MulScalar_(b2))                                   // v *= b2
-			tensor.Check(sq.Addcmul_(s.T(g.MulScalar(oneMinusB2, false)), g)) // v += (1-b2)*g*g
-			denom := s.T(sq.Sqrt(false))
+			tensor.Check(m.Lerp_(g, oneMinusB1)) // m = b1*m + (1-b1)*g
+			// One temporary per parameter: (1-b2)*g, then reused for the denominator.
+			tmp := s.T(g.MulScalar(oneMinusB2, false))
+			tensor.Check(sq.MulScalar_(b2))      // v *= b2
+			tensor.Check(sq.Addcmul_(tmp, g))    // v += (1-b2)*g*g
+			denom := s.T(sq.SqrtOut(tmp, false)) // into tmp
 			tensor.Check(denom.MulScalar_(invSqrtBC2))
-			tensor.Check(denom.AddScalar_(eps))                                 // sqrt(v)/sqrt(bc2) + eps
-			tensor.Check(v.T.Addcdiv_(s.T(m.MulScalar(negStep, false)), denom)) // p -= lr/bc1 * m/denom
+			tensor.Check(denom.AddScalar_(eps)) // sqrt(v)/sqrt(bc2) + eps
+			tensor.Check(denom.MulScalar_(negInvStep))
+			tensor.Check(v.T.Addcdiv_(m, denom)) // p -= lr/bc1 * m/denom
 		}
 	})
 }
