@@ -16,9 +16,6 @@ func Attend(q, k, v, bias *tensor.Tensor, scale, dropoutP float64, train bool) *
 	if !train {
 		dropoutP = 0
 	}
-	if bias == nil && dropoutP == 0 {
-		return attendUnmasked(q, k, v, scale)
-	}
 	if bias == nil {
 		// gotch hands libtorch an undefined tensor, not nullopt, for a
 		// missing attn_mask, which SDPA rejects: allow everything instead.
@@ -110,17 +107,4 @@ func (c *KV) Reorder(idx *tensor.Tensor) {
 func (c *KV) Close() {
 	tensor.Free(c.K, c.V)
 	c.K, c.V = nil, nil
-}
-
-// attendUnmasked is softmax(q·kᵀ·scale)·v written out (HF's eager
-// attention): without a mask SDPA would need an all-true one (see above),
-// which sends it down its slower masked path — the case of every
-// one-token decoding step through a cache.
-func attendUnmasked(q, k, v *tensor.Tensor, scale float64) *tensor.Tensor {
-	s := tensor.NewScope()
-	defer s.Close()
-	scores := s.T(q.Matmul(s.T(k.Transpose(-2, -1, false)), false)) // [B, H, T, S]
-	scores = s.T(scores.MulScalar(s.Float(scale), false))
-	p := s.T(scores.Softmax(-1, q.DType(), false))
-	return s.Keep(s.T(p.Matmul(v, false))) // [B, H, T, D]
 }
