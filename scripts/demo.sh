@@ -21,7 +21,7 @@ vocab=$(wc -l < "$dir/data/vocab.txt")
 cat > "$dir/gpt2-tiny.json" <<JSON
 {"model_type": "gpt2", "vocab_size": $vocab, "n_positions": 128, "n_embd": 128, "n_layer": 2, "n_head": 4,
  "activation_function": "gelu_new", "resid_pdrop": 0.0, "embd_pdrop": 0.0, "attn_pdrop": 0.0,
- "tokenizer_class": "BertTokenizer"}
+ "pad_token_id": 0, "bos_token_id": 2, "eos_token_id": 3, "tokenizer_class": "BertTokenizer"}
 JSON
 tok=(--tokenizer "$dir/data/vocab.txt")
 
@@ -40,7 +40,7 @@ $bin rm --init "$dir/sft" "${tok[@]}" --schema ranked --data "$dir/data/ranked.j
 step "5/6 PPO: the SFT policy against the reward model, KL-controlled"
 $bin ppo --model "$dir/sft" --reward-model "$dir/rm" "${tok[@]}" --prompts "$dir/data/prompts.jsonl" \
   --output "$dir/ppo" --steps 12 --batch-size 16 --mini-batch-size 8 --ppo-epochs 2 --lr 1e-5 \
-  --min-new-tokens 8 --max-new-tokens 20 --sample-steps 6 "${common[@]}"
+  --min-new-tokens 24 --max-new-tokens 24 --sample-steps 6 "${common[@]}"
 
 step "6/6 generate titles with the PPO policy"
 $bin generate --model "$dir/ppo" "${tok[@]}" --max-new-tokens 24 \

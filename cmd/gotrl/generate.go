@@ -84,7 +84,7 @@ func newGenerateCmd() *cobra.Command {
 	f.StringVar(&input, "input", "", `JSONL file of {"prompt": "..."} lines`)
 	f.StringVar(&output, "output", "", "write JSONL results here instead of printing text")
 	f.IntVar(&batch, "batch-size", 8, "prompts per batch (left-padded)")
-	f.BoolVar(&special, "add-special-tokens", false, "apply the tokenizer's template ([CLS] … [SEP] for BERT vocabularies)")
+	f.BoolVar(&special, "add-special-tokens", true, "apply the tokenizer's template ([CLS] … [SEP] for BERT vocabularies), as SFT formats prompts")
 	f.IntVar(&c.MaxNewTokens, "max-new-tokens", c.MaxNewTokens, "tokens to generate at most")
 	f.IntVar(&c.MinNewTokens, "min-new-tokens", c.MinNewTokens, "ban eos before this many new tokens")
 	f.BoolVar(&c.DoSample, "do-sample", false, "sample instead of greedy/beam search")
@@ -128,7 +128,7 @@ func generateBatch(cmd *cobra.Command, s generate.Stepper, tk tokenizer.Tokenize
 				gen = append(gen, id)
 			}
 		}
-		text := tk.Decode(gen, true)
+		text := tokenizer.Text(tk, gen) // special tokens dropped, no spaces between CJK characters
 		if !asJSON {
 			fmt.Fprintf(w, "%s ⟶ %s\n", prompt, text)
 			continue

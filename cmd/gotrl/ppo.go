@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -48,12 +50,19 @@ func newPPOCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// Responses stop at the policy's eos (config.json, else the
+			// tokenizer's eos or [SEP]) and pad with its pad id, as generate does.
+			var policyConfig map[string]any
+			if b, err := os.ReadFile(filepath.Join(m.Policy, "config.json")); err == nil {
+				_ = json.Unmarshal(b, &policyConfig)
+			}
+			fillTokenIDs(&c.Rollout.Generate, policyConfig, tk)
 			run, closeRun, err := rlhf.OpenPPORun(c, m, ids, dev)
 			if err != nil {
 				return err
 			}
 			defer closeRun()
-			run.Out, run.Decode = cmd.ErrOrStderr(), func(ids []int64) string { return tk.Decode(ids, true) }
+			run.Out, run.Decode = cmd.ErrOrStderr(), func(ids []int64) string { return tokenizer.Text(tk, ids) }
 			st, err := run.Run(cmd.Context())
 			fmt.Fprintf(cmd.OutOrStdout(), "ppo: %d steps, checkpoints and plots in %s\n", st.Step, c.OutputDir)
 			return err
@@ -127,7 +136,9 @@ func encodePrompts(tk tokenizer.Tokenizer, path string) ([][]int64, error) {
 	}
 	ids := make([][]int64, len(texts))
 	for i, t := range texts {
-		enc, err := tk.Encode(t, false)
+		// The tokenizer's template ([CLS] prompt [SEP] for BERT vocabularies)
+		// is how SFT formats a prompt, so the policy sees what it was tuned on.
+		enc, err := tk.Encode(t, true)
 		if err != nil {
 			return nil, fmt.Errorf("%s: prompt %d: %w", path, i+1, err)
 		}

@@ -128,6 +128,13 @@ func (r *PPORun) Run(ctx context.Context) (PPOState, error) {
 	if _, err := r.Save(); err != nil {
 		return r.state, err
 	}
+	// The final policy also goes to the run's root in HF layout, as the
+	// other stages leave theirs, so `--model RUN_DIR` works downstream.
+	if saver, ok := r.Trainer.Policy.(Saver); ok {
+		if err := saver.Save(c.OutputDir); err != nil {
+			return r.state, fmt.Errorf("ppo run: save final policy: %w", err)
+		}
+	}
 	if _, err := train.PlotFiles(c.OutputDir); err != nil {
 		return r.state, err
 	}

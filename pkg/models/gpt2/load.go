@@ -3,6 +3,7 @@ package gpt2
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/sugarme/gotch"
 
@@ -68,6 +69,15 @@ func load[M any](dir string, c Config, dev gotch.Device, partial bool, newModel 
 	if err == nil {
 		opts := LoadOptions()
 		opts.Partial = partial
+		// A PPO policy checkpoint carries TRL's value head; an LM or
+		// classifier loaded from it leaves the head out, as HF's
+		// from_pretrained does (with a warning).
+		opts.Rename = func(name string) (string, bool) {
+			if strings.HasPrefix(name, "v_head.") {
+				return "", false
+			}
+			return rename(name)
+		}
 		_, err = weights.Load(dir, store, opts)
 	}
 	if err != nil {
