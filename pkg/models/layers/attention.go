@@ -26,6 +26,14 @@ func Attend(q, k, v, bias *tensor.Tensor, scale, dropoutP float64, train bool) *
 		defer tensor.Free(all)
 		bias = all
 	}
+	if bk, qk := bias.DType(), q.DType(); bk != gotch.Bool && bk != qk {
+		// Under autocast q, k, v leave the linears in bf16/fp16 while the
+		// additive mask was built in fp32; SDPA wants them equal.
+		cast, err := bias.Totype(qk, false)
+		tensor.Check(err)
+		defer tensor.Free(cast)
+		bias = cast
+	}
 	out, err := ts.ScaledDotProductAttention(q, k, v, bias, dropoutP, false, []float64{scale})
 	tensor.Checkf(err, "attention")
 	return out
