@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/sugarme/gotch"
 
 	"github.com/gotrl/gotrl/internal/tensor"
@@ -104,6 +103,7 @@ func (r *PPORun) Run(ctx context.Context) (PPOState, error) {
 	}
 	defer metrics.Close()
 	bar := r.progress()
+	defer bar.Exit()
 	for r.state.Step < c.Steps {
 		if err := ctx.Err(); err != nil {
 			break
@@ -115,10 +115,7 @@ func (r *PPORun) Run(ctx context.Context) (PPOState, error) {
 		if err := writeRecord(metrics, rec); err != nil {
 			return r.state, err
 		}
-		if bar != nil {
-			bar.Describe(fmt.Sprintf("reward %.3f kl %.3f", rec["env/reward_mean"], rec["objective/kl"]))
-			_ = bar.Add(1)
-		}
+		bar.Step(fmt.Sprintf("reward %.3f kl %.3f", rec["env/reward_mean"], rec["objective/kl"]))
 		if c.SaveSteps > 0 && r.state.Step%c.SaveSteps == 0 && r.state.Step < c.Steps {
 			if _, err := r.Save(); err != nil {
 				return r.state, err
@@ -141,15 +138,8 @@ func (r *PPORun) Run(ctx context.Context) (PPOState, error) {
 	return r.state, nil
 }
 
-func (r *PPORun) progress() *progressbar.ProgressBar {
-	if r.Out == nil {
-		return nil
-	}
-	bar := progressbar.NewOptions(r.Config.Steps, progressbar.OptionSetWriter(r.Out), progressbar.OptionShowCount(),
-		progressbar.OptionSetPredictTime(true), progressbar.OptionSetItsString("step"), progressbar.OptionShowIts(),
-		progressbar.OptionSetWidth(20), progressbar.OptionThrottle(0))
-	_ = bar.Set(r.state.Step)
-	return bar
+func (r *PPORun) progress() *train.Progress {
+	return train.NewProgress(r.Out, r.Config.Steps, r.state.Step)
 }
 
 // iteration is one PPO iteration: next prompts, rollout, rewards, Step.

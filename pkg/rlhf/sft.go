@@ -102,7 +102,7 @@ func sampler(env Env, tok tokenizer.Tokenizer, enc *data.Encoder, exs []data.Exa
 			return fmt.Errorf("samples: %w", err)
 		}
 		for i, x := range exs {
-			text := tok.Decode(out.Sequences[i][out.PrefixLen:], true)
+			text := tokenizer.Text(tok, out.Sequences[i][out.PrefixLen:])
 			env.logf("  prompt: %s\n  ref:    %s\n  model:  %s\n", clip(x.Prompt, 80), x.Response, strings.TrimSpace(text))
 		}
 		return nil

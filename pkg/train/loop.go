@@ -96,8 +96,8 @@ func (l *Loop[B]) Run(ctx context.Context) (State, error) {
 		return l.state, err
 	}
 	defer metrics.Close()
-	bar := newProgress(l.Progress, l.state.TotalSteps, l.state.Step)
-	defer bar.exit()
+	bar := NewProgress(l.Progress, l.state.TotalSteps, l.state.Step)
+	defer bar.Exit()
 	saved := -1
 	for l.state.Step < l.state.TotalSteps && l.state.Stopped == "" {
 		if ctx.Err() != nil {
@@ -112,7 +112,7 @@ func (l *Loop[B]) Run(ctx context.Context) (State, error) {
 				return l.state, err
 			}
 		}
-		bar.update(rec)
+		bar.Step(fmt.Sprintf("loss %.4f lr %.2e %.0f tok/s", rec["loss"], rec["lr"], rec["tokens_per_s"]))
 		last := l.state.Step == l.state.TotalSteps
 		if l.cfg.EvalEvery > 0 && l.state.Step%l.cfg.EvalEvery == 0 || last {
 			if err := l.evaluate(ctx, metrics); err != nil {
@@ -130,7 +130,7 @@ func (l *Loop[B]) Run(ctx context.Context) (State, error) {
 		}
 	}
 	if l.state.Stopped == "" {
-		bar.finish()
+		bar.Finish()
 	}
 	return l.state, l.finish(metrics, saved != l.state.Step)
 }

@@ -3,19 +3,39 @@ package train
 import (
 	"fmt"
 	"io"
+	"os"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
 )
 
-// progress wraps the terminal bar: loss, learning rate and tokens/s in the
-// description, rate and ETA from the bar itself.
-type progress struct{ bar *progressbar.ProgressBar }
+// Progress shows a run's advance: a live bar (rate and ETA from the bar,
+// the caller's description beside it) on a terminal, and on anything else
+// (a log file, CI) a plain line every tenth of the run or every 30 s, so
+// logs stay readable. Every trainer (the loop, PPO) uses it.
+type Progress struct {
+	bar         *progressbar.ProgressBar
+	w           io.Writer // plain mode
+	total, done int
+	start       time.Time
+	last        time.Time
+	lastDone    int
+}
 
-func newProgress(w io.Writer, total, done int) *progress {
+// NewProgress starts a display of total steps, done of which are behind
+// (a resumed run). A nil writer shows nothing.
+func NewProgress(w io.Writer, total, done int) *Progress {
+	p := &Progress{total: total, done: done, start: time.Now()}
+	p.last, p.lastDone = p.start, done
 	if w == nil {
-		return &progress{}
+		return p
 	}
-	bar := progressbar.NewOptions(total,
+	if f, ok := w.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
+		p.w = w
+		return p
+	}
+	p.bar = progressbar.NewOptions(total,
 		progressbar.OptionSetWriter(w),
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetPredictTime(true),
@@ -23,34 +43,49 @@ func newProgress(w io.Writer, total, done int) *progress {
 		progressbar.OptionSetItsString("step"),
 		progressbar.OptionShowIts(),
 		progressbar.OptionSetWidth(20),
-		progressbar.OptionThrottle(0),
+		progressbar.OptionThrottle(100*time.Millisecond),
 	)
-	_ = bar.Set(done)
-	return &progress{bar: bar}
+	_ = p.bar.Set(done)
+	return p
 }
 
-func (p *progress) update(r Record) {
-	if p.bar == nil {
+// Step records one finished step with its description (loss, lr, …).
+func (p *Progress) Step(desc string) {
+	p.done++
+	if p.bar != nil {
+		p.bar.Describe(desc)
+		_ = p.bar.Add(1)
 		return
 	}
-	p.bar.Describe(fmt.Sprintf("loss %.4f lr %.2e %.0f tok/s", r["loss"], r["lr"], r["tokens_per_s"]))
-	_ = p.bar.Add(1)
+	if p.w == nil {
+		return
+	}
+	every := max(1, p.total/10)
+	now := time.Now()
+	if p.done%every != 0 && p.done != p.total && now.Sub(p.last) < 30*time.Second {
+		return
+	}
+	rate := float64(p.done-p.lastDone) / now.Sub(p.last).Seconds()
+	eta := time.Duration(float64(p.total-p.done) / rate * float64(time.Second))
+	fmt.Fprintf(p.w, "step %d/%d  %s  %.2f step/s  elapsed %s  eta %s\n", p.done, p.total, desc, rate,
+		now.Sub(p.start).Round(time.Second), eta.Round(time.Second))
+	p.last, p.lastDone = now, p.done
 }
 
-// finish completes the bar after a full run.
-func (p *progress) finish() {
-	if p.bar == nil {
-		return
+// Finish completes the display after a full run.
+func (p *Progress) Finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+		p.bar = nil
 	}
-	_ = p.bar.Finish()
-	p.bar = nil
+	p.w = nil
 }
 
-// exit leaves the bar where it stopped (interrupt, error, early stop).
-func (p *progress) exit() {
-	if p.bar == nil {
-		return
+// Exit leaves the display where it stopped (interrupt, error, early stop).
+func (p *Progress) Exit() {
+	if p.bar != nil {
+		_ = p.bar.Exit()
+		p.bar = nil
 	}
-	_ = p.bar.Exit()
-	p.bar = nil
+	p.w = nil
 }
