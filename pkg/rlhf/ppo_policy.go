@@ -102,17 +102,25 @@ func LoadGPT2Policy(dir string, dev gotch.Device) (*GPT2Policy, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := gpt2.LoadOptions()
+	if err := loadPolicy(dir, p.Store, gpt2.LoadOptions()); err != nil {
+		p.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// loadPolicy loads a checkpoint into a policy store (trunk + v_head): the
+// value head alone may be missing.
+func loadPolicy(dir string, store *nn.Store, opts weights.LoadOptions) error {
 	opts.Partial = true
-	rep, err := weights.Load(dir, p.Store, opts)
+	rep, err := weights.Load(dir, store, opts)
 	if err == nil {
 		err = partialValueHead(rep)
 	}
 	if err != nil {
-		p.Close()
-		return nil, fmt.Errorf("load policy %s: %w", dir, err)
+		return fmt.Errorf("load policy %s: %w", dir, err)
 	}
-	return p, nil
+	return nil
 }
 
 // partialValueHead accepts a load report whose only gaps are the value

@@ -49,15 +49,9 @@ func LoadT5Policy(dir string, dev gotch.Device) (*T5Policy, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := t5.LoadOptions(c)
-	opts.Partial = true
-	rep, err := weights.Load(dir, p.Store, opts)
-	if err == nil {
-		err = partialValueHead(rep)
-	}
-	if err != nil {
+	if err := loadPolicy(dir, p.Store, t5.LoadOptions(c)); err != nil {
 		p.Close()
-		return nil, fmt.Errorf("load policy %s: %w", dir, err)
+		return nil, err
 	}
 	return p, nil
 }
