@@ -9,12 +9,24 @@ import (
 )
 
 func newPlotCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:     "plot RUN_DIR",
-		Short:   "Draw PNG curves (loss, lr, grad norm, eval metrics) from a run's metrics.jsonl",
-		Example: "  gotrl plot runs/sft    # writes runs/sft/plots/*.png",
-		Args:    cobra.ExactArgs(1),
+	var compare, metric string
+	cmd := &cobra.Command{
+		Use:   "plot RUN_DIR [RUN_DIR...]",
+		Short: "Draw PNG curves (loss, lr, grad norm, eval metrics) from a run's metrics.jsonl",
+		Example: "  gotrl plot runs/sft    # writes runs/sft/plots/*.png\n" +
+			"  gotrl plot --compare fp32-vs-bf16.png --metric loss runs/fp32 runs/bf16",
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if compare != "" {
+				if err := train.PlotCompare(compare, metric, args); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), compare)
+				return nil
+			}
+			if len(args) > 1 {
+				return fmt.Errorf("several runs need --compare OUT.png")
+			}
 			files, err := train.PlotFiles(args[0])
 			if err != nil {
 				return err
@@ -25,4 +37,7 @@ func newPlotCmd() *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&compare, "compare", "", "draw --metric of every RUN_DIR on one chart into this PNG")
+	cmd.Flags().StringVar(&metric, "metric", "loss", "metric to compare")
+	return cmd
 }

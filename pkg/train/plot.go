@@ -79,3 +79,34 @@ func drawChart(path, title string, keys []string, series map[string]plotter.XYs)
 	}
 	return p.Save(8*vg.Inch, 5*vg.Inch, path)
 }
+
+// PlotCompare draws one metric (e.g. "loss") of several runs on one chart,
+// each run labelled by its directory name: how fp32 and bf16 runs of the
+// same seed, or two learning rates, are compared.
+func PlotCompare(out, metric string, runDirs []string) error {
+	if len(runDirs) == 0 {
+		return fmt.Errorf("plot compare: no runs")
+	}
+	series := map[string]plotter.XYs{}
+	var keys []string
+	for _, dir := range runDirs {
+		recs, err := ReadMetrics(dir)
+		if err != nil {
+			return err
+		}
+		label := filepath.Base(filepath.Clean(dir))
+		for _, r := range recs {
+			if v, ok := r[metric]; ok {
+				series[label] = append(series[label], plotter.XY{X: r["step"], Y: v})
+			}
+		}
+		if len(series[label]) == 0 {
+			return fmt.Errorf("plot compare: %s has no %q records", dir, metric)
+		}
+		keys = append(keys, label)
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return err
+	}
+	return drawChart(out, metric, keys, series)
+}
