@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -43,6 +44,9 @@ func TestLoadFamilies(t *testing.T) {
 				t.Errorf("no store tensor matched a file name")
 			}
 			saved := t.TempDir()
+			if keep := os.Getenv("GOTRL_SAVE_DIR"); keep != "" { // for scripts/fixtures/roundtrip_check.py
+				saved = filepath.Join(keep, tt.dir)
+			}
 			if err := weights.Save(saved, m.Store(), m.Config(), weights.SaveOptions{}); err != nil {
 				t.Fatal(err)
 			}

@@ -7,9 +7,31 @@ import (
 	"github.com/gotrl/gotrl/pkg/models/nn"
 )
 
+// Adapter adds a learned update to a projection's output: Forward returns
+// base(x) + Delta(x). PEFT's LoRA layers (pkg/models/lora) implement it.
+type Adapter interface {
+	Delta(x *tensor.Tensor) *tensor.Tensor
+}
+
+// Hook holds a projection's optional adapter. It is shared by pointer so
+// copies of a layer (heads embed Linear by value) see the same adapter.
+type Hook struct {
+	Adapter Adapter // nil: plain projection
+}
+
+// add adds the adapter's output to y (owned by s), if there is one.
+func (h *Hook) add(s *tensor.Scope, x, y *tensor.Tensor) *tensor.Tensor {
+	if h == nil || h.Adapter == nil {
+		return y
+	}
+	d := s.Add(h.Adapter.Delta(x))
+	return s.T(y.Add(d, false))
+}
+
 // Linear is torch.nn.Linear: weight [out, in], optional bias [out].
 type Linear struct {
 	Weight, Bias *tensor.Tensor
+	Hook         *Hook // set by NewLinear; nil for tied heads built in place
 }
 
 // NewLinear registers weight (and bias) under p with init std (HF's
@@ -19,10 +41,11 @@ func NewLinear(p *nn.Path, in, out int64, bias bool, std float64) *Linear {
 	if std == 0 {
 		init = nn.KaimingUniform(in)
 	}
-	l := &Linear{Weight: p.Param("weight", []int64{out, in}, init)}
+	l := &Linear{Weight: p.Param("weight", []int64{out, in}, init), Hook: &Hook{}}
 	if bias {
 		l.Bias = p.Param("bias", []int64{out}, nn.Zeros())
 	}
+	p.Store().RegisterModule(p.Prefix(), l)
 	return l
 }
 
@@ -30,21 +53,26 @@ func NewLinear(p *nn.Path, in, out int64, bias bool, std float64) *Linear {
 func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
 	s := tensor.NewScope()
 	defer s.Close()
-	return s.Keep(s.T(ts.Linear(x, l.Weight, tensor.Opt(l.Bias))))
+	y := s.T(ts.Linear(x, l.Weight, tensor.Opt(l.Bias)))
+	return s.Keep(l.Hook.add(s, x, y))
 }
 
 // Conv1D is GPT-2's transposed linear layer: weight [in, out], bias [out],
 // stored as HF stores it so nothing is transposed at load.
 type Conv1D struct {
 	Weight, Bias *tensor.Tensor
+	Hook         *Hook
 }
 
 // NewConv1D registers weight [in, out] ~ N(0, std) and a zero bias.
 func NewConv1D(p *nn.Path, in, out int64, std float64) *Conv1D {
-	return &Conv1D{
+	c := &Conv1D{
 		Weight: p.Param("weight", []int64{in, out}, nn.Normal(std)),
 		Bias:   p.Param("bias", []int64{out}, nn.Zeros()),
+		Hook:   &Hook{},
 	}
+	p.Store().RegisterModule(p.Prefix(), c)
+	return c
 }
 
 // Forward maps [..., in] to [..., out]: bias + x @ W (HF Conv1D.forward).
@@ -56,7 +84,8 @@ func (c *Conv1D) Forward(x *tensor.Tensor) *tensor.Tensor {
 	x2 := s.T(x.Reshape([]int64{-1, in}, false))
 	y := s.T(c.Bias.Addmm(x2, c.Weight, false)) // [N, out]
 	out := append(append([]int64{}, shape[:len(shape)-1]...), tensor.Shape(c.Weight)[1])
-	return s.Keep(s.T(y.Reshape(out, false)))
+	y = s.T(y.Reshape(out, false))
+	return s.Keep(c.Hook.add(s, x, y))
 }
 
 // Embedding is torch.nn.Embedding: weight [num, dim].

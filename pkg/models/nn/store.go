@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -32,9 +33,39 @@ type Var struct {
 
 // Store owns the parameters of one model on one device.
 type Store struct {
-	dev    gotch.Device
-	vars   []*Var
-	byName map[string]*Var
+	dev     gotch.Device
+	vars    []*Var
+	byName  map[string]*Var
+	modules []NamedModule
+}
+
+// NamedModule is a layer registered under its path (PEFT finds LoRA
+// targets among these, as it walks model.named_modules()).
+type NamedModule struct {
+	Name   string
+	Module any
+}
+
+// RegisterModule records layer m under name; layers.NewLinear and
+// layers.NewConv1D register themselves.
+func (s *Store) RegisterModule(name string, m any) {
+	s.modules = append(s.modules, NamedModule{name, m})
+}
+
+// Modules returns the registered layers in creation order.
+func (s *Store) Modules() []NamedModule { return s.modules }
+
+// Delete frees and removes variable name (LoRA's merge drops its
+// adapter tensors); it reports whether the variable existed.
+func (s *Store) Delete(name string) bool {
+	v, ok := s.byName[name]
+	if !ok {
+		return false
+	}
+	tensor.Free(v.T)
+	delete(s.byName, name)
+	s.vars = slices.DeleteFunc(s.vars, func(x *Var) bool { return x == v })
+	return true
 }
 
 // NewStore returns an empty store on dev.
@@ -133,7 +164,7 @@ func (s *Store) Close() {
 	for _, v := range s.vars {
 		tensor.Free(v.T)
 	}
-	s.vars, s.byName = nil, map[string]*Var{}
+	s.vars, s.byName, s.modules = nil, map[string]*Var{}, nil
 }
 
 // Path is a name prefix inside a store.
@@ -154,6 +185,9 @@ func (p *Path) Name(leaf string) string {
 	}
 	return p.prefix + "." + leaf
 }
+
+// Prefix is the path's full name ("" at the root).
+func (p *Path) Prefix() string { return p.prefix }
 
 // Store returns the store the path belongs to.
 func (p *Path) Store() *Store { return p.store }

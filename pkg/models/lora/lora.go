@@ -1,0 +1,235 @@
+// Package lora adds low-rank adapters to any model family, as Hugging Face
+// PEFT's LoraModel does (peft/tuners/lora): every Linear or Conv1D whose
+// name ends with a target gets lora_A [r, in] and lora_B [out, r] in the
+// model's own store, its output becomes base(x) + alpha/r · B(A(dropout(x))),
+// and every other parameter is frozen. Save and Load read and write PEFT's
+// adapter_model.safetensors + adapter_config.json; Merge folds the update
+// into the base weights so weights.Save writes a plain HF checkpoint.
+package lora
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/models/layers"
+	"github.com/gotrl/gotrl/pkg/models/nn"
+)
+
+// Config is PEFT's LoraConfig (the keys adapter_config.json uses).
+type Config struct {
+	R       int      `json:"r" yaml:"r"`
+	Alpha   float64  `json:"lora_alpha" yaml:"lora_alpha"`
+	Dropout float64  `json:"lora_dropout" yaml:"lora_dropout"`
+	Targets []string `json:"target_modules" yaml:"target_modules"`
+	// TaskType is PEFT's task_type ("CAUSAL_LM", "SEQ_2_SEQ_LM", ...),
+	// recorded in adapter_config.json only.
+	TaskType string `json:"task_type,omitempty" yaml:"task_type"`
+}
+
+// Scale is the factor PEFT applies to B·A: lora_alpha / r.
+func (c Config) Scale() float64 { return c.Alpha / float64(c.R) }
+
+// Validate checks the values PEFT would reject or that make no update.
+func (c Config) Validate() error {
+	switch {
+	case c.R < 1:
+		return fmt.Errorf("lora config: r = %d, want ≥ 1", c.R)
+	case c.Alpha <= 0:
+		return fmt.Errorf("lora config: lora_alpha = %g, want > 0", c.Alpha)
+	case c.Dropout < 0 || c.Dropout >= 1:
+		return fmt.Errorf("lora config: lora_dropout = %g, want in [0, 1)", c.Dropout)
+	case len(c.Targets) == 0:
+		return fmt.Errorf("lora config: target_modules is empty")
+	}
+	for i, t := range c.Targets {
+		if t == "" {
+			return fmt.Errorf("lora config: target_modules[%d] is empty", i)
+		}
+	}
+	return nil
+}
+
+// matches is PEFT's suffix rule: the module's name is the target or ends
+// with "." + target.
+func matches(name, target string) bool {
+	return name == target || strings.HasSuffix(name, "."+target)
+}
+
+// Adapter is the set of LoRA layers Apply added to one store.
+type Adapter struct {
+	Config Config
+	// Train turns on lora_dropout; Forward methods carry no train flag
+	// to the layers, so the trainer sets it around training steps.
+	Train   bool
+	store   *nn.Store
+	modules []*module
+}
+
+// module is one adapted projection (PEFT's lora.Linear).
+type module struct {
+	name    string
+	a, b    *tensor.Tensor // lora_A.weight [r, in], lora_B.weight [out, r]
+	weight  *tensor.Tensor // the base weight: [out, in], or [in, out] for Conv1D
+	conv    bool           // Conv1D (PEFT's fan_in_fan_out)
+	hook    *layers.Hook
+	adapter *Adapter
+}
+
+// Delta is scale · dropout(x) Aᵀ Bᵀ: [..., in] → [..., out].
+func (m *module) Delta(x *tensor.Tensor) *tensor.Tensor {
+	s := tensor.NewScope()
+	defer s.Close()
+	c := m.adapter.Config
+	x = s.Add(layers.Dropout(x, c.Dropout, m.adapter.Train))
+	h := s.T(x.Matmul(s.T(m.a.T(false)), false))
+	y := s.T(h.Matmul(s.T(m.b.T(false)), false))
+	return s.Keep(s.T(y.MulScalar(s.Float(c.Scale()), false)))
+}
+
+// Apply adds lora_A and lora_B to every registered Linear or Conv1D of
+// store whose name matches a target, and leaves only them trainable.
+func Apply(store *nn.Store, cfg Config) (a *Adapter, err error) {
+	defer tensor.Recover(&err)
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	// Match every target before creating anything, so an error leaves
+	// the store untouched.
+	var targets []nn.NamedModule
+	used := make([]bool, len(cfg.Targets))
+	for _, nm := range store.Modules() {
+		i := slices.IndexFunc(cfg.Targets, func(t string) bool { return matches(nm.Name, t) })
+		if i >= 0 {
+			used[i] = true
+			targets = append(targets, nm)
+		}
+	}
+	for i, ok := range used {
+		if !ok {
+			return nil, fmt.Errorf("lora: target_modules[%d] %q matches no Linear or Conv1D; available: %s",
+				i, cfg.Targets[i], strings.Join(moduleNames(store), ", "))
+		}
+	}
+	a = &Adapter{Config: cfg, store: store}
+	defer func() {
+		if err != nil {
+			a.detach()
+		}
+	}()
+	for _, nm := range targets {
+		m, err := a.adapt(nm)
+		if err != nil {
+			return nil, err
+		}
+		a.modules = append(a.modules, m)
+	}
+	for _, m := range a.modules {
+		m.hook.Adapter = m
+	}
+	if err := store.SetTrainable(isLoRA); err != nil {
+		return nil, fmt.Errorf("lora: freeze base model: %w", err)
+	}
+	return a, nil
+}
+
+// adapt creates the adapter tensors for one registered projection.
+func (a *Adapter) adapt(nm nn.NamedModule) (*module, error) {
+	m := &module{name: nm.Name, adapter: a}
+	switch l := nm.Module.(type) {
+	case *layers.Linear:
+		m.weight, m.hook = l.Weight, l.Hook
+	case *layers.Conv1D:
+		m.weight, m.hook, m.conv = l.Weight, l.Hook, true
+	default:
+		return nil, fmt.Errorf("lora: module %s is a %T, want Linear or Conv1D", nm.Name, nm.Module)
+	}
+	if m.hook.Adapter != nil {
+		return nil, fmt.Errorf("lora: module %s already has an adapter", nm.Name)
+	}
+	shape := tensor.Shape(m.weight)
+	out, in := shape[0], shape[1]
+	if m.conv {
+		in, out = out, in
+	}
+	r := int64(a.Config.R)
+	p := a.store.Root().Sub(nm.Name)
+	// PEFT: kaiming_uniform_(lora_A, a=√5), i.e. bound 1/√in; lora_B zeros
+	// so the adapted model starts equal to the base model.
+	m.a = p.Sub("lora_A").Param("weight", []int64{r, in}, nn.KaimingUniform(in))
+	m.b = p.Sub("lora_B").Param("weight", []int64{out, r}, nn.Zeros())
+	return m, nil
+}
+
+// isLoRA reports whether a store name is an adapter tensor.
+func isLoRA(name string) bool {
+	return strings.Contains(name, ".lora_A.") || strings.Contains(name, ".lora_B.")
+}
+
+func moduleNames(store *nn.Store) []string {
+	var names []string
+	for _, m := range store.Modules() {
+		names = append(names, m.Name)
+	}
+	return names
+}
+
+// Modules returns the adapted module names in creation order.
+func (a *Adapter) Modules() []string {
+	names := make([]string, len(a.modules))
+	for i, m := range a.modules {
+		names[i] = m.name
+	}
+	return names
+}
+
+// Summary is PEFT's print_trainable_parameters line.
+func (a *Adapter) Summary() string {
+	total, trainable := a.store.NumParams()
+	return fmt.Sprintf("trainable params: %s || all params: %s || trainable%%: %.4f",
+		thousands(trainable), thousands(total), 100*float64(trainable)/float64(total))
+}
+
+// thousands formats n with comma separators, as Python's {:,d}.
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// Merge folds scale · B·A into each base weight (transposed for Conv1D),
+// then removes the adapters from the layers and the store: the model
+// computes the same function with no LoRA tensors, and weights.Save writes
+// a checkpoint transformers loads as the base architecture (PEFT's
+// merge_and_unload). The base parameters stay frozen.
+func (a *Adapter) Merge() (err error) {
+	defer tensor.Recover(&err)
+	tensor.Check(tensor.NoGrad(func() {
+		for _, m := range a.modules {
+			s := tensor.NewScope()
+			d := s.T(m.b.Matmul(m.a, false)) // [out, in]
+			if m.conv {
+				d = s.T(d.T(false))
+			}
+			tensor.Check(m.weight.Add_(s.T(d.MulScalar(s.Float(a.Config.Scale()), false))))
+			s.Close()
+		}
+	}))
+	a.detach()
+	return nil
+}
+
+// detach removes the adapters from their layers and frees their tensors.
+func (a *Adapter) detach() {
+	for _, m := range a.modules {
+		if m.hook.Adapter == layers.Adapter(m) {
+			m.hook.Adapter = nil
+		}
+		a.store.Delete(m.name + ".lora_A.weight")
+		a.store.Delete(m.name + ".lora_B.weight")
+	}
+	a.modules = nil
+}
