@@ -64,8 +64,11 @@ func newPPOCmd() *cobra.Command {
 			defer closeRun()
 			run.Out, run.Decode = cmd.ErrOrStderr(), func(ids []int64) string { return tokenizer.Text(tk, ids) }
 			st, err := run.Run(cmd.Context())
+			if err != nil {
+				return err
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "ppo: %d steps, checkpoints and plots in %s\n", st.Step, c.OutputDir)
-			return err
+			return nil
 		},
 	}
 	f := cmd.Flags()

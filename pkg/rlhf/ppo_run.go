@@ -14,6 +14,7 @@ import (
 	"github.com/sugarme/gotch"
 
 	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/models/weights"
 	"github.com/gotrl/gotrl/pkg/train"
 )
 
@@ -243,6 +244,9 @@ func OpenPPORun(c PPORunConfig, m PPOModels, prompts [][]int64, dev gotch.Device
 			closeAll()
 		}
 	}()
+	if err := sameVocab(m.Policy, m.Ref, m.Reward); err != nil {
+		return nil, nil, err
+	}
 	start := m.Policy
 	if m.Resume != "" {
 		if start, err = train.LatestCheckpoint(m.Resume); err != nil {
@@ -279,4 +283,40 @@ func OpenPPORun(c PPORunConfig, m PPOModels, prompts [][]int64, dev gotch.Device
 		}
 	}
 	return run, closeAll, nil
+}
+
+// sameVocab refuses models whose config.json vocab_size differ: a reward
+// model (or reference) must read the policy's token ids as the same
+// tokens, and a mismatch would otherwise score silently wrong text.
+func sameVocab(policy string, others ...string) error {
+	size := func(dir string) (int, error) {
+		b, err := os.ReadFile(filepath.Join(dir, weights.ConfigFile))
+		if err != nil {
+			return 0, err
+		}
+		var c struct {
+			VocabSize int `json:"vocab_size"`
+		}
+		if err := json.Unmarshal(b, &c); err != nil {
+			return 0, fmt.Errorf("%s: %w", filepath.Join(dir, weights.ConfigFile), err)
+		}
+		return c.VocabSize, nil
+	}
+	want, err := size(policy)
+	if err != nil {
+		return fmt.Errorf("policy: %w", err)
+	}
+	for _, dir := range others {
+		if dir == "" {
+			continue
+		}
+		got, err := size(dir)
+		if err != nil {
+			return err
+		}
+		if got != want {
+			return fmt.Errorf("%s has vocab_size %d but the policy %s has %d: the reward and reference models must share the policy's tokenizer", dir, got, policy, want)
+		}
+	}
+	return nil
 }
