@@ -1,0 +1,365 @@
+package lora
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sugarme/gotch"
+
+	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/models/bert"
+	"github.com/gotrl/gotrl/pkg/models/gpt2"
+	"github.com/gotrl/gotrl/pkg/models/layers"
+	"github.com/gotrl/gotrl/pkg/models/nn"
+	"github.com/gotrl/gotrl/pkg/models/weights"
+	"github.com/gotrl/gotrl/pkg/train"
+)
+
+const fixtures = "../../../testdata/models"
+
+// logitsFunc runs a model on ids and returns its LM logits [B, T, V].
+type logitsFunc func(ids *tensor.Tensor) (*tensor.Tensor, error)
+
+// family loads one fixture model into a fresh store.
+type family struct {
+	name    string
+	targets []string
+	load    func(t *testing.T) (*nn.Store, logitsFunc)
+}
+
+var families = []family{
+	{"gpt2", []string{"c_attn", "c_fc"}, func(t *testing.T) (*nn.Store, logitsFunc) {
+		m, store, err := gpt2.Load(filepath.Join(fixtures, "gpt2"), gotch.CPU)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(store.Close)
+		return store, func(ids *tensor.Tensor) (*tensor.Tensor, error) {
+			out, err := m.Forward(gpt2.Input{IDs: ids}, false)
+			if err != nil {
+				return nil, err
+			}
+			logits := out.Logits
+			out.Logits = nil
+			out.Close()
+			return logits, nil
+		}
+	}},
+	{"bert", []string{"query", "value"}, func(t *testing.T) (*nn.Store, logitsFunc) {
+		m, store, err := bert.LoadMaskedLM(filepath.Join(fixtures, "bert"), gotch.CPU)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(store.Close)
+		return store, func(ids *tensor.Tensor) (*tensor.Tensor, error) {
+			out, err := m.Forward(bert.Input{IDs: ids}, false)
+			if err != nil {
+				return nil, err
+			}
+			logits := out.Logits
+			out.Logits = nil
+			out.Close()
+			return logits, nil
+		}
+	}},
+}
+
+func testIDs(t *testing.T) *tensor.Tensor {
+	t.Helper()
+	ids, err := tensor.FromRows([][]int64{{5, 17, 42, 99, 7, 3}, {8, 8, 120, 64, 31, 2}}, gotch.CPU)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tensor.Free(ids) })
+	return ids
+}
+
+// snapshot copies every store tensor's values.
+func snapshot(t *testing.T, store *nn.Store) map[string][]float32 {
+	t.Helper()
+	out := map[string][]float32{}
+	for _, v := range store.Vars() {
+		x, err := tensor.Float32s(v.T)
+		if err != nil {
+			t.Fatalf("%s: %v", v.Name, err)
+		}
+		out[v.Name] = x
+	}
+	return out
+}
+
+// logits runs f without grad and returns the values.
+func logits(t *testing.T, f logitsFunc, ids *tensor.Tensor) []float32 {
+	t.Helper()
+	var vals []float32
+	err := tensor.NoGrad(func() {
+		y, err := f(ids)
+		tensor.Check(err)
+		defer tensor.Free(y)
+		vals, err = tensor.Float32s(y)
+		tensor.Check(err)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vals
+}
+
+func maxDiff(a, b []float32) float64 {
+	if len(a) != len(b) {
+		return math.Inf(1)
+	}
+	d := 0.0
+	for i := range a {
+		d = max(d, math.Abs(float64(a[i])-float64(b[i])))
+	}
+	return d
+}
+
+// step takes one AdamW step on the causal-LM loss of ids and returns it.
+func step(t *testing.T, f logitsFunc, opt *train.AdamW, ids *tensor.Tensor) float64 {
+	t.Helper()
+	var loss float64
+	err := tensor.Catch(func() {
+		y, err := f(ids)
+		tensor.Check(err)
+		l := layers.CausalLMLoss(y, ids)
+		tensor.Free(y)
+		defer tensor.Free(l)
+		tensor.Check(opt.ZeroGrad())
+		tensor.Check(l.Backward())
+		loss, err = tensor.Item(l)
+		tensor.Check(err)
+		tensor.Check(opt.Step(1e-2))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loss
+}
+
+// TestTrainMergeSaveLoad trains LoRA on each family, then checks that only
+// adapter tensors moved, that the merged model and a reloaded adapter give
+// the adapted model's logits, and that nothing leaks.
+func TestTrainMergeSaveLoad(t *testing.T) {
+	for _, fam := range families {
+		t.Run(fam.name, func(t *testing.T) {
+			store, forward := fam.load(t)
+			ids := testIDs(t)
+			base := logits(t, forward, ids)
+			cfg := Config{R: 4, Alpha: 8, Targets: fam.targets, TaskType: "CAUSAL_LM"}
+			a, err := Apply(store, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Log(a.Summary())
+			if d := maxDiff(logits(t, forward, ids), base); d != 0 {
+				t.Fatalf("fresh adapter changes logits by %g (lora_B starts at zero)", d)
+			}
+
+			// (e) trainable = exactly the adapters, sized r·(in+out) each.
+			var want int64
+			var names []string
+			for _, m := range a.modules {
+				s := tensor.Shape(m.weight)
+				want += int64(cfg.R) * (s[0] + s[1])
+				names = append(names, m.name+".lora_A.weight", m.name+".lora_B.weight")
+			}
+			var got []string
+			for _, v := range store.Trainable() {
+				got = append(got, v.Name)
+			}
+			if !slices.Equal(got, names) {
+				t.Fatalf("trainable %v, want %v", got, names)
+			}
+			if _, n := store.NumParams(); n != want {
+				t.Fatalf("trainable params %d, want %d", n, want)
+			}
+
+			// (a) training moves only lora_* and lowers the loss.
+			before := snapshot(t, store)
+			opt, err := train.NewAdamW(store.Trainable(), train.DefaultAdamW())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer opt.Close()
+			first := step(t, forward, opt, ids)
+			live := tensor.Live()
+			var last float64
+			for range 5 {
+				last = step(t, forward, opt, ids)
+			}
+			if d := tensor.Live() - live; d != 0 {
+				t.Fatalf("%d tensors leaked by 5 training steps", d)
+			}
+			t.Logf("loss %.4f → %.4f", first, last)
+			if last >= first {
+				t.Fatalf("loss did not fall: %.4f → %.4f", first, last)
+			}
+			after := snapshot(t, store)
+			for name, old := range before {
+				changed := !slices.Equal(old, after[name])
+				if changed != isLoRA(name) {
+					t.Errorf("%s changed = %v", name, changed)
+				}
+			}
+
+			// (c) adapter round trip into a fresh model.
+			adapted := logits(t, forward, ids)
+			dir := t.TempDir()
+			if err := a.Save(dir); err != nil {
+				t.Fatal(err)
+			}
+			store2, forward2 := fam.load(t)
+			if _, err := Load(dir, store2); err != nil {
+				t.Fatal(err)
+			}
+			if d := maxDiff(logits(t, forward2, ids), adapted); d != 0 {
+				t.Errorf("reloaded adapter: max |Δ logits| %g", d)
+			}
+
+			// (b) merged weights reproduce the adapted logits.
+			live = tensor.Live()
+			if err := a.Merge(); err != nil {
+				t.Fatal(err)
+			}
+			if d := live - tensor.Live(); d != int64(len(names)) {
+				t.Errorf("merge freed %d tensors, want %d (the adapters)", d, len(names))
+			}
+			merged := logits(t, forward, ids)
+			d := maxDiff(merged, adapted)
+			t.Logf("merged vs adapter: max |Δ logits| %.3g (vs base %.3g)", d, maxDiff(merged, base))
+			if d > 1e-5 {
+				t.Errorf("merged vs adapter: max |Δ logits| %g > 1e-5", d)
+			}
+			if maxDiff(merged, base) < 1e-4 {
+				t.Errorf("training left the logits at the base model's")
+			}
+			for _, v := range store.Vars() {
+				if isLoRA(v.Name) {
+					t.Errorf("%s still in the store after Merge", v.Name)
+				}
+			}
+		})
+	}
+}
+
+func TestAdapterFile(t *testing.T) {
+	store, _ := families[0].load(t)
+	a, err := Apply(store, Config{R: 2, Alpha: 16, Dropout: 0.05, Targets: []string{"c_attn"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := a.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, ConfigFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"peft_type": "LORA"`, `"r": 2`, `"lora_alpha": 16`, `"lora_dropout": 0.05`,
+		`"target_modules": [`, `"fan_in_fan_out": true`} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("adapter_config.json lacks %s:\n%s", want, data)
+		}
+	}
+	ck, err := weights.Open(filepath.Join(dir, WeightsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := slices.Sorted(slices.Values(ck.Names()))
+	ck.Close()
+	want := []string{
+		"base_model.model.transformer.h.0.attn.c_attn.lora_A.weight",
+		"base_model.model.transformer.h.0.attn.c_attn.lora_B.weight",
+		"base_model.model.transformer.h.1.attn.c_attn.lora_A.weight",
+		"base_model.model.transformer.h.1.attn.c_attn.lora_B.weight",
+	}
+	if !slices.Equal(saved, want) {
+		t.Errorf("adapter tensors %v, want %v", saved, want)
+	}
+	// Loading into a model with a different r must fail on shape.
+	data = []byte(strings.Replace(string(data), `"r": 2`, `"r": 3`, 1))
+	if err := os.WriteFile(filepath.Join(dir, ConfigFile), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	store2, _ := families[0].load(t)
+	n := len(store2.Vars())
+	if _, err := Load(dir, store2); err == nil || !strings.Contains(err.Error(), "has shape") {
+		t.Fatalf("r mismatch: error %v", err)
+	}
+	if len(store2.Vars()) != n {
+		t.Errorf("failed Load left %d extra variables", len(store2.Vars())-n)
+	}
+}
+
+func TestApplyErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"r zero", Config{R: 0, Alpha: 8, Targets: []string{"c_attn"}}, "r = 0, want ≥ 1"},
+		{"alpha zero", Config{R: 2, Targets: []string{"c_attn"}}, "lora_alpha = 0"},
+		{"dropout one", Config{R: 2, Alpha: 8, Dropout: 1, Targets: []string{"c_attn"}}, "lora_dropout = 1"},
+		{"no targets", Config{R: 2, Alpha: 8}, "target_modules is empty"},
+		{"unknown target", Config{R: 2, Alpha: 8, Targets: []string{"c_attn", "query"}},
+			`target_modules[1] "query" matches no Linear or Conv1D; available: transformer.h.0.attn.c_attn, transformer.h.0.attn.c_proj`},
+		{"partial name", Config{R: 2, Alpha: 8, Targets: []string{"attn"}}, `"attn" matches no`},
+	}
+	store, _ := families[0].load(t)
+	vars := len(store.Vars())
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Apply(store, c.cfg)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want it to contain %q", err, c.want)
+			}
+			if n := len(store.Vars()); n != vars {
+				t.Fatalf("failed Apply left %d variables, had %d", n, vars)
+			}
+			if _, tr := store.NumParams(); tr == 0 {
+				t.Fatal("failed Apply froze the model")
+			}
+		})
+	}
+	if _, err := Apply(store, Config{R: 2, Alpha: 8, Targets: []string{"c_proj"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Apply(store, Config{R: 2, Alpha: 8, Targets: []string{"c_proj"}}); err == nil || !strings.Contains(err.Error(), "already has an adapter") {
+		t.Fatalf("second Apply: error %v", err)
+	}
+}
+
+func TestDropoutOnlyWhenTraining(t *testing.T) {
+	store, forward := families[0].load(t)
+	ids := testIDs(t)
+	a, err := Apply(store, Config{R: 4, Alpha: 8, Dropout: 0.5, Targets: []string{"c_attn"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Make B non-zero so the adapter's path shows in the logits.
+	for _, m := range a.modules {
+		err := tensor.NoGrad(func() {
+			s := tensor.NewScope()
+			defer s.Close()
+			tensor.Check(m.b.Fill_(s.Float(0.1)))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	eval1, eval2 := logits(t, forward, ids), logits(t, forward, ids)
+	if d := maxDiff(eval1, eval2); d != 0 {
+		t.Fatalf("eval outputs differ by %g", d)
+	}
+	a.Train = true
+	if d := maxDiff(logits(t, forward, ids), eval1); d == 0 {
+		t.Fatal("Train = true: lora_dropout had no effect")
+	}
+}
