@@ -90,8 +90,7 @@ func (m *module) Delta(x *tensor.Tensor) *tensor.Tensor {
 
 // Apply adds lora_A and lora_B to every registered Linear or Conv1D of
 // store whose name matches a target, and leaves only them trainable.
-func Apply(store *nn.Store, cfg Config) (a *Adapter, err error) {
-	defer tensor.Recover(&err)
+func Apply(store *nn.Store, cfg Config) (_ *Adapter, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -112,12 +111,13 @@ func Apply(store *nn.Store, cfg Config) (a *Adapter, err error) {
 				i, cfg.Targets[i], strings.Join(moduleNames(store), ", "))
 		}
 	}
-	a = &Adapter{Config: cfg, store: store}
+	a := &Adapter{Config: cfg, store: store}
 	defer func() {
 		if err != nil {
 			a.detach()
 		}
 	}()
+	defer tensor.Recover(&err) // runs first: a panic becomes err, then detach
 	for _, nm := range targets {
 		m, err := a.adapt(nm)
 		if err != nil {

@@ -87,12 +87,12 @@ func ReadConfig(dir string) (Config, error) {
 
 // Load applies the adapter saved in dir to store and loads its tensors
 // strictly: every adapter tensor present with its shape, nothing extra.
-func Load(dir string, store *nn.Store) (a *Adapter, err error) {
+func Load(dir string, store *nn.Store) (_ *Adapter, err error) {
 	cfg, err := ReadConfig(dir)
 	if err != nil {
 		return nil, err
 	}
-	a, err = Apply(store, cfg)
+	a, err := Apply(store, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("lora load %s: %w", dir, err)
 	}
