@@ -2,10 +2,14 @@ package lora
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/sugarme/gotch"
+
 	"github.com/gotrl/gotrl/pkg/models/nn"
+	"github.com/gotrl/gotrl/pkg/models/t5"
 )
 
 func TestLayerOf(t *testing.T) {
@@ -33,8 +37,22 @@ func TestLayerOf(t *testing.T) {
 	}
 }
 
-// TestFreezeAllButTopN counts GPT-2's trainable parameters by name prefix,
-// independently of the layer parsing.
+func loadT5(t *testing.T) *nn.Store {
+	_, store, err := t5.Load(filepath.Join(fixtures, "t5"), gotch.CPU)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(store.Close)
+	return store
+}
+
+func loadGPT2(t *testing.T) *nn.Store {
+	store, _ := families[0].load(t)
+	return store
+}
+
+// TestFreezeAllButTopN counts the trainable parameters of GPT-2 and T5
+// (two stacks) by name prefix, independently of the layer parsing.
 func TestFreezeAllButTopN(t *testing.T) {
 	params := func(store *nn.Store, prefixes ...string) int64 {
 		var n int64
@@ -46,20 +64,22 @@ func TestFreezeAllButTopN(t *testing.T) {
 		return n
 	}
 	cases := []struct {
+		load      func(*testing.T) *nn.Store
 		top       int
 		frozen    int
 		trainable []string // prefixes left trainable
 		err       string
 	}{
-		{top: 0, frozen: 2, trainable: []string{"transformer.ln_f"}},
-		{top: 1, frozen: 1, trainable: []string{"transformer.h.1", "transformer.ln_f"}},
-		{top: 2, frozen: 0, trainable: []string{"transformer.h", "transformer.ln_f"}},
-		{top: 3, err: "top n = 3, but transformer.h has 2 layers"},
-		{top: -1, err: "top n = -1"},
+		{load: loadGPT2, top: 0, frozen: 2, trainable: []string{"transformer.ln_f"}},
+		{load: loadGPT2, top: 1, frozen: 1, trainable: []string{"transformer.h.1", "transformer.ln_f"}},
+		{load: loadGPT2, top: 2, frozen: 0, trainable: []string{"transformer.h", "transformer.ln_f"}},
+		{load: loadGPT2, top: 3, err: "top n = 3, but transformer.h has 2 layers"},
+		{load: loadGPT2, top: -1, err: "top n = -1"},
+		{load: loadT5, top: 1, frozen: 2, trainable: []string{"encoder.block.1", "encoder.final_layer_norm", "decoder.block.1", "decoder.final_layer_norm"}},
 	}
-	for _, c := range cases {
-		t.Run(fmt.Sprintf("top %d", c.top), func(t *testing.T) {
-			store, _ := families[0].load(t)
+	for i, c := range cases {
+		t.Run(fmt.Sprintf("%d/top %d", i, c.top), func(t *testing.T) {
+			store := c.load(t)
 			frozen, err := FreezeAllButTopN(store, c.top)
 			if c.err != "" {
 				if err == nil || !strings.Contains(err.Error(), c.err) {

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sugarme/gotch/ts"
+
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/models/layers"
 	"github.com/gotrl/gotrl/pkg/models/nn"
@@ -83,8 +85,8 @@ func (m *module) Delta(x *tensor.Tensor) *tensor.Tensor {
 	defer s.Close()
 	c := m.adapter.Config
 	x = s.Add(layers.Dropout(x, c.Dropout, m.adapter.Train))
-	h := s.T(x.Matmul(s.T(m.a.T(false)), false))
-	y := s.T(h.Matmul(s.T(m.b.T(false)), false))
+	h := s.T(ts.Linear(x, m.a, tensor.Opt(nil))) // lora_A(x)
+	y := s.T(ts.Linear(h, m.b, tensor.Opt(nil))) // lora_B(h)
 	return s.Keep(s.T(y.MulScalar(s.Float(c.Scale()), false)))
 }
 

@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -362,4 +363,69 @@ func TestDropoutOnlyWhenTraining(t *testing.T) {
 	if d := maxDiff(logits(t, forward, ids), eval1); d == 0 {
 		t.Fatal("Train = true: lora_dropout had no effect")
 	}
+}
+
+// TestTargetMatching counts adapted modules as PEFT's suffix rule gives
+// them: per layer, GPT-2 has one c_attn and two c_proj (attn, mlp), and a
+// T5 decoder block has q and v in both self- and cross-attention.
+func TestTargetMatching(t *testing.T) {
+	cases := []struct {
+		name    string
+		load    func(*testing.T) *nn.Store
+		targets []string
+		want    int
+	}{
+		{"gpt2 c_attn", loadGPT2, []string{"c_attn"}, 2},
+		{"gpt2 c_proj", loadGPT2, []string{"c_proj"}, 4},
+		{"gpt2 mlp.c_proj", loadGPT2, []string{"mlp.c_proj"}, 2},
+		{"t5 q v", loadT5, []string{"q", "v"}, 2*2 + 2*4},
+		{"t5 full name", loadT5, []string{"decoder.block.1.layer.1.EncDecAttention.v"}, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a, err := Apply(c.load(t), Config{R: 2, Alpha: 4, Targets: c.targets})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := a.Modules(); len(got) != c.want {
+				t.Fatalf("adapted %d modules %v, want %d", len(got), got, c.want)
+			}
+		})
+	}
+}
+
+func TestReadConfigRefuses(t *testing.T) {
+	cases := []struct {
+		name, json, want string
+	}{
+		{"prefix tuning", `{"peft_type": "PREFIX_TUNING", "r": 2, "lora_alpha": 4, "target_modules": ["q"]}`, `peft_type "PREFIX_TUNING"`},
+		{"lora bias", `{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q"], "bias": "all"}`, `bias "all"`},
+		{"modules to save", `{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q"], "modules_to_save": ["lm_head"]}`, "modules_to_save [lm_head]"},
+		{"dora", `{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q"], "use_dora": true}`, "use_dora"},
+		{"r zero", `{"peft_type": "LORA", "r": 0, "lora_alpha": 4, "target_modules": ["q"]}`, "r = 0"},
+		{"bad json", `{"peft_type": "LORA", "r": "2"}`, "cannot unmarshal"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ReadConfig(writeConfig(t, c.json))
+			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), ConfigFile) {
+				t.Fatalf("error %v, want it to name %s and contain %q", err, ConfigFile, c.want)
+			}
+		})
+	}
+	cfg, err := ReadConfig(writeConfig(t, `{"peft_type": "LORA", "r": 8, "lora_alpha": 16, "lora_dropout": 0.1, "target_modules": ["q", "v"], "task_type": "SEQ_2_SEQ_LM", "bias": "none"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Config{R: 8, Alpha: 16, Dropout: 0.1, Targets: []string{"q", "v"}, TaskType: "SEQ_2_SEQ_LM"}); !reflect.DeepEqual(cfg, want) {
+		t.Fatalf("config %+v, want %+v", cfg, want)
+	}
+}
+
+func writeConfig(t *testing.T, json string) string {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, ConfigFile), []byte(json), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }

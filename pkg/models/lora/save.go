@@ -22,13 +22,32 @@ const (
 )
 
 // fileConfig is adapter_config.json: Config plus the keys PEFT writes
-// that gotrl fixes (bias "none", no modules_to_save).
+// that gotrl fixes (bias "none", no modules_to_save) and the variants it
+// does not implement, which ReadConfig refuses rather than ignores.
 type fileConfig struct {
 	PeftType string `json:"peft_type"`
 	Config
-	Bias          string `json:"bias"`
-	FanInFanOut   bool   `json:"fan_in_fan_out"`
-	InferenceMode bool   `json:"inference_mode"`
+	Bias          string   `json:"bias"`
+	FanInFanOut   bool     `json:"fan_in_fan_out"`
+	InferenceMode bool     `json:"inference_mode"`
+	ModulesToSave []string `json:"modules_to_save,omitempty"`
+	UseRSLoRA     bool     `json:"use_rslora,omitempty"`
+	UseDoRA       bool     `json:"use_dora,omitempty"`
+}
+
+// check refuses the PEFT options Apply does not implement.
+func (fc fileConfig) check() error {
+	switch {
+	case fc.PeftType != "LORA":
+		return fmt.Errorf("peft_type %q, want \"LORA\"", fc.PeftType)
+	case fc.Bias != "" && fc.Bias != "none":
+		return fmt.Errorf("bias %q is not supported (want \"none\")", fc.Bias)
+	case len(fc.ModulesToSave) > 0:
+		return fmt.Errorf("modules_to_save %v is not supported", fc.ModulesToSave)
+	case fc.UseRSLoRA || fc.UseDoRA:
+		return fmt.Errorf("use_rslora and use_dora are not supported")
+	}
+	return fc.Config.Validate()
 }
 
 // tensors returns the adapter tensors under their PEFT names.
@@ -76,11 +95,8 @@ func ReadConfig(dir string) (Config, error) {
 	if err := json.Unmarshal(data, &fc); err != nil {
 		return Config{}, fmt.Errorf("lora: %s: %w", path, err)
 	}
-	if fc.PeftType != "LORA" {
-		return Config{}, fmt.Errorf("lora: %s: peft_type %q, want \"LORA\"", path, fc.PeftType)
-	}
-	if err := fc.Config.Validate(); err != nil {
-		return Config{}, fmt.Errorf("%s: %w", path, err)
+	if err := fc.check(); err != nil {
+		return Config{}, fmt.Errorf("lora: %s: %w", path, err)
 	}
 	return fc.Config, nil
 }
