@@ -59,8 +59,8 @@ func newGenerateCmd() *cobra.Command {
 			}
 			defer m.Close()
 			g, ok := m.(interface{ Stepper() generate.Stepper })
-			if !ok {
-				return fmt.Errorf("generate: %s: this model family does not support generation", model)
+			if !ok || g.Stepper() == nil {
+				return fmt.Errorf("generate: %s: this model (%T) cannot generate: use a causal LM, a T5 or a BERT masked LM", model, m)
 			}
 			fillTokenIDs(&c, m.Config(), tk)
 			w, closeOut, err := outputWriter(cmd.OutOrStdout(), output)

@@ -2,6 +2,7 @@ package bert
 
 import (
 	"fmt"
+	"github.com/gotrl/gotrl/pkg/models/generate"
 	"path/filepath"
 
 	"github.com/sugarme/gotch"
@@ -91,4 +92,16 @@ func loadAs[M any](dir, arch string, dev gotch.Device) (M, *nn.Store, error) {
 		return zero, nil, err
 	}
 	return l.Head.(M), l.store, nil
+}
+
+// Stepper drives UniLM-style generation when the checkpoint is a masked LM;
+// other BERT heads cannot generate (nil).
+func (l *Loaded) Stepper() generate.Stepper {
+	switch m := l.Head.(type) {
+	case *MaskedLM:
+		return m.Stepper()
+	case *PreTraining:
+		return m.MaskedLM.Stepper()
+	}
+	return nil
 }

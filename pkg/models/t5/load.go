@@ -2,6 +2,7 @@ package t5
 
 import (
 	"fmt"
+	"github.com/gotrl/gotrl/pkg/models/generate"
 	"path/filepath"
 
 	"github.com/sugarme/gotch"
@@ -64,3 +65,6 @@ func load(dir string, c Config, dev gotch.Device, partial bool) (*Model, *nn.Sto
 	}
 	return m, store, nil
 }
+
+// Stepper drives generation for `gotrl generate` (encoder once, cached decoder).
+func (l *Loaded) Stepper() generate.Stepper { return l.Model.Stepper() }
