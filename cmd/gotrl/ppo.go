@@ -67,6 +67,13 @@ func newPPOCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			src := tok
+			if src == "" {
+				src = m.Policy
+			}
+			if _, err := tokenizer.SaveFiles(src, c.OutputDir); err != nil {
+				return err
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "ppo: %d steps, checkpoints and plots in %s\n", st.Step, c.OutputDir)
 			return nil
 		},

@@ -446,7 +446,7 @@ func newPromptTrainCmd() *cobra.Command {
 			}
 			cfg.Train.Seed = global.seed
 			fmt.Fprintf(cmd.OutOrStdout(), "PET: %d examples (%d per label), training %q\n", len(few), k, cfg.Trainable)
-			return runStage(cmd, func(ctx context.Context) (train.State, error) {
+			return runStage(cmd, "", "", func(ctx context.Context) (train.State, error) {
 				return run.PET(ctx, r, p, run.Examples(few, pf.field), cfg)
 			})
 		},

@@ -26,7 +26,10 @@ func newRMCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return runStage(cmd, func(ctx context.Context) (train.State, error) { return rlhf.RM(ctx, cfg, env) })
+			if cfg.Data.Tokenizer == "" {
+				cfg.Data.Tokenizer = cfg.Model.Init // earlier stages copy their tokenizer there
+			}
+			return runStage(cmd, cfg.Data.Tokenizer, cfg.Train.OutputDir, func(ctx context.Context) (train.State, error) { return rlhf.RM(ctx, cfg, env) })
 		},
 	}
 	f := cmd.Flags()

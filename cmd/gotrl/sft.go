@@ -25,7 +25,10 @@ func newSFTCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return runStage(cmd, func(ctx context.Context) (train.State, error) { return rlhf.SFT(ctx, cfg, env) })
+			if cfg.Data.Tokenizer == "" {
+				cfg.Data.Tokenizer = cfg.Model.Init // earlier stages copy their tokenizer there
+			}
+			return runStage(cmd, cfg.Data.Tokenizer, cfg.Train.OutputDir, func(ctx context.Context) (train.State, error) { return rlhf.SFT(ctx, cfg, env) })
 		},
 	}
 	f := cmd.Flags()

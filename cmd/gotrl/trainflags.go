@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/gotrl/gotrl/pkg/data/tokenizer"
 	"github.com/gotrl/gotrl/pkg/rlhf"
 	"github.com/gotrl/gotrl/pkg/train"
 )
@@ -140,11 +141,20 @@ func (r *runFlags) outputDir(c *train.Config) error {
 
 // runStage runs a stage with SIGINT/SIGTERM cancelling its context: the
 // loop saves a checkpoint and the command exits cleanly.
-func runStage(cmd *cobra.Command, run func(ctx context.Context) (train.State, error)) error {
+// The tokenizer tok is copied into the run directory dir (when both are
+// set), so the saved model loads with --model alone.
+func runStage(cmd *cobra.Command, tok, dir string, run func(ctx context.Context) (train.State, error)) error {
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	st, err := run(ctx)
 	out := cmd.OutOrStdout()
+	if err == nil || errors.Is(err, train.ErrInterrupted) {
+		if tok != "" && dir != "" {
+			if _, serr := tokenizer.SaveFiles(tok, dir); serr != nil {
+				return serr
+			}
+		}
+	}
 	if errors.Is(err, train.ErrInterrupted) {
 		fmt.Fprintln(out, err)
 		return nil
