@@ -1,7 +1,6 @@
 package rlhf
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -163,23 +162,5 @@ func setKL(c KLController, v float64) error {
 // truncateMetrics drops metrics.jsonl records past the resumed step, so
 // the log reads as one uninterrupted run.
 func (r *PPORun) truncateMetrics() error {
-	recs, err := train.ReadMetrics(r.Config.OutputDir)
-	if os.IsNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	for _, rec := range recs {
-		if rec["step"] <= float64(r.state.Step) {
-			if err := writeRecord(&buf, rec); err != nil {
-				return err
-			}
-		}
-	}
-	return safetensors.WriteAtomic(filepath.Join(r.Config.OutputDir, train.MetricsFile), func(w io.Writer) error {
-		_, err := w.Write(buf.Bytes())
-		return err
-	})
+	return train.TruncateMetrics(r.Config.OutputDir, r.state.Step)
 }

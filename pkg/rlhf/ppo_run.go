@@ -98,7 +98,7 @@ func (r *PPORun) Run(ctx context.Context) (PPOState, error) {
 		return r.state, fmt.Errorf("ppo run: %d prompts, batch_size %d needs at least that many", len(r.Prompts), c.PPO.BatchSize)
 	}
 	r.state.Stage, r.state.Seed = "ppo", c.PPO.Seed
-	metrics, err := os.OpenFile(filepath.Join(c.OutputDir, train.MetricsFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	metrics, err := train.OpenMetrics(c.OutputDir)
 	if err != nil {
 		return r.state, fmt.Errorf("ppo run: %w", err)
 	}
@@ -113,7 +113,7 @@ func (r *PPORun) Run(ctx context.Context) (PPOState, error) {
 		if err != nil {
 			return r.state, fmt.Errorf("ppo step %d: %w", r.state.Step+1, err)
 		}
-		if err := writeRecord(metrics, rec); err != nil {
+		if err := metrics.Write(rec); err != nil {
 			return r.state, err
 		}
 		bar.Step(fmt.Sprintf("reward %.3f kl %.3f", rec["env/reward_mean"], rec["objective/kl"]))
@@ -203,15 +203,6 @@ func (r *PPORun) sampleTable(queries, responses [][]int64, scores []float64) {
 	for i := 0; i < min(4, len(queries)); i++ {
 		fmt.Fprintf(r.Out, "%8.3f | %-32s | %s\n", scores[i], text(queries[i]), text(responses[i]))
 	}
-}
-
-func writeRecord(w io.Writer, rec train.Record) error {
-	b, err := json.Marshal(rec)
-	if err != nil {
-		return fmt.Errorf("metrics: %w", err)
-	}
-	_, err = w.Write(append(b, '\n'))
-	return err
 }
 
 // PPOModels names the checkpoints of a run.

@@ -199,5 +199,5 @@ func (l *Loop[B]) Resume(ckpt string) error {
 	}
 	st.TotalSteps = l.state.TotalSteps
 	l.state = st
-	return truncateMetrics(l.cfg.OutputDir, st.Step)
+	return TruncateMetrics(l.cfg.OutputDir, st.Step)
 }

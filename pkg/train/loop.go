@@ -91,7 +91,7 @@ func (l *Loop[B]) Run(ctx context.Context) (State, error) {
 	if err := l.prepareDir(); err != nil {
 		return l.state, err
 	}
-	metrics, err := openMetrics(l.cfg.OutputDir)
+	metrics, err := OpenMetrics(l.cfg.OutputDir)
 	if err != nil {
 		return l.state, err
 	}
@@ -146,7 +146,7 @@ func (l *Loop[B]) interrupt() error {
 
 // finish writes the last checkpoint (unless the last step saved one), the
 // final model in the run directory (HF Trainer.save_model) and the plots.
-func (l *Loop[B]) finish(metrics *metricsFile, checkpoint bool) error {
+func (l *Loop[B]) finish(metrics *MetricsWriter, checkpoint bool) error {
 	if checkpoint {
 		if _, err := l.save(); err != nil {
 			return err
@@ -277,7 +277,7 @@ func (l *Loop[B]) backward(b B, scale float64) (value float64, stats map[string]
 }
 
 // evaluate runs the stage's evaluation, logs it and applies early stopping.
-func (l *Loop[B]) evaluate(ctx context.Context, metrics *metricsFile) error {
+func (l *Loop[B]) evaluate(ctx context.Context, metrics *MetricsWriter) error {
 	ev, ok := l.stage.(Evaluator)
 	if !ok {
 		return nil

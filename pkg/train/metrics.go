@@ -20,18 +20,21 @@ const MetricsFile = "metrics.jsonl"
 // Record is one metrics line.
 type Record map[string]float64
 
-type metricsFile struct{ f *os.File }
+// MetricsWriter appends records to a run directory's metrics.jsonl; the
+// training loop and PPO both log through it.
+type MetricsWriter struct{ f *os.File }
 
-func openMetrics(dir string) (*metricsFile, error) {
+// OpenMetrics opens dir/metrics.jsonl for appending (a resumed run continues it).
+func OpenMetrics(dir string) (*MetricsWriter, error) {
 	f, err := os.OpenFile(filepath.Join(dir, MetricsFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	return &metricsFile{f: f}, nil
+	return &MetricsWriter{f: f}, nil
 }
 
 // Write appends one record as a single write, so a killed run leaves whole lines.
-func (m *metricsFile) Write(r Record) error {
+func (m *MetricsWriter) Write(r Record) error {
 	b, err := json.Marshal(r) // NaN cannot occur: the loop stops before logging one
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
@@ -43,7 +46,7 @@ func (m *metricsFile) Write(r Record) error {
 }
 
 // Close may be called twice.
-func (m *metricsFile) Close() error {
+func (m *MetricsWriter) Close() error {
 	if m.f == nil {
 		return nil
 	}
@@ -81,7 +84,7 @@ func ReadMetrics(runDir string) ([]Record, error) {
 // truncateMetrics keeps the records up to step, dropping what a killed run
 // logged after its last checkpoint, so a resumed run's log reads as if it
 // had never stopped.
-func truncateMetrics(runDir string, step int) error {
+func TruncateMetrics(runDir string, step int) error {
 	recs, err := ReadMetrics(runDir)
 	if os.IsNotExist(err) {
 		return nil
