@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
 	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/models/gpt2"
 )
 
 func newBenchCmd() *cobra.Command {
@@ -125,3 +127,22 @@ func rssMB() float64 {
 }
 
 func randn(shape []int64) (*tensor.Tensor, error) { return ts.Randn(shape, gotch.Float, gotch.CPU) }
+
+// gpt2Shape is the random GPT-2 a benchmark builds, bound to --layers,
+// --embd, --heads and --vocab.
+type gpt2Shape struct{ layers, embd, heads, vocab int }
+
+func (s *gpt2Shape) bind(f *pflag.FlagSet) {
+	f.IntVar(&s.layers, "layers", s.layers, "n_layer")
+	f.IntVar(&s.embd, "embd", s.embd, "n_embd")
+	f.IntVar(&s.heads, "heads", s.heads, "n_head")
+	f.IntVar(&s.vocab, "vocab", s.vocab, "vocab_size")
+}
+
+// config is GPT-2's default config at this shape with dropout off.
+func (s gpt2Shape) config() gpt2.Config {
+	c := gpt2.Default()
+	c.NLayer, c.NEmbd, c.NHead, c.VocabSize = int64(s.layers), int64(s.embd), int64(s.heads), int64(s.vocab)
+	c.EmbdPdrop, c.AttnPdrop, c.ResidPdrop = 0, 0, 0
+	return c
+}

@@ -25,7 +25,8 @@ import (
 // figure comes from bench/generate.py (HF generate, same shape).
 func newBenchGenerateCmd() *cobra.Command {
 	var batches, curve []int
-	var promptLen, newTokens, layers, embd, heads, vocab, curveSteps int
+	var promptLen, newTokens, curveSteps int
+	shape := gpt2Shape{layers: 12, embd: 768, heads: 12, vocab: 21128}
 	var uncached bool
 	var plotPath string
 	cmd := &cobra.Command{
@@ -39,9 +40,7 @@ func newBenchGenerateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c := gpt2.Default()
-			c.NLayer, c.NEmbd, c.NHead, c.VocabSize = int64(layers), int64(embd), int64(heads), int64(vocab)
-			c.EmbdPdrop, c.AttnPdrop, c.ResidPdrop = 0, 0, 0
+			c := shape.config()
 			store := nn.NewStore(dev)
 			defer store.Close()
 			m, err := gpt2.New(store.Root(), c)
@@ -49,7 +48,7 @@ func newBenchGenerateCmd() *cobra.Command {
 				return err
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "gpt2 %d×%d, vocab %d, threads %d, prompt %d, %d new tokens, greedy\n", layers, embd, vocab, tensor.Threads(), promptLen, newTokens)
+			fmt.Fprintf(out, "gpt2 %d×%d, vocab %d, threads %d, prompt %d, %d new tokens, greedy\n", shape.layers, shape.embd, shape.vocab, tensor.Threads(), promptLen, newTokens)
 			rng := rand.New(rand.NewPCG(uint64(global.seed), 1))
 			steppers := []struct {
 				name string
@@ -60,7 +59,7 @@ func newBenchGenerateCmd() *cobra.Command {
 			}
 			for _, b := range batches {
 				for _, st := range steppers {
-					tps, cpu, err := tokensPerSecond(cmd.Context(), st.s, randomPrompts(rng, b, promptLen, vocab), newTokens)
+					tps, cpu, err := tokensPerSecond(cmd.Context(), st.s, randomPrompts(rng, b, promptLen, shape.vocab), newTokens)
 					if err != nil {
 						return err
 					}
@@ -68,7 +67,7 @@ func newBenchGenerateCmd() *cobra.Command {
 				}
 			}
 			if len(curve) > 0 {
-				return prefixCurve(out, steppers[0].s, m.UncachedStepper(), rng, curve, curveSteps, vocab, plotPath)
+				return prefixCurve(out, steppers[0].s, m.UncachedStepper(), rng, curve, curveSteps, shape.vocab, plotPath)
 			}
 			return nil
 		},
@@ -77,10 +76,7 @@ func newBenchGenerateCmd() *cobra.Command {
 	f.IntSliceVar(&batches, "batch", []int{1, 8}, "batch sizes")
 	f.IntVar(&promptLen, "prompt", 32, "prompt length")
 	f.IntVar(&newTokens, "new", 128, "new tokens per row")
-	f.IntVar(&layers, "layers", 12, "n_layer")
-	f.IntVar(&embd, "embd", 768, "n_embd")
-	f.IntVar(&heads, "heads", 12, "n_head")
-	f.IntVar(&vocab, "vocab", 21128, "vocab_size")
+	shape.bind(f)
 	f.BoolVar(&uncached, "uncached", true, "also measure without the cache (recompute the prefix each step)")
 	f.IntSliceVar(&curve, "curve", nil, "prefix lengths for the per-token cost curve (batch 1)")
 	f.IntVar(&curveSteps, "curve-steps", 16, "decoding steps timed per prefix length")

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gotrl/gotrl/internal/tensor"
-	"github.com/gotrl/gotrl/pkg/models/gpt2"
 	"github.com/gotrl/gotrl/pkg/rlhf"
 )
 
@@ -16,7 +15,8 @@ import (
 // initialised GPT-2 with a value head; the peer figure comes from
 // bench/ppo.py (TRL 0.11.4, same shapes and settings).
 func newBenchPPOCmd() *cobra.Command {
-	var layers, embd, heads, vocab, query, response, iters int
+	var query, response, iters int
+	shape := gpt2Shape{layers: 4, embd: 256, heads: 4, vocab: 21128}
 	cfg := rlhf.DefaultPPOConfig()
 	cfg.BatchSize, cfg.MiniBatchSize, cfg.PPOEpochs = 16, 4, 4
 	cmd := &cobra.Command{
@@ -29,9 +29,8 @@ func newBenchPPOCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c := gpt2.Default()
-			c.NLayer, c.NEmbd, c.NHead, c.VocabSize, c.NPositions = int64(layers), int64(embd), int64(heads), int64(vocab), 128
-			c.EmbdPdrop, c.AttnPdrop, c.ResidPdrop = 0, 0, 0
+			c := shape.config()
+			c.NPositions = 128
 			c.EosTokenID = nil
 			policy, err := rlhf.NewGPT2Policy(c, 0, dev)
 			if err != nil {
@@ -58,7 +57,7 @@ func newBenchPPOCmd() *cobra.Command {
 			rng := rand.New(rand.NewPCG(uint64(global.seed), 2))
 			var roll, step time.Duration
 			for it := 0; it <= iters; it++ { // iteration 0 warms up
-				queries := randomPrompts(rng, cfg.BatchSize, query, vocab).IDs
+				queries := randomPrompts(rng, cfg.BatchSize, query, shape.vocab).IDs
 				t0 := time.Now()
 				responses, err := tr.Rollout(cmd.Context(), queries, rc, int64(it))
 				if err != nil {
@@ -79,16 +78,13 @@ func newBenchPPOCmd() *cobra.Command {
 			r, s := roll.Seconds()/float64(iters), step.Seconds()/float64(iters)
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "gotrl PPO  gpt2 %d×%d vocab %d  batch %d mini %d epochs %d query %d response %d  threads %d\n",
-				layers, embd, vocab, cfg.BatchSize, cfg.MiniBatchSize, cfg.PPOEpochs, query, response, tensor.Threads())
+				shape.layers, shape.embd, shape.vocab, cfg.BatchSize, cfg.MiniBatchSize, cfg.PPOEpochs, query, response, tensor.Threads())
 			fmt.Fprintf(out, "gotrl per iteration %.3f s  (rollout %.3f s + step %.3f s) over %d iterations\n", r+s, r, s, iters)
 			return nil
 		},
 	}
 	f := cmd.Flags()
-	f.IntVar(&layers, "layers", 4, "n_layer")
-	f.IntVar(&embd, "embd", 256, "n_embd")
-	f.IntVar(&heads, "heads", 4, "n_head")
-	f.IntVar(&vocab, "vocab", 21128, "vocab_size")
+	shape.bind(f)
 	f.IntVar(&query, "query", 8, "query tokens")
 	f.IntVar(&response, "response", 16, "response tokens")
 	f.IntVar(&iters, "iters", 5, "timed iterations (after one warm-up)")
