@@ -12,7 +12,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv=${PEERS_VENV:-$root/.venv-peers}
-stamp="$venv/.gotrl-peers-v1"
+stamp="$venv/.gotrl-peers-v2"
 if [ -f "$stamp" ]; then
   echo "python peers: already installed in $venv"
   exit 0
@@ -22,6 +22,7 @@ python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet \
   torch==2.1.0 transformers==4.46.3 tokenizers==0.20.3 trl==0.11.4 \
   accelerate==1.15.0 datasets==3.0.1 pyarrow==15.0.2 numpy==1.26.4 \
-  safetensors rich
+  safetensors rich \
+  ctranslate2==4.8.5 peft==0.13.2 tensorboard==2.18.0 sacrebleu==2.4.3
 touch "$stamp"
 echo "python peers: installed in $venv (activate with: source $venv/bin/activate)"
