@@ -6,7 +6,14 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 )
+
+// init pins the main goroutine to the main OS thread: libtorch's OpenMP
+// thread team, grad mode and autocast belong to the OS thread that calls
+// into it, and Go would otherwise move the goroutine between threads
+// between cgo calls (greedy decoding went from 31 to 46 tok/s at batch 1).
+func init() { runtime.LockOSThread() }
 
 func main() {
 	if err := newRootCmd().Execute(); err != nil {
