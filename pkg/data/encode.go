@@ -77,6 +77,35 @@ func (e *Encoder) encode(a, b string, pair bool) (Encoded, error) {
 	if e.Tok == nil {
 		return Encoded{}, errors.New("encoder has no tokenizer")
 	}
+	ea, err := e.Tok.Encode(a, false)
+	if err != nil {
+		return Encoded{}, fmt.Errorf("encode prompt: %w", err)
+	}
+	var eb tokenizer.Encoding
+	if pair {
+		if eb, err = e.Tok.Encode(b, false); err != nil {
+			return Encoded{}, fmt.Errorf("encode response: %w", err)
+		}
+	}
+	return e.assemble(ea.IDs, eb.IDs, pair)
+}
+
+// SingleIDs is Single for text already tokenized by e.Tok (no specials).
+func (e *Encoder) SingleIDs(ids []int64) (Encoded, error) { return e.assemble(ids, nil, false) }
+
+// PairIDs is Pair for a prompt and response already tokenized by e.Tok
+// (no specials): a reward model scores a policy's ids this way when both
+// share a vocabulary.
+func (e *Encoder) PairIDs(prompt, response []int64) (Encoded, error) {
+	return e.assemble(prompt, response, true)
+}
+
+// assemble truncates the parts and adds the template's specials, type ids
+// and labels.
+func (e *Encoder) assemble(a, b []int64, pair bool) (Encoded, error) {
+	if e.Tok == nil {
+		return Encoded{}, errors.New("encoder has no tokenizer")
+	}
 	sp := e.Tok.Special()
 	bert := sp.CLS >= 0 && sp.SEP >= 0
 	var pre, mid, post []int64 // specials around the parts
@@ -89,16 +118,6 @@ func (e *Encoder) encode(a, b string, pair bool) (Encoded, error) {
 	if !pair {
 		post = nil
 	}
-	ea, err := e.Tok.Encode(a, false)
-	if err != nil {
-		return Encoded{}, fmt.Errorf("encode prompt: %w", err)
-	}
-	var eb tokenizer.Encoding
-	if pair {
-		if eb, err = e.Tok.Encode(b, false); err != nil {
-			return Encoded{}, fmt.Errorf("encode response: %w", err)
-		}
-	}
 	budget := -1 // no limit
 	if e.MaxLen > 0 {
 		budget = e.MaxLen - len(pre) - len(mid) - len(post)
@@ -110,7 +129,7 @@ func (e *Encoder) encode(a, b string, pair bool) (Encoded, error) {
 	if !pair {
 		strategy = LongestFirst // a single text is the only part that can give tokens
 	}
-	ta, tb, err := truncatePair(capLen(ea.IDs, e.MaxPrompt), capLen(eb.IDs, e.MaxResp), budget, strategy)
+	ta, tb, err := truncatePair(capLen(a, e.MaxPrompt), capLen(b, e.MaxResp), budget, strategy)
 	if err != nil {
 		return Encoded{}, err
 	}

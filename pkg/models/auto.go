@@ -12,6 +12,8 @@ package models
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -22,25 +24,52 @@ import (
 )
 
 // Model is what every family's loaded model offers the caller that does not
-// know the family. Family-specific work (Forward, generation) goes through
-// a type assertion or the generate package's interfaces.
+// know the family. Work that depends on what the model computes goes
+// through the task interfaces (LM, Classifier), whose methods every family
+// implements; nothing outside a family's package switches on the family.
 type Model interface {
 	Store() *nn.Store // the parameters, under their HF names
 	Config() any      // the family's config struct (pointer)
-	Close()           // frees the model's tensors
+	Save(dir string) error
+	Close() // frees the model's tensors
 }
 
-// Options configure Load.
+// Options configure Load and New.
 type Options struct {
 	Device gotch.Device
 	// ModelType overrides config.json's model_type (configs without one).
 	ModelType string
-	// Architecture picks the head (e.g. "GPT2LMHeadModel"); "" means the
-	// config's first architecture, else the family's default.
+	// Task picks the head by what the caller needs; Architecture, when
+	// set, names it exactly (e.g. "GPT2LMHeadModel"). With neither, the
+	// config's first architecture is built, else the family's default.
+	Task         Task
 	Architecture string
 	// Partial loads checkpoints with missing or unexpected tensors and
 	// leaves the missing ones at their initial values.
 	Partial bool
+	// Fresh builds the model with freshly initialised weights from the
+	// config alone and reads no checkpoint (from_config). New sets it.
+	Fresh bool
+	// Configure edits the family's parsed config (a pointer to it) before
+	// the model is built: a reward model sets num_labels and pad_token_id.
+	Configure func(config any) error
+	// Extra adds modules beside the model in its store before the
+	// checkpoint is read, e.g. TRL's value head.
+	Extra *Extra
+	// Tokens are the tokenizer's special ids (-1: none). A family uses
+	// each where its config names no id or one outside the vocabulary (a
+	// GPT-2 config's 50256 on the 21,128-token Chinese vocabulary) and
+	// reports the change through Warn.
+	Tokens *Tokens
+	Warn   func(msg string)
+}
+
+// Extra is a module added under Prefix in a model's store (TRL's
+// v_head.summary). A checkpoint may lack its tensors: they keep their
+// fresh initialisation, as TRL's from_pretrained does.
+type Extra struct {
+	Prefix string
+	Build  func(p *nn.Path, d Dims) error
 }
 
 // Loader builds a model from its directory and config.json bytes.
@@ -83,6 +112,29 @@ func Load(dir string, opts Options) (Model, error) {
 	raw, modelType, err := ReadConfig(dir, opts.ModelType)
 	if err != nil {
 		return nil, err
+	}
+	return dispatch(dir, raw, modelType, opts)
+}
+
+// New builds a model with fresh weights from a config.json (a file, or a
+// directory holding one), as from_config does.
+func New(config string, opts Options) (Model, error) {
+	path := config
+	if st, err := os.Stat(config); err == nil && st.IsDir() {
+		path = filepath.Join(config, ConfigFile)
+	}
+	raw, modelType, err := readConfigFile(path, opts.ModelType)
+	if err != nil {
+		return nil, err
+	}
+	opts.Fresh = true
+	return dispatch(filepath.Dir(path), raw, modelType, opts)
+}
+
+// dispatch is the one place that picks a family.
+func dispatch(dir string, raw []byte, modelType string, opts Options) (Model, error) {
+	if err := opts.Task.Validate(); err != nil {
+		return nil, fmt.Errorf("load %s: %w", dir, err)
 	}
 	mu.RLock()
 	load, ok := loaders[modelType]

@@ -18,6 +18,7 @@ type fake struct {
 func (f *fake) Store() *nn.Store { return nil }
 func (f *fake) Config() any      { return f.config }
 func (f *fake) Close()           {}
+func (f *fake) Save(string) error { return nil }
 
 // The fake family registers as "fake" (the real families register
 // themselves in the external test, families_test.go).

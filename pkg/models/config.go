@@ -28,7 +28,10 @@ var archPrefixes = map[string]string{"GPT2": "gpt2", "Bert": "bert", "T5": "t5",
 // gpt2). A config with neither, such as the book's UniLM config, needs the
 // override (--model-type bert).
 func ReadConfig(dir, override string) (raw []byte, modelType string, err error) {
-	path := filepath.Join(dir, ConfigFile)
+	return readConfigFile(filepath.Join(dir, ConfigFile), override)
+}
+
+func readConfigFile(path, override string) (raw []byte, modelType string, err error) {
 	raw, err = os.ReadFile(path)
 	if err != nil {
 		return nil, "", fmt.Errorf("read config: %w", err)

@@ -47,7 +47,7 @@ func TestLoadFamilies(t *testing.T) {
 			if keep := os.Getenv("GOTRL_SAVE_DIR"); keep != "" { // for scripts/fixtures/roundtrip_check.py
 				saved = filepath.Join(keep, tt.dir)
 			}
-			if err := weights.Save(saved, m.Store(), m.Config(), weights.SaveOptions{}); err != nil {
+			if err := m.Save(saved); err != nil {
 				t.Fatal(err)
 			}
 			m.Close()

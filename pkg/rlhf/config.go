@@ -1,17 +1,13 @@
 package rlhf
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/gotrl/gotrl/internal/config"
+	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/generate"
-	"github.com/gotrl/gotrl/pkg/models/weights/safetensors"
 	"github.com/gotrl/gotrl/pkg/train"
 )
 
@@ -20,25 +16,25 @@ const ConfigFile = "config.yaml"
 
 // DataConfig says what a stage reads and how it tokenizes it.
 type DataConfig struct {
-	Tokenizer string   `yaml:"tokenizer"` // tokenizer directory or file (tokenizer.Load)
-	Path      string   `yaml:"data"`
-	Fields    []string `yaml:"fields"` // renames: want=have, e.g. prompt=content
-	Format    string   `yaml:"format"` // "" picks by extension
-	SkipBad   bool     `yaml:"skip_bad"`
-	EvalPath  string   `yaml:"eval_data"`
+	Tokenizer string   `yaml:"tokenizer_name" alias:"tokenizer" help:"tokenizer: a directory (tokenizer.json, vocab.txt or GPT-2 BPE files), a tokenizer.json or a vocab.txt (default: the model directory)"`
+	Path      string   `yaml:"train_file" alias:"data" help:"training data file"`
+	Fields    []string `yaml:"fields" alias:"field" help:"rename a field: want=have, e.g. prompt=content (repeatable)"`
+	Format    string   `yaml:"format" help:"data format: json, jsonl, csv, tsv, squad (default: by extension)"`
+	SkipBad   bool     `yaml:"skip_bad" help:"skip malformed records instead of stopping"`
+	EvalPath  string   `yaml:"validation_file" alias:"eval-data" help:"evaluation data file (default: hold out --eval-fraction of --train-file)"`
 	// EvalFraction holds out part of Path for evaluation when EvalPath is
 	// empty (group-aware split seeded by the run seed).
-	EvalFraction float64 `yaml:"eval_fraction"`
-	MaxEval      int     `yaml:"max_eval_examples"` // 0: all
-	MaxLen       int     `yaml:"max_length"`
+	EvalFraction float64 `yaml:"eval_fraction" help:"fraction of --train-file held out for evaluation (group-aware, seeded)"`
+	MaxEval      int     `yaml:"max_eval_samples" alias:"max-eval" help:"evaluate on at most N examples; 0 = all"`
+	MaxLen       int     `yaml:"max_length" alias:"max-seq-length" help:"tokens per example, special tokens included"`
 }
 
 func (d DataConfig) validate() error {
 	switch {
 	case d.Tokenizer == "":
-		return errors.New("tokenizer is empty")
+		return errors.New("tokenizer_name is empty")
 	case d.Path == "":
-		return errors.New("data is empty")
+		return errors.New("train_file is empty: give the training data")
 	case d.MaxLen <= 0:
 		return fmt.Errorf("max_length %d, want > 0", d.MaxLen)
 	case d.EvalFraction < 0 || d.EvalFraction >= 1:
@@ -48,7 +44,7 @@ func (d DataConfig) validate() error {
 }
 
 // validate checks the parts every stage config has.
-func validate(t train.Config, m Source, d DataConfig) error {
+func validate(t train.Config, m models.Source, d DataConfig) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
@@ -58,21 +54,40 @@ func validate(t train.Config, m Source, d DataConfig) error {
 	return d.validate()
 }
 
+// Objective is a pretraining objective, named as HF's example scripts
+// train them: run_clm, run_mlm, run_t5_mlm.
+type Objective string
+
+const (
+	Causal Objective = "causal" // next-token prediction (decoders)
+	MLM    Objective = "mlm"    // masked LM, optionally whole-word (encoders)
+	Span   Objective = "span"   // span corruption (encoder-decoders)
+)
+
+// Validate accepts the objectives and "" (the model's own).
+func (o Objective) Validate() error {
+	switch o {
+	case "", Causal, MLM, Span:
+		return nil
+	}
+	return fmt.Errorf("objective %q: want %s, %s or %s", o, Causal, MLM, Span)
+}
+
 // PretrainConfig configures `gotrl pretrain`.
 type PretrainConfig struct {
-	Train train.Config `yaml:"train"`
-	Model Source       `yaml:"model"`
-	Data  DataConfig   `yaml:"data"`
+	Train train.Config  `yaml:"train"`
+	Model models.Source `yaml:"model"`
+	Data  DataConfig    `yaml:"data"`
 	// TextField is the record field holding a document in JSON/CSV data;
 	// .txt files hold one document per line.
-	TextField string `yaml:"text_field"`
+	TextField string `yaml:"dataset_text_field" alias:"text-field" help:"record field holding a document (.txt files: one document per line)"`
 	// Objective is causal (decoders), mlm (encoders) or span (T5); ""
-	// picks it from the model type.
-	Objective    string  `yaml:"objective"`
-	MLMProb      float64 `yaml:"mlm_probability"`
-	WholeWord    bool    `yaml:"whole_word_mask"`
-	NoiseDensity float64 `yaml:"noise_density"`
-	MeanSpan     float64 `yaml:"mean_noise_span_length"`
+	// picks it from the model.
+	Objective    Objective `yaml:"objective" help:"causal, mlm or span (default: the model's kind)"`
+	MLMProb      float64   `yaml:"mlm_probability" help:"fraction of tokens masked (mlm)"`
+	WholeWord    bool      `yaml:"whole_word_mask" help:"mask whole words (mlm)"`
+	NoiseDensity float64   `yaml:"noise_density" help:"fraction of tokens in noise spans (span)"`
+	MeanSpan     float64   `yaml:"mean_noise_span_length" alias:"mean-span" help:"mean noise span length (span)"`
 }
 
 // DefaultPretrain mirrors HF run_clm / run_mlm / run_t5_mlm defaults.
@@ -88,10 +103,8 @@ func (c PretrainConfig) Validate() error {
 	if err := validate(c.Train, c.Model, c.Data); err != nil {
 		return err
 	}
-	switch c.Objective {
-	case "", "causal", "mlm", "span":
-	default:
-		return fmt.Errorf("objective %q: want causal, mlm or span", c.Objective)
+	if err := c.Objective.Validate(); err != nil {
+		return err
 	}
 	if c.MLMProb <= 0 || c.MLMProb >= 1 || c.NoiseDensity <= 0 || c.NoiseDensity >= 1 || c.MeanSpan < 1 {
 		return fmt.Errorf("mlm_probability %g and noise_density %g want (0, 1), mean_noise_span_length %g ≥ 1", c.MLMProb, c.NoiseDensity, c.MeanSpan)
@@ -101,25 +114,25 @@ func (c PretrainConfig) Validate() error {
 
 // SFTConfig configures `gotrl sft`.
 type SFTConfig struct {
-	Train train.Config `yaml:"train"`
-	Model Source       `yaml:"model"`
-	Data  DataConfig   `yaml:"data"`
+	Train train.Config  `yaml:",inline"`
+	Model models.Source `yaml:",inline"`
+	Data  DataConfig    `yaml:",inline"`
 	// LossOnAll learns the prompt tokens too; by default only the
 	// response (TRL DataCollatorForCompletionOnlyLM).
-	LossOnAll bool `yaml:"loss_on_all_tokens"`
-	MaxPrompt int  `yaml:"max_prompt_length"`
-	// Samples prompts of the eval set are completed at each evaluation.
-	Samples    int             `yaml:"eval_samples"`
-	Generation generate.Config `yaml:"generation"`
+	LossOnAll bool `yaml:"loss_on_all_tokens" alias:"loss-on-all" help:"learn the prompt tokens too (default: the completion only)"`
+	MaxPrompt int  `yaml:"max_prompt_length" help:"keep a prompt's first N tokens; 0 = no cap"`
+	// Samples prompts of the eval set are completed greedily at each
+	// evaluation, MaxNewTokens tokens at most.
+	Samples      int `yaml:"eval_samples" help:"eval prompts completed (greedily) at each evaluation"`
+	MaxNewTokens int `yaml:"max_new_tokens" help:"tokens generated at most per sample"`
 }
 
 // DefaultSFT mirrors TRL SFTTrainer's defaults (lr 2e-5 there; the book's
 // small models train with 1e-4).
 func DefaultSFT() SFTConfig {
-	c := SFTConfig{Train: train.DefaultConfig(), Samples: 3, Generation: generate.Default()}
+	c := SFTConfig{Train: train.DefaultConfig(), Samples: 3, MaxNewTokens: 32}
 	c.Train.Optimizer.LR = 1e-4
 	c.Data.MaxLen, c.Data.EvalFraction = 256, 0.05
-	c.Generation.MaxNewTokens = 32
 	return c
 }
 
@@ -128,30 +141,49 @@ func (c SFTConfig) Validate() error {
 	if err := validate(c.Train, c.Model, c.Data); err != nil {
 		return err
 	}
-	if c.Samples < 0 || c.MaxPrompt < 0 {
-		return fmt.Errorf("eval_samples %d and max_prompt_length %d want ≥ 0", c.Samples, c.MaxPrompt)
-	}
-	if c.Samples > 0 {
-		return c.Generation.Validate()
+	if c.Samples < 0 || c.MaxPrompt < 0 || c.MaxNewTokens < 1 {
+		return fmt.Errorf("eval_samples %d and max_prompt_length %d want ≥ 0, max_new_tokens %d ≥ 1", c.Samples, c.MaxPrompt, c.MaxNewTokens)
 	}
 	return nil
 }
 
+// generation is how eval samples are completed: greedily.
+func (c SFTConfig) generation() generate.Config {
+	g := generate.Default()
+	g.MaxNewTokens = c.MaxNewTokens
+	return g
+}
+
 // RMConfig configures `gotrl rm`.
 type RMConfig struct {
-	Train train.Config `yaml:"train"`
-	Model Source       `yaml:"model"`
-	Data  DataConfig   `yaml:"data"`
-	// Schema is preference ({prompt, chosen, rejected}), ranked ({prompt,
-	// responses: best first}) or cmrc (the book's RewardRank lists built
-	// from CMRC2018).
-	Schema string  `yaml:"schema"`
-	Margin float64 `yaml:"margin"`
+	Train train.Config  `yaml:",inline"`
+	Model models.Source `yaml:",inline"`
+	Data  DataConfig    `yaml:",inline"`
+	Schema Schema       `yaml:"schema" help:"preference {prompt,chosen,rejected}, ranked {prompt,responses: best first} or cmrc (the book's CMRC2018 RewardRank lists)"`
+	Margin float64      `yaml:"margin" help:"required reward margin in −log σ(r_c − r_r − margin)"`
+}
+
+// Schema says how preference data is laid out.
+type Schema string
+
+const (
+	Preference Schema = "preference" // {prompt, chosen, rejected}
+	Ranked     Schema = "ranked"     // {prompt, responses}, best first: every ordered pair
+	CMRC       Schema = "cmrc"       // RewardRank lists built from CMRC2018 (the book's)
+)
+
+// Validate accepts the three schemas.
+func (s Schema) Validate() error {
+	switch s {
+	case Preference, Ranked, CMRC:
+		return nil
+	}
+	return fmt.Errorf("schema %q: want preference, ranked or cmrc", string(s))
 }
 
 // DefaultRM mirrors TRL RewardConfig's defaults where they apply.
 func DefaultRM() RMConfig {
-	c := RMConfig{Train: train.DefaultConfig(), Schema: "preference"}
+	c := RMConfig{Train: train.DefaultConfig(), Schema: Preference}
 	c.Train.Optimizer.LR = 5e-5
 	c.Train.Metric, c.Train.GreaterIsBetter = "eval/accuracy", true
 	c.Data.MaxLen, c.Data.EvalFraction = 256, 0.1
@@ -163,37 +195,10 @@ func (c RMConfig) Validate() error {
 	if err := validate(c.Train, c.Model, c.Data); err != nil {
 		return err
 	}
-	switch c.Schema {
-	case "preference", "ranked", "cmrc":
-	default:
-		return fmt.Errorf("schema %q: want preference, ranked or cmrc", c.Schema)
-	}
-	return nil
+	return c.Schema.Validate()
 }
 
-// ReadConfigFile decodes a YAML file over cfg (which holds the defaults);
-// unknown keys are errors naming the line.
-func ReadConfigFile(path string, cfg any) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil && err != io.EOF {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
-}
-
-// writeConfig saves the resolved configuration as runDir/config.yaml.
-func writeConfig(runDir string, cfg any) error {
-	b, err := yaml.Marshal(cfg)
-	if err != nil {
-		return err
-	}
-	return safetensors.WriteAtomic(filepath.Join(runDir, ConfigFile), func(w io.Writer) error {
-		_, err := w.Write(b)
-		return err
-	})
+// WriteConfig saves a run's resolved configuration as runDir/config.yaml.
+func WriteConfig(runDir string, cfg any) error {
+	return config.Write(filepath.Join(runDir, ConfigFile), cfg)
 }

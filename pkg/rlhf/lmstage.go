@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/nn"
 )
 
@@ -13,7 +14,7 @@ import (
 // by position, the stage the loss, token accuracy and evaluation.
 type lmStage[B any] struct {
 	name   string // "<stage> <family>"
-	m      *model
+	m      models.Model
 	logits func(b B, train bool) (logits, labels *tensor.Tensor) // panics with *tensor.Error
 	tokens func(b B) int
 	eval   []B
@@ -22,7 +23,7 @@ type lmStage[B any] struct {
 }
 
 func (st *lmStage[B]) Name() string          { return st.name }
-func (st *lmStage[B]) Store() *nn.Store      { return st.m.store }
+func (st *lmStage[B]) Store() *nn.Store      { return st.m.Store() }
 func (st *lmStage[B]) Save(dir string) error { return st.m.Save(dir) }
 func (st *lmStage[B]) Tokens(b B) int        { return st.tokens(b) }
 
@@ -72,3 +73,6 @@ func (st *lmStage[B]) Eval(ctx context.Context) (map[string]float64, error) {
 	loss := sum / count
 	return map[string]float64{"loss": loss, "perplexity": math.Exp(loss), "accuracy": correct / count}, nil
 }
+
+// EvalKeys names what Eval reports.
+func (st *lmStage[B]) EvalKeys() []string { return []string{"loss", "perplexity", "accuracy"} }

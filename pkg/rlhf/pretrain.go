@@ -1,19 +1,15 @@
 package rlhf
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/data/tokenizer"
-	"github.com/gotrl/gotrl/pkg/models/gpt2"
-	"github.com/gotrl/gotrl/pkg/models/nn"
+	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/train"
 )
 
@@ -22,7 +18,7 @@ import (
 // separator and cut into max_length blocks), masked LM for BERT (run_mlm:
 // 80/10/10, optional whole-word masking, masks redrawn every epoch) and
 // span corruption for T5 (run_t5_mlm).
-func Pretrain(ctx context.Context, cfg PretrainConfig, env Env) (train.State, error) {
+func Pretrain(ctx context.Context, cfg PretrainConfig, env train.Env) (train.State, error) {
 	if err := cfg.Validate(); err != nil {
 		return train.State{}, err
 	}
@@ -30,7 +26,7 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, env Env) (train.State, er
 	if err != nil {
 		return train.State{}, err
 	}
-	tok, err := loadTokenizer(cfg.Data.Tokenizer)
+	tok, err := tokenizer.Open(cfg.Data.Tokenizer)
 	if err != nil {
 		return train.State{}, err
 	}
@@ -38,24 +34,42 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, env Env) (train.State, er
 	if err != nil {
 		return train.State{}, err
 	}
-	env.logf("pretrain: %d training and %d eval documents\n", len(docs), len(evalDocs))
-	raw, family, err := cfg.Model.readConfig()
+	env.Logf("pretrain: %d training and %d eval documents\n", len(docs), len(evalDocs))
+	m, err := openModel(cfg.Model, tok, env, models.Options{Task: models.TaskLM})
+	if err != nil {
+		return train.State{}, err
+	}
+	defer m.Close()
+	lm, err := asLM(m, "pretrain", models.Causal, models.Masked, models.Seq2Seq)
 	if err != nil {
 		return train.State{}, err
 	}
 	obj := cfg.Objective
 	if obj == "" {
-		obj = map[string]string{"gpt2": "causal", "bert": "mlm", "t5": "span", "mt5": "span"}[family]
+		obj = objectiveOf[lm.Kind()]
+	}
+	if want := objectiveOf[lm.Kind()]; obj != want {
+		return train.State{}, fmt.Errorf("pretrain: objective %s needs a %s model; this one is %s (objective %s)", obj, kindOf(obj), lm.Kind(), want)
 	}
 	switch obj {
-	case "causal":
-		return pretrainCausal(ctx, cfg, env, ckpt, tok, raw, docs, evalDocs)
-	case "mlm":
-		return pretrainMLM(ctx, cfg, env, ckpt, tok, raw, docs, evalDocs)
-	case "span":
-		return pretrainSpan(ctx, cfg, env, ckpt, tok, raw, docs, evalDocs)
+	case Causal:
+		return pretrainCausal(ctx, cfg, env, ckpt, tok, lm, docs, evalDocs)
+	case MLM:
+		return pretrainMLM(ctx, cfg, env, ckpt, tok, lm, docs, evalDocs)
 	}
-	return train.State{}, fmt.Errorf("pretrain: model_type %q has no pretraining objective (want gpt2, bert or t5)", family)
+	return pretrainSpan(ctx, cfg, env, ckpt, tok, lm, docs, evalDocs)
+}
+
+// objectiveOf is each kind of language model's pretraining objective.
+var objectiveOf = map[models.LMKind]Objective{models.Causal: Causal, models.Masked: MLM, models.Seq2Seq: Span}
+
+func kindOf(o Objective) models.LMKind {
+	for k, v := range objectiveOf {
+		if v == o {
+			return k
+		}
+	}
+	return ""
 }
 
 // doc is one document of the corpus.
@@ -63,45 +77,21 @@ type doc struct{ Text string }
 
 func (doc) GroupKey() string { return "" }
 
-// readDocs reads a corpus: a .txt file holds one document per line (blank
-// lines skipped); any other file is read by pkg/data, the document being
-// the TextField of each record.
+// readDocs reads a corpus (data.ReadTexts: .txt lines or a record field).
 func readDocs(path string, cfg PretrainConfig) ([]doc, error) {
-	if strings.EqualFold(filepath.Ext(path), ".txt") {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		var out []doc
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 64<<20)
-		for sc.Scan() {
-			if t := strings.TrimSpace(sc.Text()); t != "" {
-				out = append(out, doc{t})
-			}
-		}
-		if err := sc.Err(); err != nil {
-			return nil, fmt.Errorf("read %s: %w", path, err)
-		}
-		if len(out) == 0 {
-			return nil, fmt.Errorf("%s: no documents", path)
-		}
-		return out, nil
-	}
 	opt, err := readOptions(cfg.Data)
 	if err != nil {
 		return nil, err
 	}
-	var out []doc
-	_, err = data.Read(path, opt, func(r data.Record) error {
-		t, err := r.String(cfg.TextField)
-		if err == nil && strings.TrimSpace(t) != "" {
-			out = append(out, doc{t})
-		}
-		return err
-	})
-	return out, err
+	texts, err := data.ReadTexts(path, cfg.TextField, opt)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]doc, len(texts))
+	for i, t := range texts {
+		out[i] = doc{t}
+	}
+	return out, nil
 }
 
 // encodeDocs tokenizes documents without specials.
@@ -135,17 +125,8 @@ func blocks(docs [][]int64, sep int64, n int) []data.Encoded {
 	return out
 }
 
-func pretrainCausal(ctx context.Context, cfg PretrainConfig, env Env, ckpt string, tok tokenizer.Tokenizer, raw []byte, docs, evalDocs []doc) (train.State, error) {
-	g, m, err := newGPT2(cfg.Model, raw, env.Device)
-	if err != nil {
-		return train.State{}, err
-	}
-	defer m.store.Close()
-	sp := tok.Special()
-	sep := sp.EOS
-	if sep < 0 {
-		sep = sp.SEP // the book's Chinese GPT-2 uses BERT's vocabulary
-	}
+func pretrainCausal(ctx context.Context, cfg PretrainConfig, env train.Env, ckpt string, tok tokenizer.Tokenizer, lm models.LM, docs, evalDocs []doc) (train.State, error) {
+	sep := Tokens(tok).EOS // [SEP]: the book's Chinese GPT-2 uses BERT's vocabulary
 	tr, ev, err := encodeBlocks(tok, docs, evalDocs, sep, cfg.Data.MaxLen)
 	if err != nil {
 		return train.State{}, err
@@ -153,7 +134,7 @@ func pretrainCausal(ctx context.Context, cfg PretrainConfig, env Env, ckpt strin
 	if len(tr) == 0 {
 		return train.State{}, fmt.Errorf("pretrain: the corpus has fewer than max_length=%d tokens", cfg.Data.MaxLen)
 	}
-	st := &lmStage[data.Batch]{name: "pretrain gpt2", m: m, logits: causalLogits(g), tokens: tokens}
+	st := &lmStage[data.Batch]{name: "pretrain causal", m: lm, logits: causalLogits(lm), tokens: tokens}
 	if st.eval, err = batches(ev, cfg.Train.BatchSize, data.Collator{}); err != nil {
 		return train.State{}, err
 	}
@@ -174,7 +155,7 @@ func encodeBlocks(tok tokenizer.Tokenizer, docs, evalDocs []doc, sep int64, n in
 
 // runBatches trains st on encoded examples through a shuffled loader; f,
 // when set, transforms every training batch given its cursor.
-func runBatches(ctx context.Context, tc train.Config, env Env, ckpt string, st *lmStage[data.Batch], tr []data.Encoded, c data.Collator, f func(*data.Batch, data.Cursor)) (train.State, error) {
+func runBatches(ctx context.Context, tc train.Config, env train.Env, ckpt string, st *lmStage[data.Batch], tr []data.Encoded, c data.Collator, f func(*data.Batch, data.Cursor)) (train.State, error) {
 	ld, err := data.NewLoader(tr, data.Sampler{BatchSize: tc.BatchSize, Shuffle: true, Seed: uint64(tc.Seed)}, c)
 	if err != nil {
 		return train.State{}, err
@@ -183,7 +164,7 @@ func runBatches(ctx context.Context, tc train.Config, env Env, ckpt string, st *
 	if f != nil {
 		d = mappedLoader{ld, f}
 	}
-	env.logf("%s: %d training examples (%d batches/epoch), %d eval batches\n", st.name, len(tr), ld.Batches(), len(st.eval))
+	env.Logf("%s: %d training examples (%d batches/epoch), %d eval batches\n", st.name, len(tr), ld.Batches(), len(st.eval))
 	return loop(ctx, env, tc, ckpt, train.Stage[data.Batch](st), d)
 }
 
@@ -202,12 +183,7 @@ func (m mappedLoader) Next(c data.Cursor) (data.Batch, data.Cursor, error) {
 	return b, next, err
 }
 
-func pretrainMLM(ctx context.Context, cfg PretrainConfig, env Env, ckpt string, tok tokenizer.Tokenizer, raw []byte, docs, evalDocs []doc) (train.State, error) {
-	b, m, err := newBertMLM(cfg.Model, raw, env.Device)
-	if err != nil {
-		return train.State{}, err
-	}
-	defer m.store.Close()
+func pretrainMLM(ctx context.Context, cfg PretrainConfig, env train.Env, ckpt string, tok tokenizer.Tokenizer, lm models.LM, docs, evalDocs []doc) (train.State, error) {
 	sp := tok.Special()
 	if sp.MASK < 0 {
 		return train.State{}, fmt.Errorf("pretrain mlm: the tokenizer has no [MASK] token")
@@ -228,7 +204,7 @@ func pretrainMLM(ctx context.Context, cfg PretrainConfig, env Env, ckpt string, 
 	if err != nil {
 		return train.State{}, err
 	}
-	o := MaskOptions{
+	o := data.MaskOptions{
 		Prob: cfg.MLMProb, WholeWord: cfg.WholeWord, MaskID: sp.MASK, Vocab: int64(tok.VocabSize()),
 		Special:   func(id int64) bool { return id == sp.CLS || id == sp.SEP || id == sp.PAD },
 		Continues: func(id int64) bool { t, _ := tok.IDToToken(id); return strings.HasPrefix(t, "##") },
@@ -241,14 +217,14 @@ func pretrainMLM(ctx context.Context, cfg PretrainConfig, env Env, ckpt string, 
 		rng := rand.New(rand.NewPCG(seed, 0x6d6c6d))
 		for i, row := range b.InputIDs {
 			n := b.Lens[i]
-			in, lb := Mask(row[:n], o, rng)
+			in, lb := data.Mask(row[:n], o, rng)
 			copy(b.InputIDs[i], in)
 			copy(b.Labels[i], lb)
 		}
 	}
 	// eval batches are masked once, with a fixed seed, so eval loss is comparable across steps
 	evalSeed := uint64(tensor.StepSeed(cfg.Train.Seed, -1))
-	st := &lmStage[data.Batch]{name: "pretrain bert", m: m, logits: maskedLogits(b), tokens: tokens}
+	st := &lmStage[data.Batch]{name: "pretrain masked", m: lm, logits: maskedLogits(lm), tokens: tokens}
 	c := data.Collator{PadID: pad}
 	evb, err := batches(ev, cfg.Train.BatchSize, c)
 	if err != nil {
@@ -263,16 +239,11 @@ func pretrainMLM(ctx context.Context, cfg PretrainConfig, env Env, ckpt string, 
 	})
 }
 
-func pretrainSpan(ctx context.Context, cfg PretrainConfig, env Env, ckpt string, tok tokenizer.Tokenizer, raw []byte, docs, evalDocs []doc) (train.State, error) {
-	t, m, err := newT5(cfg.Model, raw, env.Device)
-	if err != nil {
-		return train.State{}, err
-	}
-	defer m.store.Close()
+func pretrainSpan(ctx context.Context, cfg PretrainConfig, env train.Env, ckpt string, tok tokenizer.Tokenizer, lm models.LM, docs, evalDocs []doc) (train.State, error) {
 	if _, ok := tok.TokenToID("<extra_id_0>"); !ok {
 		return train.State{}, fmt.Errorf("pretrain span: the tokenizer has no <extra_id_0> sentinel")
 	}
-	o := SpanOptions{
+	o := data.SpanOptions{
 		Density: cfg.NoiseDensity, MeanSpan: cfg.MeanSpan, EOS: tok.Special().EOS,
 		Sentinel: func(k int) int64 { id, _ := tok.TokenToID(fmt.Sprintf("<extra_id_%d>", k)); return id },
 	}
@@ -284,7 +255,7 @@ func pretrainSpan(ctx context.Context, cfg PretrainConfig, env Env, ckpt string,
 		}
 		rng := rand.New(rand.NewPCG(uint64(cfg.Train.Seed), stream))
 		for _, b := range blocks(enc, -1, cfg.Data.MaxLen-2) {
-			x, y, err := CorruptSpans(b.IDs, o, rng)
+			x, y, err := data.CorruptSpans(b.IDs, o, rng)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -301,8 +272,8 @@ func pretrainSpan(ctx context.Context, cfg PretrainConfig, env Env, ckpt string,
 	if err != nil {
 		return train.State{}, err
 	}
-	c := data.Collator{PadID: t.Config.PadTokenID}
-	st := &lmStage[pairBatch]{name: "pretrain t5", m: m, logits: seq2seqLogits(t), tokens: pairTokens}
+	c := data.Collator{PadID: lm.Tokens().Pad}
+	st := &lmStage[pairBatch]{name: "pretrain seq2seq", m: lm, logits: seq2seqLogits(lm), tokens: pairTokens}
 	if st.eval, err = pairBatches(evIn, evOut, cfg.Train.BatchSize, c); err != nil {
 		return train.State{}, err
 	}
@@ -310,13 +281,12 @@ func pretrainSpan(ctx context.Context, cfg PretrainConfig, env Env, ckpt string,
 	if err != nil {
 		return train.State{}, err
 	}
-	env.logf("pretrain t5: %d training pairs, %d eval pairs\n", len(trIn), len(evIn))
+	env.Logf("pretrain t5: %d training pairs, %d eval pairs\n", len(trIn), len(evIn))
 	return loop(ctx, env, cfg.Train, ckpt, train.Stage[pairBatch](st), ld)
 }
 
-// CausalStage is the causal-LM stage over a GPT-2 built by the caller (the
+// CausalStage is the causal-LM stage over a model built by the caller (the
 // training benchmark uses it to time exactly what pretraining runs).
-func CausalStage(g *gpt2.Model, store *nn.Store) train.Stage[data.Batch] {
-	m := &model{family: "gpt2", arch: "GPT2LMHeadModel", store: store, config: &g.Config}
-	return &lmStage[data.Batch]{name: "pretrain gpt2", m: m, logits: causalLogits(g), tokens: tokens}
+func CausalStage(lm models.LM) train.Stage[data.Batch] {
+	return &lmStage[data.Batch]{name: "pretrain causal", m: lm, logits: causalLogits(lm), tokens: tokens}
 }

@@ -8,8 +8,8 @@ import (
 
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/data"
-	"github.com/gotrl/gotrl/pkg/models/bert"
-	"github.com/gotrl/gotrl/pkg/models/gpt2"
+	"github.com/gotrl/gotrl/pkg/data/tokenizer"
+	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/nn"
 	"github.com/gotrl/gotrl/pkg/train"
 )
@@ -22,14 +22,14 @@ type scorer func(b data.Batch, train bool) *tensor.Tensor
 // −log σ(r_chosen − r_rejected − margin) (InstructGPT, TRL RewardTrainer).
 type rmStage struct {
 	name   string
-	m      *model
+	m      models.Classifier
 	score  scorer
 	margin float64
 	eval   []pairBatch
 }
 
 func (st *rmStage) Name() string          { return st.name }
-func (st *rmStage) Store() *nn.Store      { return st.m.store }
+func (st *rmStage) Store() *nn.Store      { return st.m.Store() }
 func (st *rmStage) Save(dir string) error { return st.m.Save(dir) }
 func (st *rmStage) Tokens(p pairBatch) int {
 	return pairTokens(p)
@@ -69,9 +69,12 @@ func (st *rmStage) Eval(context.Context) (map[string]float64, error) {
 	return map[string]float64{"loss": loss / n, "accuracy": acc / n, "reward_margin": gap / n}, nil
 }
 
+// EvalKeys names what Eval reports.
+func (st *rmStage) EvalKeys() []string { return []string{"loss", "accuracy", "reward_margin"} }
+
 // RM trains a reward model on preference pairs, or on ranked lists
 // expanded to every ordered pair, from an SFT checkpoint or a config.
-func RM(ctx context.Context, cfg RMConfig, env Env) (train.State, error) {
+func RM(ctx context.Context, cfg RMConfig, env train.Env) (train.State, error) {
 	if err := cfg.Validate(); err != nil {
 		return train.State{}, err
 	}
@@ -79,7 +82,7 @@ func RM(ctx context.Context, cfg RMConfig, env Env) (train.State, error) {
 	if err != nil {
 		return train.State{}, err
 	}
-	tok, err := loadTokenizer(cfg.Data.Tokenizer)
+	tok, err := tokenizer.Open(cfg.Data.Tokenizer)
 	if err != nil {
 		return train.State{}, err
 	}
@@ -91,11 +94,17 @@ func RM(ctx context.Context, cfg RMConfig, env Env) (train.State, error) {
 	if err != nil {
 		return train.State{}, err
 	}
-	m, score, err := newRewardModel(cfg.Model, pad, env.Device, ckpt == "")
+	// From an SFT checkpoint the reward head is new (partial); a resumed
+	// run's checkpoint has it.
+	opened, err := openModel(cfg.Model, tok, env, models.Options{Task: models.TaskReward, Partial: ckpt == "" && cfg.Model.Init != ""})
 	if err != nil {
 		return train.State{}, err
 	}
-	defer m.store.Close()
+	defer opened.Close()
+	m, ok := opened.(models.Classifier)
+	if !ok {
+		return train.State{}, fmt.Errorf("rm: %T is not a sequence classifier", opened)
+	}
 	enc := &data.Encoder{Tok: tok, MaxLen: cfg.Data.MaxLen}
 	c := data.Collator{PadID: pad}
 	trA, trB, err := encodePairs(enc, tr)
@@ -106,7 +115,7 @@ func RM(ctx context.Context, cfg RMConfig, env Env) (train.State, error) {
 	if err != nil {
 		return train.State{}, err
 	}
-	st := &rmStage{name: "rm " + m.family, m: m, score: score, margin: cfg.Margin}
+	st := &rmStage{name: "rm", m: m, score: scoreOf(m), margin: cfg.Margin}
 	if st.eval, err = pairBatches(evA, evB, cfg.Train.BatchSize, c); err != nil {
 		return train.State{}, err
 	}
@@ -114,33 +123,33 @@ func RM(ctx context.Context, cfg RMConfig, env Env) (train.State, error) {
 	if err != nil {
 		return train.State{}, err
 	}
-	env.logf("rm %s: %d training pairs (%d batches/epoch), %d eval pairs\n", m.family, len(tr), ld.Batches(), len(ev))
+	env.Logf("rm: %d training pairs (%d batches/epoch), %d eval pairs\n", len(tr), ld.Batches(), len(ev))
 	return loop(ctx, env, cfg.Train, ckpt, train.Stage[pairBatch](st), ld)
 }
 
 // readPairs reads the training and eval pairs in cfg.Schema. Ranked lists
 // are split by list (group) before expansion, so no prompt is on both sides.
-func readPairs(cfg RMConfig, env Env) (tr, ev []data.Pair, err error) {
+func readPairs(cfg RMConfig, env train.Env) (tr, ev []data.Pair, err error) {
 	opt, err := readOptions(cfg.Data)
 	if err != nil {
 		return nil, nil, err
 	}
-	if cfg.Schema == "preference" {
+	if cfg.Schema == Preference {
 		return splitEval(cfg.Data, cfg.Train.Seed, func(p string) ([]data.Pair, error) {
 			xs, st, err := data.ReadPreference(p, opt)
-			env.logf("read %s: %s\n", p, st)
+			env.Logf("read %s: %s\n", p, st)
 			return xs, err
 		})
 	}
 	read := func(p string) ([]data.Ranked, error) {
 		read := data.ReadRanked
-		if cfg.Schema == "cmrc" {
+		if cfg.Schema == CMRC {
 			read = func(p string, opt data.Options) ([]data.Ranked, data.Stats, error) {
 				return data.CMRCRanked(p, opt, data.RankOptions{Seed: uint64(cfg.Train.Seed)})
 			}
 		}
 		xs, st, err := read(p, opt)
-		env.logf("read %s: %s\n", p, st)
+		env.Logf("read %s: %s\n", p, st)
 		return xs, err
 	}
 	rtr, rev, err := splitEval(cfg.Data, cfg.Train.Seed, read)
@@ -172,118 +181,13 @@ func encodePairs(enc *data.Encoder, ps []data.Pair) (a, b []data.Encoded, err er
 	return a, b, nil
 }
 
-// newRewardModel builds the family's scalar-reward model: for GPT-2,
-// GPT2ForSequenceClassification with one label (the value at the last
-// non-pad token, as TRL's RewardTrainer uses it); for BERT, a value head on
-// [CLS]. From a checkpoint of another head (an SFT model) the new head is
-// initialized and everything else loaded; fresh allows that.
-func newRewardModel(s Source, pad int64, dev gotch.Device, fresh bool) (*model, scorer, error) {
-	raw, family, err := s.readConfig()
-	if err != nil {
-		return nil, nil, err
-	}
-	switch family {
-	case "gpt2":
-		c, err := gpt2.ParseConfig(raw, s.configPath())
-		if err != nil {
-			return nil, nil, err
-		}
-		c.ID2Label, c.PadTokenID = map[string]string{"0": "LABEL_0"}, &pad
-		var g *gpt2.Classifier
-		m, err := build(dev, "gpt2", "GPT2ForSequenceClassification", func(m *model) error {
-			if g, err = gpt2.NewClassifier(m.store.Root(), c); err != nil {
-				return err
-			}
-			m.config = &g.Config
-			return m.load(s, gpt2.LoadOptions(), fresh)
-		})
-		if err != nil {
-			return nil, nil, err
-		}
-		return m, gpt2Score(g), nil
-	case "bert":
-		c, err := bert.ParseConfig(raw)
-		if err != nil {
-			return nil, nil, fmt.Errorf("bert config %s: %w", s.configPath(), err)
-		}
-		var r *bert.Reward
-		m, err := build(dev, "bert", "BertModel", func(m *model) error {
-			m.config = &c
-			if r, err = bert.NewReward(m.store.Root(), c); err != nil {
-				return err
-			}
-			return m.load(s, bert.LoadOptions("cls"), fresh)
-		})
-		if err != nil {
-			return nil, nil, err
-		}
-		return m, bertScore(r), nil
-	}
-	return nil, nil, fmt.Errorf("rm: model_type %q is not supported (gpt2, bert)", family)
-}
-
-func gpt2Score(g *gpt2.Classifier) scorer {
+// scoreOf reads a reward model's one score per row [B] (it panics with
+// *tensor.Error).
+func scoreOf(m models.Classifier) scorer {
 	return func(b data.Batch, train bool) *tensor.Tensor {
 		s := tensor.NewScope()
 		defer s.Close()
-		out, err := g.Forward(gpt2Input(s, g.Model, b), train)
-		tensor.Check(err)
-		s.Add(out.Logits)
-		s.Add(out.Hidden)
-		return s.Keep(s.T(out.Logits.SqueezeDim(-1, false))) // [B]
+		logits := s.T(m.Classify(input(s, m, b), train)) // [B, 1]
+		return s.Keep(s.T(logits.Select(1, 0, false)))   // [B]
 	}
-}
-
-func bertScore(r *bert.Reward) scorer {
-	return func(b data.Batch, train bool) *tensor.Tensor {
-		s := tensor.NewScope()
-		defer s.Close()
-		dev := deviceOf(r.Bert.Embeddings.Word.Weight)
-		out, err := r.Forward(bert.Input{IDs: ids(s, b.InputIDs, dev), TypeIDs: ids(s, b.TypeIDs, dev), Mask: ids(s, b.AttentionMask, dev)}, train)
-		tensor.Check(err)
-		lg := out.Logits
-		out.Logits = nil
-		out.Close()
-		return lg // [B]
-	}
-}
-
-// Score loads a reward model saved by RM and returns the reward of each
-// (prompt, response); prompt may be empty.
-func Score(dir, tokPath string, dev gotch.Device, prompt string, responses []string, maxLen int) ([]float64, error) {
-	tok, err := loadTokenizer(tokPath)
-	if err != nil {
-		return nil, err
-	}
-	pad, err := data.PadID(tok.Special())
-	if err != nil {
-		return nil, err
-	}
-	m, score, err := newRewardModel(Source{Init: dir}, pad, dev, false)
-	if err != nil {
-		return nil, err
-	}
-	defer m.store.Close()
-	enc := &data.Encoder{Tok: tok, MaxLen: maxLen}
-	var xs []data.Encoded
-	for _, r := range responses {
-		x, err := enc.Pair(prompt, r)
-		if err != nil {
-			return nil, err
-		}
-		xs = append(xs, x)
-	}
-	b, err := (data.Collator{PadID: pad}).Collate(xs)
-	if err != nil {
-		return nil, err
-	}
-	var out []float64
-	err = tensor.NoGrad(func() {
-		r := score(b, false)
-		defer tensor.Free(r)
-		var err error
-		out, err = tensor.Float64s(r)
-		tensor.Check(err)
-	})
-	return out, err
 }

@@ -3,36 +3,17 @@ package rlhf
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
-	"github.com/sugarme/gotch"
-
 	"github.com/gotrl/gotrl/pkg/data"
-	"github.com/gotrl/gotrl/pkg/data/tokenizer"
+	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/train"
 )
-
-// Env is what a run takes from the command line besides its config.
-type Env struct {
-	Device    gotch.Device
-	Resume    bool // continue cfg.OutputDir from its newest checkpoint
-	Overwrite bool // delete a non-empty output directory first
-	Progress  io.Writer
-	Log       io.Writer // data statistics and generation samples; nil discards
-}
-
-func (e Env) logf(format string, args ...any) {
-	if e.Log != nil {
-		fmt.Fprintf(e.Log, format, args...)
-	}
-}
 
 // start prepares the output directory and, when resuming, returns the
 // checkpoint to continue and points src at it. It refuses a checkpoint
 // written by another stage before any weights are read.
-func start(env Env, tc train.Config, stage string, src *Source, cfg any) (ckpt string, err error) {
+func start(env train.Env, tc train.Config, stage string, src *models.Source, cfg any) (ckpt string, err error) {
 	if err := train.PrepareOutputDir(tc.OutputDir, env.Resume, env.Overwrite); err != nil {
 		return "", err
 	}
@@ -47,13 +28,13 @@ func start(env Env, tc train.Config, stage string, src *Source, cfg any) (ckpt s
 		if kind, _, _ := strings.Cut(st.Stage, " "); kind != stage {
 			return "", fmt.Errorf("--resume %s: checkpoint %s was written by stage %q, not %s", tc.OutputDir, ckpt, st.Stage, stage)
 		}
-		*src = Source{Init: ckpt, ModelType: src.ModelType}
+		*src = models.Source{Init: ckpt, ModelType: src.ModelType}
 	}
-	return ckpt, writeConfig(tc.OutputDir, cfg)
+	return ckpt, WriteConfig(tc.OutputDir, cfg)
 }
 
 // loop runs stage over d with the shared training loop.
-func loop[B any](ctx context.Context, env Env, tc train.Config, ckpt string, stage train.Stage[B], d train.Data[B]) (train.State, error) {
+func loop[B any](ctx context.Context, env train.Env, tc train.Config, ckpt string, stage train.Stage[B], d train.Data[B]) (train.State, error) {
 	l, err := train.New(tc, stage, d)
 	if err != nil {
 		return train.State{}, err
@@ -63,31 +44,10 @@ func loop[B any](ctx context.Context, env Env, tc train.Config, ckpt string, sta
 		if err := l.Resume(ckpt); err != nil {
 			return train.State{}, err
 		}
-		env.logf("resuming from %s (step %d)\n", ckpt, l.State().Step)
+		env.Logf("resuming from %s (step %d)\n", ckpt, l.State().Step)
 	}
 	l.Progress = env.Progress
 	return l.Run(ctx)
-}
-
-// loadTokenizer reads a tokenizer directory (tokenizer.Load), or a single
-// file: a tokenizer.json, or a WordPiece vocabulary such as
-// bert-base-chinese-vocab.txt.
-func loadTokenizer(path string) (tokenizer.Tokenizer, error) {
-	var tok *tokenizer.Pipeline
-	st, err := os.Stat(path)
-	switch {
-	case err != nil:
-	case st.IsDir():
-		tok, err = tokenizer.Load(path)
-	case strings.HasSuffix(path, ".json"):
-		tok, err = tokenizer.FromTokenizerJSON(path)
-	default:
-		tok, err = tokenizer.NewBert(path, tokenizer.DefaultBertOptions())
-	}
-	if err != nil {
-		return nil, fmt.Errorf("tokenizer: %w", err)
-	}
-	return tok, nil
 }
 
 // readOptions turns the data config into pkg/data's read options.

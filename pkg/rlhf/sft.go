@@ -7,6 +7,7 @@ import (
 
 	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/data/tokenizer"
+	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/generate"
 	"github.com/gotrl/gotrl/pkg/train"
 )
@@ -15,7 +16,7 @@ import (
 // the loss covers the response tokens only unless LossOnAll, evaluation
 // reports loss, perplexity and token accuracy (padding and prompt tokens
 // excluded) and prints a few greedy completions of eval prompts.
-func SFT(ctx context.Context, cfg SFTConfig, env Env) (train.State, error) {
+func SFT(ctx context.Context, cfg SFTConfig, env train.Env) (train.State, error) {
 	if err := cfg.Validate(); err != nil {
 		return train.State{}, err
 	}
@@ -23,7 +24,7 @@ func SFT(ctx context.Context, cfg SFTConfig, env Env) (train.State, error) {
 	if err != nil {
 		return train.State{}, err
 	}
-	tok, err := loadTokenizer(cfg.Data.Tokenizer)
+	tok, err := tokenizer.Open(cfg.Data.Tokenizer)
 	if err != nil {
 		return train.State{}, err
 	}
@@ -33,25 +34,34 @@ func SFT(ctx context.Context, cfg SFTConfig, env Env) (train.State, error) {
 	}
 	tr, ev, err := splitEval(cfg.Data, cfg.Train.Seed, func(p string) ([]data.Example, error) {
 		xs, st, err := data.ReadSFT(p, opt)
-		env.logf("read %s: %s\n", p, st)
+		env.Logf("read %s: %s\n", p, st)
 		return xs, err
 	})
 	if err != nil {
 		return train.State{}, err
 	}
-	raw, family, err := cfg.Model.readConfig()
+	m, err := openModel(cfg.Model, tok, env, models.Options{Task: models.TaskLM})
 	if err != nil {
 		return train.State{}, err
 	}
-	if family != "gpt2" {
-		return train.State{}, fmt.Errorf("sft: model_type %q: supervised fine-tuning supports decoders (gpt2)", family)
-	}
-	g, m, err := newGPT2(cfg.Model, raw, env.Device)
+	defer m.Close()
+	lm, err := asLM(m, "sft", models.Causal, models.Seq2Seq)
 	if err != nil {
 		return train.State{}, err
 	}
-	defer m.store.Close()
+	pad, err := data.PadID(tok.Special())
+	if err != nil {
+		return train.State{}, err
+	}
 	enc := &data.Encoder{Tok: tok, MaxLen: cfg.Data.MaxLen, MaxPrompt: cfg.MaxPrompt, LossOnAll: cfg.LossOnAll}
+	var samples func(context.Context) error
+	if cfg.Samples > 0 && len(ev) > 0 {
+		samples = sampler(env, tok, enc, ev[:min(cfg.Samples, len(ev))], lm.Stepper(), cfg.generation(), pad)
+	}
+	c := data.Collator{PadID: pad}
+	if lm.Kind() == models.Seq2Seq {
+		return sftSeq2Seq(ctx, cfg, env, ckpt, tok, enc, lm, tr, ev, c, samples)
+	}
 	trEnc, err := enc.EncodePairs(tr)
 	if err != nil {
 		return train.State{}, err
@@ -60,24 +70,62 @@ func SFT(ctx context.Context, cfg SFTConfig, env Env) (train.State, error) {
 	if err != nil {
 		return train.State{}, err
 	}
-	pad, err := data.PadID(tok.Special())
-	if err != nil {
-		return train.State{}, err
-	}
-	c := data.Collator{PadID: pad}
-	st := &lmStage[data.Batch]{name: "sft gpt2", m: m, logits: causalLogits(g), tokens: tokens}
+	st := &lmStage[data.Batch]{name: "sft causal", m: lm, logits: causalLogits(lm), tokens: tokens, samples: samples}
 	if st.eval, err = batches(evEnc, cfg.Train.BatchSize, c); err != nil {
 		return train.State{}, err
-	}
-	if gen, ok := any(g).(interface{ Stepper() generate.Stepper }); ok && cfg.Samples > 0 && len(ev) > 0 {
-		st.samples = sampler(env, tok, enc, ev[:min(cfg.Samples, len(ev))], gen.Stepper(), cfg.Generation, pad)
 	}
 	return runBatches(ctx, cfg.Train, env, ckpt, st, trEnc, c, nil)
 }
 
+// sftSeq2Seq trains an encoder-decoder: the encoder reads the prompt as a
+// single text would be encoded (the tokenizer's template), the decoder
+// learns the response and an eos (HF's DataCollatorForSeq2Seq labels).
+func sftSeq2Seq(ctx context.Context, cfg SFTConfig, env train.Env, ckpt string, tok tokenizer.Tokenizer, enc *data.Encoder, lm models.LM,
+	tr, ev []data.Example, c data.Collator, samples func(context.Context) error) (train.State, error) {
+	eos := Tokens(tok).EOS
+	encode := func(exs []data.Example) (src, tgt []data.Encoded, err error) {
+		if src, err = enc.EncodePrompts(exs); err != nil {
+			return nil, nil, err
+		}
+		for i, x := range exs {
+			e, err := tok.Encode(x.Response, false)
+			if err != nil {
+				return nil, nil, fmt.Errorf("example %d response: %w", i, err)
+			}
+			ids := e.IDs
+			if cfg.Data.MaxLen > 0 && len(ids) > cfg.Data.MaxLen-1 {
+				ids = ids[:cfg.Data.MaxLen-1]
+			}
+			if eos >= 0 {
+				ids = append(ids[:len(ids):len(ids)], eos)
+			}
+			tgt = append(tgt, data.Encoded{IDs: ids, TypeIDs: make([]int64, len(ids)), Labels: ids})
+		}
+		return src, tgt, nil
+	}
+	trA, trB, err := encode(tr)
+	if err != nil {
+		return train.State{}, err
+	}
+	evA, evB, err := encode(ev)
+	if err != nil {
+		return train.State{}, err
+	}
+	st := &lmStage[pairBatch]{name: "sft seq2seq", m: lm, logits: seq2seqLogits(lm), tokens: pairTokens, samples: samples}
+	if st.eval, err = pairBatches(evA, evB, cfg.Train.BatchSize, c); err != nil {
+		return train.State{}, err
+	}
+	ld, err := newPairLoader(trA, trB, data.Sampler{BatchSize: cfg.Train.BatchSize, Shuffle: true, Seed: uint64(cfg.Train.Seed)}, c)
+	if err != nil {
+		return train.State{}, err
+	}
+	env.Logf("sft seq2seq: %d training pairs (%d batches/epoch), %d eval pairs\n", len(trA), ld.Batches(), len(evA))
+	return loop(ctx, env, cfg.Train, ckpt, train.Stage[pairBatch](st), ld)
+}
+
 // sampler returns the eval hook that completes prompts greedily (or as
 // cfg says) and prints them beside the reference responses.
-func sampler(env Env, tok tokenizer.Tokenizer, enc *data.Encoder, exs []data.Example, m generate.Stepper, cfg generate.Config, pad int64) func(context.Context) error {
+func sampler(env train.Env, tok tokenizer.Tokenizer, enc *data.Encoder, exs []data.Example, m generate.Stepper, cfg generate.Config, pad int64) func(context.Context) error {
 	return func(ctx context.Context) error {
 		prompts, err := enc.EncodePrompts(exs)
 		if err != nil {
@@ -103,7 +151,7 @@ func sampler(env Env, tok tokenizer.Tokenizer, enc *data.Encoder, exs []data.Exa
 		}
 		for i, x := range exs {
 			text := tokenizer.Text(tok, out.Sequences[i][out.PrefixLen:])
-			env.logf("  prompt: %s\n  ref:    %s\n  model:  %s\n", clip(x.Prompt, 80), x.Response, strings.TrimSpace(text))
+			env.Logf("  prompt: %s\n  ref:    %s\n  model:  %s\n", clip(x.Prompt, 80), x.Response, strings.TrimSpace(text))
 		}
 		return nil
 	}

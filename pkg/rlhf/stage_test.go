@@ -13,7 +13,9 @@ import (
 
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/data"
+	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/nn"
+	"github.com/gotrl/gotrl/pkg/rlhf/reward"
 	"github.com/gotrl/gotrl/pkg/train"
 )
 
@@ -89,7 +91,7 @@ func TestSFTRunResumeAndErrors(t *testing.T) {
 	cfg.Data = DataConfig{Tokenizer: vocab, Path: jsonl(t, sftRecords(24)), EvalFraction: 0.25, MaxLen: 16}
 	cfg.Samples = 2
 	ctx := context.Background()
-	st, err := SFT(ctx, cfg, Env{Device: gotch.CPU})
+	st, err := SFT(ctx, cfg, train.Env{Device: gotch.CPU})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,18 +116,18 @@ func TestSFTRunResumeAndErrors(t *testing.T) {
 		t.Error(err)
 	}
 
-	if _, err := SFT(ctx, cfg, Env{Device: gotch.CPU}); err == nil || !strings.Contains(err.Error(), "--resume") {
+	if _, err := SFT(ctx, cfg, train.Env{Device: gotch.CPU}); err == nil || !strings.Contains(err.Error(), "--resume") {
 		t.Errorf("second run into %s: %v, want an error naming --resume", out, err)
 	}
 	cfg.Train.MaxSteps = 6
-	if st, err := SFT(ctx, cfg, Env{Device: gotch.CPU, Resume: true}); err != nil || st.Step != 6 {
+	if st, err := SFT(ctx, cfg, train.Env{Device: gotch.CPU, Resume: true}); err != nil || st.Step != 6 {
 		t.Errorf("resumed run: step %d, %v; want 6", st.Step, err)
 	}
 	rm := DefaultRM()
 	rm.Train = shortTrain(out)
 	rm.Model.Init = fixture("gpt2")
 	rm.Data = DataConfig{Tokenizer: vocab, Path: cfg.Data.Path, MaxLen: 16}
-	if _, err := RM(ctx, rm, Env{Device: gotch.CPU, Resume: true}); err == nil || !strings.Contains(err.Error(), `"sft gpt2"`) {
+	if _, err := RM(ctx, rm, train.Env{Device: gotch.CPU, Resume: true}); err == nil || !strings.Contains(err.Error(), `"sft causal"`) {
 		t.Errorf("rm --resume of an sft run: %v, want an error naming the sft stage", err)
 	}
 }
@@ -144,7 +146,7 @@ func TestBadInputs(t *testing.T) {
 			c.Train = shortTrain(dir)
 			c.Model.Init = fixture("gpt2")
 			c.Data = DataConfig{Tokenizer: vocab, Path: pref, MaxLen: 16}
-			_, err := SFT(context.Background(), c, Env{Device: gotch.CPU})
+			_, err := SFT(context.Background(), c, train.Env{Device: gotch.CPU})
 			return err
 		}, []string{pref + ":1", `"response"`}},
 		{"rm on sft data", func(dir string) error {
@@ -152,14 +154,14 @@ func TestBadInputs(t *testing.T) {
 			c.Train = shortTrain(dir)
 			c.Model.Init = fixture("gpt2")
 			c.Data = DataConfig{Tokenizer: vocab, Path: sft, MaxLen: 16}
-			_, err := RM(context.Background(), c, Env{Device: gotch.CPU})
+			_, err := RM(context.Background(), c, train.Env{Device: gotch.CPU})
 			return err
 		}, []string{sft + ":1", `"chosen"`}},
 		{"no model", func(dir string) error {
 			c := DefaultSFT()
 			c.Train = shortTrain(dir)
 			c.Data = DataConfig{Tokenizer: vocab, Path: sft, MaxLen: 16}
-			_, err := SFT(context.Background(), c, Env{Device: gotch.CPU})
+			_, err := SFT(context.Background(), c, train.Env{Device: gotch.CPU})
 			return err
 		}, []string{"init", "model_config"}},
 		{"sft of an encoder", func(dir string) error {
@@ -167,9 +169,9 @@ func TestBadInputs(t *testing.T) {
 			c.Train = shortTrain(dir)
 			c.Model.Init = fixture("bert")
 			c.Data = DataConfig{Tokenizer: vocab, Path: sft, MaxLen: 16}
-			_, err := SFT(context.Background(), c, Env{Device: gotch.CPU})
+			_, err := SFT(context.Background(), c, train.Env{Device: gotch.CPU})
 			return err
-		}, []string{`"bert"`, "decoders"}},
+		}, []string{"masked", "decoders"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,56 +208,46 @@ func TestStepGivesEveryParameterAGradient(t *testing.T) {
 	}
 	pair := pairBatch{batch, batch}
 	pair.B.InputIDs = [][]int64{row(6, 11), append(row(4, 3), 0, 0)}
+	open := func(dir string, task models.Task) (models.Model, error) {
+		return models.Load(fixture(dir), models.Options{Device: gotch.CPU, Task: task, Partial: task == models.TaskReward,
+			Tokens: &models.Tokens{BOS: -1, EOS: -1, Pad: 0, DecoderStart: -1}})
+	}
+	lmLoss := func(dir string, logits func(models.LM) func(data.Batch, bool) (*tensor.Tensor, *tensor.Tensor)) func() (models.Model, func() (*tensor.Tensor, error), error) {
+		return func() (models.Model, func() (*tensor.Tensor, error), error) {
+			m, err := open(dir, models.TaskLM)
+			if err != nil {
+				return nil, nil, err
+			}
+			st := &lmStage[data.Batch]{m: m, logits: logits(m.(models.LM))}
+			return m, func() (*tensor.Tensor, error) { l, _, err := st.Loss(batch); return l, err }, nil
+		}
+	}
+	rmLoss := func(dir string) func() (models.Model, func() (*tensor.Tensor, error), error) {
+		return func() (models.Model, func() (*tensor.Tensor, error), error) {
+			m, err := open(dir, models.TaskReward)
+			if err != nil {
+				return nil, nil, err
+			}
+			st := &rmStage{m: m.(models.Classifier), score: scoreOf(m.(models.Classifier))}
+			return m, func() (*tensor.Tensor, error) { l, _, err := st.Loss(pair); return l, err }, nil
+		}
+	}
 	tests := []struct {
 		name  string
-		build func() (*model, func() (*tensor.Tensor, error), error)
+		build func() (models.Model, func() (*tensor.Tensor, error), error)
 	}{
-		{"causal gpt2", func() (*model, func() (*tensor.Tensor, error), error) {
-			s := Source{Init: fixture("gpt2")}
-			raw, _, _ := s.readConfig()
-			g, m, err := newGPT2(s, raw, gotch.CPU)
+		{"causal gpt2", lmLoss("gpt2", causalLogits)},
+		{"mlm bert", lmLoss("bert", maskedLogits)},
+		{"span t5", func() (models.Model, func() (*tensor.Tensor, error), error) {
+			m, err := open("t5", models.TaskLM)
 			if err != nil {
 				return nil, nil, err
 			}
-			st := &lmStage[data.Batch]{m: m, logits: causalLogits(g)}
-			return m, func() (*tensor.Tensor, error) { l, _, err := st.Loss(batch); return l, err }, nil
-		}},
-		{"mlm bert", func() (*model, func() (*tensor.Tensor, error), error) {
-			s := Source{Init: fixture("bert")}
-			raw, _, _ := s.readConfig()
-			b, m, err := newBertMLM(s, raw, gotch.CPU)
-			if err != nil {
-				return nil, nil, err
-			}
-			st := &lmStage[data.Batch]{m: m, logits: maskedLogits(b)}
-			return m, func() (*tensor.Tensor, error) { l, _, err := st.Loss(batch); return l, err }, nil
-		}},
-		{"span t5", func() (*model, func() (*tensor.Tensor, error), error) {
-			s := Source{Init: fixture("t5")}
-			raw, _, _ := s.readConfig()
-			t5m, m, err := newT5(s, raw, gotch.CPU)
-			if err != nil {
-				return nil, nil, err
-			}
-			st := &lmStage[pairBatch]{m: m, logits: seq2seqLogits(t5m)}
+			st := &lmStage[pairBatch]{m: m, logits: seq2seqLogits(m.(models.LM))}
 			return m, func() (*tensor.Tensor, error) { l, _, err := st.Loss(pair); return l, err }, nil
 		}},
-		{"rm gpt2 from an lm checkpoint", func() (*model, func() (*tensor.Tensor, error), error) {
-			m, score, err := newRewardModel(Source{Init: fixture("gpt2")}, 0, gotch.CPU, true)
-			if err != nil {
-				return nil, nil, err
-			}
-			st := &rmStage{m: m, score: score}
-			return m, func() (*tensor.Tensor, error) { l, _, err := st.Loss(pair); return l, err }, nil
-		}},
-		{"rm bert", func() (*model, func() (*tensor.Tensor, error), error) {
-			m, score, err := newRewardModel(Source{Init: fixture("bert")}, 0, gotch.CPU, true)
-			if err != nil {
-				return nil, nil, err
-			}
-			st := &rmStage{m: m, score: score}
-			return m, func() (*tensor.Tensor, error) { l, _, err := st.Loss(pair); return l, err }, nil
-		}},
+		{"rm gpt2 from an lm checkpoint", rmLoss("gpt2")},
+		{"rm bert", rmLoss("bert")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -263,7 +255,7 @@ func TestStepGivesEveryParameterAGradient(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer m.store.Close()
+			defer m.Close()
 			l, err := loss()
 			if err != nil {
 				t.Fatal(err)
@@ -272,7 +264,7 @@ func TestStepGivesEveryParameterAGradient(t *testing.T) {
 			if err := tensor.Catch(func() { tensor.Check(l.Backward()) }); err != nil {
 				t.Fatal(err)
 			}
-			for _, v := range m.store.Trainable() {
+			for _, v := range m.Store().Trainable() {
 				if !hasGrad(t, v) && !shiftsReward[v.Name] {
 					t.Errorf("%s got no gradient", v.Name)
 				}
@@ -321,7 +313,7 @@ func TestRMRunAndScore(t *testing.T) {
 	cfg.Train = shortTrain(out)
 	cfg.Model.Init = fixture("gpt2")
 	cfg.Data = DataConfig{Tokenizer: vocab, Path: jsonl(t, recs), EvalFraction: 0.25, MaxLen: 16}
-	if _, err := RM(context.Background(), cfg, Env{Device: gotch.CPU}); err != nil {
+	if _, err := RM(context.Background(), cfg, train.Env{Device: gotch.CPU}); err != nil {
 		t.Fatal(err)
 	}
 	rs, err := train.ReadMetrics(out)
@@ -331,9 +323,14 @@ func TestRMRunAndScore(t *testing.T) {
 	if _, ok := rs[len(rs)-1]["eval/accuracy"]; !ok {
 		t.Errorf("last record %v lacks eval/accuracy", rs[len(rs)-1])
 	}
-	r, err := Score(out, vocab, gotch.CPU, "中国a", []string{"a 的 大", ""}, 16)
-	if err != nil || len(r) != 2 {
-		t.Fatalf("Score: %v %v", r, err)
+	m, err := reward.Open(out, reward.Options{Device: gotch.CPU, Tokenizer: vocab, MaxLength: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	r, err := m.Score(context.Background(), []string{"中国a", "中国a"}, []string{"a 的 大", ""})
+	if err != nil || len(r) != 2 || r[0] == r[1] {
+		t.Fatalf("Score = %v, %v; want two different rewards", r, err)
 	}
 }
 
@@ -352,7 +349,7 @@ func TestPretrainObjectives(t *testing.T) {
 			cfg.Model.Init = fixture(model)
 			cfg.Data = DataConfig{Tokenizer: vocab, Path: corpus, EvalFraction: 0.2, MaxLen: 16}
 			cfg.WholeWord = model == "bert"
-			if _, err := Pretrain(context.Background(), cfg, Env{Device: gotch.CPU}); err != nil {
+			if _, err := Pretrain(context.Background(), cfg, train.Env{Device: gotch.CPU}); err != nil {
 				t.Fatal(err)
 			}
 			rs, err := train.ReadMetrics(out)

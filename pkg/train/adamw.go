@@ -13,11 +13,11 @@ import (
 
 // AdamWConfig holds torch.optim.AdamW's hyper-parameters (same defaults).
 type AdamWConfig struct {
-	LR          float64 `yaml:"learning_rate"`
-	Beta1       float64 `yaml:"beta1"`
-	Beta2       float64 `yaml:"beta2"`
-	Eps         float64 `yaml:"eps"`
-	WeightDecay float64 `yaml:"weight_decay"`
+	LR          float64 `yaml:"learning_rate" alias:"lr" help:"peak learning rate (AdamW)"`
+	Beta1       float64 `yaml:"adam_beta1" help:"AdamW β1"`
+	Beta2       float64 `yaml:"adam_beta2" help:"AdamW β2"`
+	Eps         float64 `yaml:"adam_epsilon" help:"AdamW ε"`
+	WeightDecay float64 `yaml:"weight_decay" help:"AdamW weight decay (≥2-D weights only)"`
 }
 
 // DefaultAdamW is torch.optim.AdamW's default configuration.

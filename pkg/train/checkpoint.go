@@ -48,13 +48,22 @@ func PrepareOutputDir(dir string, resume, overwrite bool) error {
 	return fmt.Errorf("output directory %s exists and is not empty: pass --resume %s to continue it or --overwrite to start over", dir, dir)
 }
 
-// prepareDir creates the output dir and removes checkpoints a killed run
-// left half-written.
-func (l *Loop[B]) prepareDir() error {
-	if err := os.MkdirAll(l.cfg.OutputDir, 0o755); err != nil {
+// Checkpoints writes a run's checkpoint-<step> directories: atomically
+// (into a temporary directory renamed when complete, so a killed run never
+// leaves a half-written one) and pruned to the newest Keep (0 = all),
+// sparing the best. The training loop and PPO both save through it.
+type Checkpoints struct {
+	Dir  string
+	Keep int
+}
+
+// Clean removes checkpoints a killed run left half-written, creating Dir
+// if needed.
+func (c Checkpoints) Clean() error {
+	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
 		return err
 	}
-	stale, _ := filepath.Glob(filepath.Join(l.cfg.OutputDir, tmpPre+"*"))
+	stale, _ := filepath.Glob(filepath.Join(c.Dir, tmpPre+"*"))
 	for _, d := range stale {
 		if err := os.RemoveAll(d); err != nil {
 			return err
@@ -63,15 +72,19 @@ func (l *Loop[B]) prepareDir() error {
 	return nil
 }
 
-// save writes checkpoint-<step> atomically (into a temporary directory,
-// renamed when complete) and prunes old ones to KeepLast, sparing the best.
-func (l *Loop[B]) save() (string, error) {
-	final := filepath.Join(l.cfg.OutputDir, fmt.Sprintf("%s%d", checkpointPre, l.state.Step))
-	tmp, err := os.MkdirTemp(l.cfg.OutputDir, tmpPre)
+// Save writes checkpoint-<step> with write (which fills the directory it
+// is given), then prunes; best is the step to keep whatever its age (-1:
+// none).
+func (c Checkpoints) Save(step, best int, write func(dir string) error) (string, error) {
+	final := filepath.Join(c.Dir, fmt.Sprintf("%s%d", checkpointPre, step))
+	tmp, err := os.MkdirTemp(c.Dir, tmpPre)
 	if err != nil {
 		return "", fmt.Errorf("save checkpoint: %w", err)
 	}
-	if err := l.writeCheckpoint(tmp); err != nil {
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return "", err
+	}
+	if err := write(tmp); err != nil {
 		os.RemoveAll(tmp)
 		return "", fmt.Errorf("save checkpoint %s: %w", final, err)
 	}
@@ -81,22 +94,32 @@ func (l *Loop[B]) save() (string, error) {
 	if err := os.Rename(tmp, final); err != nil {
 		return "", fmt.Errorf("save checkpoint: %w", err)
 	}
-	return final, l.prune()
+	return final, c.prune(best)
 }
 
-func (l *Loop[B]) writeCheckpoint(dir string) error {
-	if err := os.Chmod(dir, 0o755); err != nil {
+// prune deletes all but the newest Keep checkpoints, never best.
+func (c Checkpoints) prune(best int) error {
+	if c.Keep <= 0 {
+		return nil
+	}
+	steps, err := checkpointSteps(c.Dir)
+	if err != nil {
 		return err
 	}
-	if err := l.stage.Save(dir); err != nil {
-		return err
+	for i := 0; i < len(steps)-c.Keep; i++ {
+		if steps[i] == best {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(c.Dir, fmt.Sprintf("%s%d", checkpointPre, steps[i]))); err != nil {
+			return err
+		}
 	}
-	step, moments := l.opt.State()
-	if err := weights.SaveTensors(filepath.Join(dir, OptimizerFile), moments); err != nil {
-		return err
-	}
-	l.state.OptimizerStep = step
-	b, err := json.MarshalIndent(l.state, "", "  ")
+	return nil
+}
+
+// WriteState writes v as indented JSON to dir/trainer_state.json, atomically.
+func WriteState(dir string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -106,24 +129,29 @@ func (l *Loop[B]) writeCheckpoint(dir string) error {
 	})
 }
 
-// prune deletes all but the newest KeepLast checkpoints, never the best one.
-func (l *Loop[B]) prune() error {
-	if l.cfg.KeepLast <= 0 {
-		return nil
+func (l *Loop[B]) checkpoints() Checkpoints {
+	return Checkpoints{Dir: l.cfg.OutputDir, Keep: l.cfg.KeepLast}
+}
+
+// save writes checkpoint-<step> with the model, optimizer moments and state.
+func (l *Loop[B]) save() (string, error) {
+	best := -1
+	if l.state.Best != nil {
+		best = l.state.BestStep
 	}
-	steps, err := checkpointSteps(l.cfg.OutputDir)
-	if err != nil {
+	return l.checkpoints().Save(l.state.Step, best, l.writeCheckpoint)
+}
+
+func (l *Loop[B]) writeCheckpoint(dir string) error {
+	if err := l.stage.Save(dir); err != nil {
 		return err
 	}
-	for i := 0; i < len(steps)-l.cfg.KeepLast; i++ {
-		if l.state.Best != nil && steps[i] == l.state.BestStep {
-			continue
-		}
-		if err := os.RemoveAll(filepath.Join(l.cfg.OutputDir, fmt.Sprintf("%s%d", checkpointPre, steps[i]))); err != nil {
-			return err
-		}
+	step, moments := l.opt.State()
+	if err := weights.SaveTensors(filepath.Join(dir, OptimizerFile), moments); err != nil {
+		return err
 	}
-	return nil
+	l.state.OptimizerStep = step
+	return WriteState(dir, l.state)
 }
 
 // checkpointSteps lists the steps of dir's complete checkpoints, ascending.
@@ -161,14 +189,21 @@ func LatestCheckpoint(runDir string) (string, error) {
 // ReadState reads a checkpoint's trainer_state.json.
 func ReadState(ckpt string) (State, error) {
 	var st State
-	b, err := os.ReadFile(filepath.Join(ckpt, StateFile))
+	return st, ReadStateInto(ckpt, &st)
+}
+
+// ReadStateInto decodes a checkpoint's trainer_state.json into v (PPO's
+// state has fields of its own).
+func ReadStateInto(ckpt string, v any) error {
+	path := filepath.Join(ckpt, StateFile)
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return st, fmt.Errorf("resume: %w", err)
+		return fmt.Errorf("resume: %w", err)
 	}
-	if err := json.Unmarshal(b, &st); err != nil {
-		return st, fmt.Errorf("resume: %s: %w", filepath.Join(ckpt, StateFile), err)
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("resume: %s: %w", path, err)
 	}
-	return st, nil
+	return nil
 }
 
 // Resume restores the loop from checkpoint dir ckpt (the stage has already

@@ -5,33 +5,36 @@ import (
 	"fmt"
 )
 
-// Config is what the loop needs from a run; every stage embeds it. Field
-// names follow transformers' TrainingArguments where one exists.
+// Config is what the loop needs from a run; every stage embeds it. Its
+// YAML keys (and the flags bound to them) are transformers'
+// TrainingArguments names.
 type Config struct {
-	OutputDir string `yaml:"output_dir"`
-	Seed      int64  `yaml:"seed"`
-	// Epochs bounds the run unless MaxSteps > 0 (HF num_train_epochs / max_steps).
-	Epochs    int `yaml:"epochs"`
-	MaxSteps  int `yaml:"max_steps"`
-	BatchSize int `yaml:"batch_size"`
+	OutputDir string `yaml:"output_dir" alias:"output" short:"o" help:"run directory: checkpoints, metrics.jsonl, plots, config.yaml"`
+	Seed      int64  `yaml:"seed" help:"random seed (weights, shuffling, dropout)"`
+	// Epochs bounds the run unless MaxSteps > 0.
+	Epochs    int `yaml:"num_train_epochs" alias:"epochs" help:"training epochs (ignored when --max-steps > 0)"`
+	MaxSteps  int `yaml:"max_steps" help:"optimizer steps; 0 = num_train_epochs"`
+	BatchSize int `yaml:"per_device_train_batch_size" help:"examples per micro-batch (and per eval batch)"`
 	// Accum micro-batches make one optimizer step; each loss is scaled by
-	// 1/Accum (HF gradient_accumulation_steps).
-	Accum       int         `yaml:"gradient_accumulation_steps"`
-	Optimizer   AdamWConfig `yaml:"optimizer"`
-	Schedule    Schedule    `yaml:"lr_schedule"`
-	MaxGradNorm float64     `yaml:"max_grad_norm"` // 0: measure only, never clip
-	LogEvery    int         `yaml:"logging_steps"`
-	EvalEvery   int         `yaml:"eval_steps"` // 0: evaluate at the end only
-	SaveEvery   int         `yaml:"save_steps"` // 0: save at the end only
-	KeepLast    int         `yaml:"save_total_limit"`
-	// Metric drives early stopping: an eval key such as "eval/loss".
-	Metric          string  `yaml:"metric_for_best_model"`
-	GreaterIsBetter bool    `yaml:"greater_is_better"`
-	Patience        int     `yaml:"early_stopping_patience"` // evals without improvement; 0 = off
-	Threshold       float64 `yaml:"early_stopping_threshold"`
+	// 1/Accum.
+	Accum       int         `yaml:"gradient_accumulation_steps" alias:"grad-accum" help:"micro-batches per optimizer step"`
+	Optimizer   AdamWConfig `yaml:",inline"`
+	Schedule    Schedule    `yaml:",inline"`
+	MaxGradNorm float64     `yaml:"max_grad_norm" help:"clip gradients to this global L2 norm; 0 = no clipping"`
+	LogEvery    int         `yaml:"logging_steps" help:"write a metrics.jsonl record every N steps"`
+	EvalEvery   int         `yaml:"eval_steps" help:"evaluate every N steps; 0 = at the end only"`
+	SaveEvery   int         `yaml:"save_steps" help:"checkpoint every N steps; 0 = at the end only"`
+	KeepLast    int         `yaml:"save_total_limit" help:"keep the newest N checkpoints (and the best); 0 = all"`
+	// Metric drives the best checkpoint and early stopping: an eval key
+	// such as "eval/loss" (HF's "eval_loss" and "loss" name it too).
+	Metric          string  `yaml:"metric_for_best_model" alias:"metric" help:"eval metric for the best checkpoint and early stopping (eval_loss, eval_accuracy, …)"`
+	GreaterIsBetter bool    `yaml:"greater_is_better" help:"a larger --metric-for-best-model is better"`
+	BestAtEnd       bool    `yaml:"load_best_model_at_end" help:"save the best checkpoint's model as the final model"`
+	Patience        int     `yaml:"early_stopping_patience" alias:"patience" help:"stop after N evaluations without improvement; 0 = never"`
+	Threshold       float64 `yaml:"early_stopping_threshold" help:"an improvement must beat the best by more than this"`
 	// BF16 runs each forward under libtorch autocast in bfloat16 (fp32
 	// master weights, fp32 softmax/norms/losses), as torch.autocast does.
-	BF16 bool `yaml:"bf16"`
+	BF16 bool `yaml:"bf16" help:"bfloat16 autocast (fp32 master weights), CPU or CUDA"`
 }
 
 // DefaultConfig mirrors TrainingArguments' defaults where they make sense
@@ -53,9 +56,9 @@ func (c Config) Validate() error {
 	case c.OutputDir == "":
 		return errors.New("output_dir is empty")
 	case c.Epochs <= 0 && c.MaxSteps <= 0:
-		return fmt.Errorf("epochs %d and max_steps %d: one must be > 0", c.Epochs, c.MaxSteps)
+		return fmt.Errorf("num_train_epochs %d and max_steps %d: one must be > 0", c.Epochs, c.MaxSteps)
 	case c.BatchSize <= 0:
-		return fmt.Errorf("batch_size %d, want > 0", c.BatchSize)
+		return fmt.Errorf("per_device_train_batch_size %d, want > 0", c.BatchSize)
 	case c.Accum <= 0:
 		return fmt.Errorf("gradient_accumulation_steps %d, want > 0", c.Accum)
 	case c.MaxGradNorm < 0:
@@ -64,6 +67,8 @@ func (c Config) Validate() error {
 		return errors.New("logging_steps, eval_steps, save_steps, save_total_limit and early_stopping_patience must be ≥ 0")
 	case c.Patience > 0 && c.Metric == "":
 		return errors.New("early_stopping_patience needs metric_for_best_model")
+	case c.BestAtEnd && (c.Metric == "" || c.EvalEvery <= 0 || c.SaveEvery <= 0 || c.SaveEvery%c.EvalEvery != 0):
+		return fmt.Errorf("load_best_model_at_end needs metric_for_best_model and save_steps (%d) a multiple of eval_steps (%d), as in transformers", c.SaveEvery, c.EvalEvery)
 	}
 	if _, err := NewAdamW(nil, c.Optimizer); err != nil {
 		return err

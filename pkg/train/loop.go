@@ -6,6 +6,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/sugarme/gotch"
@@ -13,6 +18,8 @@ import (
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/models/nn"
+	"github.com/gotrl/gotrl/pkg/models/weights"
+	"github.com/gotrl/gotrl/pkg/models/weights/safetensors"
 )
 
 // ErrInterrupted is returned by Run when its context is cancelled (SIGINT):
@@ -44,6 +51,10 @@ type Loop[B any] struct {
 // continue a run.
 func New[B any](cfg Config, stage Stage[B], d Data[B]) (*Loop[B], error) {
 	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	var err error
+	if cfg.Metric, err = metricKey(cfg.Metric, stage); err != nil {
 		return nil, err
 	}
 	vars := stage.Store().Trainable()
@@ -88,7 +99,7 @@ func (l *Loop[B]) State() State { return l.state }
 // Run trains until the step budget, early stopping, a non-finite loss or
 // ctx's cancellation, and returns the final state.
 func (l *Loop[B]) Run(ctx context.Context) (State, error) {
-	if err := l.prepareDir(); err != nil {
+	if err := l.checkpoints().Clean(); err != nil {
 		return l.state, err
 	}
 	metrics, err := OpenMetrics(l.cfg.OutputDir)
@@ -115,7 +126,7 @@ func (l *Loop[B]) Run(ctx context.Context) (State, error) {
 		bar.Step(fmt.Sprintf("loss %.4f lr %.2e %.0f tok/s", rec["loss"], rec["lr"], rec["tokens_per_s"]))
 		last := l.state.Step == l.state.TotalSteps
 		if l.cfg.EvalEvery > 0 && l.state.Step%l.cfg.EvalEvery == 0 || last {
-			if err := l.evaluate(ctx, metrics); err != nil {
+			if err := l.evaluate(ctx, metrics, bar); err != nil {
 				return l.state, err
 			}
 		}
@@ -152,7 +163,7 @@ func (l *Loop[B]) finish(metrics *MetricsWriter, checkpoint bool) error {
 			return err
 		}
 	}
-	if err := l.stage.Save(l.cfg.OutputDir); err != nil {
+	if err := l.saveFinal(); err != nil {
 		return fmt.Errorf("save final model: %w", err)
 	}
 	if err := metrics.Close(); err != nil {
@@ -277,7 +288,7 @@ func (l *Loop[B]) backward(b B, scale float64) (value float64, stats map[string]
 }
 
 // evaluate runs the stage's evaluation, logs it and applies early stopping.
-func (l *Loop[B]) evaluate(ctx context.Context, metrics *MetricsWriter) error {
+func (l *Loop[B]) evaluate(ctx context.Context, metrics *MetricsWriter, bar *Progress) error {
 	ev, ok := l.stage.(Evaluator)
 	if !ok {
 		return nil
@@ -290,12 +301,20 @@ func (l *Loop[B]) evaluate(ctx context.Context, metrics *MetricsWriter) error {
 		return nil
 	}
 	rec := Record{"step": float64(l.state.Step)}
+	keys := make([]string, 0, len(res))
 	for k, v := range res {
 		rec["eval/"+k] = v
+		keys = append(keys, k)
 	}
 	if err := metrics.Write(rec); err != nil {
 		return err
 	}
+	sort.Strings(keys)
+	line := fmt.Sprintf("eval step %d:", l.state.Step)
+	for _, k := range keys {
+		line += fmt.Sprintf(" %s %.6g", k, res[k])
+	}
+	bar.Println(line)
 	l.earlyStop(rec)
 	return nil
 }
@@ -323,4 +342,52 @@ func (l *Loop[B]) earlyStop(rec Record) {
 	if l.cfg.Patience > 0 && l.state.BadEvals >= l.cfg.Patience {
 		l.state.Stopped = fmt.Sprintf("early stopping: %s did not improve on %.6g (step %d) for %d evaluations", l.cfg.Metric, *l.state.Best, l.state.BestStep, l.state.BadEvals)
 	}
+}
+
+// metricKey turns metric_for_best_model into the loop's record key
+// ("eval_loss" and "loss", HF's spellings, mean "eval/loss") and refuses a
+// metric the stage does not report: a misspelt one would silently turn off
+// best-model tracking and early stopping.
+func metricKey[B any](m string, stage Stage[B]) (string, error) {
+	if m == "" {
+		return "", nil
+	}
+	name := strings.TrimPrefix(strings.TrimPrefix(m, "eval/"), "eval_")
+	ev, ok := stage.(Evaluator)
+	if !ok {
+		return "", fmt.Errorf("metric_for_best_model %q: this stage does not evaluate", m)
+	}
+	keys := ev.EvalKeys()
+	if !slices.Contains(keys, name) {
+		return "", fmt.Errorf("metric_for_best_model %q: this stage reports eval_%s", m, strings.Join(keys, ", eval_"))
+	}
+	return "eval/" + name, nil
+}
+
+// saveFinal writes the run's final model into the output directory: the
+// current one, or with load_best_model_at_end the best checkpoint's.
+func (l *Loop[B]) saveFinal() error {
+	if !l.cfg.BestAtEnd || l.state.Best == nil || l.state.BestStep == l.state.Step {
+		return l.stage.Save(l.cfg.OutputDir)
+	}
+	best := filepath.Join(l.cfg.OutputDir, fmt.Sprintf("%s%d", checkpointPre, l.state.BestStep))
+	for _, name := range []string{weights.ConfigFile, weights.SafetensorsFile} {
+		if err := copyFileAtomic(filepath.Join(best, name), filepath.Join(l.cfg.OutputDir, name)); err != nil {
+			return fmt.Errorf("load_best_model_at_end: %w", err)
+		}
+	}
+	return nil
+}
+
+// copyFileAtomic copies src to dst through safetensors.WriteAtomic.
+func copyFileAtomic(src, dst string) error {
+	f, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return safetensors.WriteAtomic(dst, func(w io.Writer) error {
+		_, err := io.Copy(w, f)
+		return err
+	})
 }

@@ -16,6 +16,7 @@ import (
 // logs stay readable. Every trainer (the loop, PPO) uses it.
 type Progress struct {
 	bar         *progressbar.ProgressBar
+	term        io.Writer // the bar's writer
 	w           io.Writer // plain mode
 	total, done int
 	start       time.Time
@@ -35,6 +36,7 @@ func NewProgress(w io.Writer, total, done int) *Progress {
 		p.w = w
 		return p
 	}
+	p.term = w
 	p.bar = progressbar.NewOptions(total,
 		progressbar.OptionSetWriter(w),
 		progressbar.OptionShowCount(),
@@ -88,4 +90,17 @@ func (p *Progress) Exit() {
 		p.bar = nil
 	}
 	p.w = nil
+}
+
+// Println writes a line of its own (an evaluation's metrics) without
+// tearing the bar: on a terminal the bar is cleared first and redrawn on
+// the next step.
+func (p *Progress) Println(line string) {
+	switch {
+	case p.bar != nil:
+		_ = p.bar.Clear()
+		fmt.Fprintln(p.term, line)
+	case p.w != nil:
+		fmt.Fprintln(p.w, line)
+	}
 }

@@ -5,30 +5,40 @@ import (
 	"math"
 )
 
-// Schedule kinds, named as transformers' SchedulerType.
+// SchedulerType names a learning-rate schedule as transformers'
+// SchedulerType does.
+type SchedulerType string
+
 const (
-	Constant           = "constant"
-	ConstantWithWarmup = "constant_with_warmup"
-	Linear             = "linear"
-	Cosine             = "cosine"
+	Constant           SchedulerType = "constant"
+	ConstantWithWarmup SchedulerType = "constant_with_warmup"
+	Linear             SchedulerType = "linear"
+	Cosine             SchedulerType = "cosine"
 )
+
+// Validate accepts the four kinds.
+func (k SchedulerType) Validate() error {
+	switch k {
+	case Constant, ConstantWithWarmup, Linear, Cosine:
+		return nil
+	}
+	return fmt.Errorf("lr_scheduler_type %q: want %s, %s, %s or %s", string(k), Constant, ConstantWithWarmup, Linear, Cosine)
+}
 
 // Schedule is a learning-rate multiplier over optimizer steps, with the
 // semantics of transformers' get_*_schedule_with_warmup: the update taken
 // at step s (0-based, before scheduler.step()) uses LR·Factor(s), so with
 // warmup the very first update has learning rate 0.
 type Schedule struct {
-	Kind   string `yaml:"kind"`
-	Warmup int    `yaml:"warmup_steps"`
-	Total  int    `yaml:"-"` // set by the loop from the run length
+	Kind   SchedulerType `yaml:"lr_scheduler_type" alias:"lr-schedule" help:"constant, constant_with_warmup, linear or cosine"`
+	Warmup int           `yaml:"warmup_steps" help:"linear warmup steps"`
+	Total  int           `yaml:"-"` // set by the loop from the run length
 }
 
 // Validate checks the kind and step counts.
 func (s Schedule) Validate() error {
-	switch s.Kind {
-	case Constant, ConstantWithWarmup, Linear, Cosine:
-	default:
-		return fmt.Errorf("lr schedule %q: want %s, %s, %s or %s", s.Kind, Constant, ConstantWithWarmup, Linear, Cosine)
+	if err := s.Kind.Validate(); err != nil {
+		return err
 	}
 	if s.Warmup < 0 {
 		return fmt.Errorf("warmup steps %d < 0", s.Warmup)

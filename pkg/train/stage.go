@@ -32,6 +32,8 @@ type Stage[B any] interface {
 // without gradients and returns metrics without the "eval/" prefix.
 type Evaluator interface {
 	Eval(ctx context.Context) (map[string]float64, error)
+	// EvalKeys names the metrics Eval reports ("loss", "accuracy", …).
+	EvalKeys() []string
 }
 
 // Data hands out batches in a resumable order; *data.Loader is one.

@@ -104,6 +104,8 @@ func (m *toy) Eval(context.Context) (map[string]float64, error) {
 	return map[string]float64{"loss": v}, err
 }
 
+func (m *toy) EvalKeys() []string { return []string{"loss"} }
+
 // toyData returns n examples of length t: each label is the next id of an
 // arithmetic sequence, learnable from the current id alone.
 func toyData(n, t int) []data.Encoded {

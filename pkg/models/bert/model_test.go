@@ -10,6 +10,7 @@ import (
 	"github.com/sugarme/gotch"
 
 	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/internal/modeltest"
 	"github.com/gotrl/gotrl/pkg/models/nn"
 )
@@ -87,7 +88,7 @@ func TestHeadsMatchHF(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := Load(dir, c, tt.arch, gotch.CPU, false)
+		m, err := build(dir, c, tt.arch, models.Options{Device: gotch.CPU})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -27,7 +27,7 @@ func TestAutoLoadAndSaveRoundTrip(t *testing.T) {
 			c := modeltest.Cases(t, dir)[1]
 			var outs []*Output
 			for _, l := range []models.Model{m, again} {
-				o, err := l.(*Loaded).Model.Forward(c.Tensor(t, "input_ids"), c.Tensor(t, "attention_mask"),
+				o, err := l.(*Seq2SeqLM).Model.Forward(c.Tensor(t, "input_ids"), c.Tensor(t, "attention_mask"),
 					c.Tensor(t, "decoder_input_ids"), c.Tensor(t, "decoder_attention_mask"), nil, false)
 				if err != nil {
 					t.Fatal(err)

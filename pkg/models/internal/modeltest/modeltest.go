@@ -228,7 +228,7 @@ func SaveAndReload(t testing.TB, m models.Model, name string) models.Model {
 	if keep := os.Getenv("GOTRL_SAVE_DIR"); keep != "" {
 		dir = filepath.Join(keep, name)
 	}
-	if err := weights.Save(dir, m.Store(), m.Config(), weights.SaveOptions{}); err != nil {
+	if err := m.Save(dir); err != nil {
 		t.Fatal(err)
 	}
 	again, err := models.Load(dir, models.Options{Device: gotch.CPU})

@@ -1,0 +1,132 @@
+// Package config gives every gotrl command one way to configure a run:
+// a struct with YAML tags is the configuration, a flag exists for each of
+// its fields under the same name (learning_rate ↔ --learning-rate), and a
+// run's settings resolve in one order — defaults, a resumed run's
+// config.yaml, --config files, then the flags set on the command line.
+//
+// Struct tags:
+//
+//	yaml:"learning_rate"      the YAML key; the flag is its kebab-case form
+//	yaml:",inline"            an embedded section whose fields are the parent's
+//	help:"peak learning rate" the flag's usage
+//	alias:"lr"                older or shorter flag names that still work
+//	flag:"-"                  no flag (a YAML-only or derived field)
+package config
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// Validator is a choice type (a named string) that checks its value; a
+// flag of such a type refuses a bad value when it is parsed.
+type Validator interface{ Validate() error }
+
+// Field is one bound field: its YAML key, flag name and aliases.
+type Field struct {
+	Key, Flag string
+	Aliases   []string
+	Help      string
+}
+
+// Bind defines a flag for every YAML-tagged field of the structs cfgs
+// point to and returns the fields bound. Flags default to the fields'
+// current values. Two fields with one name are an error: a name has one
+// meaning within a command.
+func Bind(fs *pflag.FlagSet, cfgs ...any) ([]Field, error) {
+	var fields []Field
+	aliases := map[string]string{}
+	for _, cfg := range cfgs {
+		v := reflect.ValueOf(cfg)
+		if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+			return nil, fmt.Errorf("config: Bind needs pointers to structs, got %T", cfg)
+		}
+		err := walk(v.Elem(), func(f reflect.StructField, fv reflect.Value, key string) error {
+			if f.Tag.Get("flag") == "-" {
+				return nil
+			}
+			name := strings.ReplaceAll(key, "_", "-")
+			if fs.Lookup(name) != nil {
+				return fmt.Errorf("config: flag --%s bound twice", name)
+			}
+			val, err := newValue(fv)
+			if err != nil {
+				return fmt.Errorf("config: field %s (%s): %w", f.Name, key, err)
+			}
+			help := f.Tag.Get("help")
+			var as []string
+			if a := f.Tag.Get("alias"); a != "" {
+				as = strings.Split(a, ",")
+				for _, x := range as {
+					if prev, ok := aliases[x]; ok && prev != name {
+						return fmt.Errorf("config: alias --%s of both --%s and --%s", x, prev, name)
+					}
+					aliases[x] = name
+				}
+				help += " (also --" + strings.Join(as, ", --") + ")"
+			}
+			fs.Var(val, name, help)
+			if b, ok := val.(*boolValue); ok && b != nil {
+				fs.Lookup(name).NoOptDefVal = "true"
+			}
+			fields = append(fields, Field{Key: key, Flag: name, Aliases: as, Help: help})
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(aliases) > 0 {
+		prev := fs.GetNormalizeFunc()
+		fs.SetNormalizeFunc(func(f *pflag.FlagSet, name string) pflag.NormalizedName {
+			if c, ok := aliases[name]; ok {
+				return pflag.NormalizedName(c)
+			}
+			return prev(f, name)
+		})
+	}
+	return fields, nil
+}
+
+// walk calls fn for each YAML-tagged leaf field of the struct v, entering
+// ",inline" sections; it returns the first error.
+func walk(v reflect.Value, fn func(reflect.StructField, reflect.Value, string) error) error {
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		key, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if key == "-" {
+			continue
+		}
+		if strings.Contains(opts, "inline") {
+			if err := walk(v.Field(i), fn); err != nil {
+				return err
+			}
+			continue
+		}
+		if key == "" {
+			continue
+		}
+		if err := fn(f, v.Field(i), key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Keys lists the YAML keys of the struct cfg points to, inline sections
+// flattened, in declaration order.
+func Keys(cfg any) []string {
+	var keys []string
+	_ = walk(reflect.ValueOf(cfg).Elem(), func(_ reflect.StructField, _ reflect.Value, key string) error {
+		keys = append(keys, key)
+		return nil
+	})
+	return keys
+}

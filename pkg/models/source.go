@@ -1,0 +1,118 @@
+package models
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/gotrl/gotrl/pkg/models/nn"
+	"github.com/gotrl/gotrl/pkg/models/weights"
+)
+
+// Source says where a stage's model comes from: a checkpoint directory
+// (HF layout) to load, or a config.json to build a freshly initialised
+// model from.
+type Source struct {
+	Init      string `yaml:"model_name_or_path" alias:"init,model" help:"checkpoint to start from: a directory (HF layout) or a hub id (org/name)"`
+	Config    string `yaml:"config_name" alias:"model-config" help:"config.json (file or directory) for a freshly initialised model"`
+	ModelType string `yaml:"model_type" help:"override the config's model_type (bert for the UniLM config)"`
+}
+
+// Validate requires exactly one of Init and Config.
+func (s Source) Validate() error {
+	if (s.Init == "") == (s.Config == "") {
+		return errors.New("give exactly one of model_name_or_path (a checkpoint to start from) and config_name (a config.json for a fresh model)")
+	}
+	return nil
+}
+
+// Open loads s.Init, or builds a fresh model from s.Config.
+func (s Source) Open(opts Options) (Model, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	if s.ModelType != "" {
+		opts.ModelType = s.ModelType
+	}
+	if s.Init != "" {
+		return Load(s.Init, opts)
+	}
+	return New(s.Config, opts)
+}
+
+// Fill reads dir's checkpoint into store after a family's loader has built
+// its model there (and o.Extra's modules): nothing with o.Fresh; strictly
+// unless o.Partial, except that o.Extra's tensors may be missing.
+func Fill(dir string, store *nn.Store, lo weights.LoadOptions, o Options) error {
+	if o.Fresh {
+		return nil
+	}
+	lo.Partial = o.Partial || o.Extra != nil
+	rep, err := weights.Load(dir, store, lo)
+	if err != nil || o.Partial || o.Extra == nil {
+		return err
+	}
+	var missing []string
+	for _, m := range rep.Missing {
+		if !nn.Prefixed(m.Name, o.Extra.Prefix) {
+			missing = append(missing, m.String())
+		}
+	}
+	if len(missing) > 0 || len(rep.Unexpected) > 0 {
+		return fmt.Errorf("missing %v, unexpected %v", missing, rep.Unexpected)
+	}
+	return nil
+}
+
+// BuildExtra adds o.Extra's modules under the store root.
+func BuildExtra(root *nn.Path, d Dims, o Options) error {
+	if o.Extra == nil {
+		return nil
+	}
+	return o.Extra.Build(root.Sub(o.Extra.Prefix), d)
+}
+
+// SaveHF writes dir/config.json — config with model_type and architectures
+// set, so transformers' from_pretrained and Load pick the family and head
+// — and dir/model.safetensors. Every model's Save goes through it.
+func SaveHF(dir string, store *nn.Store, config any, modelType, arch string, opts weights.SaveOptions) error {
+	b, err := json.Marshal(config)
+	if err != nil {
+		return fmt.Errorf("save %s: config: %w", dir, err)
+	}
+	var c map[string]any
+	if err := json.Unmarshal(b, &c); err != nil {
+		return fmt.Errorf("save %s: config: %w", dir, err)
+	}
+	c["model_type"], c["architectures"] = modelType, []string{arch}
+	return weights.Save(dir, store, c, opts)
+}
+
+// FixID applies Options.Tokens to one id of a family's config: *id becomes
+// want when want is set and *id is unset (optional ids are nil) or outside
+// [0, vocab).
+func (o Options) FixID(name string, id *int64, want, vocab int64) {
+	if want < 0 || (*id >= 0 && *id < vocab) {
+		return
+	}
+	if o.Warn != nil {
+		if *id < 0 {
+			o.Warn(fmt.Sprintf("config.json has no %s: using the tokenizer's %d", name, want))
+		} else {
+			o.Warn(fmt.Sprintf("config.json's %s %d is outside the vocabulary of %d tokens: using the tokenizer's %d", name, *id, vocab, want))
+		}
+	}
+	*id = want
+}
+
+// FixOptionalID is FixID for an id a config may leave out (null).
+func (o Options) FixOptionalID(name string, id **int64, want, vocab int64) {
+	v := int64(-1)
+	if *id != nil {
+		v = **id
+	}
+	o.FixID(name, &v, want, vocab)
+	if v >= 0 {
+		*id = &v
+	}
+}

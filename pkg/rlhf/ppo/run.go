@@ -1,0 +1,312 @@
+package ppo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/sugarme/gotch"
+
+	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/models"
+	"github.com/gotrl/gotrl/pkg/rlhf/reward"
+	"github.com/gotrl/gotrl/pkg/train"
+)
+
+// RunConfig is a whole `gotrl ppo` run: the policy, the prompts, the
+// rewards, the PPO step and the rollout. Its YAML keys (and flags) are
+// TRL's names where TRL has one; the run saves it as config.yaml, and
+// --resume reads it back.
+type RunConfig struct {
+	Model     string        `yaml:"model_name_or_path" alias:"model" help:"policy checkpoint: a causal (GPT-2) or seq2seq (T5) LM; v_head.* optional"`
+	RefModel  string        `yaml:"ref_model" help:"frozen reference model (default: --model-name-or-path)"`
+	Tokenizer string        `yaml:"tokenizer_name" alias:"tokenizer" help:"the policy's tokenizer: directory, tokenizer.json or vocab.txt (default: the model directory)"`
+	Prompts   Prompts       `yaml:",inline"`
+	Reward    RewardConfig  `yaml:",inline"`
+	PPO       Config        `yaml:",inline"`
+	Rollout   RolloutConfig `yaml:",inline"`
+	// MaxSteps is the number of PPO iterations (rollout + Step).
+	MaxSteps  int    `yaml:"max_steps" alias:"steps" help:"PPO iterations (rollout + update)"`
+	OutputDir string `yaml:"output_dir" alias:"output" short:"o" help:"run directory: checkpoints, metrics.jsonl, plots, config.yaml"`
+	// SaveSteps writes checkpoint-N every N iterations (0: only at the end).
+	SaveSteps      int `yaml:"save_steps" help:"checkpoint every N iterations; 0 = at the end only"`
+	SaveTotalLimit int `yaml:"save_total_limit" help:"keep the newest N checkpoints; 0 = all"`
+	// SampleSteps prints a prompt / response / reward table every N
+	// iterations (0: never).
+	SampleSteps int  `yaml:"sample_steps" help:"print a prompt/response/reward table every N iterations; 0 = never"`
+	BF16        bool `yaml:"bf16" help:"bfloat16 autocast for rollouts and updates (fp32 master weights)"`
+}
+
+// Prompts says where the queries come from.
+type Prompts struct {
+	Path   string   `yaml:"train_file" alias:"data,prompts" help:"prompts: JSONL/JSON/CSV records with a \"prompt\" field (see --fields), or a .txt file of one prompt per line"`
+	Fields []string `yaml:"fields" alias:"field" help:"rename a field: want=have, e.g. prompt=content (repeatable)"`
+	// MaxLength keeps a prompt's last tokens (left truncation, as chat UIs
+	// cut a history) so query + response fit the policy's positions.
+	MaxLength int `yaml:"max_prompt_length" help:"keep a prompt's last N tokens; 0 = what fits n_positions − output_max_length"`
+}
+
+// RewardConfig names the reward models; several are summed with weights.
+// The lists run in parallel; a single label, tokenizer or weight applies
+// to every model.
+type RewardConfig struct {
+	Models     []string      `yaml:"reward_model" help:"reward model (a gotrl rm run) or classifier of any family; repeatable, rewards are summed"`
+	Weights    []float64     `yaml:"reward_weight" help:"weight of each --reward-model (default 1)"`
+	Tokenizers []string      `yaml:"reward_tokenizer" help:"each reward model's own tokenizer (default: its directory)"`
+	Labels     []int         `yaml:"reward_label" help:"class whose logit or probability is the reward (a sentiment classifier's positive class; reward models: 0)"`
+	Input      reward.Input  `yaml:"reward_input" help:"pair: (prompt, response) as gotrl rm trains; text: query+response as one text, as a classifier reads it (default: pair for one-label models, text for classifiers)"`
+	Output     reward.Output `yaml:"reward_output" help:"logit or probability (softmax) of the label"`
+}
+
+// part returns model i's settings, broadcasting single values.
+func (r RewardConfig) part(i int) (tok string, label int, weight float64) {
+	pick := func(n int) int {
+		if n == 1 {
+			return 0
+		}
+		return i
+	}
+	weight = 1
+	if len(r.Weights) > 0 {
+		weight = r.Weights[pick(len(r.Weights))]
+	}
+	if len(r.Labels) > 0 {
+		label = r.Labels[pick(len(r.Labels))]
+	}
+	if len(r.Tokenizers) > 0 {
+		tok = r.Tokenizers[pick(len(r.Tokenizers))]
+	}
+	return tok, label, weight
+}
+
+// Validate checks the lists' lengths and the choices.
+func (r RewardConfig) Validate() error {
+	n := len(r.Models)
+	if n == 0 {
+		return errors.New("reward_model: give at least one reward model")
+	}
+	for name, k := range map[string]int{"reward_weight": len(r.Weights), "reward_tokenizer": len(r.Tokenizers), "reward_label": len(r.Labels)} {
+		if k > 1 && k != n {
+			return fmt.Errorf("%s has %d values for %d reward models: give one, or one per model", name, k, n)
+		}
+	}
+	if r.Input != "" && r.Input != reward.Pair && r.Input != reward.Text {
+		return fmt.Errorf("reward_input %q: want pair or text", r.Input)
+	}
+	if r.Output != "" && r.Output != reward.Logit && r.Output != reward.Probability {
+		return fmt.Errorf("reward_output %q: want logit or probability", r.Output)
+	}
+	return nil
+}
+
+// DefaultRunConfig is TRL's PPOConfig defaults with the book's sampling
+// and a small run.
+func DefaultRunConfig() RunConfig {
+	return RunConfig{PPO: DefaultConfig(), Rollout: DefaultRolloutConfig(), MaxSteps: 100, SampleSteps: 10, SaveTotalLimit: 2}
+}
+
+// Validate checks the parts and the run settings.
+func (c RunConfig) Validate() error {
+	if err := c.PPO.Validate(); err != nil {
+		return err
+	}
+	if err := c.Rollout.Validate(); err != nil {
+		return err
+	}
+	if c.MaxSteps < 1 || c.SaveSteps < 0 || c.SampleSteps < 0 || c.SaveTotalLimit < 0 || c.Prompts.MaxLength < 0 {
+		return fmt.Errorf("ppo run: max_steps %d must be ≥ 1; save_steps %d, save_total_limit %d, sample_steps %d and max_prompt_length %d ≥ 0",
+			c.MaxSteps, c.SaveSteps, c.SaveTotalLimit, c.SampleSteps, c.Prompts.MaxLength)
+	}
+	if c.OutputDir == "" {
+		return errors.New("ppo run: output_dir is required")
+	}
+	return nil
+}
+
+// Loop drives rollout → reward → Step for Config.MaxSteps iterations,
+// writing metrics.jsonl, sample tables, checkpoints and plots.
+type Loop struct {
+	Config  RunConfig
+	Trainer *Trainer
+	Prompts [][]int64 // token ids, consumed in shuffled passes
+	Reward  reward.Scorer
+	// Decode renders ids in sample tables (nil prints the ids).
+	Decode func(ids []int64) string
+	Out    io.Writer // progress bar and sample tables; nil = silent
+	state  State
+}
+
+// Run trains until MaxSteps iterations, then saves a final checkpoint and
+// the policy (in the run directory, HF layout) and plots the curves. When
+// ctx is cancelled (SIGINT) it saves a checkpoint and returns an error
+// wrapping train.ErrInterrupted: --resume continues from it.
+func (r *Loop) Run(ctx context.Context) (State, error) {
+	c := r.Config
+	if err := c.Validate(); err != nil {
+		return r.state, err
+	}
+	if len(r.Prompts) < c.PPO.BatchSize {
+		return r.state, fmt.Errorf("ppo run: %d prompts, batch_size %d needs at least that many", len(r.Prompts), c.PPO.BatchSize)
+	}
+	if err := r.checkpoints().Clean(); err != nil {
+		return r.state, err
+	}
+	r.state.Stage, r.state.Seed = "ppo", c.PPO.Seed
+	metrics, err := train.OpenMetrics(c.OutputDir)
+	if err != nil {
+		return r.state, fmt.Errorf("ppo run: %w", err)
+	}
+	defer metrics.Close()
+	bar := r.progress()
+	defer bar.Exit()
+	for r.state.Step < c.MaxSteps {
+		if ctx.Err() != nil {
+			return r.state, r.interrupt()
+		}
+		rec, err := r.iteration(ctx)
+		if err != nil && ctx.Err() != nil {
+			return r.state, r.interrupt()
+		}
+		if err != nil {
+			return r.state, fmt.Errorf("ppo step %d: %w", r.state.Step+1, err)
+		}
+		if err := metrics.Write(rec); err != nil {
+			return r.state, err
+		}
+		bar.Step(fmt.Sprintf("reward %.3f kl %.3f", rec["env/reward_mean"], rec["objective/kl"]))
+		if c.SaveSteps > 0 && r.state.Step%c.SaveSteps == 0 && r.state.Step < c.MaxSteps {
+			if _, err := r.Save(); err != nil {
+				return r.state, err
+			}
+		}
+	}
+	bar.Finish()
+	if _, err := r.Save(); err != nil {
+		return r.state, err
+	}
+	// The final policy also goes to the run's root in HF layout, as the
+	// other stages leave theirs, so `--model RUN_DIR` works downstream.
+	if saver, ok := r.Trainer.Policy.(models.Saver); ok {
+		if err := saver.Save(c.OutputDir); err != nil {
+			return r.state, fmt.Errorf("ppo run: save final policy: %w", err)
+		}
+	}
+	if err := metrics.Close(); err != nil {
+		return r.state, err
+	}
+	if _, err := train.PlotFiles(c.OutputDir); err != nil {
+		return r.state, err
+	}
+	return r.state, nil
+}
+
+// interrupt saves a checkpoint of the last finished iteration for --resume.
+func (r *Loop) interrupt() error {
+	dir, err := r.Save()
+	if err != nil {
+		return fmt.Errorf("%w at step %d; saving a checkpoint failed: %v", train.ErrInterrupted, r.state.Step, err)
+	}
+	return fmt.Errorf("%w at step %d: checkpoint %s (continue with --resume %s)", train.ErrInterrupted, r.state.Step, dir, r.Config.OutputDir)
+}
+
+// autocast runs fn under bfloat16 autocast when the run asks for it.
+func (r *Loop) autocast(fn func()) error {
+	if !r.Config.BF16 {
+		fn()
+		return nil
+	}
+	return tensor.Autocast(r.Trainer.Policy.Stores()[0].Device(), gotch.BFloat16, fn)
+}
+
+func (r *Loop) progress() *train.Progress {
+	return train.NewProgress(r.Out, r.Config.MaxSteps, r.state.Step)
+}
+
+// iteration is one PPO iteration: next prompts, rollout, rewards, Step.
+// It returns the metrics record (every scalar stat, the raw reward mean
+// and the rollout time).
+func (r *Loop) iteration(ctx context.Context) (rec train.Record, err error) {
+	// An iteration that fails (or is interrupted) leaves the run where it
+	// was, so the checkpoint saved next resumes exactly.
+	before := r.state
+	rng, err := r.Trainer.pcg.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			r.state = before
+			if uerr := r.Trainer.pcg.UnmarshalBinary(rng); uerr != nil {
+				err = errors.Join(err, uerr)
+			}
+		}
+	}()
+	queries := r.nextPrompts()
+	tic := time.Now()
+	var responses [][]int64
+	if aerr := r.autocast(func() {
+		responses, err = r.Trainer.Rollout(ctx, queries, r.Config.Rollout, tensor.StepSeed(r.state.Seed, int64(r.state.Step)))
+	}); aerr != nil {
+		return nil, aerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	rollout := time.Since(tic).Seconds()
+	scores, err := r.Reward.Rewards(ctx, queries, responses)
+	if err != nil {
+		return nil, fmt.Errorf("reward: %w", err)
+	}
+	var stats Stats
+	if aerr := r.autocast(func() { stats, err = r.Trainer.Step(queries, responses, scores) }); aerr != nil {
+		return nil, aerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.state.Step++
+	rec = train.Record{"step": float64(r.state.Step), "time/rollout": rollout}
+	for k, v := range stats.Scalars {
+		rec[k] = v
+	}
+	rec["env/reward_mean"], rec["env/reward_std"] = meanStd(scores)
+	if n := r.Config.SampleSteps; n > 0 && r.Out != nil && r.state.Step%n == 0 {
+		r.sampleTable(queries, responses, scores)
+	}
+	return rec, nil
+}
+
+// nextPrompts returns batch_size prompts of the current shuffled pass,
+// starting a new pass (and shuffle) when too few are left.
+func (r *Loop) nextPrompts() [][]int64 {
+	bs := r.Config.PPO.BatchSize
+	if r.state.Position+bs > len(r.Prompts) {
+		r.state.Epoch++
+		r.state.Position = 0
+	}
+	order := rand.New(rand.NewPCG(uint64(r.state.Seed), uint64(r.state.Epoch))).Perm(len(r.Prompts))
+	out := make([][]int64, bs)
+	for i := range out {
+		out[i] = r.Prompts[order[r.state.Position+i]]
+	}
+	r.state.Position += bs
+	return out
+}
+
+// sampleTable prints up to 4 samples of the batch.
+func (r *Loop) sampleTable(queries, responses [][]int64, scores []float64) {
+	text := func(ids []int64) string {
+		if r.Decode != nil {
+			return strings.ReplaceAll(r.Decode(ids), "\n", " ")
+		}
+		return fmt.Sprint(ids)
+	}
+	fmt.Fprintf(r.Out, "\nstep %d samples\n%-8s | %-32s | %s\n", r.state.Step, "reward", "query", "response")
+	for i := 0; i < min(4, len(queries)); i++ {
+		fmt.Fprintf(r.Out, "%8.3f | %-32s | %s\n", scores[i], text(queries[i]), text(responses[i]))
+	}
+}
