@@ -61,25 +61,26 @@ type TripleCounts struct {
 }
 
 // ScoreTriples compares one prediction with its reference, both in the
-// FormatTriples format. Malformed prediction lines count as wrong triples;
-// a malformed reference line is an error, since the reference is data.
-func ScoreTriples(prediction, reference string) (TripleCounts, error) {
+// FormatTriples format, and returns the prediction's malformed lines too.
+// Malformed prediction lines count as wrong triples; a malformed reference
+// line is an error, since the reference is data.
+func ScoreTriples(prediction, reference string) (c TripleCounts, malformed []string, err error) {
 	gold, bad := ParseTriples(reference)
 	if len(bad) > 0 {
-		return TripleCounts{}, fmt.Errorf("reference line %q is not head_relation_tail", bad[0])
+		return c, nil, fmt.Errorf("reference line %q is not head_relation_tail", bad[0])
 	}
 	pred, malformed := ParseTriples(prediction)
 	in := make(map[Triple]bool, len(gold))
 	for _, t := range gold {
 		in[t] = true
 	}
-	c := TripleCounts{Predicted: len(pred) + len(malformed), Gold: len(gold), Malformed: len(malformed)}
+	c = TripleCounts{Predicted: len(pred) + len(malformed), Gold: len(gold), Malformed: len(malformed)}
 	for _, t := range pred {
 		if in[t] {
 			c.Correct++
 		}
 	}
-	return c, nil
+	return c, malformed, nil
 }
 
 // Add sums counts (micro averaging).

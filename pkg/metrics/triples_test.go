@@ -59,7 +59,7 @@ func TestScoreTriples(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := ScoreTriples(tt.pred, tt.ref)
+			c, _, err := ScoreTriples(tt.pred, tt.ref)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,7 +71,7 @@ func TestScoreTriples(t *testing.T) {
 			}
 		})
 	}
-	if _, err := ScoreTriples("a_r_b", "a_r_b\nnot a triple"); err == nil || err.Error() != `reference line "not a triple" is not head_relation_tail` {
+	if _, _, err := ScoreTriples("a_r_b", "a_r_b\nnot a triple"); err == nil || err.Error() != `reference line "not a triple" is not head_relation_tail` {
 		t.Errorf("malformed reference: err = %v", err)
 	}
 }
@@ -86,7 +86,7 @@ func TestTriplesMicro(t *testing.T) {
 		{"", "g_r_h"},                               // 0 of 0, 1 gold
 		{"??\ni_r_j", "i_r_j\nk_r_l\nm_r_n\no_r_p"}, // 1 of 2 (one malformed), 4 gold
 	} {
-		c, err := ScoreTriples(ex[0], ex[1])
+		c, _, err := ScoreTriples(ex[0], ex[1])
 		if err != nil {
 			t.Fatal(err)
 		}
