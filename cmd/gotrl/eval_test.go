@@ -10,8 +10,8 @@ import (
 	"testing"
 )
 
-// runGotrl runs the CLI in-process and returns stdout and the error.
-func runGotrl(t *testing.T, args ...string) (string, error) {
+// runCLI runs the CLI in-process and returns stdout, stderr and the error.
+func runCLI(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	cmd := newRootCmd()
@@ -19,7 +19,7 @@ func runGotrl(t *testing.T, args ...string) (string, error) {
 	cmd.SetErr(&errOut)
 	cmd.SetArgs(args)
 	err := cmd.Execute()
-	return out.String(), err
+	return out.String(), errOut.String(), err
 }
 
 // writeFiles writes name → content into a temporary directory.
@@ -68,7 +68,7 @@ func TestEvalScores(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := runGotrl(t, append(tt.args, "--json")...)
+			out, _, err := runCLI(t, append(tt.args, "--json")...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -81,7 +81,7 @@ func TestEvalScores(t *testing.T) {
 					t.Errorf("%s = %v, want %v", k, got[k], want)
 				}
 			}
-			table, err := runGotrl(t, tt.args...)
+			table, _, err := runCLI(t, tt.args...)
 			if err != nil || !strings.Contains(table, "examples") {
 				t.Errorf("table output %q, %v", table, err)
 			}
@@ -94,7 +94,7 @@ func TestEvalOutput(t *testing.T) {
 		"cls.jsonl": `{"label": "正面", "prediction": "正面"}` + "\n" + `{"label": "负面", "prediction": "正面"}` + "\n",
 	})
 	out := filepath.Join(dir, "per.jsonl")
-	table, err := runGotrl(t, "eval", "classify", "--input", filepath.Join(dir, "cls.jsonl"), "--field", "reference=label", "--output", out, "--labels", "正面,负面")
+	table, _, err := runCLI(t, "eval", "classify", "--input", filepath.Join(dir, "cls.jsonl"), "--field", "reference=label", "--output", out, "--labels", "正面,负面")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestEvalBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := runGotrl(t, append([]string{"eval"}, tt.args...)...)
+			_, _, err := runCLI(t, append([]string{"eval"}, tt.args...)...)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want it to contain %q", err, tt.want)
 			}
@@ -163,7 +163,7 @@ func TestEvalBadInput(t *testing.T) {
 		{"summary", "--input", p("ok.jsonl")},
 		{"summary", "--input", p("number.jsonl"), "--field", "prediction=reference", "--references", p("refs1.jsonl")},
 	} {
-		if _, err := runGotrl(t, append([]string{"eval"}, args...)...); err != nil {
+		if _, _, err := runCLI(t, append([]string{"eval"}, args...)...); err != nil {
 			t.Errorf("%v: %v", args, err)
 		}
 	}
