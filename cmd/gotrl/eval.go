@@ -41,6 +41,26 @@ func newEvalCmd() *cobra.Command {
 	return cmd
 }
 
+// evalScorer scores the pairs of one subcommand and reports through
+// e.report.
+type evalScorer func(cmd *cobra.Command, e *evalFlags, exs []evalExample) error
+
+// evalSubcommand completes cmd (use, help texts) as an eval subcommand:
+// the shared flags, the pairs read with read, then score.
+func evalSubcommand(cmd *cobra.Command, read fieldReader, score evalScorer) *cobra.Command {
+	var e evalFlags
+	cmd.Args = cobra.NoArgs
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		exs, err := e.examples(read)
+		if err != nil {
+			return err
+		}
+		return score(cmd, &e, exs)
+	}
+	e.bind(cmd)
+	return cmd
+}
+
 // evalFlags are the flags every eval subcommand shares.
 type evalFlags struct {
 	input, references, output string

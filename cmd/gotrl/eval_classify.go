@@ -25,47 +25,45 @@ label seen in either field, sorted (numerically when all are integers), as
 sklearn does. --output lines: {"line", "prediction", "reference", "correct"}.`
 
 func newEvalClassifyCmd() *cobra.Command {
-	var e evalFlags
 	var labels []string
-	cmd := &cobra.Command{
+	cmd := evalSubcommand(&cobra.Command{
 		Use:     "classify",
 		Short:   "Accuracy, macro-F1 and the confusion matrix of predicted labels",
 		Long:    evalClassifyLong,
 		Example: "  gotrl eval classify --input sentiment_pred.jsonl --field reference=label --labels 0,1",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			exs, err := e.examples(labelField)
-			if err != nil {
-				return err
-			}
-			set := labels
-			if len(set) == 0 {
-				set = seenLabels(exs)
-			}
-			c, err := metrics.NewConfusion(set, nil, nil)
-			if err != nil {
-				return fmt.Errorf("--labels: %w", err)
-			}
-			per := make([]any, len(exs))
-			for i, ex := range exs {
-				for _, x := range []struct {
-					pos   data.Pos
-					field string
-					label string
-				}{{ex.RefPos, "reference", ex.Reference}, {ex.Pos, "prediction", ex.Prediction}} {
-					if !slices.Contains(set, x.label) {
-						return e.fieldError(x.pos, x.field, fmt.Errorf("label %q is not one of --labels %s", x.label, strings.Join(set, ",")))
-					}
-				}
-				_ = c.Add(ex.Reference, ex.Prediction) // both checked above
-				per[i] = map[string]any{"line": ex.Pos.Line, "prediction": ex.Prediction, "reference": ex.Reference, "correct": ex.Prediction == ex.Reference}
-			}
-			return e.report(cmd.OutOrStdout(), classifyTable(c), classifyJSON(c), per)
-		},
-	}
-	e.bind(cmd)
+	}, labelField, func(cmd *cobra.Command, e *evalFlags, exs []evalExample) error {
+		return scoreClassify(cmd, e, exs, labels)
+	})
 	cmd.Flags().StringSliceVar(&labels, "labels", nil, "the label set, in confusion-matrix order (default: every label seen, sorted)")
 	return cmd
+}
+
+// scoreClassify reports accuracy, macro-F1 and the confusion matrix over
+// labels (nil: every label seen).
+func scoreClassify(cmd *cobra.Command, e *evalFlags, exs []evalExample, labels []string) error {
+	set := labels
+	if len(set) == 0 {
+		set = seenLabels(exs)
+	}
+	c, err := metrics.NewConfusion(set, nil, nil)
+	if err != nil {
+		return fmt.Errorf("--labels: %w", err)
+	}
+	per := make([]any, len(exs))
+	for i, ex := range exs {
+		for _, x := range []struct {
+			pos   data.Pos
+			field string
+			label string
+		}{{ex.RefPos, "reference", ex.Reference}, {ex.Pos, "prediction", ex.Prediction}} {
+			if !slices.Contains(set, x.label) {
+				return e.fieldError(x.pos, x.field, fmt.Errorf("label %q is not one of --labels %s", x.label, strings.Join(set, ",")))
+			}
+		}
+		_ = c.Add(ex.Reference, ex.Prediction) // both checked above
+		per[i] = map[string]any{"line": ex.Pos.Line, "prediction": ex.Prediction, "reference": ex.Reference, "correct": ex.Prediction == ex.Reference}
+	}
+	return e.report(cmd.OutOrStdout(), classifyTable(c), classifyJSON(c), per)
 }
 
 // labelField reads a label: a string, or an integral JSON number.
