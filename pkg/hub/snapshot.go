@@ -35,14 +35,15 @@ func (f Files) validate() error {
 var (
 	weightFiles    = []string{"model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json"}
 	adapterWeights = []string{"adapter_model.safetensors", "adapter_model.bin"}
-	tokenizerFiles = []string{
-		"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
-		"vocab.txt",                // WordPiece (BERT)
-		"vocab.json", "merges.txt", // byte-level BPE (GPT-2)
-		"spiece.model", // SentencePiece (T5)
+	tokenizerFiles = []string{"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json"}
+	// vocabularies are the slow tokenizers' files, in the order
+	// tokenizer.Load tries them; only the first one present is fetched,
+	// as transformers fetches only its tokenizer class's files.
+	vocabularies = [][]string{
+		{"vocab.txt"},                // WordPiece (BERT)
+		{"vocab.json", "merges.txt"}, // byte-level BPE (GPT-2)
+		{"spiece.model"},             // SentencePiece (T5)
 	}
-	// tokenizerMain are the files a tokenizer can load from; one must exist.
-	tokenizerMain = []string{"tokenizer.json", "vocab.txt", "vocab.json", "spiece.model"}
 )
 
 const (
@@ -137,19 +138,41 @@ func (s *snapshot) model() error {
 			return s.missing("adapter weights", adapterWeights...)
 		}
 	}
-	return s.optional(append([]string{generationConfig}, tokenizerFiles...))
+	if err := s.optional([]string{generationConfig}); err != nil {
+		return err
+	}
+	_, err = s.tokenizerFiles()
+	return err
 }
 
 func (s *snapshot) tokenizer() error {
-	if err := s.optional(tokenizerFiles); err != nil {
-		return err
+	ok, err := s.tokenizerFiles()
+	if err == nil && !ok {
+		return s.missing("tokenizer files", "tokenizer.json", "vocab.txt", "vocab.json", "spiece.model")
 	}
-	for _, name := range tokenizerMain {
-		if p, _, _ := s.c.cached(ID{Repo: s.id.Repo}, s.rev, name); p != "" {
-			return nil
+	return err
+}
+
+// tokenizerFiles fetches tokenizer.json and its companions, then the first
+// vocabulary found; ok says whether a tokenizer can be loaded.
+func (s *snapshot) tokenizerFiles() (ok bool, err error) {
+	for _, n := range tokenizerFiles {
+		found, err := s.get(n)
+		if err != nil {
+			return false, err
+		}
+		ok = ok || found && n == "tokenizer.json"
+	}
+	for _, vocab := range vocabularies {
+		found, err := s.get(vocab[0])
+		if err != nil {
+			return false, err
+		}
+		if found {
+			return true, s.optional(vocab[1:])
 		}
 	}
-	return s.missing("tokenizer files", tokenizerMain...)
+	return ok, nil
 }
 
 // get resolves one file: true when it is in the snapshot now, false when

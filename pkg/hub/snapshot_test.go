@@ -41,14 +41,17 @@ func TestFirstDownload(t *testing.T) {
 		t.Fatalf("refs/main = %q, want %q", ref, commit)
 	}
 	// Files a loader looked for and the repository lacks are cached 404s.
-	for _, n := range []string{"adapter_config.json", "tokenizer.json", "merges.txt", "spiece.model"} {
+	for _, n := range []string{"adapter_config.json", "tokenizer.json", "added_tokens.json"} {
 		if _, err := os.Stat(filepath.Join(c.CacheDir, "models--org--tiny-gpt2", ".no_exist", commit, n)); err != nil {
 			t.Errorf(".no_exist/%s/%s: %v", commit, n, err)
 		}
 	}
-	// The safetensors file only: one format of weights is enough.
-	if _, err := os.Stat(filepath.Join(c.CacheDir, "models--org--tiny-gpt2", ".no_exist", commit, "pytorch_model.bin")); err == nil {
-		t.Error("asked for pytorch_model.bin although model.safetensors exists")
+	// One weights format and one vocabulary are enough: the others are
+	// not even asked for.
+	for _, n := range []string{"pytorch_model.bin", "model.safetensors.index.json", "vocab.json", "spiece.model"} {
+		if _, err := os.Stat(filepath.Join(c.CacheDir, "models--org--tiny-gpt2", ".no_exist", commit, n)); err == nil {
+			t.Errorf("asked for %s", n)
+		}
 	}
 	var cdn, hub int
 	for _, r := range srv.Requests() {
