@@ -37,6 +37,9 @@ func newGenerateCmd() *cobra.Command {
 			"  gotrl generate --model out/gpt2 --prompt 'a' --do-sample --top-p 0.9 --num-return-sequences 3",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := resolveFlags(cmd, "model", "tokenizer"); err != nil {
+				return err
+			}
 			dev, err := setup()
 			if err != nil {
 				return err
