@@ -152,3 +152,21 @@ func TestTrainFlagsResolve(t *testing.T) {
 		}
 	}
 }
+
+// TestGeneratePythonCache: a model transformers fetched (the cache that
+// scripts/fixtures/make_hub_cache.py committed) serves `--model org/name`
+// offline, tokenizer included, with no download.
+func TestGeneratePythonCache(t *testing.T) {
+	cache := hubtest.CopyTree(t, "../../testdata/hub/cache")
+	t.Setenv("HF_HUB_CACHE", cache)
+	t.Setenv("HF_HUB_OFFLINE", "1")
+	for _, id := range []string{"gotrl-test/tiny-gpt2-chinese", "gotrl-test/tiny-gpt2-chinese@v1.0", "tiny-gpt2-sharded"} {
+		out, progress, err := runGotrl("generate", "--model", id, "--prompt", "今天", "--max-new-tokens", "3", "--threads", "1")
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		if !strings.HasPrefix(out, "今天 ⟶ ") || progress != "" {
+			t.Fatalf("%s: output %q, stderr %q", id, out, progress)
+		}
+	}
+}

@@ -18,6 +18,21 @@ import (
 //	  .no_exist/<commit>/<file>    empty: the hub said 404 for file at commit
 //	CacheDir/.locks/models--org--name/<etag>.lock
 
+// markCacheVersion writes CacheDir/version.txt = "1" when missing:
+// transformers (utils/hub.py) otherwise takes a non-empty cache for one of
+// before v4.22, warns, and tries to migrate it. A failure is ignored, as
+// transformers ignores it.
+func (c *Client) markCacheVersion() {
+	p := filepath.Join(c.CacheDir, "version.txt")
+	if _, err := os.Stat(p); err == nil {
+		return
+	}
+	_ = writeFileAtomic(p, func(w io.Writer) error {
+		_, err := io.WriteString(w, "1")
+		return err
+	})
+}
+
 // repoDir is the repository's folder (repo_folder_name): models--org--name.
 func (c *Client) repoDir(repo string) string {
 	return filepath.Join(c.CacheDir, "models--"+strings.ReplaceAll(repo, "/", "--"))

@@ -44,6 +44,7 @@ func (c *Client) File(ctx context.Context, id ID, name string) (path, commit str
 		// still serves, as in _hf_hub_download_to_cache_dir.
 		return c.fromCache(id, rev, name, err)
 	}
+	c.markCacheVersion()
 	if err := c.writeRef(id.Repo, rev, m.commit); err != nil {
 		return "", "", fmt.Errorf("%s: write ref: %w", id, err)
 	}

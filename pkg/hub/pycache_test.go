@@ -26,42 +26,6 @@ type expectedRepos map[string]map[string]struct { // repo → revision →
 	} `json:"files"`
 }
 
-// copyTree copies the committed cache (symlinks as symlinks) so that a
-// test can never change it.
-func copyTree(t *testing.T, src string) string {
-	t.Helper()
-	if _, err := os.Stat(src); err != nil {
-		t.Skipf("fixture missing: %v", err)
-	}
-	dst := filepath.Join(t.TempDir(), "hub")
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		to := filepath.Join(dst, rel)
-		switch {
-		case d.Type()&fs.ModeSymlink != 0:
-			link, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(link, to)
-		case d.IsDir():
-			return os.MkdirAll(to, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(to, b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
-
 // listing is every path under root with its symlink target or size.
 func listing(t *testing.T, root string) string {
 	var b strings.Builder
@@ -113,7 +77,7 @@ func TestPythonCache(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			cache := copyTree(t, pyCache)
+			cache := hubtest.CopyTree(t, pyCache)
 			before := listing(t, cache)
 			srv := hubtest.New(t)
 			c := newClient(t, srv)

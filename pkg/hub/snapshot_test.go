@@ -40,6 +40,9 @@ func TestFirstDownload(t *testing.T) {
 	if ref, _ := os.ReadFile(filepath.Join(c.CacheDir, "models--org--tiny-gpt2", "refs", "main")); string(ref) != commit {
 		t.Fatalf("refs/main = %q, want %q", ref, commit)
 	}
+	if v, _ := os.ReadFile(filepath.Join(c.CacheDir, "version.txt")); string(v) != "1" {
+		t.Fatalf("version.txt = %q, want transformers' \"1\"", v)
+	}
 	// Files a loader looked for and the repository lacks are cached 404s.
 	for _, n := range []string{"adapter_config.json", "tokenizer.json", "added_tokens.json"} {
 		if _, err := os.Stat(filepath.Join(c.CacheDir, "models--org--tiny-gpt2", ".no_exist", commit, n)); err != nil {
