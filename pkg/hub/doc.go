@@ -17,14 +17,16 @@
 // needs are fetched (see ModelFiles and TokenizerFiles).
 //
 // It does not use github.com/gomlx/go-huggingface (v0.3.1, evaluated for
-// this package): that module ignores HF_HOME, HF_HUB_CACHE, HF_HUB_OFFLINE
-// and HF_TOKEN; needs the /api/models/… info endpoint and re-fetches it on
-// every run, so a cached model does not load with the hub unreachable;
-// stores that info in an info/ folder huggingface_hub does not know and
-// writes no refs/ or .no_exist/; refuses any redirect on the HEAD (the
-// LFS CDN redirect every large file takes); does not resume or check any
+// this package against the fake hub in hubtest): it cannot fetch from the
+// resolve endpoint alone (it first needs /api/models/{id}/revision/{rev}
+// and fetches that again on every run, so a cached model does not load
+// with the hub unreachable); it ignores HF_HOME, HF_HUB_CACHE,
+// HF_HUB_OFFLINE and HF_TOKEN; it keeps that info in an info/ folder
+// huggingface_hub does not know and writes no refs/ or .no_exist/; its
+// HEAD follows the LFS redirect and reads the CDN's headers instead of the
+// hub's X-Repo-Commit and X-Linked-Etag; it neither resumes nor checks a
 // hash; and a read error mid-transfer is wrapped into a nil error
-// (errors.Wrapf(err, …) on the outer, nil err), so a cut connection is
-// renamed into blobs/ as a complete file. It also prints progress to
-// stdout and panics in init.
+// (errors.Wrapf on an outer err that is nil), so a cut connection left
+// 100 of 733 bytes in blobs/ and the snapshot with no error returned. It
+// also prints progress to stdout and panics in init.
 package hub
