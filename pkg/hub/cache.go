@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/gotrl/gotrl/pkg/models/weights/safetensors"
 )
 
 // The cache layout of huggingface_hub (file_download.hf_hub_download):
@@ -142,32 +144,11 @@ func copyFileAtomic(from, to string) error {
 	})
 }
 
-// writeFileAtomic writes path through a temporary file in its directory
-// renamed into place (the pattern of safetensors.WriteAtomic, which this
-// pure-Go package cannot import without cgo).
-func writeFileAtomic(path string, fill func(w io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// writeFileAtomic is safetensors.WriteAtomic (a temporary file renamed into
+// place) with the directory made first.
+func writeFileAtomic(path string, fill func(w io.Writer) error) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = fill(tmp); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return safetensors.WriteAtomic(path, fill)
 }
