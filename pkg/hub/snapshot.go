@@ -65,7 +65,12 @@ func (c *Client) Resolve(ctx context.Context, pathOrID string, want Files) (stri
 	if err != nil {
 		return "", fmt.Errorf("%s: no such file or directory, and not a hub id: %w", pathOrID, err)
 	}
-	return c.Snapshot(ctx, id, want)
+	dir, err := c.Snapshot(ctx, id, want)
+	if err != nil {
+		// transformers: "… is not a local folder and is not a valid model identifier"
+		return "", fmt.Errorf("%s is not a local path, and as a hub id: %w", pathOrID, err)
+	}
+	return dir, nil
 }
 
 // Snapshot fetches the files a loader needs (want) of id into the cache
