@@ -100,6 +100,16 @@ func TestCacheHit(t *testing.T) {
 		t.Fatalf("warm resolve made %+v, want one HEAD of config.json", reqs)
 	}
 
+	// 5xx is no answer about the repository: the cache serves, as in
+	// huggingface_hub; a repository never fetched cannot be had.
+	srv.SetFaults(hubtest.Faults{HubStatus: 503})
+	if dir, err := resolveID(t, c, "org/tiny-gpt2", ModelFiles); err != nil || dir != first {
+		t.Fatalf("hub answering 503: %s %v, want %s", dir, err, first)
+	}
+	if _, err := resolveID(t, c, "org/other", ModelFiles); !errors.Is(err, ErrNotCached) || !strings.Contains(err.Error(), "503 Service Unavailable") {
+		t.Fatalf("uncached, hub answering 503: %v", err)
+	}
+
 	srv.Close()
 	stopped, err := resolveID(t, c, "org/tiny-gpt2", ModelFiles)
 	if err != nil || stopped != first {

@@ -65,8 +65,10 @@ type Request struct {
 	Method, Host, Path, Range, Auth string
 }
 
-// Faults apply to GETs of file contents (the hub's own and the CDN's).
+// Faults apply to GETs of file contents (the hub's own and the CDN's),
+// except HubStatus.
 type Faults struct {
+	HubStatus     int   // when set, the hub answers every request with this status (503: down for maintenance)
 	TruncateAt    int64 // with TruncateTimes ≠ 0: send no byte at or past this offset, then cut the connection
 	TruncateTimes int   // how many GETs to cut (-1: all)
 	IgnoreRange   bool  // answer 200 with the whole file to a Range request
@@ -183,9 +185,13 @@ func (s *Server) serveHub(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	repo, ok := s.repos[repoID]
+	down := s.faults.HubStatus
 	s.mu.Unlock()
 	auth := r.Header.Get("Authorization")
 	switch {
+	case down != 0:
+		w.WriteHeader(down)
+		return
 	case !ok:
 		hubError(w, http.StatusNotFound, "RepoNotFound", "Repository not found")
 		return
