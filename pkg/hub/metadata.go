@@ -12,15 +12,19 @@ import (
 
 // Response headers of the hub's resolve endpoint (constants.HUGGINGFACE_HEADER_*).
 const (
-	headerRepoCommit  = "X-Repo-Commit" // the commit the revision resolved to
-	headerLinkedEtag  = "X-Linked-Etag" // sha256 of an LFS file (ETag is then the pointer's)
-	headerLinkedSize  = "X-Linked-Size" // size of an LFS file
+	headerRepoCommit = "X-Repo-Commit" // the commit the revision resolved to
+	headerLinkedEtag = "X-Linked-Etag" // sha256 of an LFS file (ETag is then the pointer's)
+	headerLinkedSize = "X-Linked-Size" // size of an LFS file
+)
+
+// Request settings.
+const (
+	resolveURLPattern = "%s/%s/resolve/%s/%s" // constants.HUGGINGFACE_CO_URL_TEMPLATE
 	maxRelRedirects   = 10
 	userAgent         = "gotrl-hub (huggingface_hub 0.36 cache layout)"
 	authorization     = "Authorization"
 	acceptEncoding    = "Accept-Encoding"
 	identityEncoding  = "identity" // no compression: sizes and ranges are of the file itself
-	resolveURLPattern = "%s/%s/resolve/%s/%s"
 )
 
 // metadata is HfFileMetadata: what a HEAD on the resolve URL says.
