@@ -64,6 +64,9 @@ func newGenerateCmd() *cobra.Command {
 			if batch < 1 {
 				return fmt.Errorf("--batch-size %d: want ≥ 1", batch)
 			}
+			if err := resolveFlags(cmd, "model", "tokenizer"); err != nil {
+				return err
+			}
 			dev, err := setup()
 			if err != nil {
 				return err
