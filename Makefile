@@ -27,7 +27,7 @@ lint:
 
 # pure-Go packages: no libtorch needed (checked with GOWORK=off and CGO disabled)
 test-pure:
-	GOWORK=off CGO_ENABLED=0 $(GO) test ./pkg/data/... ./pkg/prompt ./pkg/metrics/... ./pkg/models/weights/safetensors
+	GOWORK=off CGO_ENABLED=0 $(GO) test ./pkg/data/... ./pkg/prompt ./pkg/metrics/... ./pkg/models/weights/safetensors ./pkg/hub/...
 
 test: install lint vet
 	$(GO) test -count=1 -timeout 60m ./...

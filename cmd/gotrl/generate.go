@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -21,10 +18,36 @@ import (
 	_ "github.com/gotrl/gotrl/pkg/models/t5"
 )
 
+const generateLong = `Generate text from a model directory: greedy, sampling or beam search with HF
+generate()'s settings.
+
+Prompts come from --prompt flags and/or --input, a JSONL file with a "prompt"
+field (--field prompt=content reads another field, as the training stages do).
+Without --output each result prints as "prompt ⟶ text". With --output each
+prompt's record is written back with every field unchanged plus "prediction"
+(the generated text) and "ids" (its token ids), so a reference field survives
+for gotrl eval:
+
+  gotrl generate --model runs/sft --input test.jsonl --field prompt=content --output pred.jsonl
+  gotrl eval summary --input pred.jsonl --field reference=title
+
+(--num-return-sequences N writes N records per prompt.) The file is written
+atomically; if generation fails part way, what was generated is kept in
+FILE.partial.
+
+Prompts longer than --max-prompt-length tokens (the tokenizer's special tokens
+included) are cut: on the left for decoder-only models (GPT-2), on the right
+for encoders and encoder-decoders (BERT UniLM, T5), --truncation-side to
+override; stderr says how many were cut. The default, 0, is what fits the
+model's positions: n_positions (BERT: max_position_embeddings) minus
+--max-new-tokens; T5's relative positions set no limit. --max-new-tokens and
+--min-new-tokens are checked against the positions before anything runs.`
+
 func newGenerateCmd() *cobra.Command {
 	var model, tok, input, output string
-	var prompts []string
-	var batch int
+	var prompts, fields []string
+	var batch, maxPrompt int
+	var side truncationSide
 	var special bool
 	var eos []int64
 	var pad int64 = -1
@@ -32,11 +55,18 @@ func newGenerateCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "generate",
 		Short: "Generate text from a model directory (greedy, sampling or beam search)",
+		Long:  generateLong,
 		Example: "  gotrl generate --model out/gpt2 --prompt '今天天气' --max-new-tokens 30\n" +
-			"  gotrl generate --model out/gpt2 --input prompts.jsonl --output out.jsonl --num-beams 4\n" +
+			"  gotrl generate --model out/gpt2 --input test.jsonl --field prompt=content --output pred.jsonl --num-beams 4\n" +
 			"  gotrl generate --model out/gpt2 --prompt 'a' --do-sample --top-p 0.9 --num-return-sequences 3",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if batch < 1 {
+				return fmt.Errorf("--batch-size %d: want ≥ 1", batch)
+			}
+			if err := resolveFlags(cmd, "model", "tokenizer"); err != nil {
+				return err
+			}
 			dev, err := setup()
 			if err != nil {
 				return err
@@ -45,7 +75,7 @@ func newGenerateCmd() *cobra.Command {
 			if pad >= 0 {
 				c.PadTokenID = &pad
 			}
-			texts, err := promptTexts(prompts, input)
+			recs, err := readPrompts(prompts, input, fields)
 			if err != nil {
 				return err
 			}
@@ -63,27 +93,34 @@ func newGenerateCmd() *cobra.Command {
 				return fmt.Errorf("generate: %s: this model (%T) cannot generate: use a causal LM, a T5 or a BERT masked LM", model, m)
 			}
 			fillTokenIDs(&c, m.Config(), tk)
-			w, closeOut, err := outputWriter(cmd.OutOrStdout(), output)
+			if err := c.Validate(); err != nil {
+				return err
+			}
+			limit, err := newPromptLimit(m.Config(), c, maxPrompt, side)
 			if err != nil {
 				return err
 			}
-			defer closeOut()
-			for start := 0; start < len(texts); start += batch {
-				part := texts[start:min(start+batch, len(texts))]
-				if err := generateBatch(cmd, g.Stepper(), tk, part, special, c, w, output != ""); err != nil {
-					return fmt.Errorf("prompts %d–%d: %w", start+1, start+len(part), err)
-				}
+			ids, err := tokenizePrompts(cmd.ErrOrStderr(), tk, special, limit, recs)
+			if err != nil {
+				return err
 			}
-			return nil
+			run := generation{s: g.Stepper(), tk: tk, c: c, batch: batch}
+			if output == "" {
+				return run.print(cmd, recs, ids)
+			}
+			return run.write(cmd, recs, ids, output)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&model, "model", "", "model directory (config.json + weights)")
 	f.StringVar(&tok, "tokenizer", "", "tokenizer directory or file (default: the model directory)")
 	f.StringArrayVar(&prompts, "prompt", nil, "prompt text (repeatable)")
-	f.StringVar(&input, "input", "", `JSONL file of {"prompt": "..."} lines`)
-	f.StringVar(&output, "output", "", "write JSONL results here instead of printing text")
+	f.StringVar(&input, "input", "", `JSONL file of {"prompt": "..."} records; other fields pass through to --output`)
+	f.StringArrayVar(&fields, "field", nil, "read --input's prompt from another field: prompt=NAME")
+	f.StringVar(&output, "output", "", `write JSONL records (input fields + "prediction", "ids") here instead of printing text`)
 	f.IntVar(&batch, "batch-size", 8, "prompts per batch (left-padded)")
+	f.IntVar(&maxPrompt, "max-prompt-length", 0, "cut longer prompts to this many tokens, specials included; 0 = what fits n_positions − max-new-tokens (no limit for T5)")
+	f.Var(&side, "truncation-side", "which end of a long prompt is cut (default: left for GPT-2, right for BERT and T5)")
 	f.BoolVar(&special, "add-special-tokens", true, "apply the tokenizer's template ([CLS] … [SEP] for BERT vocabularies), as SFT formats prompts")
 	f.IntVar(&c.MaxNewTokens, "max-new-tokens", c.MaxNewTokens, "tokens to generate at most")
 	f.IntVar(&c.MinNewTokens, "min-new-tokens", c.MinNewTokens, "ban eos before this many new tokens")
@@ -101,42 +138,6 @@ func newGenerateCmd() *cobra.Command {
 	f.Int64Var(&pad, "pad-token-id", -1, "padding id (default: config.json's, else the tokenizer's, else eos)")
 	_ = cmd.MarkFlagRequired("model")
 	return cmd
-}
-
-// generateBatch tokenizes, left-pads, generates and writes one batch.
-func generateBatch(cmd *cobra.Command, s generate.Stepper, tk tokenizer.Tokenizer, texts []string, special bool, c generate.Config, w io.Writer, asJSON bool) error {
-	var ids [][]int64
-	for i, t := range texts {
-		enc, err := tk.Encode(t, special)
-		if err != nil {
-			return fmt.Errorf("prompt %q: %w", t, err)
-		}
-		if len(enc.IDs) == 0 {
-			return fmt.Errorf("prompt %d is empty after tokenization", i+1)
-		}
-		ids = append(ids, enc.IDs)
-	}
-	out, err := generate.Generate(cmd.Context(), s, leftPadded(ids, *c.PadTokenID), c)
-	if err != nil {
-		return err
-	}
-	for i, seq := range out.Sequences {
-		prompt := texts[i/c.NumReturnSequences]
-		var gen []int64
-		for j, id := range seq[out.PrefixLen:] {
-			if out.Mask[i][out.PrefixLen+j] == 1 {
-				gen = append(gen, id)
-			}
-		}
-		text := tokenizer.Text(tk, gen) // special tokens dropped, no spaces between CJK characters
-		if !asJSON {
-			fmt.Fprintf(w, "%s ⟶ %s\n", prompt, text)
-			continue
-		}
-		line, _ := json.Marshal(map[string]any{"prompt": prompt, "completion": text, "ids": gen})
-		fmt.Fprintf(w, "%s\n", line)
-	}
-	return nil
 }
 
 // leftPadded right-aligns prompts of different lengths, as decoder-only
@@ -212,45 +213,4 @@ func tokenizerFor(model, path string) (tokenizer.Tokenizer, error) {
 		return tokenizer.FromTokenizerJSON(path)
 	}
 	return tokenizer.NewBert(path, tokenizer.DefaultBertOptions())
-}
-
-func promptTexts(flags []string, input string) ([]string, error) {
-	texts := append([]string(nil), flags...)
-	if input != "" {
-		f, err := os.Open(input)
-		if err != nil {
-			return nil, fmt.Errorf("--input: %w", err)
-		}
-		defer f.Close()
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 1<<26)
-		for line := 1; sc.Scan(); line++ {
-			if strings.TrimSpace(sc.Text()) == "" {
-				continue
-			}
-			var rec struct{ Prompt *string }
-			if err := json.Unmarshal(sc.Bytes(), &rec); err != nil || rec.Prompt == nil {
-				return nil, fmt.Errorf("read %s:%d: want a JSON object with a \"prompt\" string", input, line)
-			}
-			texts = append(texts, *rec.Prompt)
-		}
-		if err := sc.Err(); err != nil {
-			return nil, fmt.Errorf("read %s: %w", input, err)
-		}
-	}
-	if len(texts) == 0 {
-		return nil, fmt.Errorf("generate: give --prompt or --input")
-	}
-	return texts, nil
-}
-
-func outputWriter(stdout io.Writer, path string) (io.Writer, func(), error) {
-	if path == "" {
-		return stdout, func() {}, nil
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("--output: %w", err)
-	}
-	return f, func() { f.Close() }, nil
 }

@@ -31,6 +31,9 @@ func newPPOCmd() *cobra.Command {
 			if err := readPPOConfig(cmd, config, &c); err != nil {
 				return err
 			}
+			if err := resolveFlags(cmd, "model", "ref-model", "reward-model", "tokenizer"); err != nil {
+				return err
+			}
 			dev, err := setup()
 			if err != nil {
 				return err

@@ -127,6 +127,9 @@ func newPromptRenderCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := resolveFlags(cmd, "tokenizer"); err != nil {
+				return err
+			}
 			tk, err := tokenizerFor("", tok)
 			if err != nil {
 				return err
@@ -280,7 +283,10 @@ func (m *modelFlags) bind(cmd *cobra.Command) {
 }
 
 // open loads the tokenizer and the runner.
-func (m *modelFlags) open() (tokenizer.Tokenizer, *run.Runner, error) {
+func (m *modelFlags) open(cmd *cobra.Command) (tokenizer.Tokenizer, *run.Runner, error) {
+	if err := resolveFlags(cmd, "model", "tokenizer"); err != nil {
+		return nil, nil, err
+	}
 	dev, err := setup()
 	if err != nil {
 		return nil, nil, err
@@ -332,7 +338,7 @@ func newPromptEvalCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("--shots: %w", err)
 			}
-			tk, r, err := mf.open()
+			tk, r, err := mf.open(cmd)
 			if err != nil {
 				return err
 			}
@@ -422,7 +428,7 @@ func newPromptTrainCmd() *cobra.Command {
 			if len(ts) != 1 || len(vs) != 1 {
 				return fmt.Errorf("PET trains one prompt: got %d templates and %d verbalizers", len(ts), len(vs))
 			}
-			tk, r, err := mf.open()
+			tk, r, err := mf.open(cmd)
 			if err != nil {
 				return err
 			}

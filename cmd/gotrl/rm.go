@@ -55,6 +55,9 @@ func newRMScoreCmd() *cobra.Command {
 			if model == "" || tok == "" {
 				return errors.New("--model and --tokenizer are required")
 			}
+			if err := resolveFlags(cmd, "model", "tokenizer"); err != nil {
+				return err
+			}
 			dev, err := setup()
 			if err != nil {
 				return err

@@ -34,7 +34,7 @@ func newRootCmd() *cobra.Command {
 	pf.IntVar(&global.threads, "threads", 0, "libtorch CPU threads (0: libtorch's default)")
 	root.AddCommand(newVersionCmd(), newEnvCmd(), newBenchCmd(), newDataCmd())
 	root.AddCommand(newPretrainCmd(), newSFTCmd(), newRMCmd(), newPlotCmd())
-	root.AddCommand(newGenerateCmd())
+	root.AddCommand(newGenerateCmd(), newEvalCmd(), newDownloadCmd())
 	root.AddCommand(newPPOCmd())
 	root.AddCommand(newPromptCmd())
 	return root

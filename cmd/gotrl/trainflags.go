@@ -115,6 +115,9 @@ func (r *runFlags) resolve(cmd *cobra.Command, cfg any, tc *train.Config, reset 
 	if cmd.Flags().Changed("seed") {
 		tc.Seed = global.seed
 	}
+	if err := resolveFlags(cmd, "init", "tokenizer"); err != nil {
+		return rlhf.Env{}, err
+	}
 	if err := r.outputDir(tc); err != nil {
 		return rlhf.Env{}, err
 	}

@@ -87,12 +87,13 @@ func (c *Confusion) String() string {
 		}
 		rows = append(rows, row)
 	}
-	return table(rows)
+	return Table(rows)
 }
 
-// table aligns cells: the first column left, the others right, two spaces
-// apart.
-func table(rows [][]string) string {
+// Table aligns rows of cells as text: the first column left, the others
+// right, two spaces apart, East Asian wide characters counted as two
+// columns. Every row must have as many cells as the first.
+func Table(rows [][]string) string {
 	widths := make([]int, len(rows[0]))
 	for _, r := range rows {
 		for j, cell := range r {

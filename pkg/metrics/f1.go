@@ -74,5 +74,5 @@ func (c *Confusion) Report() string {
 		[]string{"accuracy", "", "", f(c.Accuracy()), total},
 		[]string{"macro avg", f(mp / n), f(mr / n), f(c.MacroF1()), total},
 	)
-	return table(rows)
+	return Table(rows)
 }

@@ -1,7 +1,15 @@
-// Package metrics scores classifiers: accuracy, per-class precision,
-// recall and F1, macro-F1 and the confusion matrix, with the conventions
-// of scikit-learn (a 0/0 ratio counts as 0, sklearn's zero_division=0).
-// It is pure Go.
+// Package metrics scores model outputs against references:
+//
+//   - classifiers: accuracy, per-class precision, recall and F1, macro-F1
+//     and the confusion matrix, with scikit-learn's conventions (a 0/0
+//     ratio counts as 0, sklearn's zero_division=0);
+//   - generated summaries: per-example ROUGE-1/2/L F1 and corpus BLEU-4 as
+//     sacrebleu computes it, over the tokens of Tokens (one token per CJK
+//     character, one per run of letters and digits);
+//   - extracted relations: micro precision, recall and F1 over exact
+//     (head, relation, tail) triples.
+//
+// It is pure Go: `gotrl eval` and its tests run without libtorch.
 package metrics
 
 import "fmt"

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gotrl/gotrl/pkg/data"
+	"github.com/gotrl/gotrl/pkg/models/weights/safetensors"
+)
+
+const evalLong = `Score predictions against references, one JSONL record per example with a
+"prediction" and a "reference" field (other fields are ignored). --field
+want=have reads them under other names, e.g. --field reference=title for a
+file that 'gotrl generate --input' wrote from CSL records. With --references
+FILE the references come from a second JSONL file instead, record i scoring
+prediction i (both files must have as many records).
+
+Metrics go to stdout as a table, or with --json as one JSON object; scores are
+percentages (0–100). --output FILE also writes one JSON line of scores per
+example (written atomically). A missing or non-string field stops with the
+file, line and field named.`
+
+func newEvalCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "eval",
+		Short: "Score predictions: ROUGE/BLEU for summaries, P/R/F1 for triples, accuracy/macro-F1 for labels",
+		Long:  evalLong,
+		Example: "  gotrl generate --model runs/sft --input test.jsonl --field prompt=content --output pred.jsonl\n" +
+			"  gotrl eval summary --input pred.jsonl --field reference=title\n" +
+			"  gotrl eval triples --input ie_pred.jsonl --field reference=answer --json\n" +
+			"  gotrl eval classify --input cls.jsonl --labels 0,1 --output per_example.jsonl",
+		Args: cobra.NoArgs,
+	}
+	cmd.AddCommand(newEvalSummaryCmd(), newEvalTriplesCmd(), newEvalClassifyCmd())
+	return cmd
+}
+
+// evalScorer scores the pairs of one subcommand and reports through
+// e.report.
+type evalScorer func(cmd *cobra.Command, e *evalFlags, exs []evalExample) error
+
+// evalSubcommand completes cmd (use, help texts) as an eval subcommand:
+// the shared flags, the pairs read with read, then score.
+func evalSubcommand(cmd *cobra.Command, read fieldReader, score evalScorer) *cobra.Command {
+	var e evalFlags
+	cmd.Args = cobra.NoArgs
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		exs, err := e.examples(read)
+		if err != nil {
+			return err
+		}
+		return score(cmd, &e, exs)
+	}
+	e.bind(cmd)
+	return cmd
+}
+
+// evalFlags are the flags every eval subcommand shares.
+type evalFlags struct {
+	input, references, output string
+	fields                    []string
+	json                      bool
+	fieldMap                  data.FieldMap // parsed --field
+}
+
+func (e *evalFlags) bind(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&e.input, "input", "", `JSONL file of {"prediction", "reference"} records`)
+	f.StringVar(&e.references, "references", "", `JSONL file of {"reference"} records, the i-th for the i-th prediction (default: --input's)`)
+	f.StringArrayVar(&e.fields, "field", nil, "read a field under another name: want=have (e.g. reference=title, prediction=completion)")
+	f.BoolVar(&e.json, "json", false, "print the metrics as one JSON object")
+	f.StringVar(&e.output, "output", "", "also write per-example scores here (JSONL)")
+	_ = cmd.MarkFlagRequired("input")
+}
+
+// evalExample is one (prediction, reference) pair and where each was read.
+type evalExample struct {
+	Pos, RefPos           data.Pos
+	Prediction, Reference string
+}
+
+// fieldReader reads one field of a record as a subcommand needs it (a
+// string for texts, a string or an integer for labels).
+type fieldReader func(r data.Record, name string) (string, error)
+
+// examples reads the pairs; errors name file:line and field.
+func (e *evalFlags) examples(read fieldReader) ([]evalExample, error) {
+	fm, err := data.ParseFieldMap(e.fields)
+	if err != nil {
+		return nil, fmt.Errorf("--field: %w", err)
+	}
+	e.fieldMap = fm
+	read = withFieldHint(read)
+	opt := data.Options{Format: data.FormatJSONL, Fields: fm}
+	var out []evalExample
+	_, err = data.Read(e.input, opt, func(r data.Record) (err error) {
+		ex := evalExample{Pos: r.Pos, RefPos: r.Pos}
+		if ex.Prediction, err = read(r, "prediction"); err != nil {
+			return err
+		}
+		if e.references == "" {
+			if ex.Reference, err = read(r, "reference"); err != nil {
+				return err
+			}
+		}
+		out = append(out, ex)
+		return nil
+	})
+	if err != nil || e.references == "" {
+		return out, err
+	}
+	n := 0
+	_, err = data.Read(e.references, opt, func(r data.Record) (err error) {
+		if n < len(out) {
+			out[n].RefPos = r.Pos
+			out[n].Reference, err = read(r, "reference")
+		}
+		n++
+		return err
+	})
+	if err == nil && n != len(out) {
+		err = fmt.Errorf("%s has %d records but %s has %d: with --references the i-th reference scores the i-th prediction, so both need as many", e.input, len(out), e.references, n)
+	}
+	return out, err
+}
+
+// fieldError is a RecordError for a value found bad after reading; like
+// the readers' own, it names the file's field when --field renamed it.
+func (e *evalFlags) fieldError(pos data.Pos, field string, err error) error {
+	return &data.RecordError{Pos: pos, Field: field, Source: e.fieldMap[field], Err: err}
+}
+
+// withFieldHint adds to a missing-field error the fields the record has,
+// and the --field flag that would read one of them instead.
+func withFieldHint(read fieldReader) fieldReader {
+	return func(r data.Record, name string) (string, error) {
+		s, err := read(r, name)
+		if err != nil && !r.Has(name) {
+			have := slices.Sorted(maps.Keys(r.Fields))
+			err = fmt.Errorf("%w (the record has %s: read one with --field %s=NAME)", err, strings.Join(have, ", "), name)
+		}
+		return s, err
+	}
+}
+
+// textField reads a string field; an empty string is a valid (wrong) answer.
+func textField(r data.Record, name string) (string, error) { return r.String(name) }
+
+// report prints the metrics (a table, or JSON with --json) and writes the
+// per-example lines to --output.
+func (e *evalFlags) report(w io.Writer, table string, metrics any, perExample []any) error {
+	if e.output != "" {
+		err := safetensors.WriteAtomic(e.output, func(f io.Writer) error {
+			enc := json.NewEncoder(f)
+			enc.SetEscapeHTML(false)
+			for _, x := range perExample {
+				if err := enc.Encode(x); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("--output: %w", err)
+		}
+	}
+	if !e.json {
+		_, err := io.WriteString(w, table)
+		return err
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(metrics)
+}
+
+// pct formats a fraction as a percentage for tables.
+func pct(x float64) string { return fmt.Sprintf("%.2f", 100*x) }
