@@ -41,7 +41,7 @@ func newBenchOpsCmd() *cobra.Command {
 			"  gotrl bench ops -n 2000000   # the memory check: RSS must stay flat",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := setup(); err != nil {
+			if _, err := setup(global.seed); err != nil {
 				return err
 			}
 			runtime.LockOSThread() // thread CPU time below is this thread's

@@ -36,7 +36,7 @@ func newBenchGenerateCmd() *cobra.Command {
 			"  gotrl bench generate --curve 32,128,256,512,1000 --plot cache.png",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dev, err := setup()
+			dev, err := setup(global.seed)
 			if err != nil {
 				return err
 			}

@@ -23,7 +23,7 @@ func newBenchMemoryCmd() *cobra.Command {
 		Example: "  gotrl bench memory --steps 20000 --threads 1",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := setup(); err != nil {
+			if _, err := setup(global.seed); err != nil {
 				return err
 			}
 			return benchMemory(cmd, steps)

@@ -8,7 +8,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gotrl/gotrl/internal/tensor"
-	"github.com/gotrl/gotrl/pkg/rlhf"
+	"github.com/gotrl/gotrl/pkg/models/gpt2"
+	"github.com/gotrl/gotrl/pkg/models/nn"
+	"github.com/gotrl/gotrl/pkg/rlhf/ppo"
 )
 
 // newBenchPPOCmd times PPO iterations (rollout + Step) on a randomly
@@ -17,7 +19,7 @@ import (
 func newBenchPPOCmd() *cobra.Command {
 	var query, response, iters int
 	shape := gpt2Shape{layers: 4, embd: 256, heads: 4, vocab: 21128}
-	cfg := rlhf.DefaultPPOConfig()
+	cfg := ppo.DefaultConfig()
 	cfg.BatchSize, cfg.MiniBatchSize, cfg.PPOEpochs = 16, 4, 4
 	cmd := &cobra.Command{
 		Use:     "ppo",
@@ -25,35 +27,44 @@ func newBenchPPOCmd() *cobra.Command {
 		Example: "  gotrl bench ppo --threads 2            # 4×256, vocab 21128, batch 16, mini-batch 4, 4 epochs, query 8, response 16",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dev, err := setup()
+			dev, err := setup(global.seed)
 			if err != nil {
 				return err
 			}
 			c := shape.config()
 			c.NPositions = 128
 			c.EosTokenID = nil
-			policy, err := rlhf.NewGPT2Policy(c, 0, dev)
+			newPolicy := func() (*ppo.ValueModel, error) {
+				store := nn.NewStore(dev)
+				m, err := gpt2.New(store.Root(), c)
+				if err != nil {
+					store.Close()
+					return nil, err
+				}
+				return ppo.WithValueHead(gpt2.NewCausalLM(m, store), 0)
+			}
+			policy, err := newPolicy()
 			if err != nil {
 				return err
 			}
 			defer policy.Close()
-			ref, err := rlhf.NewGPT2Policy(c, 0, dev)
+			ref, err := newPolicy()
 			if err != nil {
 				return err
 			}
 			defer ref.Close()
-			for i, v := range ref.Store.Vars() {
-				if err := tensor.CopyInto(v.T, policy.Store.Vars()[i].T); err != nil {
+			for i, v := range ref.LM.Store().Vars() {
+				if err := tensor.CopyInto(v.T, policy.LM.Store().Vars()[i].T); err != nil {
 					return err
 				}
 			}
-			tr, err := rlhf.NewPPOTrainer(cfg, policy, ref)
+			tr, err := ppo.NewTrainer(cfg, policy, ref)
 			if err != nil {
 				return err
 			}
 			defer tr.Close()
-			rc := rlhf.DefaultRolloutConfig()
-			rc.MinNewTokens, rc.MaxNewTokens, rc.Generate.MinNewTokens = response, response, response
+			rc := ppo.DefaultRolloutConfig() // no eos: every response is exactly --response tokens
+			rc.MinLength, rc.MaxLength = response, response
 			rng := rand.New(rand.NewPCG(uint64(global.seed), 2))
 			var roll, step time.Duration
 			for it := 0; it <= iters; it++ { // iteration 0 warms up

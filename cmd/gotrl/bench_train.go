@@ -41,7 +41,7 @@ func newBenchTrainCmd() *cobra.Command {
 			"  gotrl bench train --shape big --steps 3 --bf16",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dev, err := setup()
+			dev, err := setup(global.seed)
 			if err != nil {
 				return err
 			}
@@ -74,7 +74,7 @@ func newBenchTrainCmd() *cobra.Command {
 			tc := train.DefaultConfig()
 			tc.OutputDir, tc.BatchSize, tc.MaxSteps, tc.BF16, tc.Seed = os.TempDir(), sh.batch, steps+warmup, bf16, global.seed
 			tc.Optimizer.WeightDecay = 0.01
-			l, err := train.New(tc, rlhf.CausalStage(g, store), ld)
+			l, err := train.New(tc, rlhf.CausalStage(gpt2.NewCausalLM(g, store)), ld)
 			if err != nil {
 				return err
 			}

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spf13/cobra"
-
 	"github.com/gotrl/gotrl/pkg/hub/hubtest"
 	"github.com/gotrl/gotrl/pkg/rlhf"
 )
@@ -119,7 +117,7 @@ func TestGenerateHubID(t *testing.T) {
 func TestTrainFlagsResolve(t *testing.T) {
 	_, repo, cache := fakeHub(t)
 	file := filepath.Join(t.TempDir(), "sft.yaml")
-	if err := os.WriteFile(file, []byte("model:\n  init: org/tiny-gpt2@v1\n"), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte("model_name_or_path: org/tiny-gpt2@v1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	snap := func(commit string) string { return filepath.Join(cache, "models--org--tiny-gpt2", "snapshots", commit) }
@@ -131,18 +129,8 @@ func TestTrainFlagsResolve(t *testing.T) {
 		{args: []string{"--init", "org/tiny-gpt2", "--tokenizer", "org/tiny-gpt2@v1", "-o", "x"}, init: snap(repo.Refs["main"]), tokener: snap(repo.Refs["v1"])},
 	}
 	for _, tc := range cases {
-		cfg := rlhf.DefaultSFT()
-		var run runFlags
-		cmd := &cobra.Command{Use: "sft", RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := run.resolve(cmd, &cfg, &cfg.Train, func() { cfg = rlhf.DefaultSFT() })
-			return err
-		}}
-		run.bind(cmd.Flags())
-		bindTrain(cmd.Flags(), &cfg.Train)
-		bindModel(cmd.Flags(), &cfg.Model)
-		bindData(cmd.Flags(), &cfg.Data)
+		cfg, cmd := sftStage(func(*rlhf.SFTConfig) {})
 		cmd.SetArgs(tc.args)
-		cmd.SetErr(&bytes.Buffer{})
 		global.device = "cpu"
 		if err := cmd.Execute(); err != nil {
 			t.Fatal(err)

@@ -17,7 +17,7 @@ func newEnvCmd() *cobra.Command {
 		Example: "  gotrl env\n  gotrl env --threads 1 --device cpu",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dev, err := setup()
+			dev, err := setup(global.seed)
 			if err != nil {
 				return err
 			}

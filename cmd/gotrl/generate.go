@@ -3,14 +3,14 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gotrl/gotrl/pkg/data/tokenizer"
 	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/generate"
+
 	// the families `gotrl generate` can load; each loaded model offers
 	// Stepper() generate.Stepper
 	_ "github.com/gotrl/gotrl/pkg/models/bert"
@@ -67,7 +67,7 @@ func newGenerateCmd() *cobra.Command {
 			if err := resolveFlags(cmd, "model", "tokenizer"); err != nil {
 				return err
 			}
-			dev, err := setup()
+			dev, err := setup(global.seed)
 			if err != nil {
 				return err
 			}
@@ -83,13 +83,16 @@ func newGenerateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			m, err := models.Load(model, models.Options{Device: dev})
+			if err := refuseClassifier(model); err != nil {
+				return err
+			}
+			m, err := models.Load(model, models.Options{Device: dev, Task: models.TaskLM})
 			if err != nil {
 				return err
 			}
 			defer m.Close()
-			g, ok := m.(interface{ Stepper() generate.Stepper })
-			if !ok || g.Stepper() == nil {
+			g, ok := m.(models.LM)
+			if !ok {
 				return fmt.Errorf("generate: %s: this model (%T) cannot generate: use a causal LM, a T5 or a BERT masked LM", model, m)
 			}
 			fillTokenIDs(&c, m.Config(), tk)
@@ -199,18 +202,30 @@ func fillTokenIDs(c *generate.Config, config any, tk tokenizer.Tokenizer) {
 	}
 }
 
+// refuseClassifier says clearly that a sequence classifier (its config's
+// architecture) has no language-model head to generate with.
+func refuseClassifier(dir string) error {
+	raw, _, err := models.ReadConfig(dir, "")
+	if err != nil {
+		return err
+	}
+	var c struct {
+		Architectures []string `json:"architectures"`
+	}
+	if json.Unmarshal(raw, &c) == nil && len(c.Architectures) > 0 && strings.HasSuffix(c.Architectures[0], "ForSequenceClassification") {
+		return fmt.Errorf("generate: %s is a %s: a classifier cannot generate; use a causal LM, a T5 or a BERT masked LM", dir, c.Architectures[0])
+	}
+	return nil
+}
+
+// tokenizerFor opens path, or the model directory's tokenizer.
 func tokenizerFor(model, path string) (tokenizer.Tokenizer, error) {
 	if path == "" {
 		path = model
 	}
-	st, err := os.Stat(path)
-	switch {
-	case err != nil:
+	t, err := tokenizer.Open(path)
+	if err != nil {
 		return nil, fmt.Errorf("--tokenizer: %w", err)
-	case st.IsDir():
-		return tokenizer.Load(path)
-	case filepath.Base(path) == "tokenizer.json":
-		return tokenizer.FromTokenizerJSON(path)
 	}
-	return tokenizer.NewBert(path, tokenizer.DefaultBertOptions())
+	return t, nil
 }

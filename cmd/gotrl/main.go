@@ -4,6 +4,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -17,6 +18,10 @@ func init() { runtime.LockOSThread() }
 
 func main() {
 	if err := newRootCmd().Execute(); err != nil {
+		var exit exitError
+		if errors.As(err, &exit) {
+			os.Exit(exit.code)
+		}
 		fmt.Fprintln(os.Stderr, "gotrl:", err)
 		os.Exit(1)
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/gotrl/gotrl/pkg/data/tokenizer"
 	"github.com/gotrl/gotrl/pkg/prompt"
 	"github.com/gotrl/gotrl/pkg/prompt/run"
-	"github.com/gotrl/gotrl/pkg/train"
 )
 
 func newPromptCmd() *cobra.Command {
@@ -287,7 +286,7 @@ func (m *modelFlags) open(cmd *cobra.Command) (tokenizer.Tokenizer, *run.Runner,
 	if err := resolveFlags(cmd, "model", "tokenizer"); err != nil {
 		return nil, nil, err
 	}
-	dev, err := setup()
+	dev, err := setup(global.seed)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -452,8 +451,9 @@ func newPromptTrainCmd() *cobra.Command {
 			}
 			cfg.Train.Seed = global.seed
 			fmt.Fprintf(cmd.OutOrStdout(), "PET: %d examples (%d per label), training %q\n", len(few), k, cfg.Trainable)
-			return runStage(cmd, "", "", func(ctx context.Context) (train.State, error) {
-				return run.PET(ctx, r, p, run.Examples(few, pf.field), cfg)
+			return runStage(cmd, "", "", func(ctx context.Context) (string, error) {
+				st, err := run.PET(ctx, r, p, run.Examples(few, pf.field), cfg)
+				return stateSummary(st), err
 			})
 		},
 	}

@@ -8,61 +8,79 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gotrl/gotrl/pkg/rlhf"
-	"github.com/gotrl/gotrl/pkg/train"
+	"github.com/gotrl/gotrl/pkg/rlhf/reward"
 )
 
 func newRMCmd() *cobra.Command {
 	cfg := rlhf.DefaultRM()
-	var run runFlags
+	s := &stage{cfg: &cfg, defaults: func() any { c := rlhf.DefaultRM(); return &c }, seed: &cfg.Train.Seed, outputDir: &cfg.Train.OutputDir}
 	cmd := &cobra.Command{
 		Use:   "rm",
-		Short: "Train a scalar reward model on preference pairs or ranked lists (pairwise loss)",
-		Example: "  gotrl rm --init runs/sft --tokenizer ../shared/vocab/bert-base-chinese-vocab.txt --schema cmrc \\\n" +
-			"      --data ../shared/data/cmrc2018/cmrc_dev.json --output runs/rm --max-steps 200\n" +
-			"  gotrl rm score --model runs/rm --tokenizer ../shared/vocab/bert-base-chinese-vocab.txt --prompt \"文章…\" \"问题一？\" \"问题二？\"",
+		Short: "Train a scalar reward model on preference pairs or ranked lists (pairwise loss, TRL RewardTrainer)",
+		Long: "Train a reward model (GPT-2: GPT2ForSequenceClassification with one label; BERT: TRL's value head on [CLS]).\n" +
+			"Data by --schema: preference {prompt, chosen, rejected}; ranked {prompt, responses: best first};\n" +
+			"cmrc: the book's RewardRank lists built from CMRC2018 (SQuAD layout).",
+		Example: "  gotrl rm --model-name-or-path runs/sft --schema cmrc --train-file cmrc_dev.json --output-dir runs/rm --max-steps 200\n" +
+			"  gotrl rm score --model-name-or-path runs/rm --prompt \"文章…\" \"问题一？\" \"问题二？\"",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			env, err := run.resolve(cmd, &cfg, &cfg.Train, func() { cfg = rlhf.DefaultRM() })
+			env, err := s.resolve(cmd)
 			if err != nil {
 				return err
 			}
 			if cfg.Data.Tokenizer == "" {
 				cfg.Data.Tokenizer = cfg.Model.Init // earlier stages copy their tokenizer there
 			}
-			return runStage(cmd, cfg.Data.Tokenizer, cfg.Train.OutputDir, func(ctx context.Context) (train.State, error) { return rlhf.RM(ctx, cfg, env) })
+			return runStage(cmd, cfg.Data.Tokenizer, cfg.Train.OutputDir, func(ctx context.Context) (string, error) {
+				st, err := rlhf.RM(ctx, cfg, env)
+				return stateSummary(st), err
+			})
 		},
 	}
-	f := cmd.Flags()
-	run.bind(f)
-	bindTrain(f, &cfg.Train)
-	bindModel(f, &cfg.Model)
-	bindData(f, &cfg.Data)
-	f.StringVar(&cfg.Schema, "schema", cfg.Schema, "preference {prompt,chosen,rejected}, ranked {prompt,responses} or cmrc (CMRC2018 RewardRank lists)")
-	f.Float64Var(&cfg.Margin, "margin", cfg.Margin, "required reward margin in −log σ(r_c − r_r − margin)")
+	s.bind(cmd)
 	cmd.AddCommand(newRMScoreCmd())
 	return cmd
 }
 
+// scoreConfig is `gotrl rm score`'s configuration.
+type scoreConfig struct {
+	Model     string        `yaml:"model_name_or_path" hub:"model" alias:"model" help:"reward model or classifier: a gotrl rm run, one of its checkpoints, or any sequence classifier"`
+	Tokenizer string        `yaml:"tokenizer_name" hub:"tokenizer" alias:"tokenizer" help:"its tokenizer (default: the model directory)"`
+	Prompt    string        `yaml:"prompt" help:"prompt (context) the responses answer"`
+	MaxLen    int           `yaml:"max_length" help:"tokens per scored input; 0 = the model's position limit"`
+	Label     int           `yaml:"reward_label" help:"class whose logit or probability is printed (reward models: 0)"`
+	Input     reward.Input  `yaml:"reward_input" help:"pair (prompt, response) or text (prompt+response as one text); default: pair for one-label models, text for classifiers"`
+	Output    reward.Output `yaml:"reward_output" help:"logit or probability (softmax) of the label"`
+}
+
 func newRMScoreCmd() *cobra.Command {
-	var model, tok, prompt string
-	var maxLen int
+	var c scoreConfig
 	cmd := &cobra.Command{
 		Use:     "score RESPONSE...",
-		Short:   "Print the reward of each response (to --prompt) under a trained reward model",
-		Example: "  gotrl rm score --model runs/rm --tokenizer ../shared/vocab/bert-base-chinese-vocab.txt --prompt \"文章…\" \"好问题？\" \"\"",
+		Short:   "Print the reward of each response (to --prompt): the scoring PPO uses",
+		Example: "  gotrl rm score --model-name-or-path runs/rm --prompt \"文章…\" \"好问题？\" \"\"",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if model == "" || tok == "" {
-				return errors.New("--model and --tokenizer are required")
+			if c.Model == "" {
+				return errors.New("--model-name-or-path is required")
 			}
-			if err := resolveFlags(cmd, "model", "tokenizer"); err != nil {
+			if err := resolveHub(cmd, &c); err != nil {
 				return err
 			}
-			dev, err := setup()
+			dev, err := setup(0)
 			if err != nil {
 				return err
 			}
-			rs, err := rlhf.Score(model, tok, dev, prompt, args, maxLen)
+			m, err := reward.Open(c.Model, reward.Options{Device: dev, Tokenizer: c.Tokenizer, Label: c.Label, Input: c.Input, Output: c.Output, MaxLength: c.MaxLen})
+			if err != nil {
+				return err
+			}
+			defer m.Close()
+			prompts := make([]string, len(args))
+			for i := range prompts {
+				prompts[i] = c.Prompt
+			}
+			rs, err := m.Score(cmd.Context(), prompts, args)
 			if err != nil {
 				return err
 			}
@@ -72,9 +90,6 @@ func newRMScoreCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&model, "model", "", "reward model directory (an rm run or one of its checkpoints)")
-	cmd.Flags().StringVar(&tok, "tokenizer", "", "tokenizer directory or vocabulary file")
-	cmd.Flags().StringVar(&prompt, "prompt", "", "prompt (context) the responses answer")
-	cmd.Flags().IntVar(&maxLen, "max-length", 512, "tokens per (prompt, response)")
+	mustBind(cmd, &c)
 	return cmd
 }

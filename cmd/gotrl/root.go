@@ -30,7 +30,7 @@ func newRootCmd() *cobra.Command {
 	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&global.device, "device", "auto", "device: auto, cpu, cuda or cuda:N")
-	pf.Int64Var(&global.seed, "seed", 42, "random seed")
+	pf.Int64Var(&global.seed, "seed", 42, "random seed (training commands: their config's seed)")
 	pf.IntVar(&global.threads, "threads", 0, "libtorch CPU threads (0: libtorch's default)")
 	root.AddCommand(newVersionCmd(), newEnvCmd(), newBenchCmd(), newDataCmd())
 	root.AddCommand(newPretrainCmd(), newSFTCmd(), newRMCmd(), newPlotCmd())
@@ -40,14 +40,16 @@ func newRootCmd() *cobra.Command {
 	return root
 }
 
-// setup applies the global flags and returns the chosen device.
-func setup() (gotch.Device, error) {
+// setup applies the global flags, seeds libtorch and returns the chosen
+// device. Training commands pass their config's seed (their --seed
+// shadows the global one).
+func setup(seed int64) (gotch.Device, error) {
 	if global.threads != 0 {
 		if err := tensor.SetThreads(global.threads); err != nil {
 			return gotch.CPU, fmt.Errorf("--threads: %w", err)
 		}
 	}
-	tensor.Seed(global.seed)
+	tensor.Seed(seed)
 	dev, err := tensor.ParseDevice(global.device)
 	if err != nil {
 		return gotch.CPU, fmt.Errorf("--device: %w", err)

@@ -10,6 +10,8 @@
 //	yaml:",inline"            an embedded section whose fields are the parent's
 //	help:"peak learning rate" the flag's usage
 //	alias:"lr"                older or shorter flag names that still work
+//	short:"o"                 a one-letter flag (-o)
+//	hub:"model"               a path that may also be a Hugging Face Hub id
 //	flag:"-"                  no flag (a YAML-only or derived field)
 package config
 
@@ -68,7 +70,7 @@ func Bind(fs *pflag.FlagSet, cfgs ...any) ([]Field, error) {
 				}
 				help += " (also --" + strings.Join(as, ", --") + ")"
 			}
-			fs.Var(val, name, help)
+			fs.VarP(val, name, f.Tag.Get("short"), help)
 			if b, ok := val.(*boolValue); ok && b != nil {
 				fs.Lookup(name).NoOptDefVal = "true"
 			}
@@ -129,4 +131,33 @@ func Keys(cfg any) []string {
 		return nil
 	})
 	return keys
+}
+
+// HubField is a field naming a model or tokenizer, which may be a local
+// path or a Hugging Face Hub id (tag hub:"model" or hub:"tokenizer").
+type HubField struct {
+	Key, Kind string
+	Value     *string
+}
+
+// HubFields returns the hub-tagged fields of the struct cfg points to,
+// one per element for a list of paths; empty values are left out.
+func HubFields(cfg any) []HubField {
+	var out []HubField
+	_ = walk(reflect.ValueOf(cfg).Elem(), func(f reflect.StructField, fv reflect.Value, key string) error {
+		kind := f.Tag.Get("hub")
+		if kind == "" {
+			return nil
+		}
+		switch {
+		case fv.Kind() == reflect.String && fv.String() != "":
+			out = append(out, HubField{key, kind, fv.Addr().Interface().(*string)})
+		case fv.Kind() == reflect.Slice && fv.Type().Elem().Kind() == reflect.String:
+			for i := range fv.Len() {
+				out = append(out, HubField{key, kind, fv.Index(i).Addr().Interface().(*string)})
+			}
+		}
+		return nil
+	})
+	return out
 }

@@ -160,10 +160,14 @@ func (s *sliceValue) Set(x string) error {
 		s.v.Set(reflect.MakeSlice(s.v.Type(), 0, len(parts)))
 		s.changed = true
 	}
-	return s.Append(parts...)
+	return s.appendAll(parts)
 }
 
-func (s *sliceValue) Append(xs ...string) error {
+// Append, Replace and GetSlice make it a pflag.SliceValue, which
+// config.Resolve replays.
+func (s *sliceValue) Append(x string) error { return s.appendAll([]string{x}) }
+
+func (s *sliceValue) appendAll(xs []string) error {
 	for _, x := range xs {
 		e := reflect.New(s.v.Type().Elem()).Elem()
 		var err error
@@ -185,7 +189,7 @@ func (s *sliceValue) Append(xs ...string) error {
 
 func (s *sliceValue) Replace(xs []string) error {
 	s.v.Set(reflect.MakeSlice(s.v.Type(), 0, len(xs)))
-	return s.Append(xs...)
+	return s.appendAll(xs)
 }
 
 func (s *sliceValue) GetSlice() []string {
@@ -195,3 +199,5 @@ func (s *sliceValue) GetSlice() []string {
 	}
 	return out
 }
+
+var _ pflag.SliceValue = (*sliceValue)(nil)

@@ -16,7 +16,7 @@ const ConfigFile = "config.yaml"
 
 // DataConfig says what a stage reads and how it tokenizes it.
 type DataConfig struct {
-	Tokenizer string   `yaml:"tokenizer_name" alias:"tokenizer" help:"tokenizer: a directory (tokenizer.json, vocab.txt or GPT-2 BPE files), a tokenizer.json or a vocab.txt (default: the model directory)"`
+	Tokenizer string   `yaml:"tokenizer_name" hub:"tokenizer" alias:"tokenizer" help:"tokenizer: a directory (tokenizer.json, vocab.txt or GPT-2 BPE files), a tokenizer.json or a vocab.txt (default: the model directory)"`
 	Path      string   `yaml:"train_file" alias:"data" help:"training data file"`
 	Fields    []string `yaml:"fields" alias:"field" help:"rename a field: want=have, e.g. prompt=content (repeatable)"`
 	Format    string   `yaml:"format" help:"data format: json, jsonl, csv, tsv, squad (default: by extension)"`
@@ -75,9 +75,9 @@ func (o Objective) Validate() error {
 
 // PretrainConfig configures `gotrl pretrain`.
 type PretrainConfig struct {
-	Train train.Config  `yaml:"train"`
-	Model models.Source `yaml:"model"`
-	Data  DataConfig    `yaml:"data"`
+	Train train.Config  `yaml:",inline"`
+	Model models.Source `yaml:",inline"`
+	Data  DataConfig    `yaml:",inline"`
 	// TextField is the record field holding a document in JSON/CSV data;
 	// .txt files hold one document per line.
 	TextField string `yaml:"dataset_text_field" alias:"text-field" help:"record field holding a document (.txt files: one document per line)"`

@@ -163,7 +163,7 @@ func TestBadInputs(t *testing.T) {
 			c.Data = DataConfig{Tokenizer: vocab, Path: sft, MaxLen: 16}
 			_, err := SFT(context.Background(), c, train.Env{Device: gotch.CPU})
 			return err
-		}, []string{"init", "model_config"}},
+		}, []string{"model_name_or_path", "config_name"}},
 		{"sft of an encoder", func(dir string) error {
 			c := DefaultSFT()
 			c.Train = shortTrain(dir)

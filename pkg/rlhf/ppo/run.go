@@ -22,9 +22,9 @@ import (
 // TRL's names where TRL has one; the run saves it as config.yaml, and
 // --resume reads it back.
 type RunConfig struct {
-	Model     string        `yaml:"model_name_or_path" alias:"model" help:"policy checkpoint: a causal (GPT-2) or seq2seq (T5) LM; v_head.* optional"`
-	RefModel  string        `yaml:"ref_model" help:"frozen reference model (default: --model-name-or-path)"`
-	Tokenizer string        `yaml:"tokenizer_name" alias:"tokenizer" help:"the policy's tokenizer: directory, tokenizer.json or vocab.txt (default: the model directory)"`
+	Model     string        `yaml:"model_name_or_path" hub:"model" alias:"model" help:"policy checkpoint: a causal (GPT-2) or seq2seq (T5) LM; v_head.* optional"`
+	RefModel  string        `yaml:"ref_model" hub:"model" help:"frozen reference model (default: --model-name-or-path)"`
+	Tokenizer string        `yaml:"tokenizer_name" hub:"tokenizer" alias:"tokenizer" help:"the policy's tokenizer: directory, tokenizer.json or vocab.txt (default: the model directory)"`
 	Prompts   Prompts       `yaml:",inline"`
 	Reward    RewardConfig  `yaml:",inline"`
 	PPO       Config        `yaml:",inline"`
@@ -54,9 +54,9 @@ type Prompts struct {
 // The lists run in parallel; a single label, tokenizer or weight applies
 // to every model.
 type RewardConfig struct {
-	Models     []string      `yaml:"reward_model" help:"reward model (a gotrl rm run) or classifier of any family; repeatable, rewards are summed"`
+	Models     []string      `yaml:"reward_model" hub:"model" help:"reward model (a gotrl rm run) or classifier of any family; repeatable, rewards are summed"`
 	Weights    []float64     `yaml:"reward_weight" help:"weight of each --reward-model (default 1)"`
-	Tokenizers []string      `yaml:"reward_tokenizer" help:"each reward model's own tokenizer (default: its directory)"`
+	Tokenizers []string      `yaml:"reward_tokenizer" hub:"tokenizer" help:"each reward model's own tokenizer (default: its directory)"`
 	Labels     []int         `yaml:"reward_label" help:"class whose logit or probability is the reward (a sentiment classifier's positive class; reward models: 0)"`
 	Input      reward.Input  `yaml:"reward_input" help:"pair: (prompt, response) as gotrl rm trains; text: query+response as one text, as a classifier reads it (default: pair for one-label models, text for classifiers)"`
 	Output     reward.Output `yaml:"reward_output" help:"logit or probability (softmax) of the label"`

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +17,7 @@ import (
 func TestFlagsOverrideConfigFile(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "sft.yaml")
-	yaml := "train:\n  max_steps: 7\n  optimizer:\n    learning_rate: 0.1\n  output_dir: from-file\ndata:\n  fields: [prompt=content]\n  max_length: 99\nloss_on_all_tokens: true\n"
+	yaml := "max_steps: 7\nlearning_rate: 0.1\noutput_dir: from-file\nfields: [prompt=content]\nmax_length: 99\nloss_on_all_tokens: true\n"
 	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -47,25 +48,30 @@ func TestFlagsOverrideConfigFile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := rlhf.DefaultSFT()
-			var run runFlags
-			var got rlhf.SFTConfig
-			cmd := &cobra.Command{Use: "sft", RunE: func(cmd *cobra.Command, _ []string) error {
-				_, err := run.resolve(cmd, &cfg, &cfg.Train, func() { cfg = rlhf.DefaultSFT() })
-				got = cfg
-				return err
-			}}
-			run.bind(cmd.Flags())
-			bindTrain(cmd.Flags(), &cfg.Train)
-			bindData(cmd.Flags(), &cfg.Data)
+			cfg, cmd := sftStage(func(*rlhf.SFTConfig) {})
 			cmd.SetArgs(tt.args)
 			global.device = "cpu"
 			if err := cmd.Execute(); err != nil {
 				t.Fatal(err)
 			}
-			if msg := tt.check(got); msg != "" {
-				t.Errorf("%s: %+v", msg, got)
+			if msg := tt.check(*cfg); msg != "" {
+				t.Errorf("%s: %+v", msg, *cfg)
 			}
 		})
 	}
+}
+
+// sftStage is the sft command's configuration path without the training:
+// its RunE resolves the configuration and hands it to done.
+func sftStage(done func(*rlhf.SFTConfig)) (*rlhf.SFTConfig, *cobra.Command) {
+	cfg := rlhf.DefaultSFT()
+	s := &stage{cfg: &cfg, defaults: func() any { c := rlhf.DefaultSFT(); return &c }, seed: &cfg.Train.Seed, outputDir: &cfg.Train.OutputDir}
+	cmd := &cobra.Command{Use: "sft", RunE: func(cmd *cobra.Command, _ []string) error {
+		_, err := s.resolve(cmd)
+		done(&cfg)
+		return err
+	}}
+	s.bind(cmd)
+	cmd.SetErr(io.Discard)
+	return &cfg, cmd
 }
