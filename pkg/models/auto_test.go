@@ -15,9 +15,9 @@ type fake struct {
 	config         []byte
 }
 
-func (f *fake) Store() *nn.Store { return nil }
-func (f *fake) Config() any      { return f.config }
-func (f *fake) Close()           {}
+func (f *fake) Store() *nn.Store  { return nil }
+func (f *fake) Config() any       { return f.config }
+func (f *fake) Close()            {}
 func (f *fake) Save(string) error { return nil }
 
 // The fake family registers as "fake" (the real families register

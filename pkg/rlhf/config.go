@@ -156,11 +156,11 @@ func (c SFTConfig) generation() generate.Config {
 
 // RMConfig configures `gotrl rm`.
 type RMConfig struct {
-	Train train.Config  `yaml:",inline"`
-	Model models.Source `yaml:",inline"`
-	Data  DataConfig    `yaml:",inline"`
-	Schema Schema       `yaml:"schema" help:"preference {prompt,chosen,rejected}, ranked {prompt,responses: best first} or cmrc (the book's CMRC2018 RewardRank lists)"`
-	Margin float64      `yaml:"margin" help:"required reward margin in −log σ(r_c − r_r − margin)"`
+	Train  train.Config  `yaml:",inline"`
+	Model  models.Source `yaml:",inline"`
+	Data   DataConfig    `yaml:",inline"`
+	Schema Schema        `yaml:"schema" help:"preference {prompt,chosen,rejected}, ranked {prompt,responses: best first} or cmrc (the book's CMRC2018 RewardRank lists)"`
+	Margin float64       `yaml:"margin" help:"required reward margin in −log σ(r_c − r_r − margin)"`
 }
 
 // Schema says how preference data is laid out.
