@@ -57,7 +57,7 @@ type Config struct {
 	// TRL's collator with a right-padding tokenizer, or "left"); PadTokenID
 	// fills them.
 	PaddingSide Side  `yaml:"padding_side" help:"padding of query+response rows: right (TRL) or left"`
-	PadTokenID  int64 `yaml:"pad_token_id" flag:"-"`
+	PadTokenID  int64 `yaml:"-"`
 }
 
 // Side is where padding goes.

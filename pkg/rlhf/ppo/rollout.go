@@ -34,8 +34,8 @@ type RolloutConfig struct {
 	MaxLength int `yaml:"output_max_length" help:"longest response length drawn per rollout"`
 	// EOSTokenID and PadTokenID come from the policy (config.json, else
 	// its tokenizer); responses stop at eos.
-	EOSTokenID generate.IDs `yaml:"eos_token_id" flag:"-"`
-	PadTokenID *int64       `yaml:"pad_token_id,omitempty" flag:"-"`
+	EOSTokenID generate.IDs `yaml:"-"`
+	PadTokenID *int64       `yaml:"-"`
 }
 
 // DefaultRolloutConfig samples 16 new tokens from the full distribution.
