@@ -1,0 +1,207 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gotrl/gotrl/pkg/train"
+)
+
+// cliHelperEnv carries the arguments of a gotrl run that a test starts as
+// a subprocess (TestCLIHelper), one per line.
+const cliHelperEnv = "GOTRL_CLI_HELPER_ARGS"
+
+// TestCLIHelper is not a test: re-executed by the kill tests, it runs the
+// gotrl command line in $GOTRL_CLI_HELPER_ARGS and exits with its status.
+func TestCLIHelper(t *testing.T) {
+	args := os.Getenv(cliHelperEnv)
+	if args == "" {
+		t.Skip("helper process for the kill tests")
+	}
+	cmd := newRootCmd()
+	cmd.SetArgs(strings.Split(args, "\n"))
+	err := cmd.Execute()
+	var exit exitError
+	switch {
+	case err == nil:
+		os.Exit(0)
+	case errors.As(err, &exit):
+		os.Exit(exit.code)
+	}
+	fmt.Fprintln(os.Stderr, "gotrl:", err)
+	os.Exit(1)
+}
+
+// startGotrl starts gotrl with args in a subprocess.
+func startGotrl(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCLIHelper$")
+	cmd.Env = append(os.Environ(), cliHelperEnv+"="+strings.Join(args, "\n"))
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd
+}
+
+// steps is the length of the test runs.
+const steps = 12
+
+// ppoFixture writes a policy (the tiny GPT-2 fixture with a vocabulary), a
+// reward model (the GPT-2 classifier fixture, same vocabulary) and
+// prompts; it returns the ppo arguments without the output directory.
+func ppoFixture(t *testing.T) []string {
+	t.Helper()
+	root := t.TempDir()
+	policy, reward := filepath.Join(root, "policy"), filepath.Join(root, "rm")
+	words := []string{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"}
+	words = append(words, strings.Split("的一是在不了有和人这中大为上个国我以要他好很差", "")...)
+	for dir, from := range map[string]string{policy: "gpt2", reward: "gpt2-seqcls"} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"config.json", "model.safetensors"} {
+			b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "models", from, f))
+			if err != nil {
+				t.Skipf("fixture: %v", err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, "vocab.txt"), []byte(strings.Join(words, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prompts := filepath.Join(root, "prompts.jsonl")
+	var lines []string
+	for i := range 8 {
+		lines = append(lines, fmt.Sprintf(`{"prompt": "%s%s"}`, words[5+i], words[6+i]))
+	}
+	if err := os.WriteFile(prompts, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return []string{"ppo", "--model-name-or-path", policy, "--reward-model", reward, "--reward-label", "1",
+		"--train-file", prompts, "--batch-size", "4", "--mini-batch-size", "2", "--ppo-epochs", "2",
+		"--learning-rate", "1e-3", "--output-min-length", "2", "--output-max-length", "4",
+		"--max-steps", fmt.Sprint(steps), "--save-steps", "1", "--sample-steps", "0", "--threads", "1", "--seed", "5"}
+}
+
+// TestPPOResumeAfterKill kills a `gotrl ppo` subprocess with SIGKILL at
+// three random moments, resuming each time with `--resume DIR` alone, and
+// requires the same stats at every step (timings aside) and the same
+// final weights as an uninterrupted run.
+func TestPPOResumeAfterKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs gotrl ppo five times")
+	}
+	args := ppoFixture(t)
+	whole, killed := filepath.Join(t.TempDir(), "whole"), filepath.Join(t.TempDir(), "killed")
+	if _, stderr, err := runGotrl(append(args, "--output-dir", whole)...); err != nil {
+		t.Fatalf("uninterrupted run: %v\n%s", err, stderr)
+	}
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	// Three kills at random points: past a random step (in increasing
+	// order), then a random fraction of an iteration later, so a kill may
+	// land in a rollout, an update or a checkpoint being written.
+	at := rng.Perm(steps - 2)[:3]
+	slices.Sort(at)
+	run := append(args, "--output-dir", killed)
+	for kill, step := range at {
+		cmd := startGotrl(t, run...)
+		waitFor(t, killed, step+1, 60*time.Second)
+		time.Sleep(time.Duration(rng.IntN(60)) * time.Millisecond)
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Wait(); err == nil {
+			t.Fatalf("kill %d: the run finished before it was killed; the test proves nothing", kill+1)
+		}
+		ckpt, err := train.LatestCheckpoint(killed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("kill %d after %s", kill+1, filepath.Base(ckpt))
+		run = []string{"ppo", "--resume", killed, "--threads", "1"}
+	}
+	if _, stderr, err := runGotrl(run...); err != nil {
+		t.Fatalf("last resume: %v\n%s", err, stderr)
+	}
+	want, err := train.ReadMetrics(whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := train.ReadMetrics(killed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d records after the kills, %d uninterrupted", len(got), len(want))
+	}
+	compared := 0
+	for i := range want {
+		for k, w := range want[i] {
+			if strings.HasPrefix(k, "time/") {
+				continue
+			}
+			compared++
+			if g, ok := got[i][k]; !ok || g != w {
+				t.Errorf("step %d %s: %v after the kills, %v uninterrupted", i+1, k, got[i][k], w)
+			}
+		}
+	}
+	t.Logf("%d stats compared", compared)
+	a, err := os.ReadFile(filepath.Join(whole, "model.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(killed, "model.safetensors"))
+	if err != nil || !slices.Equal(a, b) {
+		t.Errorf("final weights differ from the uninterrupted run's (%v)", err)
+	}
+}
+
+// waitFor waits until dir's newest checkpoint is at step n or later.
+func waitFor(t *testing.T, dir string, n int, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		if ckpt, err := train.LatestCheckpoint(dir); err == nil {
+			var step int
+			if _, err := fmt.Sscanf(filepath.Base(ckpt), "checkpoint-%d", &step); err == nil && step >= n {
+				return
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Fatalf("no checkpoint of step ≥ %d in %s after %s", n, dir, limit)
+}
+
+// TestPPOResumeRefusesChanges: a resumed run keeps its settings; a changed
+// learning rate is refused with the field named, and nothing is trained.
+func TestPPOResumeRefusesChanges(t *testing.T) {
+	args := ppoFixture(t)
+	dir := filepath.Join(t.TempDir(), "run")
+	args = append(args, "--output-dir", dir)
+	args[slices.Index(args, "--max-steps")+1] = "2"
+	if _, stderr, err := runGotrl(args...); err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	_, _, err := runGotrl("ppo", "--resume", dir, "--lr", "0.5")
+	if err == nil || !strings.Contains(err.Error(), "learning_rate: 0.001 → 0.5") {
+		t.Fatalf("--resume with another --lr: %v, want the field named", err)
+	}
+	if _, _, err := runGotrl("ppo", "--resume", dir, "--max-steps", "3", "--threads", "1"); err != nil {
+		t.Fatalf("--resume with a longer --max-steps: %v", err)
+	}
+}
