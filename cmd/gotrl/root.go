@@ -35,7 +35,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newVersionCmd(), newEnvCmd(), newBenchCmd(), newDataCmd())
 	root.AddCommand(newPretrainCmd(), newSFTCmd(), newRMCmd(), newPlotCmd())
 	root.AddCommand(newGenerateCmd(), newEvalCmd(), newDownloadCmd())
-	root.AddCommand(newPPOCmd())
+	root.AddCommand(newPPOCmd(), newPipelineCmd())
 	root.AddCommand(newPromptCmd())
 	return root
 }
