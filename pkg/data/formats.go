@@ -81,8 +81,13 @@ func Formats(stages ...Stage) string {
 	b.WriteString(FilesHelp)
 	b.WriteString("\n")
 	for _, st := range stages {
-		fmt.Fprintf(&b, "\n%s records (the first field set a record has is used):\n", st)
-		for _, s := range Schemas(st) {
+		sets := Schemas(st)
+		fmt.Fprintf(&b, "\n%s records", st)
+		if len(sets) > 1 {
+			b.WriteString(" (the first field set a record has is used)")
+		}
+		b.WriteString(":\n")
+		for _, s := range sets {
 			fmt.Fprintf(&b, "  %-26s %s\n  %-26s %s\n", strings.Join(s.Fields, ", "), s.Doc, "", s.Example)
 		}
 	}
