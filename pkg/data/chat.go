@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/ardanlabs/jinja"
 )
@@ -50,6 +51,10 @@ func NewChatTemplate(source, template string, specials map[string]string) (*Chat
 func DefaultChatTemplate() (*ChatTemplate, error) {
 	return NewChatTemplate("built-in ChatML", ChatMLTemplate, nil)
 }
+
+// defaultChat compiles the built-in template once; a compiled template is
+// safe for concurrent renders.
+var defaultChat = sync.OnceValues(DefaultChatTemplate)
 
 // LoadChatTemplate finds the chat template of a tokenizer: path is the
 // tokenizer's directory or a file in it (vocab.txt, tokenizer.json). It reads

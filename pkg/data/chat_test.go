@@ -65,11 +65,17 @@ func TestChatTemplatesMatchTransformers(t *testing.T) {
 
 func TestLoadChatTemplate(t *testing.T) {
 	// A file beside tokenizer_config.json finds it too (--tokenizer DIR/vocab.txt).
-	dir := filepath.Join("testdata", "chat", "llama2")
-	file := filepath.Join(t.TempDir(), "vocab.txt")
-	copyFile(t, filepath.Join(dir, "tokenizer_config.json"), filepath.Join(filepath.Dir(file), "tokenizer_config.json"))
-	copyFile(t, filepath.Join(dir, "tokenizer_config.json"), file)
-	c, err := LoadChatTemplate(file)
+	cfg, err := os.ReadFile(filepath.Join("testdata", "chat", "llama2", "tokenizer_config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"tokenizer_config.json", "vocab.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, name), cfg, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := LoadChatTemplate(filepath.Join(dir, "vocab.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,10 +84,8 @@ func TestLoadChatTemplate(t *testing.T) {
 	}
 
 	// chat_template.jinja wins over tokenizer_config.json, as in newer transformers.
-	jdir := t.TempDir()
-	copyFile(t, filepath.Join(dir, "tokenizer_config.json"), filepath.Join(jdir, "tokenizer_config.json"))
-	os.WriteFile(filepath.Join(jdir, "chat_template.jinja"), []byte("{{ bos_token }}{% for m in messages %}[{{ m.role }}]{% endfor %}"), 0o644)
-	c, err = LoadChatTemplate(jdir)
+	os.WriteFile(filepath.Join(dir, "chat_template.jinja"), []byte("{{ bos_token }}{% for m in messages %}[{{ m.role }}]{% endfor %}"), 0o644)
+	c, err = LoadChatTemplate(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,16 +121,5 @@ func TestLoadChatTemplate(t *testing.T) {
 	}
 	if _, err := LoadChatTemplate(filepath.Join(t.TempDir(), "missing")); err == nil {
 		t.Error("a missing tokenizer path gave no error")
-	}
-}
-
-func copyFile(t *testing.T, from, to string) {
-	t.Helper()
-	b, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(to, b, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -66,9 +66,13 @@ func lastTurn(r Record, name string, msgs []Message) (prompt, completion []Messa
 	return msgs[:len(msgs)-1], msgs[len(msgs)-1:], nil
 }
 
-// render renders prompt and completion turns through the chat template; a
-// template error is the record's.
-func render(r Record, name string, chat *ChatTemplate, prompt, completion []Message) (string, string, error) {
+// render renders prompt and completion turns through opt's chat template;
+// a template error is the record's.
+func render(r Record, name string, opt Options, prompt, completion []Message) (string, string, error) {
+	chat, err := opt.chat()
+	if err != nil {
+		return "", "", err
+	}
 	p, c, err := chat.Split(prompt, completion)
 	if err != nil {
 		return "", "", r.errorf(name, "%w", err)

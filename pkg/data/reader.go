@@ -96,7 +96,7 @@ func (o Options) chat() (*ChatTemplate, error) {
 	if o.Chat != nil {
 		return o.Chat, nil
 	}
-	return DefaultChatTemplate()
+	return defaultChat()
 }
 
 // maxReasons bounds the skip reasons kept in Stats.

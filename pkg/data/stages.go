@@ -19,12 +19,8 @@ package data
 //
 // Turns are rendered with opt.Chat (see ChatTemplate.Split).
 func ReadSFT(path string, opt Options) ([]Example, Stats, error) {
-	chat, err := opt.chat()
-	if err != nil {
-		return nil, Stats{}, err
-	}
 	return collect(path, opt, func(r Record) (Example, error) {
-		x, err := sftExample(r, chat)
+		x, err := sftExample(r, opt)
 		if err != nil {
 			return Example{}, err
 		}
@@ -34,7 +30,7 @@ func ReadSFT(path string, opt Options) ([]Example, Stats, error) {
 }
 
 // sftExample builds one SFT example from whichever field set r has.
-func sftExample(r Record, chat *ChatTemplate) (Example, error) {
+func sftExample(r Record, opt Options) (Example, error) {
 	switch {
 	case present(r, "messages"):
 		msgs, err := messages(r, "messages")
@@ -45,7 +41,7 @@ func sftExample(r Record, chat *ChatTemplate) (Example, error) {
 		if err != nil {
 			return Example{}, err
 		}
-		return renderExample(r, "messages", chat, p, c)
+		return renderExample(r, "messages", opt, p, c)
 	case present(r, "prompt") && present(r, "completion"):
 		if isConversation(r, "prompt") || isConversation(r, "completion") {
 			p, err := messages(r, "prompt")
@@ -56,7 +52,7 @@ func sftExample(r Record, chat *ChatTemplate) (Example, error) {
 			if err != nil {
 				return Example{}, err
 			}
-			return renderExample(r, "completion", chat, p, c)
+			return renderExample(r, "completion", opt, p, c)
 		}
 		f, err := requiredStrings(r, "prompt", "completion")
 		if err != nil {
@@ -80,8 +76,8 @@ func sftExample(r Record, chat *ChatTemplate) (Example, error) {
 }
 
 // renderExample renders prompt and completion turns into an Example.
-func renderExample(r Record, field string, chat *ChatTemplate, p, c []Message) (Example, error) {
-	prompt, completion, err := render(r, field, chat, p, c)
+func renderExample(r Record, field string, opt Options, p, c []Message) (Example, error) {
+	prompt, completion, err := render(r, field, opt, p, c)
 	return Example{Prompt: prompt, Response: completion}, err
 }
 
@@ -93,12 +89,8 @@ func renderExample(r Record, field string, chat *ChatTemplate, p, c []Message) (
 // is ignored and the prompt extracted, as TRL does. chosen and rejected may
 // be empty strings: an empty answer is a legal (bad) response.
 func ReadPreference(path string, opt Options) ([]Pair, Stats, error) {
-	chat, err := opt.chat()
-	if err != nil {
-		return nil, Stats{}, err
-	}
 	return collect(path, opt, func(r Record) (Pair, error) {
-		p, err := preferencePair(r, chat)
+		p, err := preferencePair(r, opt)
 		if err != nil {
 			return Pair{}, err
 		}
@@ -108,14 +100,14 @@ func ReadPreference(path string, opt Options) ([]Pair, Stats, error) {
 }
 
 // preferencePair builds one pair from whichever field set r has.
-func preferencePair(r Record, chat *ChatTemplate) (Pair, error) {
+func preferencePair(r Record, opt Options) (Pair, error) {
 	if !present(r, "chosen") || !present(r, "rejected") {
 		return Pair{}, noFieldSet(r, StagePreference)
 	}
 	if conv := isConversation(r, "chosen"); conv != isConversation(r, "rejected") {
 		return Pair{}, r.errorf("rejected", "chosen and rejected must both be strings or both lists of messages")
 	} else if conv {
-		return conversationPair(r, chat)
+		return conversationPair(r, opt)
 	}
 	c, err := r.String("chosen")
 	if err != nil {
@@ -137,7 +129,7 @@ func preferencePair(r Record, chat *ChatTemplate) (Pair, error) {
 }
 
 // conversationPair renders a pair whose chosen and rejected are turns.
-func conversationPair(r Record, chat *ChatTemplate) (Pair, error) {
+func conversationPair(r Record, opt Options) (Pair, error) {
 	c, err := messages(r, "chosen")
 	if err != nil {
 		return Pair{}, err
@@ -155,11 +147,11 @@ func conversationPair(r Record, chat *ChatTemplate) (Pair, error) {
 		k := sharedTurns(c, rej)
 		p, c, rej = c[:k], c[k:], rej[k:]
 	}
-	prompt, chosen, err := render(r, "chosen", chat, p, c)
+	prompt, chosen, err := render(r, "chosen", opt, p, c)
 	if err != nil {
 		return Pair{}, err
 	}
-	_, rejected, err := render(r, "rejected", chat, p, rej)
+	_, rejected, err := render(r, "rejected", opt, p, rej)
 	return Pair{Prompt: prompt, Chosen: chosen, Rejected: rejected}, err
 }
 
@@ -187,14 +179,14 @@ func ReadRanked(path string, opt Options) ([]Ranked, Stats, error) {
 // or a list of turns (rendered with the generation prompt); other fields
 // are ignored.
 func ReadPrompts(path string, opt Options) ([]Example, Stats, error) {
-	chat, err := opt.chat()
-	if err != nil {
-		return nil, Stats{}, err
-	}
 	return collect(path, opt, func(r Record) (Example, error) {
 		var p string
 		if isConversation(r, "prompt") {
 			msgs, err := messages(r, "prompt")
+			if err != nil {
+				return Example{}, err
+			}
+			chat, err := opt.chat()
 			if err != nil {
 				return Example{}, err
 			}
