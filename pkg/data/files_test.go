@@ -86,12 +86,17 @@ func TestReadParquetErrors(t *testing.T) {
 		{"truncated", good[:len(good)/2], sft, "x.parquet"},
 		{"not parquet", []byte("prompt,completion\na,b\n"), sft, "x.parquet"},
 		{"empty", nil, sft, "x.parquet"},
+		{"gzipped", good, sft, "x.parquet.gz: a Parquet file compresses its own pages"},
 		// sft_mixed.parquet has no "responses" column: a ranked read fails on row 1.
 		{"wrong stage", good, ranked, `x.parquet:row 1: field "responses": missing`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := filepath.Join(t.TempDir(), "x.parquet")
+			name := "x.parquet"
+			if tt.name == "gzipped" {
+				name += ".gz"
+			}
+			p := filepath.Join(t.TempDir(), name)
 			if err := os.WriteFile(p, tt.content, 0o644); err != nil {
 				t.Fatal(err)
 			}

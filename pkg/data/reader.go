@@ -165,7 +165,10 @@ func Read(path string, opt Options, fn func(Record) error) (Stats, error) {
 // records in format to emit.
 func readFormat(path string, format Format, emit emitFunc) error {
 	if format == FormatParquet {
-		return readParquet(path, emit) // needs random access: never gzipped
+		if strings.HasSuffix(strings.ToLower(path), gzExt) {
+			return fmt.Errorf("%s: a Parquet file compresses its own pages and needs random access: gunzip it", path)
+		}
+		return readParquet(path, emit)
 	}
 	if _, err := ParseFormat(string(format)); err != nil {
 		return err
