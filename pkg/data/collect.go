@@ -18,9 +18,10 @@ func collect[T any](path string, opt Options, build func(Record) (T, error)) ([]
 	return out, st, nil
 }
 
-// optionalString returns a string field, or "" when it is absent.
+// optionalString returns a string field, or "" when it is absent or null
+// (the None a Parquet export holds for a row without it).
 func optionalString(r Record, name string) (string, error) {
-	if !r.Has(name) {
+	if !present(r, name) {
 		return "", nil
 	}
 	return r.String(name)

@@ -5,7 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
@@ -21,21 +21,31 @@ const (
 	FormatCSV   Format = "csv"   // comma-separated, header row, RFC 4180 quoting
 	FormatTSV   Format = "tsv"   // tab-separated, header row
 	FormatSQuAD Format = "squad" // {"data":[{"paragraphs":[{"context","qas":[...]}]}]}, one record per question
+	// FormatParquet is an Apache Parquet file, as HF datasets'
+	// Dataset.to_parquet writes it: one record per row (parquet.go).
+	FormatParquet Format = "parquet"
 )
 
 // ParseFormat checks a --format flag value.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(strings.ToLower(s)); f {
-	case FormatAuto, FormatJSON, FormatJSONL, FormatCSV, FormatTSV, FormatSQuAD:
+	case FormatAuto, FormatJSON, FormatJSONL, FormatCSV, FormatTSV, FormatSQuAD, FormatParquet:
 		return f, nil
 	}
-	return "", fmt.Errorf("unknown data format %q (want json, jsonl, csv, tsv or squad)", s)
+	return "", fmt.Errorf("unknown data format %q (want json, jsonl, csv, tsv, squad or parquet)", s)
 }
 
-// DetectFormat picks the format from the extension. A .json file is a JSON
-// array when it starts with '[' and the SQuAD layout when it starts with '{'.
+// DetectFormat picks the format from the extension, looking through a
+// trailing .gz (data.jsonl.gz is JSONL). A .json file is a JSON array when it
+// starts with '[' and the SQuAD layout when it starts with '{'.
 func DetectFormat(path string) (Format, error) {
-	switch strings.ToLower(filepath.Ext(path)) {
+	ext := strings.ToLower(filepath.Ext(path))
+	if ext == ".gz" {
+		ext = strings.ToLower(filepath.Ext(strings.TrimSuffix(path, filepath.Ext(path))))
+	}
+	switch ext {
+	case ".parquet":
+		return FormatParquet, nil
 	case ".jsonl", ".ndjson":
 		return FormatJSONL, nil
 	case ".csv":
@@ -43,7 +53,7 @@ func DetectFormat(path string) (Format, error) {
 	case ".tsv":
 		return FormatTSV, nil
 	case ".json":
-		f, err := os.Open(path)
+		f, err := open(path)
 		if err != nil {
 			return "", err
 		}
@@ -51,8 +61,11 @@ func DetectFormat(path string) (Format, error) {
 		br := bufio.NewReader(f)
 		for {
 			b, err := br.ReadByte()
-			if err != nil {
+			if err == io.EOF {
 				return "", fmt.Errorf("%s: empty file, no records", path)
+			}
+			if err != nil {
+				return "", fmt.Errorf("%s: %w", path, err)
 			}
 			switch b {
 			case ' ', '\t', '\r', '\n', 0xEF, 0xBB, 0xBF: // whitespace and a UTF-8 BOM
@@ -72,6 +85,18 @@ type Options struct {
 	Format  Format   // FormatAuto picks by extension
 	Fields  FieldMap // renames fields for the consumer
 	SkipBad bool     // skip records failing with a RecordError instead of stopping
+	// Chat renders conversational records (messages, or prompt/completion/
+	// chosen/rejected given as turns); nil uses the built-in ChatML template.
+	// Set it from the tokenizer with LoadChatTemplate.
+	Chat *ChatTemplate
+}
+
+// chat returns the template for conversational records.
+func (o Options) chat() (*ChatTemplate, error) {
+	if o.Chat != nil {
+		return o.Chat, nil
+	}
+	return defaultChat()
 }
 
 // maxReasons bounds the skip reasons kept in Stats.
@@ -104,12 +129,6 @@ func Read(path string, opt Options, fn func(Record) error) (Stats, error) {
 			return Stats{}, err
 		}
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return Stats{}, err
-	}
-	defer f.Close()
-
 	var st Stats
 	emit := func(r Record, bad error) error {
 		if bad == nil {
@@ -130,6 +149,35 @@ func Read(path string, opt Options, fn func(Record) error) (Stats, error) {
 		}
 		return bad
 	}
+	if err := readFormat(path, format, emit); err != nil {
+		return st, err
+	}
+	if st.Records == 0 {
+		if st.Skipped > 0 {
+			return st, fmt.Errorf("%s: all %d records are bad; first: %s", path, st.Skipped, st.Reasons[0])
+		}
+		return st, fmt.Errorf("%s: no records (empty file?)", path)
+	}
+	return st, nil
+}
+
+// readFormat opens path (through gzip for a .gz name) and streams its
+// records in format to emit.
+func readFormat(path string, format Format, emit emitFunc) error {
+	if format == FormatParquet {
+		if strings.HasSuffix(strings.ToLower(path), gzExt) {
+			return fmt.Errorf("%s: a Parquet file compresses its own pages and needs random access: gunzip it", path)
+		}
+		return readParquet(path, emit)
+	}
+	if _, err := ParseFormat(string(format)); err != nil {
+		return err
+	}
+	f, err := open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
 	switch format {
 	case FormatJSONL:
 		err = readJSONL(f, path, emit)
@@ -141,19 +189,8 @@ func Read(path string, opt Options, fn func(Record) error) (Stats, error) {
 		err = readCSV(f, path, '\t', emit)
 	case FormatSQuAD:
 		err = readSQuAD(f, path, emit)
-	default:
-		_, err = ParseFormat(string(format))
 	}
-	if err != nil {
-		return st, err
-	}
-	if st.Records == 0 {
-		if st.Skipped > 0 {
-			return st, fmt.Errorf("%s: all %d records are bad; first: %s", path, st.Skipped, st.Reasons[0])
-		}
-		return st, fmt.Errorf("%s: no records (empty file?)", path)
-	}
-	return st, nil
+	return err
 }
 
 // emitFunc hands one record, or the reason it is bad, to Read's policy.

@@ -45,7 +45,9 @@ func (e *RecordError) Error() string {
 func (e *RecordError) Unwrap() error { return e.Err }
 
 // Record is one decoded record. Values are what encoding/json produces
-// (string, float64, bool, nil, []any, map[string]any); CSV values are strings.
+// (string, float64, bool, nil, []any, map[string]any); CSV values are strings;
+// Parquet values are converted to the same types (int64 only for integers
+// beyond 2^53).
 // Accessors take the name the consumer expects and look it up through the
 // field mapping, so a task builder never knows how the file spells it.
 type Record struct {
@@ -105,6 +107,8 @@ func (r Record) Int(name string) (int, error) {
 		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
 			return int(x), nil
 		}
+	case int64: // a Parquet integer beyond float64's exact range
+		return int(x), nil
 	case string:
 		if n, err := strconv.Atoi(strings.TrimSpace(x)); err == nil {
 			return n, nil
@@ -171,7 +175,7 @@ func jsonType(v any) string {
 		return "null"
 	case string:
 		return "string"
-	case float64:
+	case float64, int64:
 		return "number"
 	case bool:
 		return "boolean"

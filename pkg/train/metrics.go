@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/gotrl/gotrl/pkg/models/weights/safetensors"
 )
@@ -20,40 +21,143 @@ const MetricsFile = "metrics.jsonl"
 // Record is one metrics line.
 type Record map[string]float64
 
-// MetricsWriter appends records to a run directory's metrics.jsonl; the
-// training loop and PPO both log through it.
-type MetricsWriter struct{ f *os.File }
+// Report names where metrics go (HF TrainingArguments.report_to).
+type Report string
 
-// OpenMetrics opens dir/metrics.jsonl for appending (a resumed run continues it).
-func OpenMetrics(dir string) (*MetricsWriter, error) {
+const (
+	// ReportJSONL is the run's metrics.jsonl. It is always written, whatever
+	// report_to says, as HF always keeps trainer_state.json's log_history:
+	// plots, --resume and the tests read it.
+	ReportJSONL Report = "jsonl"
+	// ReportTensorBoard writes event files under RUN_DIR/runs (TensorBoardDir).
+	ReportTensorBoard Report = "tensorboard"
+)
+
+// ParseReportTo reads report_to values, each one name or a comma-separated
+// list (--report-to jsonl,tensorboard): jsonl, tensorboard, "all" (every
+// sink) or "none" (metrics.jsonl only), as HF spells them. Repeats are dropped.
+func ParseReportTo(values ...string) ([]Report, error) {
+	var out []Report
+	seen := map[Report]bool{}
+	for _, v := range values {
+		for name := range strings.SplitSeq(v, ",") {
+			name = strings.TrimSpace(name)
+			var rs []Report
+			switch r := Report(strings.ToLower(name)); r {
+			case "", "none":
+			case "all":
+				rs = []Report{ReportJSONL, ReportTensorBoard}
+			case ReportJSONL, ReportTensorBoard:
+				rs = []Report{r}
+			default:
+				return nil, fmt.Errorf("report_to: unknown sink %q (want jsonl, tensorboard, all or none)", name)
+			}
+			for _, r := range rs {
+				if !seen[r] {
+					seen[r] = true
+					out = append(out, r)
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// Sink receives a run's metrics records: a step's training record or an
+// evaluation's, keyed as in metrics.jsonl ("step" holds the step).
+type Sink interface {
+	Write(r Record) error
+	Close() error
+}
+
+// TextSink is a Sink that also shows text, such as a table of samples.
+type TextSink interface {
+	Sink
+	WriteText(step int, tag, text string) error
+}
+
+// MetricsWriter fans a run's metrics out to its sinks: metrics.jsonl always,
+// and those OpenMetrics was given. The training loop and PPO both log
+// through it.
+type MetricsWriter struct{ sinks []Sink }
+
+// OpenMetrics opens dir/metrics.jsonl for appending (a resumed run continues
+// it) and the other sinks report names.
+func OpenMetrics(dir string, report ...Report) (*MetricsWriter, error) {
 	f, err := os.OpenFile(filepath.Join(dir, MetricsFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	return &MetricsWriter{f: f}, nil
+	m := &MetricsWriter{sinks: []Sink{jsonlSink{f}}}
+	for _, r := range report {
+		switch r {
+		case ReportJSONL: // always there
+		case ReportTensorBoard:
+			w, err := NewEventWriter(filepath.Join(dir, TensorBoardDir))
+			if err != nil {
+				m.Close()
+				return nil, err
+			}
+			m.sinks = append(m.sinks, &tensorBoardSink{w: w})
+		default:
+			m.Close()
+			return nil, fmt.Errorf("metrics: unknown sink %q", r)
+		}
+	}
+	return m, nil
 }
 
-// Write appends one record as a single write, so a killed run leaves whole lines.
+// Write hands r to every sink; the first error stops.
 func (m *MetricsWriter) Write(r Record) error {
+	for _, s := range m.sinks {
+		if err := s.Write(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteText hands text to the sinks that show text (TensorBoard's text
+// tab); metrics.jsonl holds numbers only and skips it.
+func (m *MetricsWriter) WriteText(step int, tag, text string) error {
+	for _, s := range m.sinks {
+		if ts, ok := s.(TextSink); ok {
+			if err := ts.WriteText(step, tag, text); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Close closes every sink and may be called twice.
+func (m *MetricsWriter) Close() error {
+	var first error
+	for _, s := range m.sinks {
+		if err := s.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	m.sinks = nil
+	return first
+}
+
+// jsonlSink appends records to metrics.jsonl.
+type jsonlSink struct{ f *os.File }
+
+// Write appends one record as a single write, so a killed run leaves whole lines.
+func (s jsonlSink) Write(r Record) error {
 	b, err := json.Marshal(r) // NaN cannot occur: the loop stops before logging one
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
-	if _, err := m.f.Write(append(b, '\n')); err != nil {
+	if _, err := s.f.Write(append(b, '\n')); err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
 	return nil
 }
 
-// Close may be called twice.
-func (m *MetricsWriter) Close() error {
-	if m.f == nil {
-		return nil
-	}
-	err := m.f.Close()
-	m.f = nil
-	return err
-}
+func (s jsonlSink) Close() error { return s.f.Close() }
 
 // ReadMetrics reads a run's metrics.jsonl; a torn last line (a killed run)
 // is ignored, any other bad line is an error naming it.
