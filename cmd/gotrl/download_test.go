@@ -107,7 +107,7 @@ func TestGenerateHubID(t *testing.T) {
 		t.Fatalf("offline: %q, %v; want %q", again, err, out)
 	}
 	_, _, err = runGotrl("generate", "--model", "org/never-fetched", "--prompt", "a")
-	if err == nil || !strings.Contains(err.Error(), "--model: org/never-fetched is not a local path, and as a hub id: org/never-fetched: not in the cache") {
+	if err == nil || !strings.Contains(err.Error(), "--model-name-or-path: org/never-fetched is not a local path, and as a hub id: org/never-fetched: not in the cache") {
 		t.Fatalf("offline, uncached: %v", err)
 	}
 }

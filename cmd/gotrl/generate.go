@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -43,43 +44,52 @@ model's positions: n_positions (BERT: max_position_embeddings) minus
 --max-new-tokens; T5's relative positions set no limit. --max-new-tokens and
 --min-new-tokens are checked against the positions before anything runs.`
 
+// generateConfig is `gotrl generate`'s configuration.
+type generateConfig struct {
+	Model     string          `yaml:"model_name_or_path" hub:"model" alias:"model" help:"model to generate with: a directory (HF layout) or a hub id"`
+	Tokenizer string          `yaml:"tokenizer_name" hub:"tokenizer" alias:"tokenizer" help:"its tokenizer: a directory, tokenizer.json or vocab.txt (default: the model directory)"`
+	Prompts   []string        `yaml:"prompt" help:"prompt text (repeatable)"`
+	Input     string          `yaml:"input" help:"JSONL file of records with a \"prompt\" field; other fields pass through to --output-file"`
+	Fields    []string        `yaml:"fields" alias:"field" help:"rename a field: want=have, e.g. prompt=content (repeatable)"`
+	Output    string          `yaml:"output_file" alias:"output" help:"write JSONL records (the input's fields + \"prediction\", \"ids\") here instead of printing text"`
+	BatchSize int             `yaml:"per_device_eval_batch_size" alias:"batch-size" help:"prompts per forward pass (left-padded)"`
+	MaxPrompt int             `yaml:"max_prompt_length" help:"cut longer prompts to N tokens, specials included; 0 = what fits n_positions − max_new_tokens (no limit for T5)"`
+	Side      truncationSide  `yaml:"truncation_side" help:"which end of a long prompt is cut: left or right (default: left for GPT-2, right for BERT and T5)"`
+	Special   bool            `yaml:"add_special_tokens" help:"apply the tokenizer's template ([CLS] … [SEP] for BERT vocabularies), as SFT formats prompts"`
+	Gen       generate.Config `yaml:",inline"`
+}
+
 func newGenerateCmd() *cobra.Command {
-	var model, tok, input, output string
-	var prompts, fields []string
-	var batch, maxPrompt int
-	var side truncationSide
-	var special bool
-	var eos []int64
-	var pad int64 = -1
-	c := generate.Default()
+	g := generateConfig{BatchSize: 8, Special: true, Gen: generate.Default()}
 	cmd := &cobra.Command{
 		Use:   "generate",
-		Short: "Generate text from a model directory (greedy, sampling or beam search)",
+		Short: "Generate text from a model (greedy, sampling or beam search)",
 		Long:  generateLong,
-		Example: "  gotrl generate --model out/gpt2 --prompt '今天天气' --max-new-tokens 30\n" +
-			"  gotrl generate --model out/gpt2 --input test.jsonl --field prompt=content --output pred.jsonl --num-beams 4\n" +
-			"  gotrl generate --model out/gpt2 --prompt 'a' --do-sample --top-p 0.9 --num-return-sequences 3",
+		Example: "  gotrl generate --model-name-or-path runs/sft --prompt '今天天气' --max-new-tokens 30\n" +
+			"  gotrl generate --model-name-or-path runs/sft --input test.jsonl --fields prompt=content --output-file pred.jsonl --num-beams 4\n" +
+			"  gotrl generate --model-name-or-path runs/sft --prompt 'a' --do-sample --top-p 0.9 --num-return-sequences 3",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if batch < 1 {
-				return fmt.Errorf("--batch-size %d: want ≥ 1", batch)
+			if g.Model == "" {
+				return errors.New("--model-name-or-path is required")
 			}
-			if err := resolveFlags(cmd, "model", "tokenizer"); err != nil {
+			if g.BatchSize < 1 {
+				return fmt.Errorf("--per-device-eval-batch-size %d: want ≥ 1", g.BatchSize)
+			}
+			if err := resolveHub(cmd, &g); err != nil {
 				return err
 			}
 			dev, err := setup(global.seed)
 			if err != nil {
 				return err
 			}
-			c.Seed, c.EOSTokenID = global.seed, eos
-			if pad >= 0 {
-				c.PadTokenID = &pad
-			}
-			recs, err := readPrompts(prompts, input, fields)
+			c, model := g.Gen, g.Model
+			c.Seed = global.seed
+			recs, err := readPrompts(g.Prompts, g.Input, g.Fields)
 			if err != nil {
 				return err
 			}
-			tk, err := tokenizerFor(model, tok)
+			tk, err := tokenizerFor(model, g.Tokenizer)
 			if err != nil {
 				return err
 			}
@@ -91,7 +101,7 @@ func newGenerateCmd() *cobra.Command {
 				return err
 			}
 			defer m.Close()
-			g, ok := m.(models.LM)
+			lm, ok := m.(models.LM)
 			if !ok {
 				return fmt.Errorf("generate: %s: this model (%T) cannot generate: use a causal LM, a T5 or a BERT masked LM", model, m)
 			}
@@ -99,47 +109,22 @@ func newGenerateCmd() *cobra.Command {
 			if err := c.Validate(); err != nil {
 				return err
 			}
-			limit, err := newPromptLimit(m.Config(), c, maxPrompt, side)
+			limit, err := newPromptLimit(m.Config(), c, g.MaxPrompt, g.Side)
 			if err != nil {
 				return err
 			}
-			ids, err := tokenizePrompts(cmd.ErrOrStderr(), tk, special, limit, recs)
+			ids, err := tokenizePrompts(cmd.ErrOrStderr(), tk, g.Special, limit, recs)
 			if err != nil {
 				return err
 			}
-			run := generation{s: g.Stepper(), tk: tk, c: c, batch: batch}
-			if output == "" {
+			run := generation{s: lm.Stepper(), tk: tk, c: c, batch: g.BatchSize}
+			if g.Output == "" {
 				return run.print(cmd, recs, ids)
 			}
-			return run.write(cmd, recs, ids, output)
+			return run.write(cmd, recs, ids, g.Output)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&model, "model", "", "model directory (config.json + weights)")
-	f.StringVar(&tok, "tokenizer", "", "tokenizer directory or file (default: the model directory)")
-	f.StringArrayVar(&prompts, "prompt", nil, "prompt text (repeatable)")
-	f.StringVar(&input, "input", "", `JSONL file of {"prompt": "..."} records; other fields pass through to --output`)
-	f.StringArrayVar(&fields, "field", nil, "read --input's prompt from another field: prompt=NAME")
-	f.StringVar(&output, "output", "", `write JSONL records (input fields + "prediction", "ids") here instead of printing text`)
-	f.IntVar(&batch, "batch-size", 8, "prompts per batch (left-padded)")
-	f.IntVar(&maxPrompt, "max-prompt-length", 0, "cut longer prompts to this many tokens, specials included; 0 = what fits n_positions − max-new-tokens (no limit for T5)")
-	f.Var(&side, "truncation-side", "which end of a long prompt is cut (default: left for GPT-2, right for BERT and T5)")
-	f.BoolVar(&special, "add-special-tokens", true, "apply the tokenizer's template ([CLS] … [SEP] for BERT vocabularies), as SFT formats prompts")
-	f.IntVar(&c.MaxNewTokens, "max-new-tokens", c.MaxNewTokens, "tokens to generate at most")
-	f.IntVar(&c.MinNewTokens, "min-new-tokens", c.MinNewTokens, "ban eos before this many new tokens")
-	f.BoolVar(&c.DoSample, "do-sample", false, "sample instead of greedy/beam search")
-	f.Float64Var(&c.Temperature, "temperature", c.Temperature, "sampling temperature")
-	f.IntVar(&c.TopK, "top-k", c.TopK, "sample among the k best tokens (0 = off)")
-	f.Float64Var(&c.TopP, "top-p", c.TopP, "nucleus sampling mass (1 = off)")
-	f.Float64Var(&c.RepetitionPenalty, "repetition-penalty", c.RepetitionPenalty, "CTRL repetition penalty (1 = off)")
-	f.IntVar(&c.NoRepeatNgramSize, "no-repeat-ngram-size", 0, "forbid repeating n-grams of this size")
-	f.IntVar(&c.NumBeams, "num-beams", c.NumBeams, "beam search width (1 = greedy)")
-	f.Float64Var(&c.LengthPenalty, "length-penalty", c.LengthPenalty, "beam score = sum logprob / length^p")
-	f.BoolVar(&c.EarlyStopping, "early-stopping", false, "stop beam search once num_beams hypotheses finished")
-	f.IntVar(&c.NumReturnSequences, "num-return-sequences", 1, "sequences per prompt")
-	f.Int64SliceVar(&eos, "eos-token-id", nil, "stop ids (default: config.json's eos_token_id, else the tokenizer's [SEP]/eos)")
-	f.Int64Var(&pad, "pad-token-id", -1, "padding id (default: config.json's, else the tokenizer's, else eos)")
-	_ = cmd.MarkFlagRequired("model")
+	mustBind(cmd, &g)
 	return cmd
 }
 

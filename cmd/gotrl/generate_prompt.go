@@ -21,15 +21,13 @@ const (
 	truncateRight truncationSide = "right" // keep the start of the prompt
 )
 
-func (s *truncationSide) String() string { return string(*s) }
-func (s *truncationSide) Type() string   { return "left|right" }
-func (s *truncationSide) Set(v string) error {
-	switch truncationSide(v) {
-	case truncateLeft, truncateRight:
-		*s = truncationSide(v)
+// Validate accepts left, right and "" (the model's default).
+func (s truncationSide) Validate() error {
+	switch s {
+	case "", truncateLeft, truncateRight:
 		return nil
 	}
-	return fmt.Errorf("want left or right")
+	return fmt.Errorf("truncation_side %q: want left or right", string(s))
 }
 
 // promptLimit is how many tokens a prompt keeps, template specials

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/rlhf/ppo"
 )
 
@@ -20,7 +21,7 @@ func newPPOCmd() *cobra.Command {
 			"or a .txt file of one prompt per line; each is encoded as SFT encodes a prompt.\n" +
 			"Rewards (--reward-model, repeatable, summed with --reward-weight): a gotrl rm run or any sequence\n" +
 			"classifier (GPT-2, BERT), each with its own tokenizer: when the vocabularies differ, responses are\n" +
-			"decoded to text and re-encoded for the reward model, as TRL's sentiment example does with a pipeline.",
+			"decoded to text and re-encoded for the reward model, as TRL's sentiment example does with a pipeline." + "\n\n" + data.Formats(data.StagePrompts),
 		Example: "  gotrl ppo --model-name-or-path runs/sft --reward-model runs/rm --train-file prompts.jsonl --output-dir runs/ppo\n" +
 			"  gotrl ppo --model-name-or-path runs/gpt2 --reward-model runs/bert-sentiment --reward-label 1 --reward-output probability \\\n" +
 			"      --train-file prefixes.txt --output-dir runs/ppo-sentiment\n" +

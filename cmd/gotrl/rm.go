@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/rlhf"
 	"github.com/gotrl/gotrl/pkg/rlhf/reward"
 )
@@ -19,7 +20,7 @@ func newRMCmd() *cobra.Command {
 		Short: "Train a scalar reward model on preference pairs or ranked lists (pairwise loss, TRL RewardTrainer)",
 		Long: "Train a reward model (GPT-2: GPT2ForSequenceClassification with one label; BERT: TRL's value head on [CLS]).\n" +
 			"Data by --schema: preference {prompt, chosen, rejected}; ranked {prompt, responses: best first};\n" +
-			"cmrc: the book's RewardRank lists built from CMRC2018 (SQuAD layout).",
+			"cmrc: the book's RewardRank lists built from CMRC2018 (SQuAD layout)." + "\n\n" + data.Formats(data.StagePreference, data.StageRanked),
 		Example: "  gotrl rm --model-name-or-path runs/sft --schema cmrc --train-file cmrc_dev.json --output-dir runs/rm --max-steps 200\n" +
 			"  gotrl rm score --model-name-or-path runs/rm --prompt \"文章…\" \"问题一？\" \"问题二？\"",
 		Args: cobra.NoArgs,

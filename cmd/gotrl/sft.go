@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/rlhf"
 )
 
@@ -17,7 +18,7 @@ func newSFTCmd() *cobra.Command {
 		Long: "Fine-tune a causal LM (GPT-2) or an encoder-decoder (T5) on prompt → completion pairs.\n" +
 			"Data: JSON/JSONL/CSV records with \"prompt\" and \"response\" (or \"completion\") fields;\n" +
 			"rename fields with --fields prompt=content --fields response=title.\n" +
-			"The loss covers the completion only unless --loss-on-all-tokens.",
+			"The loss covers the completion only unless --loss-on-all-tokens." + "\n\n" + data.Formats(data.StageSFT),
 		Example: "  gotrl sft --model-name-or-path runs/pretrain --train-file csl.json --fields prompt=content --fields response=title \\\n" +
 			"      --output-dir runs/sft --max-steps 300 --eval-steps 50\n" +
 			"  gotrl sft --config sft.yaml --learning-rate 5e-5      # flags override the file\n" +

@@ -114,7 +114,7 @@ type pointerValue struct{ v reflect.Value }
 
 func (p *pointerValue) String() string {
 	if p.v.IsNil() {
-		return "none"
+		return "" // unset
 	}
 	return fmt.Sprint(p.v.Elem().Interface())
 }
@@ -148,6 +148,9 @@ type sliceValue struct {
 
 func (s *sliceValue) Type() string { return s.v.Type().Elem().Kind().String() + "s" }
 func (s *sliceValue) String() string {
+	if s.v.Len() == 0 {
+		return "" // pflag shows no "(default …)" for an empty list
+	}
 	return "[" + strings.Join(s.GetSlice(), ",") + "]"
 }
 

@@ -1,6 +1,10 @@
 package data
 
-import "errors"
+import (
+	"errors"
+
+	"gopkg.in/yaml.v3"
+)
 
 // ReadFiles reads several files of one data set (a repeated --data flag, or
 // the shards of an HF datasets export) with read, the reader of one file
@@ -33,4 +37,26 @@ func (s *Stats) add(o Stats) {
 			s.Reasons = append(s.Reasons, r)
 		}
 	}
+}
+
+// Files is a data set's file list as a config holds it: YAML takes one
+// path or a list, a flag may be repeated.
+type Files []string
+
+// UnmarshalYAML accepts a single path as well as a list.
+func (f *Files) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		var s string
+		if err := n.Decode(&s); err != nil {
+			return err
+		}
+		*f = Files{s}
+		return nil
+	}
+	var xs []string
+	if err := n.Decode(&xs); err != nil {
+		return err
+	}
+	*f = xs
+	return nil
 }

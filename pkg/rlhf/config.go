@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/gotrl/gotrl/internal/config"
+	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/generate"
 	"github.com/gotrl/gotrl/pkg/train"
@@ -16,12 +17,12 @@ const ConfigFile = "config.yaml"
 
 // DataConfig says what a stage reads and how it tokenizes it.
 type DataConfig struct {
-	Tokenizer string   `yaml:"tokenizer_name" hub:"tokenizer" alias:"tokenizer" help:"tokenizer: a directory (tokenizer.json, vocab.txt or GPT-2 BPE files), a tokenizer.json or a vocab.txt (default: the model directory)"`
-	Path      string   `yaml:"train_file" alias:"data" help:"training data file"`
-	Fields    []string `yaml:"fields" alias:"field" help:"rename a field: want=have, e.g. prompt=content (repeatable)"`
-	Format    string   `yaml:"format" help:"data format: json, jsonl, csv, tsv, squad (default: by extension)"`
-	SkipBad   bool     `yaml:"skip_bad" help:"skip malformed records instead of stopping"`
-	EvalPath  string   `yaml:"validation_file" alias:"eval-data" help:"evaluation data file (default: hold out --eval-fraction of --train-file)"`
+	Tokenizer string     `yaml:"tokenizer_name" hub:"tokenizer" alias:"tokenizer" help:"tokenizer: a directory (tokenizer.json, vocab.txt or GPT-2 BPE files), a tokenizer.json or a vocab.txt (default: the model directory)"`
+	Path      data.Files `yaml:"train_file" alias:"data" help:"training data file (repeatable: files of one data set)"`
+	Fields    []string   `yaml:"fields" alias:"field" help:"rename a field: want=have, e.g. prompt=content (repeatable)"`
+	Format    string     `yaml:"format" help:"data format: json, jsonl, csv, tsv, squad (default: by extension)"`
+	SkipBad   bool       `yaml:"skip_bad" help:"skip malformed records instead of stopping"`
+	EvalPath  data.Files `yaml:"validation_file" alias:"eval-data" help:"evaluation data file (repeatable; default: hold out --eval-fraction of --train-file)"`
 	// EvalFraction holds out part of Path for evaluation when EvalPath is
 	// empty (group-aware split seeded by the run seed).
 	EvalFraction float64 `yaml:"eval_fraction" help:"fraction of --train-file held out for evaluation (group-aware, seeded)"`
@@ -33,7 +34,7 @@ func (d DataConfig) validate() error {
 	switch {
 	case d.Tokenizer == "":
 		return errors.New("tokenizer_name is empty")
-	case d.Path == "":
+	case len(d.Path) == 0:
 		return errors.New("train_file is empty: give the training data")
 	case d.MaxLen <= 0:
 		return fmt.Errorf("max_length %d, want > 0", d.MaxLen)

@@ -60,18 +60,35 @@ func readOptions(d DataConfig) (data.Options, error) {
 	if err != nil {
 		return data.Options{}, err
 	}
-	return data.Options{Format: f, Fields: fm, SkipBad: d.SkipBad}, nil
+	// Conversational records (messages, prompt/completion turns) render
+	// with the tokenizer's chat template, else a built-in ChatML one.
+	chat, err := data.LoadChatTemplate(d.Tokenizer)
+	if err != nil {
+		return data.Options{}, err
+	}
+	return data.Options{Format: f, Fields: fm, SkipBad: d.SkipBad, Chat: chat}, nil
 }
 
 // splitEval returns the train and eval examples: eval from d.EvalPath
 // through read, else a seeded group-aware split of the training file.
 func splitEval[T data.Grouped](d DataConfig, seed int64, read func(path string) ([]T, error)) (tr, ev []T, err error) {
-	if tr, err = read(d.Path); err != nil {
+	readAll := func(paths []string) ([]T, error) {
+		var out []T
+		for _, p := range paths {
+			xs, err := read(p)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, xs...)
+		}
+		return out, nil
+	}
+	if tr, err = readAll(d.Path); err != nil {
 		return nil, nil, err
 	}
 	switch {
-	case d.EvalPath != "":
-		ev, err = read(d.EvalPath)
+	case len(d.EvalPath) > 0:
+		ev, err = readAll(d.EvalPath)
 	case d.EvalFraction > 0:
 		tr, ev, err = data.Split(tr, data.SplitOptions{Seed: uint64(seed), Fraction: d.EvalFraction})
 	}

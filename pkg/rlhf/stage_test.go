@@ -88,7 +88,7 @@ func TestSFTRunResumeAndErrors(t *testing.T) {
 	cfg := DefaultSFT()
 	cfg.Train = shortTrain(out)
 	cfg.Model.Init = fixture("gpt2")
-	cfg.Data = DataConfig{Tokenizer: vocab, Path: jsonl(t, sftRecords(24)), EvalFraction: 0.25, MaxLen: 16}
+	cfg.Data = DataConfig{Tokenizer: vocab, Path: data.Files{jsonl(t, sftRecords(24))}, EvalFraction: 0.25, MaxLen: 16}
 	cfg.Samples = 2
 	ctx := context.Background()
 	st, err := SFT(ctx, cfg, train.Env{Device: gotch.CPU})
@@ -145,7 +145,7 @@ func TestBadInputs(t *testing.T) {
 			c := DefaultSFT()
 			c.Train = shortTrain(dir)
 			c.Model.Init = fixture("gpt2")
-			c.Data = DataConfig{Tokenizer: vocab, Path: pref, MaxLen: 16}
+			c.Data = DataConfig{Tokenizer: vocab, Path: data.Files{pref}, MaxLen: 16}
 			_, err := SFT(context.Background(), c, train.Env{Device: gotch.CPU})
 			return err
 		}, []string{pref + ":1", `"response"`}},
@@ -153,14 +153,14 @@ func TestBadInputs(t *testing.T) {
 			c := DefaultRM()
 			c.Train = shortTrain(dir)
 			c.Model.Init = fixture("gpt2")
-			c.Data = DataConfig{Tokenizer: vocab, Path: sft, MaxLen: 16}
+			c.Data = DataConfig{Tokenizer: vocab, Path: data.Files{sft}, MaxLen: 16}
 			_, err := RM(context.Background(), c, train.Env{Device: gotch.CPU})
 			return err
 		}, []string{sft + ":1", `"chosen"`}},
 		{"no model", func(dir string) error {
 			c := DefaultSFT()
 			c.Train = shortTrain(dir)
-			c.Data = DataConfig{Tokenizer: vocab, Path: sft, MaxLen: 16}
+			c.Data = DataConfig{Tokenizer: vocab, Path: data.Files{sft}, MaxLen: 16}
 			_, err := SFT(context.Background(), c, train.Env{Device: gotch.CPU})
 			return err
 		}, []string{"model_name_or_path", "config_name"}},
@@ -168,7 +168,7 @@ func TestBadInputs(t *testing.T) {
 			c := DefaultSFT()
 			c.Train = shortTrain(dir)
 			c.Model.Init = fixture("bert")
-			c.Data = DataConfig{Tokenizer: vocab, Path: sft, MaxLen: 16}
+			c.Data = DataConfig{Tokenizer: vocab, Path: data.Files{sft}, MaxLen: 16}
 			_, err := SFT(context.Background(), c, train.Env{Device: gotch.CPU})
 			return err
 		}, []string{"masked", "decoders"}},
@@ -312,7 +312,7 @@ func TestRMRunAndScore(t *testing.T) {
 	cfg.Schema = "ranked"
 	cfg.Train = shortTrain(out)
 	cfg.Model.Init = fixture("gpt2")
-	cfg.Data = DataConfig{Tokenizer: vocab, Path: jsonl(t, recs), EvalFraction: 0.25, MaxLen: 16}
+	cfg.Data = DataConfig{Tokenizer: vocab, Path: data.Files{jsonl(t, recs)}, EvalFraction: 0.25, MaxLen: 16}
 	if _, err := RM(context.Background(), cfg, train.Env{Device: gotch.CPU}); err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +347,7 @@ func TestPretrainObjectives(t *testing.T) {
 			cfg := DefaultPretrain()
 			cfg.Train = shortTrain(out)
 			cfg.Model.Init = fixture(model)
-			cfg.Data = DataConfig{Tokenizer: vocab, Path: corpus, EvalFraction: 0.2, MaxLen: 16}
+			cfg.Data = DataConfig{Tokenizer: vocab, Path: data.Files{corpus}, EvalFraction: 0.2, MaxLen: 16}
 			cfg.WholeWord = model == "bert"
 			if _, err := Pretrain(context.Background(), cfg, train.Env{Device: gotch.CPU}); err != nil {
 				t.Fatal(err)

@@ -35,6 +35,8 @@ type Config struct {
 	// BF16 runs each forward under libtorch autocast in bfloat16 (fp32
 	// master weights, fp32 softmax/norms/losses), as torch.autocast does.
 	BF16 bool `yaml:"bf16" help:"bfloat16 autocast (fp32 master weights), CPU or CUDA"`
+	// ReportTo adds metric sinks to metrics.jsonl (always written).
+	ReportTo []string `yaml:"report_to" help:"where metrics also go: tensorboard (event files in OUTPUT_DIR/runs), all, none (metrics.jsonl only)"`
 }
 
 // DefaultConfig mirrors TrainingArguments' defaults where they make sense
@@ -69,6 +71,9 @@ func (c Config) Validate() error {
 		return errors.New("early_stopping_patience needs metric_for_best_model")
 	case c.BestAtEnd && (c.Metric == "" || c.EvalEvery <= 0 || c.SaveEvery <= 0 || c.SaveEvery%c.EvalEvery != 0):
 		return fmt.Errorf("load_best_model_at_end needs metric_for_best_model and save_steps (%d) a multiple of eval_steps (%d), as in transformers", c.SaveEvery, c.EvalEvery)
+	}
+	if _, err := ParseReportTo(c.ReportTo...); err != nil {
+		return err
 	}
 	if _, err := NewAdamW(nil, c.Optimizer); err != nil {
 		return err

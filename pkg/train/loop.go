@@ -102,7 +102,11 @@ func (l *Loop[B]) Run(ctx context.Context) (State, error) {
 	if err := l.checkpoints().Clean(); err != nil {
 		return l.state, err
 	}
-	metrics, err := OpenMetrics(l.cfg.OutputDir)
+	reports, err := ParseReportTo(l.cfg.ReportTo...)
+	if err != nil {
+		return l.state, err
+	}
+	metrics, err := OpenMetrics(l.cfg.OutputDir, reports...)
 	if err != nil {
 		return l.state, err
 	}

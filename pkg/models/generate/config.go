@@ -11,26 +11,26 @@ import (
 // Config holds generate()'s arguments with HF GenerationConfig's names and
 // meanings (JSON/YAML keys are HF's).
 type Config struct {
-	MaxNewTokens int  `json:"max_new_tokens" yaml:"max_new_tokens"`
-	MinNewTokens int  `json:"min_new_tokens" yaml:"min_new_tokens"` // eos banned until this many new tokens
-	DoSample     bool `json:"do_sample" yaml:"do_sample"`
+	MaxNewTokens int  `json:"max_new_tokens" yaml:"max_new_tokens" help:"tokens generated at most"`
+	MinNewTokens int  `json:"min_new_tokens" yaml:"min_new_tokens" help:"ban eos until this many new tokens"` // eos banned until this many new tokens
+	DoSample     bool `json:"do_sample" yaml:"do_sample" help:"sample instead of greedy or beam search"`
 	// Temperature, TopK (0 = off) and TopP (1 = off) warp the scores
 	// before sampling, in that order; greedy and beam search ignore them.
-	Temperature       float64   `json:"temperature" yaml:"temperature"`
-	TopK              int       `json:"top_k" yaml:"top_k"`
-	TopP              float64   `json:"top_p" yaml:"top_p"`
-	RepetitionPenalty float64   `json:"repetition_penalty" yaml:"repetition_penalty"` // 1 = off
-	NoRepeatNgramSize int       `json:"no_repeat_ngram_size" yaml:"no_repeat_ngram_size"`
-	BadWordsIDs       [][]int64 `json:"bad_words_ids" yaml:"bad_words_ids"`
-	NumBeams          int       `json:"num_beams" yaml:"num_beams"`
-	LengthPenalty     float64   `json:"length_penalty" yaml:"length_penalty"`
+	Temperature       float64   `json:"temperature" yaml:"temperature" help:"sampling temperature"`
+	TopK              int       `json:"top_k" yaml:"top_k" help:"sample among the k likeliest tokens; 0 = off"`
+	TopP              float64   `json:"top_p" yaml:"top_p" help:"nucleus sampling mass; 1 = off"`
+	RepetitionPenalty float64   `json:"repetition_penalty" yaml:"repetition_penalty" help:"CTRL repetition penalty; 1 = off"`
+	NoRepeatNgramSize int       `json:"no_repeat_ngram_size" yaml:"no_repeat_ngram_size" help:"forbid repeating n-grams of this size; 0 = off"`
+	BadWordsIDs       [][]int64 `json:"bad_words_ids" yaml:"bad_words_ids" flag:"-"`
+	NumBeams          int       `json:"num_beams" yaml:"num_beams" help:"beam search width; 1 = greedy"`
+	LengthPenalty     float64   `json:"length_penalty" yaml:"length_penalty" help:"beam score = sum of log-probs / length^p"`
 	// EarlyStopping: true stops a prompt's beam search once num_beams
 	// hypotheses are finished; false uses HF's cur_len heuristic.
-	EarlyStopping      bool   `json:"early_stopping" yaml:"early_stopping"`
-	NumReturnSequences int    `json:"num_return_sequences" yaml:"num_return_sequences"`
-	EOSTokenID         IDs    `json:"eos_token_id" yaml:"eos_token_id"` // one or several; empty = never stop early
-	PadTokenID         *int64 `json:"pad_token_id" yaml:"pad_token_id"` // nil → eos_token_id[0], as HF does
-	Seed               int64  `json:"seed" yaml:"seed"`                 // sampling's random stream
+	EarlyStopping      bool   `json:"early_stopping" yaml:"early_stopping" help:"stop a prompt's beam search once num_beams hypotheses are finished"`
+	NumReturnSequences int    `json:"num_return_sequences" yaml:"num_return_sequences" help:"sequences returned per prompt"`
+	EOSTokenID         IDs    `json:"eos_token_id" yaml:"eos_token_id" help:"stop ids (default: config.json's eos_token_id, else the tokenizer's eos or [SEP])"` // one or several; empty = never stop early
+	PadTokenID         *int64 `json:"pad_token_id" yaml:"pad_token_id" help:"padding id (default: config.json's, else the tokenizer's, else eos)"`               // nil → eos_token_id[0], as HF does
+	Seed               int64  `json:"seed" yaml:"seed" flag:"-"`                                                                                                 // sampling's random stream
 }
 
 // Default is HF GenerationConfig's defaults (top_k 50 like HF; it only

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/data/tokenizer"
@@ -28,7 +29,7 @@ func Train(ctx context.Context, cfg RunConfig, env train.Env) (State, error) {
 	if cfg.Model == "" {
 		return State{}, fmt.Errorf("model_name_or_path is required (the policy to train)")
 	}
-	if cfg.Prompts.Path == "" {
+	if len(cfg.Prompts.Path) == 0 {
 		return State{}, fmt.Errorf("train_file is required (the prompts)")
 	}
 	if err := train.PrepareOutputDir(cfg.OutputDir, env.Resume, env.Overwrite); err != nil {
@@ -110,11 +111,15 @@ func Open(cfg RunConfig, start string, env train.Env) (loop *Loop, close func(),
 		return nil, nil, err
 	}
 	closers = append(closers, closeRewards)
-	prompts, err := encodePrompts(cfg, tok, policy.LM)
+	texts, err := readPrompts(cfg.Prompts, tokPath)
 	if err != nil {
 		return nil, nil, err
 	}
-	env.Logf("ppo: %d prompts from %s\n", len(prompts), cfg.Prompts.Path)
+	prompts, err := encodePrompts(cfg, texts, tok, policy.LM)
+	if err != nil {
+		return nil, nil, err
+	}
+	env.Logf("ppo: %d prompts from %s\n", len(prompts), strings.Join(cfg.Prompts.Path, ", "))
 	// Responses stop at the policy's eos and are padded with its pad id.
 	tk := policy.LM.Tokens()
 	pad, err := data.PadID(tok.Special())
@@ -168,19 +173,45 @@ func openRewards(rc RewardConfig, policyTok tokenizer.Tokenizer, env train.Env) 
 	return sum, closeAll, nil
 }
 
-// encodePrompts reads the prompts and encodes each as SFT encodes a
-// prompt (the tokenizer's template: [CLS] prompt [SEP] for BERT
-// vocabularies), keeping the first max_prompt_length tokens, and at most
-// what leaves room for output_max_length new tokens.
-func encodePrompts(cfg RunConfig, tok tokenizer.Tokenizer, lm models.LM) ([][]int64, error) {
-	fm, err := data.ParseFieldMap(cfg.Prompts.Fields)
+// readPrompts reads the prompt texts: .txt lines, or records whose
+// prompt is a text or a conversation (rendered with the tokenizer's chat
+// template, the generation prompt added).
+func readPrompts(c Prompts, tokPath string) ([]string, error) {
+	fm, err := data.ParseFieldMap(c.Fields)
 	if err != nil {
 		return nil, fmt.Errorf("fields: %w", err)
 	}
-	texts, err := data.ReadTexts(cfg.Prompts.Path, "prompt", data.Options{Fields: fm})
+	chat, err := data.LoadChatTemplate(tokPath)
 	if err != nil {
 		return nil, err
 	}
+	opt := data.Options{Fields: fm, Chat: chat}
+	var out []string
+	for _, p := range c.Path {
+		if strings.EqualFold(filepath.Ext(p), ".txt") {
+			texts, err := data.ReadTexts(p, "prompt", opt)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, texts...)
+			continue
+		}
+		exs, _, err := data.ReadPrompts(p, opt)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range exs {
+			out = append(out, x.Prompt)
+		}
+	}
+	return out, nil
+}
+
+// encodePrompts encodes each prompt as SFT encodes a prompt (the
+// tokenizer's template: [CLS] prompt [SEP] for BERT vocabularies), keeping
+// the first max_prompt_length tokens, and at most what leaves room for
+// output_max_length new tokens.
+func encodePrompts(cfg RunConfig, texts []string, tok tokenizer.Tokenizer, lm models.LM) ([][]int64, error) {
 	enc := &data.Encoder{Tok: tok, MaxPrompt: cfg.Prompts.MaxLength}
 	if p := lm.Dims().MaxPositions; p > 0 && lm.Kind() == models.Causal {
 		enc.MaxLen = int(p) - cfg.Rollout.MaxLength
@@ -192,10 +223,10 @@ func encodePrompts(cfg RunConfig, tok tokenizer.Tokenizer, lm models.LM) ([][]in
 	for i, t := range texts {
 		e, err := enc.Single(t)
 		if err != nil {
-			return nil, fmt.Errorf("%s: prompt %d: %w", cfg.Prompts.Path, i+1, err)
+			return nil, fmt.Errorf("prompt %d: %w", i+1, err)
 		}
 		if len(e.IDs) == 0 {
-			return nil, fmt.Errorf("%s: prompt %d is empty after tokenization", cfg.Prompts.Path, i+1)
+			return nil, fmt.Errorf("prompt %d is empty after tokenization", i+1)
 		}
 		out[i] = e.IDs
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/sugarme/gotch"
 
 	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/rlhf/reward"
 	"github.com/gotrl/gotrl/pkg/train"
@@ -39,12 +40,14 @@ type RunConfig struct {
 	// iterations (0: never).
 	SampleSteps int  `yaml:"sample_steps" help:"print a prompt/response/reward table every N iterations; 0 = never"`
 	BF16        bool `yaml:"bf16" help:"bfloat16 autocast for rollouts and updates (fp32 master weights)"`
+	// ReportTo adds metric sinks to metrics.jsonl (always written).
+	ReportTo []string `yaml:"report_to" help:"where metrics also go: tensorboard (event files in OUTPUT_DIR/runs, sample tables as text), all, none"`
 }
 
 // Prompts says where the queries come from.
 type Prompts struct {
-	Path   string   `yaml:"train_file" alias:"data,prompts" help:"prompts: JSONL/JSON/CSV records with a \"prompt\" field (see --fields), or a .txt file of one prompt per line"`
-	Fields []string `yaml:"fields" alias:"field" help:"rename a field: want=have, e.g. prompt=content (repeatable)"`
+	Path   data.Files `yaml:"train_file" alias:"data,prompts" help:"prompts: JSONL/JSON/CSV/Parquet records with a \"prompt\" field (text or messages; see --fields), or a .txt file of one prompt per line (repeatable)"`
+	Fields []string   `yaml:"fields" alias:"field" help:"rename a field: want=have, e.g. prompt=content (repeatable)"`
 	// MaxLength keeps a prompt's last tokens (left truncation, as chat UIs
 	// cut a history) so query + response fit the policy's positions.
 	MaxLength int `yaml:"max_prompt_length" help:"keep a prompt's last N tokens; 0 = what fits n_positions − output_max_length"`
@@ -124,7 +127,8 @@ func (c RunConfig) Validate() error {
 	if c.OutputDir == "" {
 		return errors.New("ppo run: output_dir is required")
 	}
-	return nil
+	_, err := train.ParseReportTo(c.ReportTo...)
+	return err
 }
 
 // Loop drives rollout → reward → Step for Config.MaxSteps iterations,
@@ -135,9 +139,10 @@ type Loop struct {
 	Prompts [][]int64 // token ids, consumed in shuffled passes
 	Reward  reward.Scorer
 	// Decode renders ids in sample tables (nil prints the ids).
-	Decode func(ids []int64) string
-	Out    io.Writer // progress bar and sample tables; nil = silent
-	state  State
+	Decode  func(ids []int64) string
+	Out     io.Writer // progress bar and sample tables; nil = silent
+	state   State
+	metrics *train.MetricsWriter // Run's, for the sample tables
 }
 
 // Run trains until MaxSteps iterations, then saves a final checkpoint and
@@ -156,11 +161,17 @@ func (r *Loop) Run(ctx context.Context) (State, error) {
 		return r.state, err
 	}
 	r.state.Stage, r.state.Seed = "ppo", c.PPO.Seed
-	metrics, err := train.OpenMetrics(c.OutputDir)
+	reports, err := train.ParseReportTo(c.ReportTo...)
+	if err != nil {
+		return r.state, err
+	}
+	metrics, err := train.OpenMetrics(c.OutputDir, reports...)
 	if err != nil {
 		return r.state, fmt.Errorf("ppo run: %w", err)
 	}
 	defer metrics.Close()
+	r.metrics = metrics
+	defer func() { r.metrics = nil }()
 	bar := r.progress()
 	defer bar.Exit()
 	for r.state.Step < c.MaxSteps {
@@ -274,8 +285,10 @@ func (r *Loop) iteration(ctx context.Context) (rec train.Record, err error) {
 		rec[k] = v
 	}
 	rec["env/reward_mean"], rec["env/reward_std"] = meanStd(scores)
-	if n := r.Config.SampleSteps; n > 0 && r.Out != nil && r.state.Step%n == 0 {
-		r.sampleTable(queries, responses, scores)
+	if n := r.Config.SampleSteps; n > 0 && r.state.Step%n == 0 {
+		if err := r.sampleTable(queries, responses, scores); err != nil {
+			return nil, err
+		}
 	}
 	return rec, nil
 }
@@ -297,16 +310,27 @@ func (r *Loop) nextPrompts() [][]int64 {
 	return out
 }
 
-// sampleTable prints up to 4 samples of the batch.
-func (r *Loop) sampleTable(queries, responses [][]int64, scores []float64) {
+// sampleTable shows up to 4 samples of the batch: printed on Out, and as
+// a text table in the metric sinks that take text (TensorBoard).
+func (r *Loop) sampleTable(queries, responses [][]int64, scores []float64) error {
 	text := func(ids []int64) string {
 		if r.Decode != nil {
 			return strings.ReplaceAll(r.Decode(ids), "\n", " ")
 		}
 		return fmt.Sprint(ids)
 	}
-	fmt.Fprintf(r.Out, "\nstep %d samples\n%-8s | %-32s | %s\n", r.state.Step, "reward", "query", "response")
+	var rows [][]string
 	for i := 0; i < min(4, len(queries)); i++ {
-		fmt.Fprintf(r.Out, "%8.3f | %-32s | %s\n", scores[i], text(queries[i]), text(responses[i]))
+		rows = append(rows, []string{fmt.Sprintf("%.3f", scores[i]), text(queries[i]), text(responses[i])})
 	}
+	if r.Out != nil {
+		fmt.Fprintf(r.Out, "\nstep %d samples\n%-8s | %-32s | %s\n", r.state.Step, "reward", "query", "response")
+		for _, row := range rows {
+			fmt.Fprintf(r.Out, "%8s | %-32s | %s\n", row[0], row[1], row[2])
+		}
+	}
+	if r.metrics == nil {
+		return nil
+	}
+	return r.metrics.WriteText(r.state.Step, "ppo/samples", train.MarkdownTable([]string{"reward", "query", "response"}, rows))
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/sugarme/gotch"
 
 	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/models/gpt2"
 	"github.com/gotrl/gotrl/pkg/models/nn"
 	"github.com/gotrl/gotrl/pkg/train"
@@ -71,7 +72,7 @@ func TestPPORaisesClassifierScore(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := DefaultRunConfig()
-	cfg.Model, cfg.Prompts.Path, cfg.OutputDir = policy, prompts, filepath.Join(root, "run")
+	cfg.Model, cfg.Prompts.Path, cfg.OutputDir = policy, data.Files{prompts}, filepath.Join(root, "run")
 	cfg.Reward.Models, cfg.Reward.Tokenizers, cfg.Reward.Labels = []string{fixture("bert-seqcls")}, []string{rewardTok}, []int{1}
 	cfg.PPO.BatchSize, cfg.PPO.MiniBatchSize, cfg.PPO.PPOEpochs, cfg.PPO.LearningRate, cfg.PPO.InitKLCoef = 12, 6, 4, 5e-3, 0.02
 	cfg.Rollout.MinLength, cfg.Rollout.MaxLength = 4, 6
