@@ -16,13 +16,13 @@ import (
 
 const evalLong = `Score predictions against references, one JSONL record per example with a
 "prediction" and a "reference" field (other fields are ignored). --field
-want=have reads them under other names, e.g. --field reference=title for a
+want=have reads them under other names, e.g. --fields reference=title for a
 file that 'gotrl generate --input' wrote from CSL records. With --references
 FILE the references come from a second JSONL file instead, record i scoring
 prediction i (both files must have as many records).
 
 Metrics go to stdout as a table, or with --json as one JSON object; scores are
-percentages (0–100). --output FILE also writes one JSON line of scores per
+percentages (0–100). --output-file FILE also writes one JSON line of scores per
 example (written atomically). A missing or non-string field stops with the
 file, line and field named.`
 
@@ -31,10 +31,10 @@ func newEvalCmd() *cobra.Command {
 		Use:   "eval",
 		Short: "Score predictions: ROUGE/BLEU for summaries, P/R/F1 for triples, accuracy/macro-F1 for labels",
 		Long:  evalLong,
-		Example: "  gotrl generate --model runs/sft --input test.jsonl --field prompt=content --output pred.jsonl\n" +
-			"  gotrl eval summary --input pred.jsonl --field reference=title\n" +
-			"  gotrl eval triples --input ie_pred.jsonl --field reference=answer --json\n" +
-			"  gotrl eval classify --input cls.jsonl --labels 0,1 --output per_example.jsonl",
+		Example: "  gotrl generate --model-name-or-path runs/sft --input test.jsonl --fields prompt=content --output-file pred.jsonl\n" +
+			"  gotrl eval summary --input pred.jsonl --fields reference=title\n" +
+			"  gotrl eval triples --input ie_pred.jsonl --fields reference=answer --json\n" +
+			"  gotrl eval classify --input cls.jsonl --labels 0,1 --output-file per_example.jsonl",
 		Args: cobra.NoArgs,
 	}
 	cmd.AddCommand(newEvalSummaryCmd(), newEvalTriplesCmd(), newEvalClassifyCmd())
@@ -63,19 +63,16 @@ func evalSubcommand(cmd *cobra.Command, read fieldReader, score evalScorer) *cob
 
 // evalFlags are the flags every eval subcommand shares.
 type evalFlags struct {
-	input, references, output string
-	fields                    []string
-	json                      bool
-	fieldMap                  data.FieldMap // parsed --field
+	Input      string        `yaml:"input"`
+	References string        `yaml:"references" help:"JSONL file of {\"reference\"} records, the i-th for the i-th prediction (default: --input's)"`
+	Fields     []string      `yaml:"fields" alias:"field"`
+	JSON       bool          `yaml:"json" help:"print the metrics as one JSON object"`
+	Output     string        `yaml:"output_file" alias:"output"`
+	fieldMap   data.FieldMap // parsed --fields
 }
 
 func (e *evalFlags) bind(cmd *cobra.Command) {
-	f := cmd.Flags()
-	f.StringVar(&e.input, "input", "", `JSONL file of {"prediction", "reference"} records`)
-	f.StringVar(&e.references, "references", "", `JSONL file of {"reference"} records, the i-th for the i-th prediction (default: --input's)`)
-	f.StringArrayVar(&e.fields, "field", nil, "read a field under another name: want=have (e.g. reference=title, prediction=completion)")
-	f.BoolVar(&e.json, "json", false, "print the metrics as one JSON object")
-	f.StringVar(&e.output, "output", "", "also write per-example scores here (JSONL)")
+	mustBind(cmd, e)
 	_ = cmd.MarkFlagRequired("input")
 }
 
@@ -91,7 +88,7 @@ type fieldReader func(r data.Record, name string) (string, error)
 
 // examples reads the pairs; errors name file:line and field.
 func (e *evalFlags) examples(read fieldReader) ([]evalExample, error) {
-	fm, err := data.ParseFieldMap(e.fields)
+	fm, err := data.ParseFieldMap(e.Fields)
 	if err != nil {
 		return nil, fmt.Errorf("--field: %w", err)
 	}
@@ -99,12 +96,12 @@ func (e *evalFlags) examples(read fieldReader) ([]evalExample, error) {
 	read = withFieldHint(read)
 	opt := data.Options{Format: data.FormatJSONL, Fields: fm}
 	var out []evalExample
-	_, err = data.Read(e.input, opt, func(r data.Record) (err error) {
+	_, err = data.Read(e.Input, opt, func(r data.Record) (err error) {
 		ex := evalExample{Pos: r.Pos, RefPos: r.Pos}
 		if ex.Prediction, err = read(r, "prediction"); err != nil {
 			return err
 		}
-		if e.references == "" {
+		if e.References == "" {
 			if ex.Reference, err = read(r, "reference"); err != nil {
 				return err
 			}
@@ -112,11 +109,11 @@ func (e *evalFlags) examples(read fieldReader) ([]evalExample, error) {
 		out = append(out, ex)
 		return nil
 	})
-	if err != nil || e.references == "" {
+	if err != nil || e.References == "" {
 		return out, err
 	}
 	n := 0
-	_, err = data.Read(e.references, opt, func(r data.Record) (err error) {
+	_, err = data.Read(e.References, opt, func(r data.Record) (err error) {
 		if n < len(out) {
 			out[n].RefPos = r.Pos
 			out[n].Reference, err = read(r, "reference")
@@ -125,7 +122,7 @@ func (e *evalFlags) examples(read fieldReader) ([]evalExample, error) {
 		return err
 	})
 	if err == nil && n != len(out) {
-		err = fmt.Errorf("%s has %d records but %s has %d: with --references the i-th reference scores the i-th prediction, so both need as many", e.input, len(out), e.references, n)
+		err = fmt.Errorf("%s has %d records but %s has %d: with --references the i-th reference scores the i-th prediction, so both need as many", e.Input, len(out), e.References, n)
 	}
 	return out, err
 }
@@ -155,8 +152,8 @@ func textField(r data.Record, name string) (string, error) { return r.String(nam
 // report prints the metrics (a table, or JSON with --json) and writes the
 // per-example lines to --output.
 func (e *evalFlags) report(w io.Writer, table string, metrics any, perExample []any) error {
-	if e.output != "" {
-		err := safetensors.WriteAtomic(e.output, func(f io.Writer) error {
+	if e.Output != "" {
+		err := safetensors.WriteAtomic(e.Output, func(f io.Writer) error {
 			enc := json.NewEncoder(f)
 			enc.SetEscapeHTML(false)
 			for _, x := range perExample {
@@ -170,7 +167,7 @@ func (e *evalFlags) report(w io.Writer, table string, metrics any, perExample []
 			return fmt.Errorf("--output: %w", err)
 		}
 	}
-	if !e.json {
+	if !e.JSON {
 		_, err := io.WriteString(w, table)
 		return err
 	}

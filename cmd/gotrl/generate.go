@@ -46,14 +46,14 @@ model's positions: n_positions (BERT: max_position_embeddings) minus
 
 // generateConfig is `gotrl generate`'s configuration.
 type generateConfig struct {
-	Model     string          `yaml:"model_name_or_path" hub:"model" alias:"model" help:"model to generate with: a directory (HF layout) or a hub id"`
-	Tokenizer string          `yaml:"tokenizer_name" hub:"tokenizer" alias:"tokenizer" help:"its tokenizer: a directory, tokenizer.json or vocab.txt (default: the model directory)"`
-	Prompts   []string        `yaml:"prompt" help:"prompt text (repeatable)"`
-	Input     string          `yaml:"input" help:"JSONL file of records with a \"prompt\" field; other fields pass through to --output-file"`
-	Fields    []string        `yaml:"fields" alias:"field" help:"rename a field: want=have, e.g. prompt=content (repeatable)"`
-	Output    string          `yaml:"output_file" alias:"output" help:"write JSONL records (the input's fields + \"prediction\", \"ids\") here instead of printing text"`
-	BatchSize int             `yaml:"per_device_eval_batch_size" alias:"batch-size" help:"prompts per forward pass (left-padded)"`
-	MaxPrompt int             `yaml:"max_prompt_length" help:"cut longer prompts to N tokens, specials included; 0 = what fits n_positions − max_new_tokens (no limit for T5)"`
+	Model     string          `yaml:"model_name_or_path" hub:"model" alias:"model"`
+	Tokenizer string          `yaml:"tokenizer_name" hub:"tokenizer" alias:"tokenizer"`
+	Prompts   []string        `yaml:"prompt"`
+	Input     string          `yaml:"input"`
+	Fields    []string        `yaml:"fields" alias:"field"`
+	Output    string          `yaml:"output_file" alias:"output"`
+	BatchSize int             `yaml:"per_device_eval_batch_size" alias:"batch-size"`
+	MaxPrompt int             `yaml:"max_prompt_length"`
 	Side      truncationSide  `yaml:"truncation_side" help:"which end of a long prompt is cut: left or right (default: left for GPT-2, right for BERT and T5)"`
 	Special   bool            `yaml:"add_special_tokens" help:"apply the tokenizer's template ([CLS] … [SEP] for BERT vocabularies), as SFT formats prompts"`
 	Gen       generate.Config `yaml:",inline"`

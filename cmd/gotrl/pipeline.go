@@ -62,7 +62,7 @@ func newPipelineCmd() *cobra.Command {
 			return runPipeline(cmd, stages)
 		},
 	}
-	cmd.Flags().StringVar(&file, "config", "", "pipeline YAML file")
+	cmd.Flags().StringVar(&file, "config", "", config.Vocabulary["config"])
 	return cmd
 }
 
@@ -242,7 +242,7 @@ func runPipeline(cmd *cobra.Command, stages []*pipeStage) error {
 		if err != nil {
 			return err
 		}
-		env := train.Env{Device: dev, Resume: state == "resume", Overwrite: state == "fresh", Progress: os.Stderr, Log: cmd.ErrOrStderr()}
+		env := train.Env{Device: dev, Resume: state == "resume", Overwrite: state == "fresh", Progress: cmd.ErrOrStderr(), Log: cmd.ErrOrStderr()}
 		fmt.Fprintf(cmd.OutOrStdout(), "== %s (%s) → %s\n", s.name, map[string]string{"resume": "resuming", "fresh": "starting"}[state], dir)
 		start := time.Now()
 		steps, result, err := s.run(ctx, env)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gotrl/gotrl/internal/config"
 	"github.com/gotrl/gotrl/pkg/data/tokenizer"
 	"github.com/gotrl/gotrl/pkg/prompt"
 	"github.com/gotrl/gotrl/pkg/prompt/run"
@@ -30,23 +31,19 @@ func newPromptCmd() *cobra.Command {
 // promptFlags describe the prompts: a prompt file, or templates and
 // verbalizers given inline.
 type promptFlags struct {
-	file, kind, field string
-	templates         []string
-	verbalizers       []string
-	wordAgg, labelAgg string
-	maxLen            int
+	File        string   `yaml:"prompt_config" alias:"prompts" help:"prompt file (YAML: templates, verbalizer, content_free; see pkg/prompt Config)"`
+	Templates   []string `yaml:"template" help:"template, optionally named: 'book={mask}满意。{text_a|trunc}' (repeatable)"`
+	Kind        string   `yaml:"template_kind" alias:"kind" help:"kind of --template templates: cloze (BERT) or prefix (GPT-2, T5)"`
+	Verbalizers []string `yaml:"verbalizer" help:"label words: '1=很,非常;0=不' (repeatable; labels are the data's label values)"`
+	WordAgg     string   `yaml:"word_agg" help:"score of a multi-token word: first, mean or max"`
+	LabelAgg    string   `yaml:"label_agg" help:"score of a label with several words: mean or max"`
+	Field       string   `yaml:"template_field" alias:"field" help:"template field the data's text fills"`
+	MaxLen      int      `yaml:"max_prompt_length" alias:"max-length"`
 }
 
 func (p *promptFlags) bind(cmd *cobra.Command) {
-	f := cmd.Flags()
-	f.StringVar(&p.file, "prompts", "", "prompt file (YAML: templates, verbalizer, content_free; see pkg/prompt Config)")
-	f.StringArrayVar(&p.templates, "template", nil, `template, optionally named: 'book={mask}满意。{text_a|trunc}' (repeatable)`)
-	f.StringVar(&p.kind, "kind", "cloze", "kind of --template templates: cloze (BERT) or prefix (GPT-2, T5)")
-	f.StringArrayVar(&p.verbalizers, "verbalizer", nil, `label words: '1=很,非常;0=不' (repeatable; labels are the data's label values)`)
-	f.StringVar(&p.wordAgg, "word-agg", "mean", "score of a multi-token word: first, mean or max")
-	f.StringVar(&p.labelAgg, "label-agg", "mean", "score of a label with several words: mean or max")
-	f.StringVar(&p.field, "field", "text_a", "template field the data's text fills")
-	f.IntVar(&p.maxLen, "max-length", 0, "prompt length in tokens; |trunc fields shrink to fit (0: the model's limit, or none)")
+	p.Kind, p.WordAgg, p.LabelAgg, p.Field = "cloze", "mean", "mean", "text_a"
+	mustBind(cmd, p)
 }
 
 var templateName = regexp.MustCompile(`^([A-Za-z0-9_-]+)=`)
@@ -55,31 +52,31 @@ var templateName = regexp.MustCompile(`^([A-Za-z0-9_-]+)=`)
 func (p *promptFlags) load() ([]*prompt.Template, []run.NamedVerbalizer, error) {
 	var ts []*prompt.Template
 	var vs []run.NamedVerbalizer
-	if p.file != "" {
-		c, err := prompt.LoadConfig(p.file)
+	if p.File != "" {
+		c, err := prompt.LoadConfig(p.File)
 		if err != nil {
 			return nil, nil, err
 		}
 		ts = c.Templates
-		vs = append(vs, run.NamedVerbalizer{Name: filepath.Base(p.file), Verbalizer: c.Verbalizer})
+		vs = append(vs, run.NamedVerbalizer{Name: filepath.Base(p.File), Verbalizer: c.Verbalizer})
 	}
-	kind, err := prompt.ParseKind(p.kind)
+	kind, err := prompt.ParseKind(p.Kind)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--kind: %w", err)
 	}
-	for i, src := range p.templates {
+	for i, src := range p.Templates {
 		name := fmt.Sprintf("t%d", i+1)
 		if m := templateName.FindStringSubmatch(src); m != nil {
 			name, src = m[1], src[len(m[0]):]
 		}
-		t, err := prompt.Parse(name, src, kind, p.field)
+		t, err := prompt.Parse(name, src, kind, p.Field)
 		if err != nil {
 			return nil, nil, fmt.Errorf("--template %d: %w", i+1, err)
 		}
 		ts = append(ts, t)
 	}
-	for _, spec := range p.verbalizers {
-		v, err := parseVerbalizer(spec, prompt.Agg(p.wordAgg), prompt.Agg(p.labelAgg))
+	for _, spec := range p.Verbalizers {
+		v, err := parseVerbalizer(spec, prompt.Agg(p.WordAgg), prompt.Agg(p.LabelAgg))
 		if err != nil {
 			return nil, nil, fmt.Errorf("--verbalizer %q: %w", spec, err)
 		}
@@ -112,7 +109,9 @@ func parseVerbalizer(spec string, wordAgg, labelAgg prompt.Agg) (*prompt.Verbali
 
 func newPromptRenderCmd() *cobra.Command {
 	var pf promptFlags
-	var tok string
+	var tok struct {
+		Name string `yaml:"tokenizer_name" hub:"tokenizer" alias:"tokenizer"`
+	}
 	var texts []string
 	var ids bool
 	cmd := &cobra.Command{
@@ -126,10 +125,10 @@ func newPromptRenderCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := resolveFlags(cmd, "tokenizer"); err != nil {
+			if err := resolveHub(cmd, &tok); err != nil {
 				return err
 			}
-			tk, err := tokenizerFor("", tok)
+			tk, err := tokenizerFor("", tok.Name)
 			if err != nil {
 				return err
 			}
@@ -145,7 +144,7 @@ func newPromptRenderCmd() *cobra.Command {
 			}
 			for _, t := range ts {
 				for _, text := range texts {
-					r, err := t.Render(map[string]string{pf.field: text}, tk, pf.maxLen)
+					r, err := t.Render(map[string]string{pf.Field: text}, tk, pf.MaxLen)
 					if err != nil {
 						return err
 					}
@@ -156,10 +155,10 @@ func newPromptRenderCmd() *cobra.Command {
 		},
 	}
 	pf.bind(cmd)
-	cmd.Flags().StringVar(&tok, "tokenizer", "", "tokenizer directory or vocab file")
+	mustBind(cmd, &tok)
 	cmd.Flags().StringArrayVar(&texts, "text", nil, "input text for the template's field (repeatable)")
 	cmd.Flags().BoolVar(&ids, "ids", false, "also print token ids, tokens, type ids and mask/soft positions")
-	_ = cmd.MarkFlagRequired("tokenizer")
+	_ = cmd.MarkFlagRequired("tokenizer-name")
 	return cmd
 }
 
@@ -183,23 +182,20 @@ func printRendered(w interface{ Write([]byte) (int, error) }, t *prompt.Template
 
 // splitFlags select labeled examples: a file and one side of a seeded split.
 type splitFlags struct {
-	data     string
-	testSize int
-	seed     uint64
-	part     string
+	Data     string `yaml:"labeled_file" alias:"data" help:"labeled data: CSV or JSONL with \"label\" and \"review\", split into train and test"`
+	TestSize int    `yaml:"test_size" help:"examples held out as the test side of the split"`
+	Seed     int64  `yaml:"split_seed" help:"seed of the train/test split"`
+	Part     string `yaml:"part" help:"side of the split to read: train, test or all"`
 }
 
 func (s *splitFlags) bind(cmd *cobra.Command, part string) {
-	f := cmd.Flags()
-	f.StringVar(&s.data, "data", "", `labeled data: CSV or JSONL with "label" and "review"`)
-	f.IntVar(&s.testSize, "test-size", 500, "examples held out as the test side of the split")
-	f.Uint64Var(&s.seed, "split-seed", 1, "seed of the train/test split")
-	f.StringVar(&s.part, "part", part, "side of the split to read: train, test or all")
-	_ = cmd.MarkFlagRequired("data")
+	s.TestSize, s.Seed, s.Part = 500, 1, part
+	mustBind(cmd, s)
+	_ = cmd.MarkFlagRequired("labeled-file")
 }
 
 func (s *splitFlags) examples(field string) ([]prompt.Example, error) {
-	xs, err := run.ReadLabeled(s.data, s.testSize, s.seed, run.Part(s.part))
+	xs, err := run.ReadLabeled(s.Data, s.TestSize, uint64(s.Seed), run.Part(s.Part))
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +212,7 @@ func newPromptSplitCmd() *cobra.Command {
 			"  gotrl prompt split --data reviews.csv --part test --format jsonl > test.jsonl",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			xs, err := run.ReadLabeled(s.data, s.testSize, s.seed, run.Part(s.part))
+			xs, err := run.ReadLabeled(s.Data, s.TestSize, uint64(s.Seed), run.Part(s.Part))
 			if err != nil {
 				return err
 			}
@@ -230,14 +226,14 @@ func newPromptSplitCmd() *cobra.Command {
 					b, _ := json.Marshal(map[string]any{"label": x.Label, "review": x.Text})
 					fmt.Fprintln(w, string(b))
 				default:
-					return fmt.Errorf("--format %q: want text or jsonl", format)
+					return fmt.Errorf("--output-format %q: want text or jsonl", format)
 				}
 			}
 			return nil
 		},
 	}
 	s.bind(cmd, "train")
-	cmd.Flags().StringVar(&format, "format", "text", "text (one review per line) or jsonl")
+	cmd.Flags().StringVar(&format, "output-format", "text", "text (one review per line) or jsonl")
 	return cmd
 }
 
@@ -269,36 +265,35 @@ func writeFile(path string, fn func(f *os.File) error) error {
 
 // modelFlags name the model and its tokenizer.
 type modelFlags struct {
-	dir, tok string
-	batch    int
+	Dir   string `yaml:"model_name_or_path" hub:"model" alias:"model"`
+	Tok   string `yaml:"tokenizer_name" hub:"tokenizer" alias:"tokenizer"`
+	Batch int    `yaml:"per_device_eval_batch_size" alias:"batch-size"`
 }
 
 func (m *modelFlags) bind(cmd *cobra.Command) {
-	f := cmd.Flags()
-	f.StringVar(&m.dir, "model", "", "model directory (HF layout): bert → cloze scoring, gpt2/t5 → label-word likelihood")
-	f.StringVar(&m.tok, "tokenizer", "", "tokenizer directory or vocab file (default: the model directory)")
-	f.IntVar(&m.batch, "batch-size", 16, "prompts per forward pass")
-	_ = cmd.MarkFlagRequired("model")
+	m.Batch = 16
+	mustBind(cmd, m)
+	_ = cmd.MarkFlagRequired("model-name-or-path")
 }
 
 // open loads the tokenizer and the runner.
 func (m *modelFlags) open(cmd *cobra.Command) (tokenizer.Tokenizer, *run.Runner, error) {
-	if err := resolveFlags(cmd, "model", "tokenizer"); err != nil {
+	if err := resolveHub(cmd, m); err != nil {
 		return nil, nil, err
 	}
 	dev, err := setup(global.seed)
 	if err != nil {
 		return nil, nil, err
 	}
-	tk, err := tokenizerFor(m.dir, m.tok)
+	tk, err := tokenizerFor(m.Dir, m.Tok)
 	if err != nil {
 		return nil, nil, err
 	}
-	r, err := run.Load(m.dir, dev, tk.Special().PAD)
+	r, err := run.Load(m.Dir, dev, tk.Special().PAD)
 	if err != nil {
 		return nil, nil, err
 	}
-	r.BatchSize = m.batch
+	r.BatchSize = m.Batch
 	return tk, r, nil
 }
 
@@ -347,11 +342,11 @@ func newPromptEvalCmd() *cobra.Command {
 					return err
 				}
 			}
-			exs, err := sf.examples(pf.field)
+			exs, err := sf.examples(pf.Field)
 			if err != nil {
 				return err
 			}
-			g := run.Grid{Templates: ts, Verbalizers: vs, Shots: ks, Seed: demoSeed, MaxLen: limit(pf.maxLen, r),
+			g := run.Grid{Templates: ts, Verbalizers: vs, Shots: ks, Seed: demoSeed, MaxLen: limit(pf.MaxLen, r),
 				Strict: !dropDemos, Ensemble: prompt.Method(ensemble), Calibrate: calibrate}
 			switch g.Ensemble {
 			case "", prompt.MeanProb, prompt.MeanScore, prompt.Vote:
@@ -360,8 +355,8 @@ func newPromptEvalCmd() *cobra.Command {
 			}
 			if slicesMax(ks) > 0 { // demonstrations come from the other side of the split
 				pool := sf
-				pool.part = string(run.Train)
-				if g.Pool, err = pool.examples(pf.field); err != nil {
+				pool.Part = string(run.Train)
+				if g.Pool, err = pool.examples(pf.Field); err != nil {
 					return err
 				}
 			}
@@ -381,7 +376,7 @@ func newPromptEvalCmd() *cobra.Command {
 			if err := writeFile(filepath.Join(out, "results.csv"), func(f *os.File) error { return run.WriteCSV(f, cells) }); err != nil {
 				return err
 			}
-			return run.BarChart(filepath.Join(out, "results.png"), fmt.Sprintf("%s: %d examples", filepath.Base(mf.dir), len(exs)), cells)
+			return run.BarChart(filepath.Join(out, "results.png"), fmt.Sprintf("%s: %d examples", filepath.Base(mf.Dir), len(exs)), cells)
 		},
 	}
 	pf.bind(cmd)
@@ -393,7 +388,7 @@ func newPromptEvalCmd() *cobra.Command {
 	f.BoolVar(&dropDemos, "drop-demos", false, "drop demonstrations that do not fit --max-length instead of failing")
 	f.BoolVar(&calibrate, "calibrate", false, "contextual calibration with content-free inputs (N/A, empty, [MASK])")
 	f.StringVar(&ensemble, "ensemble", "", "also combine all templates: mean_prob, mean_score or vote")
-	f.StringVar(&out, "out", "", "directory for results.csv and results.png")
+	f.StringVar(&out, "output-dir", "", config.Vocabulary["output_dir"])
 	return cmd
 }
 
@@ -437,11 +432,11 @@ func newPromptTrainCmd() *cobra.Command {
 					return err
 				}
 			}
-			p, err := prompt.NewPrompt(ts[0], vs[0].Verbalizer, tk, limit(pf.maxLen, r))
+			p, err := prompt.NewPrompt(ts[0], vs[0].Verbalizer, tk, limit(pf.MaxLen, r))
 			if err != nil {
 				return err
 			}
-			xs, err := run.ReadLabeled(sf.data, sf.testSize, sf.seed, run.Part(sf.part))
+			xs, err := run.ReadLabeled(sf.Data, sf.TestSize, uint64(sf.Seed), run.Part(sf.Part))
 			if err != nil {
 				return err
 			}
@@ -449,10 +444,9 @@ func newPromptTrainCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cfg.Train.Seed = global.seed
 			fmt.Fprintf(cmd.OutOrStdout(), "PET: %d examples (%d per label), training %q\n", len(few), k, cfg.Trainable)
 			return runStage(cmd, "", "", func(ctx context.Context) (string, error) {
-				st, err := run.PET(ctx, r, p, run.Examples(few, pf.field), cfg)
+				st, err := run.PET(ctx, r, p, run.Examples(few, pf.Field), cfg)
 				return stateSummary(st), err
 			})
 		},
@@ -463,11 +457,8 @@ func newPromptTrainCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.IntVar(&k, "k", 20, "training examples per label")
 	f.Uint64Var(&fewSeed, "few-shot-seed", 1, "seed of the k-per-label draw")
-	f.StringVarP(&cfg.Train.OutputDir, "output", "o", "", "output directory: the trained model (HF layout), metrics and plots")
-	f.IntVar(&cfg.Train.Epochs, "epochs", cfg.Train.Epochs, "passes over the few-shot set")
-	f.IntVar(&cfg.Train.BatchSize, "train-batch-size", cfg.Train.BatchSize, "examples per optimizer step")
-	f.Float64Var(&cfg.Train.Optimizer.LR, "lr", cfg.Train.Optimizer.LR, "AdamW learning rate")
+	mustBind(cmd, &cfg.Train) // TrainingArguments' flags: --output-dir, --num-train-epochs, --learning-rate, …
 	f.StringVar(&cfg.Trainable, "trainable", cfg.Trainable, `regexp of parameters to train ('^cls\.predictions\.' = MLM head, '' = all, '^prompt_encoder\.' = soft tokens)`)
-	_ = cmd.MarkFlagRequired("output")
+	_ = cmd.MarkFlagRequired("output-dir")
 	return cmd
 }

@@ -45,13 +45,13 @@ func newRMCmd() *cobra.Command {
 
 // scoreConfig is `gotrl rm score`'s configuration.
 type scoreConfig struct {
-	Model     string        `yaml:"model_name_or_path" hub:"model" alias:"model" help:"reward model or classifier: a gotrl rm run, one of its checkpoints, or any sequence classifier"`
-	Tokenizer string        `yaml:"tokenizer_name" hub:"tokenizer" alias:"tokenizer" help:"its tokenizer (default: the model directory)"`
-	Prompt    string        `yaml:"prompt" help:"prompt (context) the responses answer"`
-	MaxLen    int           `yaml:"max_length" help:"tokens per scored input; 0 = the model's position limit"`
-	Label     int           `yaml:"reward_label" help:"class whose logit or probability is printed (reward models: 0)"`
-	Input     reward.Input  `yaml:"reward_input" help:"pair (prompt, response) or text (prompt+response as one text); default: pair for one-label models, text for classifiers"`
-	Output    reward.Output `yaml:"reward_output" help:"logit or probability (softmax) of the label"`
+	Model     string        `yaml:"model_name_or_path" hub:"model" alias:"model"`
+	Tokenizer string        `yaml:"tokenizer_name" hub:"tokenizer" alias:"tokenizer"`
+	Prompt    []string      `yaml:"prompt"`
+	MaxLen    int           `yaml:"max_length"`
+	Label     []int         `yaml:"reward_label"`
+	Input     reward.Input  `yaml:"reward_input"`
+	Output    reward.Output `yaml:"reward_output"`
 }
 
 func newRMScoreCmd() *cobra.Command {
@@ -72,14 +72,25 @@ func newRMScoreCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			m, err := reward.Open(c.Model, reward.Options{Device: dev, Tokenizer: c.Tokenizer, Label: c.Label, Input: c.Input, Output: c.Output, MaxLength: c.MaxLen})
+			if len(c.Label) > 1 || len(c.Prompt) > 1 && len(c.Prompt) != len(args) {
+				return fmt.Errorf("give one --reward-label, and one --prompt or one per response (%d responses)", len(args))
+			}
+			label := 0
+			if len(c.Label) == 1 {
+				label = c.Label[0]
+			}
+			m, err := reward.Open(c.Model, reward.Options{Device: dev, Tokenizer: c.Tokenizer, Label: label, Input: c.Input, Output: c.Output, MaxLength: c.MaxLen})
 			if err != nil {
 				return err
 			}
 			defer m.Close()
 			prompts := make([]string, len(args))
 			for i := range prompts {
-				prompts[i] = c.Prompt
+				if len(c.Prompt) == 1 {
+					prompts[i] = c.Prompt[0]
+				} else if len(c.Prompt) > 1 {
+					prompts[i] = c.Prompt[i]
+				}
 			}
 			rs, err := m.Score(cmd.Context(), prompts, args)
 			if err != nil {

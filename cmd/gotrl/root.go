@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/sugarme/gotch"
 
+	"github.com/gotrl/gotrl/internal/config"
 	"github.com/gotrl/gotrl/internal/tensor"
 )
 
@@ -30,7 +31,7 @@ func newRootCmd() *cobra.Command {
 	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&global.device, "device", "auto", "device: auto, cpu, cuda or cuda:N")
-	pf.Int64Var(&global.seed, "seed", 42, "random seed (training commands: their config's seed)")
+	pf.Int64Var(&global.seed, "seed", 42, config.Vocabulary["seed"])
 	pf.IntVar(&global.threads, "threads", 0, "libtorch CPU threads (0: libtorch's default)")
 	root.AddCommand(newVersionCmd(), newEnvCmd(), newBenchCmd(), newDataCmd())
 	root.AddCommand(newPretrainCmd(), newSFTCmd(), newRMCmd(), newPlotCmd())

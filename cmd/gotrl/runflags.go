@@ -21,9 +21,9 @@ import (
 
 // runFlags are the flags every training command has beside its config.
 type runFlags struct {
-	Config    string `yaml:"config" help:"YAML config file (keys are the flag names in snake_case); flags given on the command line override it"`
-	Resume    string `yaml:"resume" alias:"resume-from-checkpoint" help:"continue RUN_DIR from its newest checkpoint, with the settings in its config.yaml"`
-	Overwrite bool   `yaml:"overwrite_output_dir" alias:"overwrite" help:"delete a non-empty output directory first"`
+	Config    string `yaml:"config"`
+	Resume    string `yaml:"resume" alias:"resume-from-checkpoint"`
+	Overwrite bool   `yaml:"overwrite_output_dir" alias:"overwrite"`
 }
 
 // resumable lists the settings a resumed run may change: how long it runs
@@ -91,7 +91,7 @@ func (s *stage) resolve(cmd *cobra.Command) (train.Env, error) {
 	if err != nil {
 		return train.Env{}, err
 	}
-	return train.Env{Device: dev, Resume: r.Resume != "", Overwrite: r.Overwrite, Progress: os.Stderr, Log: cmd.ErrOrStderr()}, nil
+	return train.Env{Device: dev, Resume: r.Resume != "", Overwrite: r.Overwrite, Progress: cmd.ErrOrStderr(), Log: cmd.ErrOrStderr()}, nil
 }
 
 // checkResume refuses a resumed run whose settings differ from the ones it

@@ -59,6 +59,12 @@ func Bind(fs *pflag.FlagSet, cfgs ...any) ([]Field, error) {
 				return fmt.Errorf("config: field %s (%s): %w", f.Name, key, err)
 			}
 			help := f.Tag.Get("help")
+			if v, ok := Vocabulary[key]; ok {
+				if help != "" {
+					return fmt.Errorf("config: field %s: %s's help is in the vocabulary; drop its help tag", f.Name, key)
+				}
+				help = v
+			}
 			var as []string
 			if a := f.Tag.Get("alias"); a != "" {
 				as = strings.Split(a, ",")

@@ -73,7 +73,7 @@ func (b *boolValue) Set(x string) error {
 type intValue struct{ v reflect.Value }
 
 func (i *intValue) String() string { return strconv.FormatInt(i.v.Int(), 10) }
-func (i *intValue) Type() string   { return "int" }
+func (i *intValue) Type() string   { return i.v.Kind().String() }
 func (i *intValue) Set(x string) error {
 	v, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
 	if err != nil {

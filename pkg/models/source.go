@@ -13,9 +13,9 @@ import (
 // (HF layout) to load, or a config.json to build a freshly initialised
 // model from.
 type Source struct {
-	Init      string `yaml:"model_name_or_path" hub:"model" alias:"init,model" help:"checkpoint to start from: a directory (HF layout) or a hub id (org/name)"`
-	Config    string `yaml:"config_name" alias:"model-config" help:"config.json (file or directory) for a freshly initialised model"`
-	ModelType string `yaml:"model_type" help:"override the config's model_type (bert for the UniLM config)"`
+	Init      string `yaml:"model_name_or_path" hub:"model" alias:"init,model"`
+	Config    string `yaml:"config_name" alias:"model-config"`
+	ModelType string `yaml:"model_type"`
 }
 
 // Validate requires exactly one of Init and Config.

@@ -17,17 +17,17 @@ const ConfigFile = "config.yaml"
 
 // DataConfig says what a stage reads and how it tokenizes it.
 type DataConfig struct {
-	Tokenizer string     `yaml:"tokenizer_name" hub:"tokenizer" alias:"tokenizer" help:"tokenizer: a directory (tokenizer.json, vocab.txt or GPT-2 BPE files), a tokenizer.json or a vocab.txt (default: the model directory)"`
-	Path      data.Files `yaml:"train_file" alias:"data" help:"training data file (repeatable: files of one data set)"`
-	Fields    []string   `yaml:"fields" alias:"field" help:"rename a field: want=have, e.g. prompt=content (repeatable)"`
-	Format    string     `yaml:"format" help:"data format: json, jsonl, csv, tsv, squad (default: by extension)"`
-	SkipBad   bool       `yaml:"skip_bad" help:"skip malformed records instead of stopping"`
-	EvalPath  data.Files `yaml:"validation_file" alias:"eval-data" help:"evaluation data file (repeatable; default: hold out --eval-fraction of --train-file)"`
+	Tokenizer string     `yaml:"tokenizer_name" hub:"tokenizer" alias:"tokenizer"`
+	Path      data.Files `yaml:"train_file" alias:"data"`
+	Fields    []string   `yaml:"fields" alias:"field"`
+	Format    string     `yaml:"format"`
+	SkipBad   bool       `yaml:"skip_bad"`
+	EvalPath  data.Files `yaml:"validation_file" alias:"eval-data"`
 	// EvalFraction holds out part of Path for evaluation when EvalPath is
 	// empty (group-aware split seeded by the run seed).
 	EvalFraction float64 `yaml:"eval_fraction" help:"fraction of --train-file held out for evaluation (group-aware, seeded)"`
 	MaxEval      int     `yaml:"max_eval_samples" alias:"max-eval" help:"evaluate on at most N examples; 0 = all"`
-	MaxLen       int     `yaml:"max_length" alias:"max-seq-length" help:"tokens per example, special tokens included"`
+	MaxLen       int     `yaml:"max_length" alias:"max-seq-length"`
 }
 
 func (d DataConfig) validate() error {
@@ -81,7 +81,7 @@ type PretrainConfig struct {
 	Data  DataConfig    `yaml:",inline"`
 	// TextField is the record field holding a document in JSON/CSV data;
 	// .txt files hold one document per line.
-	TextField string `yaml:"dataset_text_field" alias:"text-field" help:"record field holding a document (.txt files: one document per line)"`
+	TextField string `yaml:"dataset_text_field" alias:"text-field"`
 	// Objective is causal (decoders), mlm (encoders) or span (T5); ""
 	// picks it from the model.
 	Objective    Objective `yaml:"objective" help:"causal, mlm or span (default: the model's kind)"`
@@ -121,11 +121,11 @@ type SFTConfig struct {
 	// LossOnAll learns the prompt tokens too; by default only the
 	// response (TRL DataCollatorForCompletionOnlyLM).
 	LossOnAll bool `yaml:"loss_on_all_tokens" alias:"loss-on-all" help:"learn the prompt tokens too (default: the completion only)"`
-	MaxPrompt int  `yaml:"max_prompt_length" help:"keep a prompt's first N tokens; 0 = no cap"`
+	MaxPrompt int  `yaml:"max_prompt_length"`
 	// Samples prompts of the eval set are completed greedily at each
 	// evaluation, MaxNewTokens tokens at most.
 	Samples      int `yaml:"eval_samples" help:"eval prompts completed (greedily) at each evaluation"`
-	MaxNewTokens int `yaml:"max_new_tokens" help:"tokens generated at most per sample"`
+	MaxNewTokens int `yaml:"max_new_tokens"`
 }
 
 // DefaultSFT mirrors TRL SFTTrainer's defaults (lr 2e-5 there; the book's

@@ -13,7 +13,7 @@ import (
 
 // AdamWConfig holds torch.optim.AdamW's hyper-parameters (same defaults).
 type AdamWConfig struct {
-	LR          float64 `yaml:"learning_rate" alias:"lr" help:"peak learning rate (AdamW)"`
+	LR          float64 `yaml:"learning_rate" alias:"lr"`
 	Beta1       float64 `yaml:"adam_beta1" help:"AdamW β1"`
 	Beta2       float64 `yaml:"adam_beta2" help:"AdamW β2"`
 	Eps         float64 `yaml:"adam_epsilon" help:"AdamW ε"`

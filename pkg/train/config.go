@@ -9,22 +9,22 @@ import (
 // YAML keys (and the flags bound to them) are transformers'
 // TrainingArguments names.
 type Config struct {
-	OutputDir string `yaml:"output_dir" alias:"output" short:"o" help:"run directory: checkpoints, metrics.jsonl, plots, config.yaml"`
-	Seed      int64  `yaml:"seed" help:"random seed (weights, shuffling, dropout)"`
+	OutputDir string `yaml:"output_dir" alias:"output" short:"o"`
+	Seed      int64  `yaml:"seed"`
 	// Epochs bounds the run unless MaxSteps > 0.
-	Epochs    int `yaml:"num_train_epochs" alias:"epochs" help:"training epochs (ignored when --max-steps > 0)"`
-	MaxSteps  int `yaml:"max_steps" help:"optimizer steps; 0 = num_train_epochs"`
+	Epochs    int `yaml:"num_train_epochs" alias:"epochs"`
+	MaxSteps  int `yaml:"max_steps"`
 	BatchSize int `yaml:"per_device_train_batch_size" help:"examples per micro-batch (and per eval batch)"`
 	// Accum micro-batches make one optimizer step; each loss is scaled by
 	// 1/Accum.
-	Accum       int         `yaml:"gradient_accumulation_steps" alias:"grad-accum" help:"micro-batches per optimizer step"`
+	Accum       int         `yaml:"gradient_accumulation_steps" alias:"grad-accum"`
 	Optimizer   AdamWConfig `yaml:",inline"`
 	Schedule    Schedule    `yaml:",inline"`
-	MaxGradNorm float64     `yaml:"max_grad_norm" help:"clip gradients to this global L2 norm; 0 = no clipping"`
-	LogEvery    int         `yaml:"logging_steps" help:"write a metrics.jsonl record every N steps"`
-	EvalEvery   int         `yaml:"eval_steps" help:"evaluate every N steps; 0 = at the end only"`
-	SaveEvery   int         `yaml:"save_steps" help:"checkpoint every N steps; 0 = at the end only"`
-	KeepLast    int         `yaml:"save_total_limit" help:"keep the newest N checkpoints (and the best); 0 = all"`
+	MaxGradNorm float64     `yaml:"max_grad_norm"`
+	LogEvery    int         `yaml:"logging_steps"`
+	EvalEvery   int         `yaml:"eval_steps"`
+	SaveEvery   int         `yaml:"save_steps"`
+	KeepLast    int         `yaml:"save_total_limit"`
 	// Metric drives the best checkpoint and early stopping: an eval key
 	// such as "eval/loss" (HF's "eval_loss" and "loss" name it too).
 	Metric          string  `yaml:"metric_for_best_model" alias:"metric" help:"eval metric for the best checkpoint and early stopping (eval_loss, eval_accuracy, …)"`
@@ -34,9 +34,9 @@ type Config struct {
 	Threshold       float64 `yaml:"early_stopping_threshold" help:"an improvement must beat the best by more than this"`
 	// BF16 runs each forward under libtorch autocast in bfloat16 (fp32
 	// master weights, fp32 softmax/norms/losses), as torch.autocast does.
-	BF16 bool `yaml:"bf16" help:"bfloat16 autocast (fp32 master weights), CPU or CUDA"`
+	BF16 bool `yaml:"bf16"`
 	// ReportTo adds metric sinks to metrics.jsonl (always written).
-	ReportTo []string `yaml:"report_to" help:"where metrics also go: tensorboard (event files in OUTPUT_DIR/runs), all, none (metrics.jsonl only)"`
+	ReportTo []string `yaml:"report_to"`
 }
 
 // DefaultConfig mirrors TrainingArguments' defaults where they make sense

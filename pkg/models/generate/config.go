@@ -11,15 +11,15 @@ import (
 // Config holds generate()'s arguments with HF GenerationConfig's names and
 // meanings (JSON/YAML keys are HF's).
 type Config struct {
-	MaxNewTokens int  `json:"max_new_tokens" yaml:"max_new_tokens" help:"tokens generated at most"`
+	MaxNewTokens int  `json:"max_new_tokens" yaml:"max_new_tokens"`
 	MinNewTokens int  `json:"min_new_tokens" yaml:"min_new_tokens" help:"ban eos until this many new tokens"` // eos banned until this many new tokens
 	DoSample     bool `json:"do_sample" yaml:"do_sample" help:"sample instead of greedy or beam search"`
 	// Temperature, TopK (0 = off) and TopP (1 = off) warp the scores
 	// before sampling, in that order; greedy and beam search ignore them.
-	Temperature       float64   `json:"temperature" yaml:"temperature" help:"sampling temperature"`
-	TopK              int       `json:"top_k" yaml:"top_k" help:"sample among the k likeliest tokens; 0 = off"`
-	TopP              float64   `json:"top_p" yaml:"top_p" help:"nucleus sampling mass; 1 = off"`
-	RepetitionPenalty float64   `json:"repetition_penalty" yaml:"repetition_penalty" help:"CTRL repetition penalty; 1 = off"`
+	Temperature       float64   `json:"temperature" yaml:"temperature"`
+	TopK              int       `json:"top_k" yaml:"top_k"`
+	TopP              float64   `json:"top_p" yaml:"top_p"`
+	RepetitionPenalty float64   `json:"repetition_penalty" yaml:"repetition_penalty"`
 	NoRepeatNgramSize int       `json:"no_repeat_ngram_size" yaml:"no_repeat_ngram_size" help:"forbid repeating n-grams of this size; 0 = off"`
 	BadWordsIDs       [][]int64 `json:"bad_words_ids" yaml:"bad_words_ids" flag:"-"`
 	NumBeams          int       `json:"num_beams" yaml:"num_beams" help:"beam search width; 1 = greedy"`

@@ -10,8 +10,8 @@ import (
 // (whiten_advantages, entropy_coef, padding_side). Zero means "off" for
 // max_grad_norm and score_clip (TRL: None).
 type Config struct {
-	Seed         int64   `yaml:"seed" help:"random seed (sampling, shuffling, the value head's init)"`
-	LearningRate float64 `yaml:"learning_rate" alias:"lr" help:"Adam learning rate (no schedule, as TRL)"`
+	Seed         int64   `yaml:"seed"`
+	LearningRate float64 `yaml:"learning_rate" alias:"lr"`
 	// KL penalty: β starts at init_kl_coef and adapts towards target KL
 	// (adap_kl_ctrl) over horizon samples; kl_penalty picks the estimator.
 	AdapKLCtrl bool    `yaml:"adap_kl_ctrl" alias:"adaptive-kl" help:"adapt β towards --target"`
@@ -31,11 +31,13 @@ type Config struct {
 	// Samples per Step, per forward/backward, and mini-batches per update.
 	BatchSize                 int     `yaml:"batch_size" help:"samples per PPO step (rollout batch)"`
 	MiniBatchSize             int     `yaml:"mini_batch_size" help:"samples per forward/backward"`
-	GradientAccumulationSteps int     `yaml:"gradient_accumulation_steps" alias:"grad-accum" help:"mini-batches per optimizer step"`
+	GradientAccumulationSteps int     `yaml:"gradient_accumulation_steps" alias:"grad-accum"`
 	PPOEpochs                 int     `yaml:"ppo_epochs" help:"passes over each batch"`
-	MaxGradNorm               float64 `yaml:"max_grad_norm" help:"clip gradients to this global L2 norm; 0 = off"`
+	MaxGradNorm               float64 `yaml:"max_grad_norm"`
 	// Stop a Step's PPO epochs once policy KL > 1.5·target_kl.
-	EarlyStopping bool    `yaml:"early_stopping" help:"stop a step's PPO epochs once KL > 1.5·target_kl"`
+	// TRL calls it early_stopping; generate's early_stopping (beam search)
+	// has that name here.
+	EarlyStopping bool    `yaml:"kl_early_stopping" alias:"early-stopping" help:"stop a step's PPO epochs once KL > 1.5·target_kl"`
 	TargetKL      float64 `yaml:"target_kl" help:"KL bound of --early-stopping"`
 	// A mini-batch whose mean ratio exceeds this contributes zero loss.
 	RatioThreshold float64 `yaml:"ratio_threshold" help:"skip mini-batches whose mean ratio exceeds this"`
@@ -124,7 +126,7 @@ func (c Config) Validate() error {
 		bad("max_grad_norm %g and score_clip %g must be ≥ 0 (0 = off)", c.MaxGradNorm, c.ScoreClip)
 	}
 	if c.EarlyStopping && c.TargetKL <= 0 {
-		bad("early_stopping needs target_kl > 0, got %g", c.TargetKL)
+		bad("kl_early_stopping needs target_kl > 0, got %g", c.TargetKL)
 	}
 	if c.RatioThreshold <= 0 {
 		bad("ratio_threshold %g must be > 0", c.RatioThreshold)

@@ -23,10 +23,10 @@ func (ac ActorCritic) Stepper() generate.Stepper {
 // RolloutConfig says how responses are sampled. The book (and TRL's
 // examples) sample purely: top_k 0, top_p 1, temperature 1.
 type RolloutConfig struct {
-	Temperature       float64 `yaml:"temperature" help:"sampling temperature"`
-	TopK              int     `yaml:"top_k" help:"sample among the k best tokens (0 = off, the book's pure sampling)"`
-	TopP              float64 `yaml:"top_p" help:"nucleus sampling mass (1 = off)"`
-	RepetitionPenalty float64 `yaml:"repetition_penalty" help:"CTRL repetition penalty (1 = off)"`
+	Temperature       float64 `yaml:"temperature"`
+	TopK              int     `yaml:"top_k"`
+	TopP              float64 `yaml:"top_p"`
+	RepetitionPenalty float64 `yaml:"repetition_penalty"`
 	// MinLength..MaxLength bounds each batch's response length, drawn
 	// uniformly per rollout (TRL's LengthSampler, named as in its
 	// examples); equal values fix it. Generation still stops a row at eos.

@@ -23,34 +23,34 @@ import (
 // TRL's names where TRL has one; the run saves it as config.yaml, and
 // --resume reads it back.
 type RunConfig struct {
-	Model     string        `yaml:"model_name_or_path" hub:"model" alias:"model" help:"policy checkpoint: a causal (GPT-2) or seq2seq (T5) LM; v_head.* optional"`
+	Model     string        `yaml:"model_name_or_path" hub:"model" alias:"model"`
 	RefModel  string        `yaml:"ref_model" hub:"model" help:"frozen reference model (default: --model-name-or-path)"`
-	Tokenizer string        `yaml:"tokenizer_name" hub:"tokenizer" alias:"tokenizer" help:"the policy's tokenizer: directory, tokenizer.json or vocab.txt (default: the model directory)"`
+	Tokenizer string        `yaml:"tokenizer_name" hub:"tokenizer" alias:"tokenizer"`
 	Prompts   Prompts       `yaml:",inline"`
 	Reward    RewardConfig  `yaml:",inline"`
 	PPO       Config        `yaml:",inline"`
 	Rollout   RolloutConfig `yaml:",inline"`
 	// MaxSteps is the number of PPO iterations (rollout + Step).
-	MaxSteps  int    `yaml:"max_steps" alias:"steps" help:"PPO iterations (rollout + update)"`
-	OutputDir string `yaml:"output_dir" alias:"output" short:"o" help:"run directory: checkpoints, metrics.jsonl, plots, config.yaml"`
+	MaxSteps  int    `yaml:"max_steps" alias:"steps"`
+	OutputDir string `yaml:"output_dir" alias:"output" short:"o"`
 	// SaveSteps writes checkpoint-N every N iterations (0: only at the end).
-	SaveSteps      int `yaml:"save_steps" help:"checkpoint every N iterations; 0 = at the end only"`
-	SaveTotalLimit int `yaml:"save_total_limit" help:"keep the newest N checkpoints; 0 = all"`
+	SaveSteps      int `yaml:"save_steps"`
+	SaveTotalLimit int `yaml:"save_total_limit"`
 	// SampleSteps prints a prompt / response / reward table every N
 	// iterations (0: never).
 	SampleSteps int  `yaml:"sample_steps" help:"print a prompt/response/reward table every N iterations; 0 = never"`
-	BF16        bool `yaml:"bf16" help:"bfloat16 autocast for rollouts and updates (fp32 master weights)"`
+	BF16        bool `yaml:"bf16"`
 	// ReportTo adds metric sinks to metrics.jsonl (always written).
-	ReportTo []string `yaml:"report_to" help:"where metrics also go: tensorboard (event files in OUTPUT_DIR/runs, sample tables as text), all, none"`
+	ReportTo []string `yaml:"report_to"`
 }
 
 // Prompts says where the queries come from.
 type Prompts struct {
-	Path   data.Files `yaml:"train_file" alias:"data,prompts" help:"prompts: JSONL/JSON/CSV/Parquet records with a \"prompt\" field (text or messages; see --fields), or a .txt file of one prompt per line (repeatable)"`
-	Fields []string   `yaml:"fields" alias:"field" help:"rename a field: want=have, e.g. prompt=content (repeatable)"`
+	Path   data.Files `yaml:"train_file" alias:"data,prompts"`
+	Fields []string   `yaml:"fields" alias:"field"`
 	// MaxLength keeps a prompt's last tokens (left truncation, as chat UIs
 	// cut a history) so query + response fit the policy's positions.
-	MaxLength int `yaml:"max_prompt_length" help:"keep a prompt's last N tokens; 0 = what fits n_positions − output_max_length"`
+	MaxLength int `yaml:"max_prompt_length"`
 }
 
 // RewardConfig names the reward models; several are summed with weights.
@@ -60,9 +60,9 @@ type RewardConfig struct {
 	Models     []string      `yaml:"reward_model" hub:"model" help:"reward model (a gotrl rm run) or classifier of any family; repeatable, rewards are summed"`
 	Weights    []float64     `yaml:"reward_weight" help:"weight of each --reward-model (default 1)"`
 	Tokenizers []string      `yaml:"reward_tokenizer" hub:"tokenizer" help:"each reward model's own tokenizer (default: its directory)"`
-	Labels     []int         `yaml:"reward_label" help:"class whose logit or probability is the reward (a sentiment classifier's positive class; reward models: 0)"`
-	Input      reward.Input  `yaml:"reward_input" help:"pair: (prompt, response) as gotrl rm trains; text: query+response as one text, as a classifier reads it (default: pair for one-label models, text for classifiers)"`
-	Output     reward.Output `yaml:"reward_output" help:"logit or probability (softmax) of the label"`
+	Labels     []int         `yaml:"reward_label"`
+	Input      reward.Input  `yaml:"reward_input"`
+	Output     reward.Output `yaml:"reward_output"`
 }
 
 // part returns model i's settings, broadcasting single values.
