@@ -163,7 +163,10 @@ func (t *Trained) transformersConfig(sp Specials) (map[string]any, map[string]st
 			"content": s, "lstrip": false, "normalized": false, "rstrip": false, "single_word": false, "special": true,
 		}
 	}
-	cfg := map[string]any{"added_tokens_decoder": decoder, "tokenizer_class": "PreTrainedTokenizerFast"}
+	cfg := map[string]any{
+		"added_tokens_decoder": decoder, "tokenizer_class": "PreTrainedTokenizerFast",
+		"model_max_length": json.Number("1000000000000000019884624838656"), // transformers' VERY_LARGE_INTEGER: no limit
+	}
 	for k, v := range roles {
 		cfg[k] = v
 	}
@@ -176,8 +179,6 @@ func (t *Trained) transformersConfig(sp Specials) (map[string]any, map[string]st
 			cfg["do_lower_case"] = o.Lowercase
 			cfg["strip_accents"] = o.StripAccents
 			cfg["tokenize_chinese_chars"] = o.ChineseChars
-			cfg["do_basic_tokenize"] = true
-			cfg["never_split"] = nil
 		}
 	case KindBPE:
 		cfg["clean_up_tokenization_spaces"] = false

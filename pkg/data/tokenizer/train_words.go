@@ -7,23 +7,6 @@ import (
 	"unicode/utf8"
 )
 
-// Source feeds training texts: it calls emit once per text and stops with
-// emit's error. HF's Tokenizer.train(files) feeds every line of a file with
-// its line ending; train_from_iterator feeds the items as they are.
-type Source func(emit func(text string) error) error
-
-// Texts is a Source over texts held in memory.
-func Texts(texts []string) Source {
-	return func(emit func(string) error) error {
-		for _, t := range texts {
-			if err := emit(t); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-}
-
 // wordSplitter turns one text into pre-tokenized words (normalized and
 // split as the tokenizer being trained will do it), passing each to add.
 // The bytes passed to add are only valid during the call.
