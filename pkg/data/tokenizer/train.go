@@ -42,6 +42,8 @@ type Trained struct {
 	Vocab   []string    // tokens by id
 	Merges  [][2]string // BPE merges in rank order; nil for WordPiece
 	Special []string    // special tokens, the first ids of Vocab
+	Texts   int         // texts trained on
+	Words   int         // distinct pre-tokenized words in them
 
 	wordPiece *WordPieceOptions // the settings the pipeline is saved with
 	bpe       *BPEOptions
@@ -105,7 +107,7 @@ func TrainWordPiece(src Source, o WordPieceOptions) (*Trained, error) {
 		return nil, fmt.Errorf("train wordpiece: %w", err)
 	}
 	norm := o.normalizer()
-	words, err := countWords(src, o.Workers, func(text string, add func([]byte)) {
+	words, texts, err := countWords(src, o.Workers, func(text string, add func([]byte)) {
 		t := norm.normalize(newNormText([]rune(text), 0))
 		var buf []byte
 		for _, w := range bertSplit(t.runes) {
@@ -117,7 +119,7 @@ func TrainWordPiece(src Source, o WordPieceOptions) (*Trained, error) {
 		return nil, fmt.Errorf("train wordpiece: %w", err)
 	}
 	r := trainBPE(words, c, progressTo(o.Progress, o.VocabSize))
-	return &Trained{Kind: KindWordPiece, Vocab: r.vocab, Special: dedupe(o.SpecialTokens), wordPiece: &o}, nil
+	return &Trained{Kind: KindWordPiece, Vocab: r.vocab, Special: dedupe(o.SpecialTokens), Texts: texts, Words: len(words), wordPiece: &o}, nil
 }
 
 // BPEOptions are ByteLevelBPETokenizer's constructor and train() arguments
@@ -152,7 +154,7 @@ func TrainBPE(src Source, o BPEOptions) (*Trained, error) {
 	if err := checkBPEConfig(c); err != nil {
 		return nil, fmt.Errorf("train bpe: %w", err)
 	}
-	raw, err := countWords(src, o.Workers, func(text string, add func([]byte)) {
+	raw, texts, err := countWords(src, o.Workers, func(text string, add func([]byte)) {
 		runes := []rune(text)
 		if o.Lowercase {
 			runes = lowercase(newNormText(runes, 0)).runes
@@ -175,7 +177,7 @@ func TrainBPE(src Source, o BPEOptions) (*Trained, error) {
 		words[byteLevelString(w)] = n
 	}
 	r := trainBPE(words, c, progressTo(o.Progress, o.VocabSize))
-	return &Trained{Kind: KindBPE, Vocab: r.vocab, Merges: r.merges, Special: dedupe(o.SpecialTokens), bpe: &o}, nil
+	return &Trained{Kind: KindBPE, Vocab: r.vocab, Merges: r.merges, Special: dedupe(o.SpecialTokens), Texts: texts, Words: len(words), bpe: &o}, nil
 }
 
 // byteAlphabet is pre_tokenizers.ByteLevel.alphabet(): the 256 characters

@@ -35,7 +35,8 @@ func (t *wordTable) add(w []byte, n int64) {
 // countWords is HF's Trainer::feed: every text is split into words and
 // equal words are counted together. Texts are split on `workers`
 // goroutines (pure Go, no tensors); the counts do not depend on the order.
-func countWords(src Source, workers int, split wordSplitter) (map[string]int64, error) {
+// It also returns the number of texts.
+func countWords(src Source, workers int, split wordSplitter) (map[string]int64, int, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -76,7 +77,7 @@ func countWords(src Source, workers int, split wordSplitter) (map[string]int64, 
 	close(batches)
 	wg.Wait()
 	if err != nil {
-		return nil, err
+		return nil, n, err
 	}
 	all := tables[0]
 	for _, t := range tables[1:] {
@@ -88,5 +89,5 @@ func countWords(src Source, workers int, split wordSplitter) (map[string]int64, 
 	for i, w := range all.words {
 		out[w] = all.counts[i]
 	}
-	return out, nil
+	return out, n, nil
 }
