@@ -96,7 +96,7 @@ func runTokenizerTrain(cmd *cobra.Command, f *tokFlags) error {
 	if len(f.inputs) == 0 {
 		return fmt.Errorf("no input files: give --input FILES or files as arguments")
 	}
-	if f.lowercase && f.noLowercase || f.stripAccents && f.noStripAccents {
+	if f.changed("lowercase") && f.changed("no-lowercase") || f.changed("strip-accents") && f.changed("no-strip-accents") {
 		return fmt.Errorf("--lowercase/--no-lowercase and --strip-accents/--no-strip-accents: give one of each pair")
 	}
 	prog := newTrainProgress(cmd.ErrOrStderr())

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
-	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,70 +24,76 @@ func runGotrl(t *testing.T, args ...string) (string, error) {
 	return out.String(), err
 }
 
-// TestTokenizerTrainBPEParity: the command with a fixture case's flags
-// learns HF's vocabulary and merges (the BPE cases need no replayed order).
-func TestTokenizerTrainBPEParity(t *testing.T) {
-	want := fixtureCase(t, "bpe-hard-min1-prefix-lower")
-	dir := t.TempDir()
-	out, err := runGotrl(t, "tokenizer", "train", "--model", "bpe", "--input", hardCorpus, "-o", dir,
-		"--vocab-size", "500", "--min-frequency", "1", "--add-prefix-space", "--lowercase",
-		"--special-tokens", "<s>,<pad>,</s>,<unk>,<mask>", "--threads", "2")
-	if err != nil {
-		t.Fatal(err)
+// TestTokenizerTrain: the command trains what the package trains with the
+// same settings (which TestTrainParity holds to HF's): its class defaults
+// when no option is given, and the options given otherwise. The directory
+// loads as a tokenizer.
+func TestTokenizerTrain(t *testing.T) {
+	bpe := tokenizer.DefaultBPEOptions()
+	bpe.VocabSize, bpe.MinFrequency, bpe.AddPrefixSpace, bpe.Lowercase = 500, 1, true, true
+	bpe.SpecialTokens = []string{"<s>", "<pad>", "</s>", "<unk>", "<mask>"}
+	wp := tokenizer.DefaultWordPieceOptions()
+	wp.VocabSize, wp.LimitAlphabet, wp.Lowercase, wp.SpecialTokens = 300, 0, false, []string{"[UNK]", "[CLS]", "[SEP]"}
+	src := tokenizer.TextFiles([]string{hardCorpus})
+	tests := []struct {
+		name  string
+		args  []string
+		train func() (*tokenizer.Trained, error)
+		first string // the first token of Encode("Hello world", true)
+	}{
+		{"wordpiece defaults", nil, func() (*tokenizer.Trained, error) {
+			return tokenizer.TrainWordPiece(src, tokenizer.DefaultWordPieceOptions())
+		}, "[CLS]"},
+		{"bpe defaults", []string{"--model", "bpe"}, func() (*tokenizer.Trained, error) {
+			return tokenizer.TrainBPE(src, tokenizer.DefaultBPEOptions())
+		}, "H"},
+		{"bpe options", []string{"--model", "bpe", "--vocab-size", "500", "--min-frequency", "1", "--add-prefix-space",
+			"--lowercase", "--special-tokens", "<s>,<pad>,</s>,<unk>,<mask>", "--threads", "2"},
+			func() (*tokenizer.Trained, error) { return tokenizer.TrainBPE(src, bpe) }, "Ġhello"},
+		{"wordpiece options", []string{"--vocab-size", "300", "--limit-alphabet", "0", "--no-lowercase",
+			"--special-tokens", "[UNK],[CLS],[SEP]"},
+			func() (*tokenizer.Trained, error) { return tokenizer.TrainWordPiece(src, wp) }, "[CLS]"},
 	}
-	if !strings.Contains(out, "bpe: 500 tokens (5 special)") {
-		t.Fatalf("output %q", out)
-	}
-	var vocab map[string]int
-	readJSONFile(t, filepath.Join(dir, "vocab.json"), &vocab)
-	for id, tok := range want.Vocab {
-		if vocab[tok] != id {
-			t.Fatalf("vocab.json: %q = %d, HF %d", tok, vocab[tok], id)
-		}
-	}
-	merges, err := os.ReadFile(filepath.Join(dir, "merges.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var lines []string
-	for _, m := range want.Merges {
-		lines = append(lines, m[0]+" "+m[1])
-	}
-	if got := strings.TrimSuffix(string(merges), "\n"); got != "#version: 0.2\n"+strings.Join(lines, "\n") {
-		t.Fatalf("merges.txt differs from HF's %d merges", len(lines))
-	}
-}
-
-// TestTokenizerTrainDefaults: with no options the command trains exactly
-// what the package's defaults (BertWordPieceTokenizer's) train, and the
-// directory loads as a tokenizer.
-func TestTokenizerTrainDefaults(t *testing.T) {
-	dir := t.TempDir()
-	if _, err := runGotrl(t, "tokenizer", "train", hardCorpus, "-o", dir); err != nil {
-		t.Fatal(err)
-	}
-	lib, err := tokenizer.TrainWordPiece(tokenizer.TextFiles([]string{hardCorpus}), tokenizer.DefaultWordPieceOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := tokenizer.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tok.VocabSize() != len(lib.Vocab) {
-		t.Fatalf("vocab size %d, library %d", tok.VocabSize(), len(lib.Vocab))
-	}
-	for id, s := range lib.Vocab {
-		if got, ok := tok.TokenToID(s); !ok || got != int64(id) {
-			t.Fatalf("%q: id %d, library %d", s, got, id)
-		}
-	}
-	enc, err := tok.Encode("Hello world", true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if enc.Tokens[0] != "[CLS]" || enc.Tokens[len(enc.Tokens)-1] != "[SEP]" {
-		t.Fatalf("tokens %q: want [CLS] … [SEP]", enc.Tokens)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			out, err := runGotrl(t, append([]string{"tokenizer", "train", hardCorpus, "-o", dir}, tt.args...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lib, err := tt.train()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := fmt.Sprintf("%d tokens (%d special)", len(lib.Vocab), len(lib.Special)); !strings.Contains(out, want) {
+				t.Fatalf("output %q, want %q", out, want)
+			}
+			tok, err := tokenizer.Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for id, s := range lib.Vocab {
+				if got, ok := tok.TokenToID(s); !ok || got != int64(id) {
+					t.Fatalf("%q: id %d, the package gives %d", s, got, id)
+				}
+			}
+			if lib.Merges != nil {
+				merges, err := os.ReadFile(filepath.Join(dir, "merges.txt"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n := strings.Count(string(merges), "\n") - 1; n != len(lib.Merges) {
+					t.Fatalf("merges.txt: %d merges, the package learns %d", n, len(lib.Merges))
+				}
+			}
+			enc, err := tok.Encode("Hello world", true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if enc.Tokens[0] != tt.first {
+				t.Fatalf("tokens %q: want %q first", enc.Tokens, tt.first)
+			}
+		})
 	}
 }
 
@@ -150,44 +154,6 @@ func TestTokenizerTrainErrors(t *testing.T) {
 	// --skip-bad passes over the record without the field
 	if _, err := runGotrl(t, "tokenizer", "train", "-o", out, "--field", "content", "--skip-bad", "--min-frequency", "1", jsonl); err != nil {
 		t.Fatalf("--skip-bad: %v", err)
-	}
-}
-
-// fixtureCase reads one case of the package's training fixture.
-func fixtureCase(t *testing.T, name string) (c struct {
-	Name   string
-	Vocab  []string
-	Merges [][2]string
-}) {
-	t.Helper()
-	f, err := os.Open("../../pkg/data/tokenizer/testdata/train/expected.jsonl.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(nil, 16<<20)
-	for sc.Scan() {
-		if err := json.Unmarshal(sc.Bytes(), &c); err == nil && c.Name == name {
-			return c
-		}
-	}
-	t.Fatalf("fixture case %s not found", name)
-	return c
-}
-
-func readJSONFile(t *testing.T, path string, v any) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -69,33 +70,45 @@ func sha8(s string) string {
 	return hex.EncodeToString(sum[:])[:8]
 }
 
-func readTrainCases(t *testing.T) []trainCase {
+// readGzip returns the decompressed contents of a testdata file.
+func readGzip(t *testing.T, path string) io.Reader {
 	t.Helper()
-	f, err := os.Open("testdata/train/expected.jsonl.gz")
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
+	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", path, err)
 	}
-	var cases []trainCase
-	sc := bufio.NewScanner(zr)
+	return zr
+}
+
+// readCaseLines reads a gzip JSONL fixture: a {"meta": …} line, then one
+// case per line.
+func readCaseLines[T any](t *testing.T, path string) []T {
+	t.Helper()
+	var cases []T
+	sc := bufio.NewScanner(readGzip(t, path))
 	sc.Buffer(nil, 16<<20)
 	for line := 1; sc.Scan(); line++ {
 		if line == 1 {
 			continue // {"meta": versions}
 		}
-		var c trainCase
+		var c T
 		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
-			t.Fatalf("expected.jsonl.gz:%d: %v", line, err)
+			t.Fatalf("%s:%d: %v", path, line, err)
 		}
 		cases = append(cases, c)
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
+	return cases
+}
+
+func readTrainCases(t *testing.T) []trainCase {
+	cases := readCaseLines[trainCase](t, "testdata/train/expected.jsonl.gz")
 	if len(cases) < 10 {
 		t.Fatalf("expected.jsonl.gz: %d cases, want ≥ 10", len(cases))
 	}
