@@ -42,7 +42,8 @@ func newTokenizerCmd() *cobra.Command {
 			"bpe is ByteLevelBPETokenizer (no prefix space, min frequency 2, no special tokens); both 30000 tokens.\n" +
 			"Plain-text inputs give one text per line; JSON, JSONL, CSV and TSV inputs give the --field values of\n" +
 			"every record. Writes tokenizer.json, vocab.txt or vocab.json + merges.txt, tokenizer_config.json and\n" +
-			"special_tokens_map.json: gotrl's --tokenizer and transformers' AutoTokenizer.from_pretrained load DIR.",
+			"special_tokens_map.json: gotrl's --tokenizer and transformers' AutoTokenizer.from_pretrained load DIR.\n" +
+			"--threads sets the goroutines that split texts (default: one per core).",
 		Example: "  gotrl tokenizer train --model wordpiece --vocab-size 8000 --input corpus.txt -o tok/wp\n" +
 			"  gotrl tokenizer train --model bpe --vocab-size 5000 --input ../shared/data/csl-summarization/csl.json \\\n" +
 			"      --field content --field title --special-tokens '<|endoftext|>' -o tok/bpe",
