@@ -37,6 +37,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newGenerateCmd(), newEvalCmd(), newDownloadCmd())
 	root.AddCommand(newPPOCmd())
 	root.AddCommand(newPromptCmd())
+	root.AddCommand(newTokenizerCmd())
 	return root
 }
 

@@ -12,7 +12,7 @@ import (
 // the stages that BERT- and GPT-2-style tokenizers use:
 //
 //	model:          WordPiece; BPE with ByteLevel pre-tokenizer (no dropout, unk, prefix/suffix, byte fallback)
-//	normalizer:     null, BertNormalizer
+//	normalizer:     null, BertNormalizer, Lowercase
 //	pre_tokenizer:  BertPreTokenizer, ByteLevel (use_regex true)
 //	post_processor: null, TemplateProcessing, BertProcessing, ByteLevel
 //	decoder:        WordPiece, ByteLevel
@@ -138,6 +138,9 @@ func (tj *tokenizerJSON) normalizer(p *pipelineParts) error {
 			strip = *n.StripAccents
 		}
 		p.normalizer = &bertNormalizer{cleanText: n.CleanText, chineseChars: n.HandleChineseChars, stripAccents: strip, lowercase: n.Lowercase}
+		return nil
+	case n.Type == "Lowercase": // ByteLevelBPETokenizer(lowercase=True)
+		p.normalizer = &bertNormalizer{lowercase: true}
 		return nil
 	}
 	return unsupported("normalizer", n)
