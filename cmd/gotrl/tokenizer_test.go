@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,15 +12,11 @@ import (
 
 const hardCorpus = "../../pkg/data/tokenizer/testdata/train/hard.txt"
 
-func runGotrl(t *testing.T, args ...string) (string, error) {
+// runTok runs gotrl in-process and returns its stdout.
+func runTok(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	cmd := newRootCmd()
-	cmd.SetOut(&out)
-	cmd.SetErr(&errOut)
-	cmd.SetArgs(args)
-	err := cmd.Execute()
-	return out.String(), err
+	out, _, err := runGotrl(args...)
+	return out, err
 }
 
 // TestTokenizerTrain: the command trains what the package trains with the
@@ -57,7 +52,7 @@ func TestTokenizerTrain(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			out, err := runGotrl(t, append([]string{"tokenizer", "train", hardCorpus, "-o", dir}, tt.args...)...)
+			out, err := runTok(t, append([]string{"tokenizer", "train", hardCorpus, "-o", dir}, tt.args...)...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -105,7 +100,7 @@ func TestTokenizerTrainRecords(t *testing.T) {
 	write(t, jsonl, `{"content":"low lower lowest","id":1}`+"\n"+`{"content":"newer wider","id":2}`+"\n")
 	write(t, csv, "label,review\n1,low lower\n0,\"newest, widest\"\n")
 	dir := t.TempDir()
-	out, err := runGotrl(t, "tokenizer", "train", "--model", "bpe", "--min-frequency", "1", "--vocab-size", "1000",
+	out, err := runTok(t, "tokenizer", "train", "--model", "bpe", "--min-frequency", "1", "--vocab-size", "1000",
 		"--input", jsonl, "--input", csv, "--field", "content", "--field", "review", "-o", dir)
 	if err != nil {
 		t.Fatal(err)
@@ -147,12 +142,12 @@ func TestTokenizerTrainErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		args := append([]string{"tokenizer", "train", "-o", out}, tt.args...)
-		if _, err := runGotrl(t, args...); err == nil || !strings.Contains(err.Error(), tt.want) {
+		if _, err := runTok(t, args...); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%v: err = %v, want %q", tt.args, err, tt.want)
 		}
 	}
 	// --skip-bad passes over the record without the field
-	if _, err := runGotrl(t, "tokenizer", "train", "-o", out, "--field", "content", "--skip-bad", "--min-frequency", "1", jsonl); err != nil {
+	if _, err := runTok(t, "tokenizer", "train", "-o", out, "--field", "content", "--skip-bad", "--min-frequency", "1", jsonl); err != nil {
 		t.Fatalf("--skip-bad: %v", err)
 	}
 }
