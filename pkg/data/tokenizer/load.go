@@ -53,7 +53,7 @@ func NewBert(vocabFile string, o BertOptions) (*Pipeline, error) {
 		vocab:      vocab,
 		added:      added,
 		normalizer: &bertNormalizer{cleanText: true, chineseChars: o.ChineseChars, stripAccents: o.StripAccents, lowercase: o.Lowercase},
-		split:      bertSplit,
+		split:      spanSplit(bertSplit),
 		model:      model,
 		template:   bertTemplate("[CLS]", "[SEP]", vocab["[CLS]"], vocab["[SEP]"]),
 		decoder:    wordPieceDecoder{prefix: "##", cleanup: true},
@@ -84,7 +84,7 @@ func NewGPT2(vocabFile, mergesFile string) (*Pipeline, error) {
 	return newPipeline(pipelineParts{
 		vocab:   vocab,
 		added:   added,
-		split:   gpt2Split,
+		split:   spanSplit(gpt2Split),
 		model:   model,
 		decoder: byteLevelDecoder{},
 	}), nil
@@ -161,9 +161,9 @@ func readOptionalJSON(path string, v any) error {
 type pipelineParts struct {
 	vocab      map[string]int64
 	added      []addedToken
-	normalizer *bertNormalizer
+	normalizer normalizer
 	prefix     bool
-	split      func([]rune) []span
+	split      preTokenizer
 	model      wordModel
 	template   *template
 	decoder    decoder

@@ -80,10 +80,10 @@ func TestTokenizerJSONErrors(t *testing.T) {
 	tests := []struct {
 		name, json, want string
 	}{
-		{"unigram", `{"model": {"type": "Unigram", "vocab": [["<unk>", 0.0]]}}`, `model type "Unigram" (SentencePiece, as T5 uses) is not supported`},
-		{"normalizer", `{"normalizer": {"type": "NFKC"}, ` + wp + `}`, `normalizer type "NFKC" is not supported`},
-		{"pre-tokenizer", `{"pre_tokenizer": {"type": "Metaspace"}, ` + wp + `}`, `pre_tokenizer type "Metaspace" is not supported`},
-		{"decoder", `{"pre_tokenizer": {"type": "BertPreTokenizer"}, "decoder": {"type": "Metaspace"}, ` + wp + `}`, `decoder type "Metaspace" is not supported`},
+		{"model", `{"model": {"type": "WordLevel", "vocab": {"<unk>": 0}}}`, `model type "WordLevel" is not supported`},
+		{"normalizer", `{"normalizer": {"type": "ByteLevel"}, ` + wp + `}`, `normalizer type "ByteLevel" is not supported`},
+		{"pre-tokenizer", `{"pre_tokenizer": {"type": "Digits"}, ` + wp + `}`, `pre_tokenizer type "Digits" is not supported`},
+		{"decoder", `{"pre_tokenizer": {"type": "BertPreTokenizer"}, "decoder": {"type": "CTC"}, ` + wp + `}`, `decoder type "CTC" is not supported`},
 		{"post-processor", `{"pre_tokenizer": {"type": "BertPreTokenizer"}, "post_processor": {"type": "RobertaProcessing"}, ` + wp + `}`, `post_processor type "RobertaProcessing" is not supported`},
 		{"single word", `{"added_tokens": [{"id": 0, "content": "x", "single_word": true}], ` + wp + `}`, `added_tokens[0] "x": single_word is not supported`},
 		{"bpe dropout", `{` + bl + `, "model": {"type": "BPE", "dropout": 0.1, "vocab": {"a": 0}, "merges": []}}`, "only GPT-2's options are supported"},
