@@ -218,7 +218,7 @@ func (s *stageJSON) unigramModel() (*unigram, map[string]int64, error) {
 	if err := json.Unmarshal(s.Vocab, &raw); err != nil {
 		return nil, nil, fmt.Errorf("model.vocab: want [[piece, score], ...]: %w", err)
 	}
-	vocab := make([]unigramPiece, len(raw))
+	vocab := make([]UnigramPiece, len(raw))
 	for i, pair := range raw {
 		if len(pair) != 2 || json.Unmarshal(pair[0], &vocab[i].Piece) != nil || json.Unmarshal(pair[1], &vocab[i].Score) != nil {
 			return nil, nil, fmt.Errorf("model.vocab[%d]: want [piece, score]", i)

@@ -24,8 +24,8 @@ type unigram struct {
 	byteIDs      [256]int64 // id of <0xNN>, -1 when missing
 }
 
-// unigramPiece is one vocabulary entry of a Unigram model.
-type unigramPiece struct {
+// UnigramPiece is one vocabulary entry of a Unigram model.
+type UnigramPiece struct {
 	Piece string
 	Score float64
 }
@@ -33,7 +33,7 @@ type unigramPiece struct {
 // kUnkPenalty is SentencePiece's penalty of an unknown character, below the lowest piece score.
 const kUnkPenalty = 10.0
 
-func newUnigram(vocab []unigramPiece, unkID int64, byteFallback bool) (*unigram, error) {
+func newUnigram(vocab []UnigramPiece, unkID int64, byteFallback bool) (*unigram, error) {
 	if len(vocab) == 0 {
 		return nil, errors.New("the vocabulary is empty but at least <unk> is needed")
 	}

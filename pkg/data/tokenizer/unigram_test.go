@@ -56,7 +56,7 @@ func TestUnigramJSONErrors(t *testing.T) {
 // TestUnigramModel checks the model on a hand-made vocabulary (HF's doc
 // example and unk rules), with answers worked out by hand.
 func TestUnigramModel(t *testing.T) {
-	vocab := []unigramPiece{{"<unk>", 0}, {"a", 0}, {"b", 0}, {"c", 0}, {"d", 0}, {"cd", 1}, {"ab", 2}, {"abc", 5}, {"abcd", 10},
+	vocab := []UnigramPiece{{"<unk>", 0}, {"a", 0}, {"b", 0}, {"c", 0}, {"d", 0}, {"cd", 1}, {"ab", 2}, {"abc", 5}, {"abcd", 10},
 		{"<0x78>", -5}, {"<0xC3>", -5}, {"<0xA9>", -5}}
 	tests := []struct {
 		name     string
@@ -90,7 +90,7 @@ func TestUnigramModel(t *testing.T) {
 			}
 		})
 	}
-	m, err := newUnigram([]unigramPiece{{"a", -1}}, -1, false)
+	m, err := newUnigram([]UnigramPiece{{"a", -1}}, -1, false)
 	if err != nil {
 		t.Fatal(err)
 	}
