@@ -2,7 +2,6 @@ package tokenizer
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"unicode/utf8"
 )
@@ -71,14 +70,8 @@ func (s *stageJSON) normalizerStage(name string) (normalizer, error) {
 		}
 		return p, nil
 	case "Replace":
-		pat, err := s.replacePattern()
-		if err != nil {
-			return nil, fmt.Errorf("%s Replace: %w", name, err)
-		}
-		if s.Content == nil {
-			return nil, fmt.Errorf("%s Replace: content is missing", name)
-		}
-		return replaceNormalizer{pattern: pat, content: []rune(*s.Content)}, nil
+		pat, content, err := s.replace(name)
+		return replaceNormalizer{pattern: pat, content: []rune(content)}, err
 	case "NFC", "NFD", "NFKC", "NFKD":
 		return unicodeForm{compat: s.Type[2] == 'K', compose: s.Type[len(s.Type)-1] == 'C'}, nil
 	case "Strip":
@@ -96,11 +89,16 @@ func (s *stageJSON) normalizerStage(name string) (normalizer, error) {
 	return nil, fmt.Errorf("%s type %q is not supported", name, s.Type)
 }
 
-func (s *stageJSON) replacePattern() (replacePattern, error) {
-	if s.Pattern == nil {
-		return replacePattern{}, errors.New("pattern is missing")
+// replace reads the pattern and content of Replace, the normalizer or the decoder.
+func (s *stageJSON) replace(name string) (replacePattern, string, error) {
+	if s.Pattern == nil || s.Content == nil {
+		return replacePattern{}, "", fmt.Errorf("%s Replace: pattern and content are required", name)
 	}
-	return newReplacePattern(s.Pattern.String, s.Pattern.Regex)
+	pat, err := newReplacePattern(s.Pattern.String, s.Pattern.Regex)
+	if err != nil {
+		return pat, "", fmt.Errorf("%s Replace: %w", name, err)
+	}
+	return pat, *s.Content, nil
 }
 
 // preTokenizerStage builds the pre-tokenizers that can sit in a Sequence.
@@ -175,14 +173,8 @@ func (s *stageJSON) chainDecoderStage(name string) (decoderChain, error) {
 		c, _ := utf8.DecodeRuneInString(*s.Content)
 		return decoderChain{stripDecoder{content: c, start: s.Start, stop: s.Stop}}, nil
 	case "Replace":
-		pat, err := s.replacePattern()
-		if err != nil {
-			return nil, fmt.Errorf("%s Replace: %w", name, err)
-		}
-		if s.Content == nil {
-			return nil, fmt.Errorf("%s Replace: content is missing", name)
-		}
-		return decoderChain{replaceDecoder{pattern: pat, content: *s.Content}}, nil
+		pat, content, err := s.replace(name)
+		return decoderChain{replaceDecoder{pattern: pat, content: content}}, err
 	case "Sequence":
 		var seq decoderChain
 		for i, sub := range s.Decoders {

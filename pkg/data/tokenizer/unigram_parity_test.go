@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -23,6 +24,27 @@ type unigramCase struct {
 	want  map[string]hfResult
 }
 
+func (c *unigramCase) UnmarshalJSON(data []byte) error {
+	if err := json.Unmarshal(data, &c.input); err != nil {
+		return err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return err
+	}
+	c.want = map[string]hfResult{}
+	for _, name := range unigramTokenizers {
+		var r hfResult
+		if err := json.Unmarshal(fields[name], &r); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		c.want[name] = r
+	}
+	return nil
+}
+
+// readUnigramCases reads the fixture as readParityCases reads its own
+// (the tok branch's readCaseLines[unigramCase] does the same).
 func readUnigramCases(t testing.TB) []unigramCase {
 	t.Helper()
 	f, err := os.Open("testdata/unigram_parity.jsonl.gz")
@@ -38,26 +60,13 @@ func readUnigramCases(t testing.TB) []unigramCase {
 	sc := bufio.NewScanner(zr)
 	sc.Buffer(nil, 16<<20)
 	for line := 1; sc.Scan(); line++ {
-		if line == 1 {
-			continue // {"meta": versions}
-		}
 		var c unigramCase
-		if err := json.Unmarshal(sc.Bytes(), &c.input); err != nil {
-			t.Fatalf("unigram_parity.jsonl.gz:%d: %v", line, err)
-		}
-		var fields map[string]json.RawMessage
-		if err := json.Unmarshal(sc.Bytes(), &fields); err != nil {
-			t.Fatalf("unigram_parity.jsonl.gz:%d: %v", line, err)
-		}
-		c.want = map[string]hfResult{}
-		for _, name := range unigramTokenizers {
-			var r hfResult
-			if err := json.Unmarshal(fields[name], &r); err != nil {
-				t.Fatalf("unigram_parity.jsonl.gz:%d: %s: %v", line, name, err)
+		if line > 1 { // line 1: {"meta": versions}
+			if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
+				t.Fatalf("unigram_parity.jsonl.gz:%d: %v", line, err)
 			}
-			c.want[name] = r
+			cases = append(cases, c)
 		}
-		cases = append(cases, c)
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
