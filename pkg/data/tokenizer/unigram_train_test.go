@@ -147,7 +147,8 @@ func saveForHF(t *testing.T, tr *TrainedUnigram, tok *Pipeline, dir string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rec := map[string]any{"text": *c.input.Text, "ids": e.IDs, "offsets": e.Offsets, "decode": tok.Decode(e.IDs, false)}
+		ids, offsets := append([]int64{}, e.IDs...), append([][2]int{}, e.Offsets...) // [] rather than null for ""
+		rec := map[string]any{"text": *c.input.Text, "ids": ids, "offsets": offsets, "decode": tok.Decode(e.IDs, false)}
 		if err := enc.Encode(rec); err != nil {
 			t.Fatal(err)
 		}
