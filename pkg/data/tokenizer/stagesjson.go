@@ -3,6 +3,7 @@ package tokenizer
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -192,16 +193,7 @@ func (s *stageJSON) chainDecoderStage(name string) (decoderChain, error) {
 // spaceJoin is what HF's Tokenizer::decode does without a decoder.
 type spaceJoin struct{}
 
-func (spaceJoin) decode(tokens []string) string {
-	out := ""
-	for i, t := range tokens {
-		if i > 0 {
-			out += " "
-		}
-		out += t
-	}
-	return out
-}
+func (spaceJoin) decode(tokens []string) string { return strings.Join(tokens, " ") }
 
 // unigramModel reads a Unigram model: vocab as [piece, score] pairs, unk_id
 // (null for none) and byte_fallback.
