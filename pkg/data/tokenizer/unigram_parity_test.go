@@ -121,30 +121,32 @@ func loadUnigram(t testing.TB, name string) *Pipeline {
 // without ../shared) and the hand-written cases.
 func TestUnigramParity(t *testing.T) {
 	cases := readUnigramCases(t)
+	for _, name := range unigramTokenizers {
+		t.Run(name, func(t *testing.T) { checkUnigramCases(t, loadUnigram(t, name), cases, name) })
+	}
+}
+
+// checkUnigramCases compares tok with HF's results for the tokenizer name.
+func checkUnigramCases(t *testing.T, tok *Pipeline, cases []unigramCase, name string) {
 	var texts map[textKey][]string
 	if _, err := findShared(); err == nil {
 		texts = sharedTexts(t)
 	}
-	for _, name := range unigramTokenizers {
-		t.Run(name, func(t *testing.T) {
-			tok := loadUnigram(t, name)
-			var ok, total, failures int
-			for i, c := range cases {
-				text, pair, label := caseInput(t, c.input, texts)
-				if label == "" {
-					continue
-				}
-				total++
-				msg := compareCase(tok, text, pair, c.want[name])
-				if msg == "" {
-					ok++
-					continue
-				}
-				if failures++; failures <= 25 {
-					t.Errorf("case %d %s: %s", i, label, msg)
-				}
-			}
-			t.Logf("%s: %d/%d cases match HF", name, ok, total)
-		})
+	var ok, total, failures int
+	for i, c := range cases {
+		text, pair, label := caseInput(t, c.input, texts)
+		if label == "" {
+			continue
+		}
+		total++
+		msg := compareCase(tok, text, pair, c.want[name])
+		if msg == "" {
+			ok++
+			continue
+		}
+		if failures++; failures <= 25 {
+			t.Errorf("case %d %s: %s", i, label, msg)
+		}
 	}
+	t.Logf("%s: %d/%d cases match HF", name, ok, total)
 }
