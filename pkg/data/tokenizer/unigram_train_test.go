@@ -2,8 +2,10 @@ package tokenizer
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -247,4 +249,89 @@ func hfVocabTokenizer(t *testing.T, vocab []UnigramPiece, like *TrainedUnigram) 
 		t.Fatal(err)
 	}
 	return tok
+}
+
+// TestTrainUnigramSmall trains on a few sentences (no ../shared needed):
+// special tokens come first, every character is kept, substrings repeated
+// across distinct words become pieces (HF seeds only those: "▁the" occurs in
+// one distinct word, "at" in five), and the saved tokenizer loads and
+// round-trips the text.
+func TestTrainUnigramSmall(t *testing.T) {
+	texts := []string{"the cat sat on the mat\n", "the cat ate the rat\n", "a cat and a rat sat\n", "the mat is flat\n"}
+	var corpus []string
+	for range 20 {
+		corpus = append(corpus, texts...)
+	}
+	o := DefaultUnigramOptions()
+	o.VocabSize, o.SpecialTokens, o.UnkToken, o.Workers = 40, []string{"<pad>", "</s>"}, "<unk>", 1
+	got, err := TrainUnigram(emitAll(corpus), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A corpus this small has fewer useful pieces than the target; HF's
+	// trainer then stops short of the vocabulary size too.
+	if len(got.Pieces) > 40 || len(got.Pieces) < 20 || got.Texts != len(corpus) || got.UnkID != 0 {
+		t.Fatalf("%d pieces, %d texts, unk %d; want 20..40, %d, 0: %v", len(got.Pieces), got.Texts, got.UnkID, len(corpus), got.Pieces)
+	}
+	if first := []string{got.Pieces[0].Piece, got.Pieces[1].Piece, got.Pieces[2].Piece}; strings.Join(first, " ") != "<unk> <pad> </s>" {
+		t.Errorf("first pieces %q, want <unk> <pad> </s>", first)
+	}
+	have := map[string]bool{}
+	for _, p := range got.Pieces {
+		have[p.Piece] = true
+	}
+	for _, r := range "thecasonmrdilf▁" {
+		if !have[string(r)] {
+			t.Errorf("character %q missing", r)
+		}
+	}
+	if !have["at"] || !have["▁a"] || have["▁the"] {
+		t.Errorf("want at and ▁a among the pieces and not ▁the: %v", got.Pieces)
+	}
+	dir := t.TempDir()
+	if _, err := got.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := tok.Encode("the cat sat on the mat", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(enc.IDs); n >= 22 || !slices.Contains(enc.Tokens, "at") {
+		t.Errorf("%d tokens %q for 22 characters, want fewer and \"at\" among them", n, enc.Tokens)
+	}
+	if dec := tok.Decode(enc.IDs, false); dec != "the cat sat on the mat" {
+		t.Errorf("decode %q", dec)
+	}
+}
+
+func TestTrainUnigramErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*UnigramOptions)
+		want string
+	}{
+		{"vocab too small", func(o *UnigramOptions) { o.VocabSize = 3 }, "cannot hold the"},
+		{"shrinking factor", func(o *UnigramOptions) { o.ShrinkingFactor = 1 }, "shrinking factor 1: must be in (0, 1)"},
+		{"piece length", func(o *UnigramOptions) { o.MaxPieceLength = 0 }, "max piece length 0"},
+		{"source", nil, "line 7: boom"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := DefaultUnigramOptions()
+			src := emitAll([]string{"abcdef ghij"})
+			if tt.edit != nil {
+				tt.edit(&o)
+			} else {
+				src = func(func(string) error) error { return errors.New("line 7: boom") }
+			}
+			_, err := TrainUnigram(src, o)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "train unigram: ") {
+				t.Fatalf("error %v, want %q", err, tt.want)
+			}
+		})
+	}
 }
