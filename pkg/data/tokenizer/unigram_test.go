@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -49,5 +50,53 @@ func TestUnigramModel(t *testing.T) {
 	}
 	if _, err := m.tokenize([]rune("ab")); err == nil || !strings.Contains(err.Error(), "no unk_id") {
 		t.Errorf("unknown character without unk_id: error %v", err)
+	}
+}
+
+// TestMetaspace covers the schemes the fixtures do not (never; first after
+// the start), the legacy add_prefix_space field and split false, with
+// answers from metaspace.rs's rules.
+func TestMetaspace(t *testing.T) {
+	words := func(m metaspace, text string, start int) []string {
+		var out []string
+		for _, w := range m.preTokenize(newNormText([]rune(text), start), start) {
+			out = append(out, string(w.runes))
+		}
+		return out
+	}
+	tests := []struct {
+		name  string
+		json  string
+		text  string
+		start int
+		want  []string
+		dec   string // decode of want
+	}{
+		{"always", `{"replacement": "▁"}`, "a b", 0, []string{"▁a", "▁b"}, "a b"},
+		{"never", `{"replacement": "▁", "prepend_scheme": "never"}`, "a b", 0, []string{"a", "▁b"}, "a b"},
+		{"legacy false", `{"replacement": "▁", "add_prefix_space": false, "prepend_scheme": "never"}`, "a  b", 0, []string{"a", "▁", "▁b"}, "a  b"},
+		{"legacy true", `{"replacement": "▁", "add_prefix_space": true}`, "a", 0, []string{"▁a"}, "a"},
+		{"first at start", `{"replacement": "▁", "prepend_scheme": "first"}`, "a b", 0, []string{"▁a", "▁b"}, "a b"},
+		{"first later", `{"replacement": "▁", "prepend_scheme": "first"}`, "a b", 3, []string{"a", "▁b"}, "a b"},
+		{"no split", `{"replacement": "▁", "split": false}`, "a b ", 0, []string{"▁a▁b▁"}, "ab"}, // HF drops every ▁ of the first token
+		{"other replacement", `{"replacement": "_", "prepend_scheme": "never"}`, " x", 0, []string{"_x"}, " x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s stageJSON
+			if err := json.Unmarshal([]byte(tt.json), &s); err != nil {
+				t.Fatal(err)
+			}
+			m, err := s.metaspace("pre_tokenizer")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := words(m, tt.text, tt.start); !slices.Equal(got, tt.want) {
+				t.Errorf("words %q, want %q", got, tt.want)
+			}
+			if got := (decoderChain{m}).decode(tt.want); got != tt.dec {
+				t.Errorf("decode %q, want %q", got, tt.dec)
+			}
+		})
 	}
 }
