@@ -11,17 +11,37 @@ import (
 	"github.com/gotrl/gotrl/pkg/data/tokenizer"
 )
 
-// trainers maps each --model to its trainer. The Unigram trainer adds its
-// entry here; until then --model unigram is refused.
-var trainers = map[tokenizer.Kind]func(tokenizer.Source, *tokFlags) (*tokenizer.Trained, error){
+// trained is what a trainer returns: a tokenizer that saves itself in HF's
+// layout, and what it was trained on.
+type trained interface {
+	Save(dir string) ([]string, error)
+	summary() string
+}
+
+// trainers maps each --model to its trainer.
+var trainers = map[tokenizer.Kind]func(tokenizer.Source, *tokFlags) (trained, error){
 	tokenizer.KindWordPiece: trainWordPiece,
 	tokenizer.KindBPE:       trainBPE,
+	tokenizer.KindUnigram:   trainUnigram,
+}
+
+// wpbpe and unigram wrap the package's results with their summary line.
+type wpbpe struct{ *tokenizer.Trained }
+
+func (t wpbpe) summary() string {
+	return fmt.Sprintf("%d tokens (%d special) from %d texts, %d distinct words", len(t.Vocab), len(t.Special), t.Texts, t.Words)
+}
+
+type unigram struct{ *tokenizer.TrainedUnigram }
+
+func (t unigram) summary() string {
+	return fmt.Sprintf("%d pieces (%d special) from %d texts, %d distinct words", len(t.Pieces), len(t.Special), t.Texts, t.Words)
 }
 
 // tokFlags are gotrl tokenizer train's flags. A trainer starts from its
 // class's defaults and applies only the flags given (changed).
 type tokFlags struct {
-	model, output, format, prefix             string
+	model, output, format, prefix, unk        string
 	inputs, fields, special                   []string
 	skipBad, lowercase, noLowercase           bool
 	stripAccents, noStripAccents              bool
@@ -36,10 +56,12 @@ func newTokenizerCmd() *cobra.Command {
 	var f tokFlags
 	train := &cobra.Command{
 		Use:   "train [FILES...]",
-		Short: "Train a WordPiece (BERT) or byte-level BPE (GPT-2) tokenizer as HF tokenizers does",
+		Short: "Train a WordPiece (BERT), byte-level BPE (GPT-2) or Unigram (SentencePiece, T5) tokenizer as HF tokenizers does",
 		Long: "Trains with the defaults of HF tokenizers' classes: wordpiece is BertWordPieceTokenizer (lowercase,\n" +
 			"accents stripped, CJK characters split, min frequency 2, 1000 characters, [PAD] [UNK] [CLS] [SEP] [MASK]),\n" +
 			"bpe is ByteLevelBPETokenizer (no prefix space, min frequency 2, no special tokens); both 30000 tokens.\n" +
+			"unigram is SentencePieceUnigramTokenizer (NMT + NFKC normalizer, Metaspace ▁, 8000 pieces, no special\n" +
+			"tokens and no unk: give --special-tokens '<unk>' --unk-token '<unk>' to encode unseen characters).\n" +
 			"Plain-text inputs give one text per line; JSON, JSONL, CSV and TSV inputs give the --field values of\n" +
 			"every record. Writes tokenizer.json, vocab.txt or vocab.json + merges.txt, tokenizer_config.json and\n" +
 			"special_tokens_map.json: gotrl's --tokenizer and transformers' AutoTokenizer.from_pretrained load DIR.\n" +
@@ -82,7 +104,8 @@ func bindTokenizerOptions(fl *pflag.FlagSet, f *tokFlags) {
 	fl.BoolVar(&f.chineseChars, "chinese-chars", wp.ChineseChars, "wordpiece: every CJK character is a word of its own")
 	fl.StringVar(&f.prefix, "prefix", wp.Prefix, "wordpiece: continuing-subword prefix")
 	fl.BoolVar(&f.prefixSpace, "add-prefix-space", false, "bpe: a text not starting with a space gets one")
-	fl.IntVar(&f.maxLen, "max-token-length", 0, "bpe: no learned token longer than N characters; 0: no limit")
+	fl.IntVar(&f.maxLen, "max-token-length", 0, "bpe: no learned token longer than N characters; 0: no limit; unigram: longest piece (default 16)")
+	fl.StringVar(&f.unk, "unk-token", "", "unigram: the unknown-character token (default: none, as HF's class)")
 }
 
 func runTokenizerTrain(cmd *cobra.Command, f *tokFlags) error {
@@ -92,7 +115,7 @@ func runTokenizerTrain(cmd *cobra.Command, f *tokFlags) error {
 	}
 	train, ok := trainers[kind]
 	if !ok {
-		return fmt.Errorf("--model %s: this build has no %s trainer yet (available: wordpiece, bpe)", kind, kind)
+		return fmt.Errorf("--model %s: no trainer (available: wordpiece, bpe, unigram)", kind)
 	}
 	if len(f.inputs) == 0 {
 		return fmt.Errorf("no input files: give --input FILES or files as arguments")
@@ -117,13 +140,12 @@ func runTokenizerTrain(cmd *cobra.Command, f *tokFlags) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: %d tokens (%d special) from %d texts, %d distinct words, in %s; wrote %s in %s\n",
-		kind, len(tr.Vocab), len(tr.Special), tr.Texts, tr.Words, time.Since(start).Round(time.Millisecond),
-		strings.Join(names, ", "), f.output)
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s, in %s; wrote %s in %s\n",
+		kind, tr.summary(), time.Since(start).Round(time.Millisecond), strings.Join(names, ", "), f.output)
 	return nil
 }
 
-func trainWordPiece(src tokenizer.Source, f *tokFlags) (*tokenizer.Trained, error) {
+func trainWordPiece(src tokenizer.Source, f *tokFlags) (trained, error) {
 	o := tokenizer.DefaultWordPieceOptions()
 	o.VocabSize, o.MinFrequency, o.LimitAlphabet = f.vocabSize, f.minFreq, f.limitAlphabet
 	o.SpecialTokens, o.Prefix, o.CleanText, o.ChineseChars = f.special, f.prefix, f.cleanText, f.chineseChars
@@ -136,10 +158,11 @@ func trainWordPiece(src tokenizer.Source, f *tokFlags) (*tokenizer.Trained, erro
 	if f.changed("add-prefix-space") || f.changed("max-token-length") {
 		return nil, fmt.Errorf("--add-prefix-space and --max-token-length are bpe options")
 	}
-	return tokenizer.TrainWordPiece(src, o)
+	t, err := tokenizer.TrainWordPiece(src, o)
+	return wpbpe{t}, err
 }
 
-func trainBPE(src tokenizer.Source, f *tokFlags) (*tokenizer.Trained, error) {
+func trainBPE(src tokenizer.Source, f *tokFlags) (trained, error) {
 	for _, name := range []string{"limit-alphabet", "strip-accents", "no-strip-accents", "clean-text", "chinese-chars", "prefix"} {
 		if f.changed(name) {
 			return nil, fmt.Errorf("--%s is a wordpiece option", name)
@@ -154,5 +177,33 @@ func trainBPE(src tokenizer.Source, f *tokFlags) (*tokenizer.Trained, error) {
 		o.Lowercase = f.lowercase
 	}
 	o.Workers, o.Progress = global.threads, f.progress
-	return tokenizer.TrainBPE(src, o)
+	t, err := tokenizer.TrainBPE(src, o)
+	return wpbpe{t}, err
+}
+
+func trainUnigram(src tokenizer.Source, f *tokFlags) (trained, error) {
+	o := tokenizer.DefaultUnigramOptions()
+	for _, name := range []string{"min-frequency", "limit-alphabet", "strip-accents", "no-strip-accents", "clean-text", "chinese-chars", "prefix", "lowercase", "no-lowercase"} {
+		if f.changed(name) {
+			return nil, fmt.Errorf("--%s is not a unigram option", name)
+		}
+	}
+	if f.changed("vocab-size") {
+		o.VocabSize = f.vocabSize
+	}
+	if f.changed("special-tokens") {
+		o.SpecialTokens = f.special
+	}
+	if f.changed("max-token-length") {
+		o.MaxPieceLength = f.maxLen
+	}
+	if f.changed("add-prefix-space") {
+		o.AddPrefixSpace = f.prefixSpace
+	}
+	o.UnkToken, o.Workers = f.unk, global.threads
+	if f.progress != nil {
+		o.Progress = f.progress
+	}
+	t, err := tokenizer.TrainUnigram(src, o)
+	return unigram{t}, err
 }

@@ -129,7 +129,7 @@ func TestTokenizerTrainErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--model", "unigram", hardCorpus}, "no unigram trainer yet"},
+		{[]string{"--model", "unigram", "--lowercase", hardCorpus}, "--lowercase is not a unigram option"},
 		{[]string{"--model", "sentencepiece", hardCorpus}, "unknown tokenizer model"},
 		{[]string{"--model", "bpe", "--limit-alphabet", "5", hardCorpus}, "--limit-alphabet is a wordpiece option"},
 		{[]string{"--add-prefix-space", hardCorpus}, "bpe options"},
@@ -156,5 +156,36 @@ func write(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestTokenizerTrainUnigram: the command trains what TrainUnigram trains
+// (HF's SentencePieceUnigramTokenizer settings) and the directory loads.
+func TestTokenizerTrainUnigram(t *testing.T) {
+	out := t.TempDir()
+	if _, err := runTok(t, "tokenizer", "train", "--model", "unigram", "--vocab-size", "300",
+		"--special-tokens", "<unk>", "--unk-token", "<unk>", "-o", out, hardCorpus); err != nil {
+		t.Fatal(err)
+	}
+	o := tokenizer.DefaultUnigramOptions()
+	o.VocabSize, o.SpecialTokens, o.UnkToken = 300, []string{"<unk>"}, "<unk>"
+	want, err := tokenizer.TrainUnigram(tokenizer.TextFiles([]string{hardCorpus}), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := tokenizer.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.VocabSize() != len(want.Pieces) {
+		t.Fatalf("vocabulary: %d pieces, want %d", got.VocabSize(), len(want.Pieces))
+	}
+	for id, p := range want.Pieces {
+		if tok, _ := got.IDToToken(int64(id)); tok != p.Piece {
+			t.Fatalf("id %d: %q, want %q", id, tok, p.Piece)
+		}
+	}
+	if _, err := got.Encode("没见过的字 ☃", false); err != nil {
+		t.Errorf("unseen characters with an unk: %v", err)
 	}
 }
