@@ -38,6 +38,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newGenerateCmd(), newEvalCmd(), newDownloadCmd())
 	root.AddCommand(newPPOCmd(), newPipelineCmd())
 	root.AddCommand(newPromptCmd())
+	root.AddCommand(newTokenizerCmd())
 	return root
 }
 

@@ -1,9 +1,7 @@
 package tokenizer
 
 import (
-	"compress/gzip"
 	"encoding/json"
-	"os"
 	"strconv"
 	"testing"
 )
@@ -24,17 +22,8 @@ type charClasses struct {
 
 func readCharClasses(t *testing.T) charClasses {
 	t.Helper()
-	f, err := os.Open("testdata/charclass.json.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var c charClasses
-	if err := json.NewDecoder(zr).Decode(&c); err != nil {
+	if err := json.NewDecoder(readGzip(t, "testdata/charclass.json.gz")).Decode(&c); err != nil {
 		t.Fatal(err)
 	}
 	return c

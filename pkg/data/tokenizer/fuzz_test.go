@@ -12,12 +12,16 @@ import (
 // Invalid UTF-8 is an error, never a guess (see Pipeline.Encode).
 func FuzzEncode(f *testing.F) {
 	for _, s := range []string{"", "hello world", "café İstanbul ẞ Ⱥ", "a\u3000b\u00a0c\u2028d", "\ufeff\u200b\u00ad\ue584",
-		"......~~~~ 100084", "\n\n \n", "[SEP][unused11]<|endoftext|>", "我爱NLP😀", "bad\xff", "\xe4\xb8"} {
+		"......~~~~ 100084", "\n\n \n", "[SEP][unused11]<|endoftext|>", "我爱NLP😀", "bad\xff", "\xe4\xb8",
+		"ｶﾞ①ﬁ e\u0301\u0323 </s><extra_id_0>▁▁", "\u3000 x  y\t"} {
 		f.Add(s)
 	}
 	tokenizers := map[string]*Pipeline{}
 	if _, err := findShared(); err == nil {
 		tokenizers["bert"], tokenizers["gpt2"] = sharedBert(f), sharedGPT2(f)
+	}
+	for _, name := range unigramTokenizers { // committed fixtures: no ../shared needed
+		tokenizers[name] = loadUnigram(f, name)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
 		if len(tokenizers) == 0 {

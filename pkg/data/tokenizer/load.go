@@ -53,7 +53,7 @@ func NewBert(vocabFile string, o BertOptions) (*Pipeline, error) {
 		vocab:      vocab,
 		added:      added,
 		normalizer: &bertNormalizer{cleanText: true, chineseChars: o.ChineseChars, stripAccents: o.StripAccents, lowercase: o.Lowercase},
-		split:      bertSplit,
+		split:      spanSplit(bertSplit),
 		model:      model,
 		template:   bertTemplate("[CLS]", "[SEP]", vocab["[CLS]"], vocab["[SEP]"]),
 		decoder:    wordPieceDecoder{prefix: "##", cleanup: true},
@@ -84,14 +84,14 @@ func NewGPT2(vocabFile, mergesFile string) (*Pipeline, error) {
 	return newPipeline(pipelineParts{
 		vocab:   vocab,
 		added:   added,
-		split:   gpt2Split,
+		split:   spanSplit(gpt2Split),
 		model:   model,
 		decoder: byteLevelDecoder{},
 	}), nil
 }
 
 // Load picks the tokenizer of a model directory: tokenizer.json, else
-// vocab.txt (BERT), else vocab.json + merges.txt or encoder.json + vocab.bpe
+// spiece.model (T5, mT5), else vocab.txt (BERT), else vocab.json + merges.txt or encoder.json + vocab.bpe
 // (GPT-2). A tokenizer_config.json beside vocab.txt may set do_lower_case,
 // strip_accents and tokenize_chinese_chars.
 func Load(dir string) (*Pipeline, error) {
@@ -99,6 +99,8 @@ func Load(dir string) (*Pipeline, error) {
 	switch {
 	case exists(at("tokenizer.json")):
 		return FromTokenizerJSON(at("tokenizer.json"))
+	case exists(at("spiece.model")):
+		return FromSentencePiece(at("spiece.model"))
 	case exists(at("vocab.txt")):
 		o, err := bertConfig(at("tokenizer_config.json"))
 		if err != nil {
@@ -110,7 +112,7 @@ func Load(dir string) (*Pipeline, error) {
 	case exists(at("encoder.json")) || exists(at("vocab.bpe")):
 		return NewGPT2(at("encoder.json"), at("vocab.bpe"))
 	}
-	return nil, fmt.Errorf("load tokenizer from %s: no tokenizer.json, vocab.txt, vocab.json+merges.txt or encoder.json+vocab.bpe", dir)
+	return nil, fmt.Errorf("load tokenizer from %s: no tokenizer.json, spiece.model, vocab.txt, vocab.json+merges.txt or encoder.json+vocab.bpe", dir)
 }
 
 func exists(path string) bool {
@@ -161,9 +163,9 @@ func readOptionalJSON(path string, v any) error {
 type pipelineParts struct {
 	vocab      map[string]int64
 	added      []addedToken
-	normalizer *bertNormalizer
+	normalizer normalizer
 	prefix     bool
-	split      func([]rune) []span
+	split      preTokenizer
 	model      wordModel
 	template   *template
 	decoder    decoder

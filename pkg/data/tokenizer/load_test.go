@@ -48,7 +48,7 @@ func TestLoadErrors(t *testing.T) {
 		files map[string]string
 		want  []string // substrings of the error; "DIR" stands for the directory
 	}{
-		{"no tokenizer files", map[string]string{"config.json": "{}"}, []string{"DIR", "no tokenizer.json, vocab.txt"}},
+		{"no tokenizer files", map[string]string{"config.json": "{}"}, []string{"DIR", "no tokenizer.json, spiece.model, vocab.txt"}},
 		{"empty vocab.txt", map[string]string{"vocab.txt": ""}, []string{"vocab.txt", "empty vocabulary"}},
 		{"vocab.txt without [CLS]", map[string]string{"vocab.txt": "[UNK]\n[SEP]\na\n"}, []string{"vocab.txt", "lacks [CLS]"}},
 		{"bad tokenizer_config.json", map[string]string{"vocab.txt": "[UNK]\n[CLS]\n[SEP]\n", "tokenizer_config.json": `{"do_lower_case": "yes"}`}, []string{"tokenizer_config.json", "line 1"}},

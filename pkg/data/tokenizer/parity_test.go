@@ -1,13 +1,9 @@
 package tokenizer
 
 import (
-	"bufio"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,33 +54,7 @@ func idsSha(ids []int64) string {
 }
 
 func readParityCases(t *testing.T) []parityCase {
-	t.Helper()
-	f, err := os.Open("testdata/parity.jsonl.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cases []parityCase
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(nil, 16<<20)
-	for line := 1; sc.Scan(); line++ {
-		if line == 1 {
-			continue // {"meta": versions}
-		}
-		var c parityCase
-		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
-			t.Fatalf("parity.jsonl.gz:%d: %v", line, err)
-		}
-		cases = append(cases, c)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return cases
+	return readCaseLines[parityCase](t, "testdata/parity.jsonl.gz")
 }
 
 // TestParity reproduces HF's ids, type ids, offsets and both decodes for

@@ -11,9 +11,9 @@ import (
 // tokens. It is safe for concurrent use.
 type Pipeline struct {
 	added      []addedToken
-	normalizer *bertNormalizer // nil: the text is used as it is
-	prefix     bool            // ByteLevel add_prefix_space: a segment gets a leading space
-	split      func([]rune) []span
+	normalizer normalizer // nil: the text is used as it is
+	prefix     bool       // ByteLevel add_prefix_space: a segment gets a leading space
+	split      preTokenizer
 	model      wordModel
 	template   *template // nil: no special tokens are added
 	decoder    decoder
@@ -71,29 +71,30 @@ func (p *Pipeline) encodeSeq(text string) (Encoding, error) {
 			enc.Tokens = append(enc.Tokens, p.tokens[seg.id])
 			continue
 		}
-		if err := p.encodeText(newNormText(runes[seg.start:seg.end], seg.start), &enc); err != nil {
+		if err := p.encodeText(newNormText(runes[seg.start:seg.end], seg.start), seg.start, &enc); err != nil {
 			return Encoding{}, err
 		}
 	}
 	return enc, nil
 }
 
-// encodeText normalizes, splits and tokenizes text between added tokens.
-func (p *Pipeline) encodeText(t normText, enc *Encoding) error {
+// encodeText normalizes, splits and tokenizes text between added tokens;
+// start is where the text begins in the sequence.
+func (p *Pipeline) encodeText(t normText, start int, enc *Encoding) error {
 	if p.normalizer != nil {
 		t = p.normalizer.normalize(t)
 	}
 	if p.prefix && len(t.runes) > 0 && t.runes[0] != ' ' {
 		t = normText{runes: append([]rune{' '}, t.runes...), orig: append([]int{t.orig[0]}, t.orig...)}
 	}
-	for _, w := range p.split(t.runes) {
-		pieces, err := p.model.tokenize(t.runes[w[0]:w[1]])
+	for _, w := range p.split.preTokenize(t, start) {
+		pieces, err := p.model.tokenize(w.runes)
 		if err != nil {
 			return err
 		}
 		for _, pc := range pieces {
 			enc.IDs = append(enc.IDs, pc.id)
-			enc.Offsets = append(enc.Offsets, [2]int{t.orig[w[0]+pc.start], t.orig[w[0]+pc.end-1] + 1})
+			enc.Offsets = append(enc.Offsets, [2]int{w.orig[pc.start], w.orig[pc.end-1] + 1})
 			enc.Tokens = append(enc.Tokens, p.tokens[pc.id])
 		}
 	}

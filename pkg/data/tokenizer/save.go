@@ -8,7 +8,7 @@ import (
 )
 
 // Files are the tokenizer files Load recognises, in a model directory.
-var Files = []string{"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "vocab.json", "merges.txt", "encoder.json", "vocab.bpe"}
+var Files = []string{"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "spiece.model", "vocab.txt", "vocab.json", "merges.txt", "encoder.json", "vocab.bpe"}
 
 // SaveFiles copies a tokenizer next to a saved model, as HF's
 // save_pretrained does, so `--model DIR` alone is enough downstream. src is

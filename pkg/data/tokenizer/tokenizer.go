@@ -1,6 +1,8 @@
 // Package tokenizer turns text into token ids and back, with Hugging Face
-// parity for BERT WordPiece and GPT-2 byte-level BPE. It is pure Go: it
-// never imports gotch and its tests run without libtorch.
+// parity for BERT WordPiece, GPT-2 byte-level BPE and SentencePiece Unigram
+// (T5, mT5, Llama-style tokenizer.json and spiece.model; TrainUnigram trains
+// one). It is pure Go: it never imports gotch and its tests run without
+// libtorch.
 //
 // NewBert, NewGPT2, FromTokenizerJSON and Load build a Pipeline, HF's
 // tokenizer stages in HF's order (added tokens, normalizer, pre-tokenizer,

@@ -9,16 +9,16 @@ import (
 )
 
 // FromTokenizerJSON builds a tokenizer from an HF tokenizer.json. It supports
-// the stages that BERT- and GPT-2-style tokenizers use:
+// the stages that BERT- and GPT-2-style tokenizers and SentencePiece-style
+// ones (T5, mT5, Llama, SentencePieceUnigramTokenizer) use:
 //
-//	model:          WordPiece; BPE with ByteLevel pre-tokenizer (no dropout, unk, prefix/suffix, byte fallback)
-//	normalizer:     null, BertNormalizer
-//	pre_tokenizer:  BertPreTokenizer, ByteLevel (use_regex true)
+//	model:          WordPiece; BPE with ByteLevel pre-tokenizer (no dropout, unk, prefix/suffix, byte fallback); Unigram
+//	normalizer:     null, BertNormalizer, Precompiled, Replace, NFC, NFD, NFKC, NFKD, Strip, Lowercase, Nmt, Prepend, Sequence
+//	pre_tokenizer:  null, BertPreTokenizer, ByteLevel (use_regex true), Metaspace, WhitespaceSplit, Sequence
 //	post_processor: null, TemplateProcessing, BertProcessing, ByteLevel
-//	decoder:        WordPiece, ByteLevel
+//	decoder:        null, WordPiece, ByteLevel, Metaspace, ByteFallback, Fuse, Strip, Replace, Sequence
 //
-// Anything else, notably the Unigram (SentencePiece) model of T5 and the
-// Metaspace pre-tokenizer, is an error naming the stage and its type. Added
+// Anything else is an error naming the stage and its type. Added
 // tokens are matched in the raw text (exact for tokenizers without a
 // normalizer, and for tokens with "normalized": false); single_word tokens
 // are rejected. A tokenizer_config.json beside the file may set
@@ -67,8 +67,8 @@ type stageJSON struct {
 	HandleChineseChars bool  `json:"handle_chinese_chars"`
 	StripAccents       *bool `json:"strip_accents"`
 	Lowercase          bool  `json:"lowercase"`
-	// ByteLevel
-	AddPrefixSpace bool  `json:"add_prefix_space"`
+	// ByteLevel, and Metaspace's legacy field
+	AddPrefixSpace *bool `json:"add_prefix_space"`
 	UseRegex       *bool `json:"use_regex"`
 	// TemplateProcessing and BertProcessing
 	Single        []templateJSON                   `json:"single"`
@@ -90,6 +90,8 @@ type stageJSON struct {
 	ByteFallback            bool              `json:"byte_fallback"`
 	FuseUnk                 bool              `json:"fuse_unk"`
 	IgnoreMerges            bool              `json:"ignore_merges"`
+
+	unigramStageJSON // SentencePiece-style and composite stages (stagesjson.go)
 }
 
 type templateJSON struct {
@@ -128,35 +130,30 @@ func unsupported(stage string, s *stageJSON) error {
 }
 
 func (tj *tokenizerJSON) normalizer(p *pipelineParts) error {
-	n := tj.Normalizer
-	switch {
-	case n == nil:
-		return nil
-	case n.Type == "BertNormalizer":
-		strip := n.Lowercase
-		if n.StripAccents != nil {
-			strip = *n.StripAccents
-		}
-		p.normalizer = &bertNormalizer{cleanText: n.CleanText, chineseChars: n.HandleChineseChars, stripAccents: strip, lowercase: n.Lowercase}
+	if tj.Normalizer == nil {
 		return nil
 	}
-	return unsupported("normalizer", n)
+	n, err := tj.Normalizer.normalizerStage("normalizer")
+	p.normalizer = n
+	return err
 }
 
 func (tj *tokenizerJSON) preTokenizer(p *pipelineParts) error {
 	s := tj.PreTokenizer
 	switch {
-	case s != nil && s.Type == "BertPreTokenizer":
-		p.split = bertSplit
+	case s == nil:
+		p.split = wholeText{}
 		return nil
-	case s != nil && s.Type == "ByteLevel":
+	case s.Type == "ByteLevel":
 		if s.UseRegex != nil && !*s.UseRegex {
 			return errors.New("pre_tokenizer ByteLevel: use_regex false is not supported")
 		}
-		p.split, p.prefix = gpt2Split, s.AddPrefixSpace
+		p.split, p.prefix = spanSplit(gpt2Split), s.AddPrefixSpace != nil && *s.AddPrefixSpace
 		return nil
 	}
-	return unsupported("pre_tokenizer", s)
+	split, err := s.preTokenizerStage("pre_tokenizer")
+	p.split = split
+	return err
 }
 
 func (tj *tokenizerJSON) model(p *pipelineParts) error {
@@ -165,7 +162,9 @@ func (tj *tokenizerJSON) model(p *pipelineParts) error {
 		return errors.New("model: missing")
 	}
 	if m.Type == "Unigram" {
-		return errors.New(`model type "Unigram" (SentencePiece, as T5 uses) is not supported`)
+		model, vocab, err := m.unigramModel()
+		p.model, p.vocab = model, vocab
+		return err
 	}
 	if m.Type != "WordPiece" && m.Type != "BPE" {
 		return unsupported("model", m)
@@ -299,15 +298,20 @@ func (s *stageJSON) templateItems(name string, items []templateJSON) ([]template
 func (tj *tokenizerJSON) decoder(p *pipelineParts) error {
 	d := tj.Decoder
 	switch {
-	case d != nil && d.Type == "WordPiece":
+	case d == nil:
+		p.decoder = spaceJoin{}
+		return nil
+	case d.Type == "WordPiece":
 		p.decoder = wordPieceDecoder{prefix: d.Prefix, cleanup: d.Cleanup}
 		p.cleanup = true
 		return nil
-	case d != nil && d.Type == "ByteLevel":
+	case d.Type == "ByteLevel":
 		p.decoder = byteLevelDecoder{}
 		return nil
 	}
-	return unsupported("decoder", d)
+	chain, err := d.chainDecoderStage("decoder")
+	p.decoder = chain
+	return err
 }
 
 // cleanupConfig reads clean_up_tokenization_spaces from tokenizer_config.json.

@@ -75,21 +75,44 @@ func TestTokenizerJSONParity(t *testing.T) {
 }
 
 func TestTokenizerJSONErrors(t *testing.T) {
+	const uni = `"model": {"type": "Unigram", "unk_id": 0, "vocab": [["<unk>", 0.0], ["a", -1.0]]}`
 	const wp = `"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "a": 1}}`
 	const bl = `"pre_tokenizer": {"type": "ByteLevel"}, "decoder": {"type": "ByteLevel"}`
 	tests := []struct {
 		name, json, want string
 	}{
-		{"unigram", `{"model": {"type": "Unigram", "vocab": [["<unk>", 0.0]]}}`, `model type "Unigram" (SentencePiece, as T5 uses) is not supported`},
-		{"normalizer", `{"normalizer": {"type": "NFKC"}, ` + wp + `}`, `normalizer type "NFKC" is not supported`},
-		{"pre-tokenizer", `{"pre_tokenizer": {"type": "Metaspace"}, ` + wp + `}`, `pre_tokenizer type "Metaspace" is not supported`},
-		{"decoder", `{"pre_tokenizer": {"type": "BertPreTokenizer"}, "decoder": {"type": "Metaspace"}, ` + wp + `}`, `decoder type "Metaspace" is not supported`},
+		{"model", `{"model": {"type": "WordLevel", "vocab": {"<unk>": 0}}}`, `model type "WordLevel" is not supported`},
+		{"normalizer", `{"normalizer": {"type": "ByteLevel"}, ` + wp + `}`, `normalizer type "ByteLevel" is not supported`},
+		{"pre-tokenizer", `{"pre_tokenizer": {"type": "Digits"}, ` + wp + `}`, `pre_tokenizer type "Digits" is not supported`},
+		{"decoder", `{"pre_tokenizer": {"type": "BertPreTokenizer"}, "decoder": {"type": "CTC"}, ` + wp + `}`, `decoder type "CTC" is not supported`},
 		{"post-processor", `{"pre_tokenizer": {"type": "BertPreTokenizer"}, "post_processor": {"type": "RobertaProcessing"}, ` + wp + `}`, `post_processor type "RobertaProcessing" is not supported`},
 		{"single word", `{"added_tokens": [{"id": 0, "content": "x", "single_word": true}], ` + wp + `}`, `added_tokens[0] "x": single_word is not supported`},
 		{"bpe dropout", `{` + bl + `, "model": {"type": "BPE", "dropout": 0.1, "vocab": {"a": 0}, "merges": []}}`, "only GPT-2's options are supported"},
 		{"bpe merge", `{` + bl + `, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a"]}}`, `model.merges[0]: merge "a": want two tokens`},
 		{"empty vocab", `{"pre_tokenizer": {"type": "BertPreTokenizer"}, "model": {"type": "WordPiece", "vocab": {}}}`, "model.vocab: empty vocabulary"},
 		{"syntax", "{\n\"model\": {\n\"type\": \"WordPiece\",,\n}}", "line 3"},
+		{"nested normalizer", `{"normalizer": {"type": "Sequence", "normalizers": [{"type": "NFKC"}, {"type": "StripAccents"}]}, ` + uni + `}`,
+			`normalizer.normalizers[1] type "StripAccents" is not supported`},
+		{"nested decoder", `{"decoder": {"type": "Sequence", "decoders": [{"type": "WordPiece"}]}, ` + uni + `}`,
+			`decoder.decoders[0] type "WordPiece" is not supported`},
+		{"nested pre-tokenizer", `{"pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "Punctuation"}]}, ` + uni + `}`,
+			`pre_tokenizer.pretokenizers[0] type "Punctuation" is not supported`},
+		{"regex", `{"normalizer": {"type": "Replace", "pattern": {"Regex": "a(?=b)"}, "content": ""}, ` + uni + `}`,
+			`normalizer Replace: pattern Regex "a(?=b)"`},
+		{"pattern", `{"normalizer": {"type": "Replace", "pattern": {}, "content": ""}, ` + uni + `}`,
+			`normalizer Replace: pattern: want {"String": ...} or {"Regex": ...}`},
+		{"charsmap", `{"normalizer": {"type": "Precompiled", "precompiled_charsmap": "AQAAAA=="}, ` + uni + `}`,
+			`normalizer Precompiled: precompiled_charsmap: trie size 1`},
+		{"charsmap base64", `{"normalizer": {"type": "Precompiled", "precompiled_charsmap": "!!"}, ` + uni + `}`, `illegal base64`},
+		{"prefix space", `{"pre_tokenizer": {"type": "Metaspace", "replacement": "▁", "add_prefix_space": false}, ` + uni + `}`,
+			`pre_tokenizer Metaspace: add_prefix_space false does not match prepend_scheme "always"`},
+		{"prepend scheme", `{"pre_tokenizer": {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "sometimes"}, ` + uni + `}`,
+			`prepend_scheme "sometimes": want always, first or never`},
+		{"strip decoder", `{"decoder": {"type": "Strip", "content": "ab", "start": 1, "stop": 0}, ` + uni + `}`,
+			`decoder Strip: want one content character`},
+		{"vocab", `{"model": {"type": "Unigram", "vocab": [["a", -1.0], ["b"]]}}`, `model.vocab[1]: want [piece, score]`},
+		{"unk id", `{"model": {"type": "Unigram", "unk_id": 2, "vocab": [["a", -1.0]]}}`, `unk_id 2 is not below the vocabulary size 1`},
+		{"empty vocab", `{"model": {"type": "Unigram", "vocab": []}}`, `the vocabulary is empty`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
