@@ -41,6 +41,15 @@ func (t unigram) summary() string {
 // tokFlags are gotrl tokenizer train's flags. A trainer starts from its
 // class's defaults and applies only the flags given (changed).
 type tokFlags struct {
+	// files are the inputs and the output, in the flag vocabulary of the
+	// other commands (their old names, --input, --field, -o/--output, work).
+	files struct {
+		Inputs  []string `yaml:"train_file" alias:"input"`
+		Fields  []string `yaml:"text_fields" alias:"field" help:"record fields holding text in JSON/JSONL/CSV/TSV inputs (repeatable; each record gives the ones it has)"`
+		Format  string   `yaml:"format"`
+		SkipBad bool     `yaml:"skip_bad"`
+		Output  string   `yaml:"output_dir" alias:"output" short:"o"`
+	}
 	model, output, format, prefix, unk        string
 	inputs, fields, special                   []string
 	skipBad, lowercase, noLowercase           bool
@@ -62,28 +71,26 @@ func newTokenizerCmd() *cobra.Command {
 			"bpe is ByteLevelBPETokenizer (no prefix space, min frequency 2, no special tokens); both 30000 tokens.\n" +
 			"unigram is SentencePieceUnigramTokenizer (NMT + NFKC normalizer, Metaspace ▁, 8000 pieces, no special\n" +
 			"tokens and no unk: give --special-tokens '<unk>' --unk-token '<unk>' to encode unseen characters).\n" +
-			"Plain-text inputs give one text per line; JSON, JSONL, CSV and TSV inputs give the --field values of\n" +
+			"Plain-text inputs give one text per line; JSON, JSONL, CSV and TSV inputs give the --text-fields values of\n" +
 			"every record. Writes tokenizer.json, vocab.txt or vocab.json + merges.txt, tokenizer_config.json and\n" +
 			"special_tokens_map.json: gotrl's --tokenizer and transformers' AutoTokenizer.from_pretrained load DIR.\n" +
 			"--threads sets the goroutines that split texts (default: one per core).",
-		Example: "  gotrl tokenizer train --model wordpiece --vocab-size 8000 --input corpus.txt -o tok/wp\n" +
-			"  gotrl tokenizer train --model bpe --vocab-size 5000 --input ../shared/data/csl-summarization/csl.json \\\n" +
-			"      --field content --field title --special-tokens '<|endoftext|>' -o tok/bpe",
+		Example: "  gotrl tokenizer train --model wordpiece --vocab-size 8000 --train-file corpus.txt -o tok/wp\n" +
+			"  gotrl tokenizer train --model bpe --vocab-size 5000 --train-file csl.json \\\n" +
+			"      --text-fields content --text-fields title --special-tokens '<|endoftext|>' -o tok/bpe\n" +
+			"  gotrl tokenizer train --model unigram --vocab-size 8000 --special-tokens '<unk>' --unk-token '<unk>' corpus.txt -o tok/spm",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f.inputs = append(f.inputs, args...)
+			f.inputs = append(f.files.Inputs, args...)
+			f.fields, f.format, f.skipBad, f.output = f.files.Fields, f.files.Format, f.files.SkipBad, f.files.Output
 			f.changed = cmd.Flags().Changed
 			return runTokenizerTrain(cmd, &f)
 		},
 	}
 	fl := train.Flags()
 	fl.StringVar(&f.model, "model", "wordpiece", "wordpiece, bpe or unigram")
-	fl.StringSliceVar(&f.inputs, "input", nil, "training files (also as arguments)")
-	fl.StringArrayVar(&f.fields, "field", nil, "record field holding text in JSON/JSONL/CSV/TSV inputs (repeatable; each record gives the ones it has)")
-	fl.StringVar(&f.format, "format", "", "data format of non-text inputs: json, jsonl, csv, tsv, squad (default: by extension)")
-	fl.BoolVar(&f.skipBad, "skip-bad", false, "skip malformed records instead of stopping")
-	fl.StringVarP(&f.output, "output", "o", "", "output directory")
+	mustBind(train, &f.files)
 	bindTokenizerOptions(fl, &f)
-	_ = train.MarkFlagRequired("output")
+	_ = train.MarkFlagRequired("output-dir")
 	cmd.AddCommand(train)
 	return cmd
 }
@@ -118,7 +125,7 @@ func runTokenizerTrain(cmd *cobra.Command, f *tokFlags) error {
 		return fmt.Errorf("--model %s: no trainer (available: wordpiece, bpe, unigram)", kind)
 	}
 	if len(f.inputs) == 0 {
-		return fmt.Errorf("no input files: give --input FILES or files as arguments")
+		return fmt.Errorf("no input files: give --train-file FILES or files as arguments")
 	}
 	if f.changed("lowercase") && f.changed("no-lowercase") || f.changed("strip-accents") && f.changed("no-strip-accents") {
 		return fmt.Errorf("--lowercase/--no-lowercase and --strip-accents/--no-strip-accents: give one of each pair")

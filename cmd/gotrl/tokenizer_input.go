@@ -17,7 +17,7 @@ var dataExts = []string{".json", ".jsonl", ".ndjson", ".csv", ".tsv"}
 
 // trainSource feeds every input in turn: a plain-text file line by line
 // with its line endings (HF's Tokenizer.train(files)), a data file the
-// --field values of each record (HF's train_from_iterator over them).
+// --text-fields values of each record (HF's train_from_iterator over them).
 // read is told the bytes of every text; total is the inputs' size in bytes.
 func trainSource(f *tokFlags, read func(n int)) (src tokenizer.Source, total int64, err error) {
 	format, err := data.ParseFormat(f.format)
@@ -27,14 +27,14 @@ func trainSource(f *tokFlags, read func(n int)) (src tokenizer.Source, total int
 	for _, in := range f.inputs {
 		fi, err := os.Stat(in)
 		if err != nil {
-			return nil, 0, fmt.Errorf("--input: %w", err)
+			return nil, 0, fmt.Errorf("--train-file: %w", err)
 		}
 		if fi.IsDir() {
-			return nil, 0, fmt.Errorf("--input %s: is a directory", in)
+			return nil, 0, fmt.Errorf("--train-file %s: is a directory", in)
 		}
 		total += fi.Size()
 		if isDataFile(in, format) && len(f.fields) == 0 {
-			return nil, 0, fmt.Errorf("--input %s: a data file needs --field NAME for the text (e.g. --field content)", in)
+			return nil, 0, fmt.Errorf("--train-file %s: a data file needs --text-fields NAME for the text (e.g. --text-fields content)", in)
 		}
 	}
 	return func(emit func(string) error) error {

@@ -133,7 +133,7 @@ func TestTokenizerTrainErrors(t *testing.T) {
 		{[]string{"--model", "sentencepiece", hardCorpus}, "unknown tokenizer model"},
 		{[]string{"--model", "bpe", "--limit-alphabet", "5", hardCorpus}, "--limit-alphabet is a wordpiece option"},
 		{[]string{"--add-prefix-space", hardCorpus}, "bpe options"},
-		{[]string{jsonl}, "needs --field NAME"},
+		{[]string{jsonl}, "needs --text-fields NAME"},
 		{[]string{"--field", "content", jsonl}, `docs.jsonl:2: field "content": missing`},
 		{[]string{filepath.Join(in, "nowhere.txt")}, "nowhere.txt"},
 		{[]string{}, "no input files"},
