@@ -153,7 +153,7 @@ func pretrainCausal(ctx context.Context, cfg PretrainConfig, env Env, ckpt strin
 	if len(tr) == 0 {
 		return train.State{}, fmt.Errorf("pretrain: the corpus has fewer than max_length=%d tokens", cfg.Data.MaxLen)
 	}
-	st := &lmStage[data.Batch]{name: "pretrain gpt2", m: m, logits: causalLogits(g), tokens: tokens}
+	st := &lmStage[data.Batch]{name: "pretrain gpt2", m: m, logits: causalLogits(g), tokens: tokens, items: labelledBatch(1)}
 	if st.eval, err = batches(ev, cfg.Train.BatchSize, data.Collator{}); err != nil {
 		return train.State{}, err
 	}
@@ -175,7 +175,7 @@ func encodeBlocks(tok tokenizer.Tokenizer, docs, evalDocs []doc, sep int64, n in
 // runBatches trains st on encoded examples through a shuffled loader; f,
 // when set, transforms every training batch given its cursor.
 func runBatches(ctx context.Context, tc train.Config, env Env, ckpt string, st *lmStage[data.Batch], tr []data.Encoded, c data.Collator, f func(*data.Batch, data.Cursor)) (train.State, error) {
-	ld, err := data.NewLoader(tr, data.Sampler{BatchSize: tc.BatchSize, Shuffle: true, Seed: uint64(tc.Seed)}, c)
+	ld, err := data.NewLoader(tr, env.sampler(tc), c)
 	if err != nil {
 		return train.State{}, err
 	}
@@ -237,9 +237,12 @@ func pretrainMLM(ctx context.Context, cfg PretrainConfig, env Env, ckpt string, 
 	if err != nil {
 		return train.State{}, err
 	}
-	mask := func(b *data.Batch, seed uint64) {
-		rng := rand.New(rand.NewPCG(seed, 0x6d6c6d))
+	// Each row draws from its own stream, keyed by its position in the
+	// global batch (row0 is this rank's first), so W ranks mask exactly
+	// what one process with the whole batch does.
+	mask := func(b *data.Batch, seed uint64, row0 int) {
 		for i, row := range b.InputIDs {
+			rng := rand.New(rand.NewPCG(seed, 0x6d6c6d<<32|uint64(row0+i)))
 			n := b.Lens[i]
 			in, lb := Mask(row[:n], o, rng)
 			copy(b.InputIDs[i], in)
@@ -248,18 +251,18 @@ func pretrainMLM(ctx context.Context, cfg PretrainConfig, env Env, ckpt string, 
 	}
 	// eval batches are masked once, with a fixed seed, so eval loss is comparable across steps
 	evalSeed := uint64(tensor.StepSeed(cfg.Train.Seed, -1))
-	st := &lmStage[data.Batch]{name: "pretrain bert", m: m, logits: maskedLogits(b), tokens: tokens}
+	st := &lmStage[data.Batch]{name: "pretrain bert", m: m, logits: maskedLogits(b), tokens: tokens, items: labelledBatch(0)}
 	c := data.Collator{PadID: pad}
 	evb, err := batches(ev, cfg.Train.BatchSize, c)
 	if err != nil {
 		return train.State{}, err
 	}
-	for i := range evb {
-		mask(&evb[i], evalSeed+uint64(i))
+	for i := range evb { // keyed by example, so any batch size masks alike
+		mask(&evb[i], evalSeed, i*cfg.Train.BatchSize)
 	}
 	st.eval = evb
 	return runBatches(ctx, cfg.Train, env, ckpt, st, tr, c, func(b *data.Batch, cur data.Cursor) {
-		mask(b, uint64(tensor.StepSeed(cfg.Train.Seed, int64(cur.Epoch)<<32|int64(cur.Index))))
+		mask(b, uint64(tensor.StepSeed(cfg.Train.Seed, int64(cur.Epoch)<<32|int64(cur.Index))), env.Dist.Rank()*len(b.InputIDs))
 	})
 }
 
@@ -302,11 +305,11 @@ func pretrainSpan(ctx context.Context, cfg PretrainConfig, env Env, ckpt string,
 		return train.State{}, err
 	}
 	c := data.Collator{PadID: t.Config.PadTokenID}
-	st := &lmStage[pairBatch]{name: "pretrain t5", m: m, logits: seq2seqLogits(t), tokens: pairTokens}
+	st := &lmStage[pairBatch]{name: "pretrain t5", m: m, logits: seq2seqLogits(t), tokens: pairTokens, items: func(p pairBatch) int { return labelled(p.B.Labels, 0) }}
 	if st.eval, err = pairBatches(evIn, evOut, cfg.Train.BatchSize, c); err != nil {
 		return train.State{}, err
 	}
-	ld, err := newPairLoader(trIn, trOut, data.Sampler{BatchSize: cfg.Train.BatchSize, Shuffle: true, Seed: uint64(cfg.Train.Seed)}, c)
+	ld, err := newPairLoader(trIn, trOut, env.sampler(cfg.Train), c)
 	if err != nil {
 		return train.State{}, err
 	}
@@ -318,5 +321,5 @@ func pretrainSpan(ctx context.Context, cfg PretrainConfig, env Env, ckpt string,
 // training benchmark uses it to time exactly what pretraining runs).
 func CausalStage(g *gpt2.Model, store *nn.Store) train.Stage[data.Batch] {
 	m := &model{family: "gpt2", arch: "GPT2LMHeadModel", store: store, config: &g.Config}
-	return &lmStage[data.Batch]{name: "pretrain gpt2", m: m, logits: causalLogits(g), tokens: tokens}
+	return &lmStage[data.Batch]{name: "pretrain gpt2", m: m, logits: causalLogits(g), tokens: tokens, items: labelledBatch(1)}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/data/tokenizer"
+	"github.com/gotrl/gotrl/pkg/dist"
 	"github.com/gotrl/gotrl/pkg/train"
 )
 
@@ -21,6 +22,9 @@ type Env struct {
 	Overwrite bool // delete a non-empty output directory first
 	Progress  io.Writer
 	Log       io.Writer // data statistics and generation samples; nil discards
+	// Dist is the data-parallel job this process belongs to (nil: none).
+	// Rank 0 writes the run directory; every rank reads it on --resume.
+	Dist *dist.Group
 }
 
 func (e Env) logf(format string, args ...any) {
@@ -31,9 +35,15 @@ func (e Env) logf(format string, args ...any) {
 
 // start prepares the output directory and, when resuming, returns the
 // checkpoint to continue and points src at it. It refuses a checkpoint
-// written by another stage before any weights are read.
+// written by another stage before any weights are read. Under data
+// parallelism rank 0 prepares the directory while the others wait.
 func start(env Env, tc train.Config, stage string, src *Source, cfg any) (ckpt string, err error) {
-	if err := train.PrepareOutputDir(tc.OutputDir, env.Resume, env.Overwrite); err != nil {
+	if env.Dist.Main() {
+		if err := train.PrepareOutputDir(tc.OutputDir, env.Resume, env.Overwrite); err != nil {
+			return "", err
+		}
+	}
+	if err := env.Dist.Barrier(); err != nil {
 		return "", err
 	}
 	if env.Resume {
@@ -49,7 +59,16 @@ func start(env Env, tc train.Config, stage string, src *Source, cfg any) (ckpt s
 		}
 		*src = Source{Init: ckpt, ModelType: src.ModelType}
 	}
+	if !env.Dist.Main() {
+		return ckpt, nil
+	}
 	return ckpt, writeConfig(tc.OutputDir, cfg)
+}
+
+// sampler is the training sampler of a stage: shuffled, seeded, and
+// sharded over the data-parallel ranks (tc.BatchSize per rank).
+func (e Env) sampler(tc train.Config) data.Sampler {
+	return data.Sampler{BatchSize: tc.BatchSize, Shuffle: true, Seed: uint64(tc.Seed), Rank: e.Dist.Rank(), World: e.Dist.World()}
 }
 
 // loop runs stage over d with the shared training loop.
@@ -59,6 +78,7 @@ func loop[B any](ctx context.Context, env Env, tc train.Config, ckpt string, sta
 		return train.State{}, err
 	}
 	defer l.Close()
+	l.WithGroup(env.Dist)
 	if ckpt != "" {
 		if err := l.Resume(ckpt); err != nil {
 			return train.State{}, err

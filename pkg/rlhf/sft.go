@@ -65,11 +65,11 @@ func SFT(ctx context.Context, cfg SFTConfig, env Env) (train.State, error) {
 		return train.State{}, err
 	}
 	c := data.Collator{PadID: pad}
-	st := &lmStage[data.Batch]{name: "sft gpt2", m: m, logits: causalLogits(g), tokens: tokens}
+	st := &lmStage[data.Batch]{name: "sft gpt2", m: m, logits: causalLogits(g), tokens: tokens, items: labelledBatch(1)}
 	if st.eval, err = batches(evEnc, cfg.Train.BatchSize, c); err != nil {
 		return train.State{}, err
 	}
-	if gen, ok := any(g).(interface{ Stepper() generate.Stepper }); ok && cfg.Samples > 0 && len(ev) > 0 {
+	if gen, ok := any(g).(interface{ Stepper() generate.Stepper }); ok && cfg.Samples > 0 && len(ev) > 0 && env.Dist.Main() {
 		st.samples = sampler(env, tok, enc, ev[:min(cfg.Samples, len(ev))], gen.Stepper(), cfg.Generation, pad)
 	}
 	return runBatches(ctx, cfg.Train, env, ckpt, st, trEnc, c, nil)

@@ -49,8 +49,11 @@ func PrepareOutputDir(dir string, resume, overwrite bool) error {
 }
 
 // prepareDir creates the output dir and removes checkpoints a killed run
-// left half-written.
+// left half-written (rank 0's job).
 func (l *Loop[B]) prepareDir() error {
+	if !l.group.Main() {
+		return nil
+	}
 	if err := os.MkdirAll(l.cfg.OutputDir, 0o755); err != nil {
 		return err
 	}
@@ -63,25 +66,35 @@ func (l *Loop[B]) prepareDir() error {
 	return nil
 }
 
-// save writes checkpoint-<step> atomically (into a temporary directory,
-// renamed when complete) and prunes old ones to KeepLast, sparing the best.
+// save writes checkpoint-<step> on rank 0 once every rank has finished the
+// step, and returns its path.
 func (l *Loop[B]) save() (string, error) {
-	final := filepath.Join(l.cfg.OutputDir, fmt.Sprintf("%s%d", checkpointPre, l.state.Step))
+	dir := l.checkpointDir()
+	return dir, l.mainOnly(func() error { return l.saveMain(dir) })
+}
+
+func (l *Loop[B]) checkpointDir() string {
+	return filepath.Join(l.cfg.OutputDir, fmt.Sprintf("%s%d", checkpointPre, l.state.Step))
+}
+
+// saveMain writes checkpoint final atomically (into a temporary directory,
+// renamed when complete) and prunes old ones to KeepLast, sparing the best.
+func (l *Loop[B]) saveMain(final string) error {
 	tmp, err := os.MkdirTemp(l.cfg.OutputDir, tmpPre)
 	if err != nil {
-		return "", fmt.Errorf("save checkpoint: %w", err)
+		return fmt.Errorf("save checkpoint: %w", err)
 	}
 	if err := l.writeCheckpoint(tmp); err != nil {
 		os.RemoveAll(tmp)
-		return "", fmt.Errorf("save checkpoint %s: %w", final, err)
+		return fmt.Errorf("save checkpoint %s: %w", final, err)
 	}
 	if err := os.RemoveAll(final); err != nil { // a checkpoint of the same step from a killed run
-		return "", err
+		return err
 	}
 	if err := os.Rename(tmp, final); err != nil {
-		return "", fmt.Errorf("save checkpoint: %w", err)
+		return fmt.Errorf("save checkpoint: %w", err)
 	}
-	return final, l.prune()
+	return l.prune()
 }
 
 func (l *Loop[B]) writeCheckpoint(dir string) error {
@@ -185,6 +198,9 @@ func (l *Loop[B]) Resume(ckpt string) error {
 	if st.Seed != l.cfg.Seed {
 		return fmt.Errorf("resume %s: checkpoint seed %d, this run's seed %d (an exact resume needs the same seed)", ckpt, st.Seed, l.cfg.Seed)
 	}
+	if was, now := max(st.WorldSize, 1), l.group.World(); was != now {
+		return fmt.Errorf("resume %s: checkpoint was written by %d data-parallel processes, this run has %d; the global batch and the data shards depend on it: resume with WORLD_SIZE=%d", ckpt, was, now, was)
+	}
 	moments, err := weights.ReadTensors(filepath.Join(ckpt, OptimizerFile), l.stage.Store().Device())
 	if err != nil {
 		return fmt.Errorf("resume %s: %w", ckpt, err)
@@ -197,7 +213,10 @@ func (l *Loop[B]) Resume(ckpt string) error {
 	if err := l.opt.LoadState(st.OptimizerStep, moments); err != nil {
 		return fmt.Errorf("resume %s: %w", ckpt, err)
 	}
-	st.TotalSteps = l.state.TotalSteps
+	st.TotalSteps, st.WorldSize = l.state.TotalSteps, l.state.WorldSize
 	l.state = st
+	if !l.group.Main() {
+		return nil
+	}
 	return TruncateMetrics(l.cfg.OutputDir, st.Step)
 }

@@ -34,7 +34,7 @@ func TestAccumulationEquivalence(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer l.Close()
-		if _, _, _, err := l.accumulate(); err != nil {
+		if _, err := l.accumulate(); err != nil {
 			t.Fatal(err)
 		}
 		var out [][]float32
@@ -65,7 +65,7 @@ func TestStepGivesEveryParameterAGradient(t *testing.T) {
 	}
 	defer m.store.Close()
 	defer l.Close()
-	if _, _, _, err := l.accumulate(); err != nil {
+	if _, err := l.accumulate(); err != nil {
 		t.Fatal(err)
 	}
 	for _, v := range l.vars {

@@ -33,8 +33,12 @@ func OpenMetrics(dir string) (*MetricsWriter, error) {
 	return &MetricsWriter{f: f}, nil
 }
 
-// Write appends one record as a single write, so a killed run leaves whole lines.
+// Write appends one record as a single write, so a killed run leaves whole
+// lines. A nil writer (ranks other than 0) discards.
 func (m *MetricsWriter) Write(r Record) error {
+	if m == nil {
+		return nil
+	}
 	b, err := json.Marshal(r) // NaN cannot occur: the loop stops before logging one
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
@@ -47,7 +51,7 @@ func (m *MetricsWriter) Write(r Record) error {
 
 // Close may be called twice.
 func (m *MetricsWriter) Close() error {
-	if m.f == nil {
+	if m == nil || m.f == nil {
 		return nil
 	}
 	err := m.f.Close()
