@@ -2,11 +2,16 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"runtime"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/sugarme/gotch"
 
 	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/dist"
+	"github.com/gotrl/gotrl/pkg/rlhf"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -17,6 +22,9 @@ type globals struct {
 	device  string
 	seed    int64
 	threads int
+	// data parallelism under a launcher (HF ddp_backend, ddp_timeout)
+	ddpBackend string
+	ddpTimeout int // seconds
 }
 
 var global globals
@@ -31,19 +39,27 @@ func newRootCmd() *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&global.device, "device", "auto", "device: auto, cpu, cuda or cuda:N")
 	pf.Int64Var(&global.seed, "seed", 42, "random seed")
-	pf.IntVar(&global.threads, "threads", 0, "libtorch CPU threads (0: libtorch's default)")
+	pf.IntVar(&global.threads, "threads", 0, "libtorch CPU threads (0: libtorch's default; under a launcher, cores ÷ processes per node)")
+	pf.StringVar(&global.ddpBackend, "ddp-backend", "", "data-parallel backend under a launcher: gloo (CPU) or nccl (CUDA); default by device")
+	pf.IntVar(&global.ddpTimeout, "ddp-timeout", int(dist.DefaultTimeout/time.Second), "seconds the rendezvous and each collective may take before the job fails")
 	root.AddCommand(newVersionCmd(), newEnvCmd(), newBenchCmd(), newDataCmd())
 	root.AddCommand(newPretrainCmd(), newSFTCmd(), newRMCmd(), newPlotCmd())
 	root.AddCommand(newGenerateCmd())
 	root.AddCommand(newPPOCmd())
 	root.AddCommand(newPromptCmd())
+	root.AddCommand(newLaunchCmd())
+	root.PersistentPostRunE = func(*cobra.Command, []string) error { return job.Close() }
 	return root
 }
 
 // setup applies the global flags and returns the chosen device.
 func setup() (gotch.Device, error) {
-	if global.threads != 0 {
-		if err := tensor.SetThreads(global.threads); err != nil {
+	threads := global.threads
+	if e, ok, _ := dist.FromEnv(os.Getenv); threads == 0 && ok && e.LocalWorldSize > 1 {
+		threads = max(1, runtime.NumCPU()/e.LocalWorldSize) // torchrun sets OMP_NUM_THREADS=1 for the same reason
+	}
+	if threads != 0 {
+		if err := tensor.SetThreads(threads); err != nil {
 			return gotch.CPU, fmt.Errorf("--threads: %w", err)
 		}
 	}
@@ -53,4 +69,41 @@ func setup() (gotch.Device, error) {
 		return gotch.CPU, fmt.Errorf("--device: %w", err)
 	}
 	return dev, nil
+}
+
+// job is the data-parallel job a training command joined (nil: none).
+var job *dist.Group
+
+// joinJob joins the data-parallel job the launcher's environment describes
+// (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR,
+// MASTER_PORT), if any: CUDA ranks take the device cuda:LOCAL_RANK, and
+// ranks other than 0 print no progress or data log (HF logs on the main
+// process only).
+func joinJob(env rlhf.Env) (rlhf.Env, error) {
+	e, ok, err := dist.FromEnv(os.Getenv)
+	if err != nil {
+		return env, fmt.Errorf("distributed launch: %w", err)
+	}
+	if !ok || e.WorldSize == 1 {
+		return env, nil
+	}
+	if env.Device.IsCuda() && (global.device == "auto" || global.device == "cuda") {
+		env.Device = gotch.CudaBuilder(uint(e.LocalRank))
+	}
+	backend, err := dist.ParseBackend(global.ddpBackend, env.Device.IsCuda())
+	if err != nil {
+		return env, fmt.Errorf("--ddp-backend: %w", err)
+	}
+	if global.ddpTimeout <= 0 {
+		return env, fmt.Errorf("--ddp-timeout %d: want seconds > 0", global.ddpTimeout)
+	}
+	g, err := dist.Init(e, dist.Options{Backend: backend, Timeout: time.Duration(global.ddpTimeout) * time.Second})
+	if err != nil {
+		return env, err
+	}
+	job, env.Dist = g, g
+	if !g.Main() {
+		env.Progress, env.Log = nil, nil
+	}
+	return env, nil
 }

@@ -122,7 +122,7 @@ func (r *runFlags) resolve(cmd *cobra.Command, cfg any, tc *train.Config, reset 
 	if err != nil {
 		return rlhf.Env{}, err
 	}
-	return rlhf.Env{Device: dev, Resume: r.resume != "", Overwrite: r.overwrite, Progress: os.Stderr, Log: cmd.ErrOrStderr()}, nil
+	return joinJob(rlhf.Env{Device: dev, Resume: r.resume != "", Overwrite: r.overwrite, Progress: os.Stderr, Log: cmd.ErrOrStderr()})
 }
 
 // outputDir is --resume's directory when given, else the configured one.
@@ -148,6 +148,12 @@ func runStage(cmd *cobra.Command, tok, dir string, run func(ctx context.Context)
 	defer stop()
 	st, err := run(ctx)
 	out := cmd.OutOrStdout()
+	if !job.Main() { // rank 0 reports and copies the tokenizer
+		if errors.Is(err, train.ErrInterrupted) {
+			return nil
+		}
+		return err
+	}
 	if err == nil || errors.Is(err, train.ErrInterrupted) {
 		if tok != "" && dir != "" {
 			if _, serr := tokenizer.SaveFiles(tok, dir); serr != nil {
