@@ -70,7 +70,7 @@ func stageData(t *testing.T) map[string][]string {
 	for c := 'a'; c <= 'z'; c++ {
 		words = append(words, string(c), "##"+string(c))
 	}
-	words = append(words, strings.Split("的一是在不了有和人这中大为上个国我以要他", "")...)
+	words = append(words, strings.Split("的一是在不了有和人这中大为上个国我以要他很满意", "")...)
 	write := func(name string, lines []string) string {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
@@ -88,13 +88,14 @@ func stageData(t *testing.T) map[string][]string {
 		return write(name, lines)
 	}
 	var sft, ranked []map[string]any
-	var corpus []string
+	var corpus, reviews []string
 	for i := range 40 {
 		a, b := string(rune('a'+i%26)), string(rune('a'+(i*7)%26))
 		// responses of different lengths: ranks see different token counts
 		sft = append(sft, map[string]any{"prompt": "中国 " + a + " 的", "response": strings.Repeat(b+" ", 1+i%4) + "大"})
 		ranked = append(ranked, map[string]any{"prompt": "中国" + a, "responses": []string{a + " 的 大", b + " 人", ""}})
 		corpus = append(corpus, strings.Repeat(a+" 中 国 "+b, 1+i%3)+" 的")
+		reviews = append(reviews, fmt.Sprintf("%d,%s", i%2, strings.Repeat(a+"人", 1+i%3)))
 	}
 	gpt2, bert := filepath.Join("..", "..", "testdata", "models", "gpt2"), filepath.Join("..", "..", "testdata", "models", "bert")
 	common := []string{"--tokenizer", vocab, "--max-length", "16", "--eval-fraction", "0.2", "--lr", "1e-2", "--warmup-steps", "0",
@@ -103,6 +104,12 @@ func stageData(t *testing.T) map[string][]string {
 		"sft":      append([]string{"sft", "--init", gpt2, "--data", jsonl("sft.jsonl", sft), "--eval-samples", "1", "--max-new-tokens", "2"}, common...),
 		"pretrain": append([]string{"pretrain", "--init", bert, "--data", write("corpus.txt", corpus)}, common...),
 		"rm":       append([]string{"rm", "--init", gpt2, "--schema", "ranked", "--data", jsonl("ranked.jsonl", ranked)}, common...),
+		// PET: 8 examples, 2 steps of a global batch of 4, training the MLM
+		// head's transform (its output bias has gradient Σ(label probs − targets)·p = 0
+		// for every non-label word: Adam would amplify the rounding noise, see below)
+		"prompt": {"prompt", "train", "--model", bert, "--tokenizer", vocab, "--data", write("reviews.csv", append([]string{"label,review"}, reviews...)),
+			"--test-size", "10", "--k", "4", "--template", "{mask}满意。{text_a}", "--verbalizer", "1=很;0=不", "--epochs", "1",
+			"--trainable", `^cls\.predictions\.transform\.`, "--lr", "5e-3", "--threads", "1", "--seed", "7"},
 	}
 }
 
@@ -171,9 +178,10 @@ func losses(t *testing.T, dir string) (trainLoss, evalLoss []float64) {
 	return trainLoss, evalLoss
 }
 
-// TestDataParallelEquivalence: for SFT, MLM pretraining and a reward model,
-// 3 steps of 2 ranks × batch 2 (gotrl launch) give the weights, the step
-// losses and the eval losses of 1 process × batch 4, within 1e-5 (fp32).
+// TestDataParallelEquivalence: for SFT, MLM pretraining, a reward model and
+// PET, 3 (PET: 2) steps of 2 ranks × batch 2 (gotrl launch) give the
+// weights, the step losses and the eval losses of 1 process × batch 4,
+// within 1e-5 (fp32).
 //
 // AdamW runs with eps 1e-5 instead of 1e-8: some gradients are zero in exact
 // arithmetic (GPT-2's key bias, since softmax ignores a shift), and Adam
@@ -186,26 +194,29 @@ func TestDataParallelEquivalence(t *testing.T) {
 	if err := os.WriteFile(conf, []byte("train:\n  optimizer:\n    eps: 1.0e-5\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"sft", "pretrain", "rm"} {
+	for _, name := range []string{"sft", "pretrain", "rm", "prompt"} {
 		t.Run(name, func(t *testing.T) {
-			base := append(stages[name], "--max-steps", "3", "--lr", "5e-3", "--config", conf)
+			base, batch, steps := append(stages[name], "--max-steps", "3", "--lr", "5e-3", "--config", conf), "--batch-size", 3
+			if name == "prompt" {
+				base, batch, steps = stages[name], "--train-batch-size", 2
+			}
 			one, two := filepath.Join(t.TempDir(), "one"), filepath.Join(t.TempDir(), "two")
-			mustRun(t, gotrl(nil, append(base, "--batch-size", "4", "-o", one)...))
-			out := mustRun(t, gotrl(nil, append([]string{"launch", "--nproc-per-node", "2", "--master-port", freePort(t), "--"}, append(base, "--batch-size", "2", "-o", two)...)...))
-			if !strings.Contains(out, "[rank0]: done: 3 steps") {
+			mustRun(t, gotrl(nil, append(base, batch, "4", "-o", one)...))
+			out := mustRun(t, gotrl(nil, append([]string{"launch", "--nproc-per-node", "2", "--master-port", freePort(t), "--"}, append(base, batch, "2", "-o", two)...)...))
+			if !strings.Contains(out, fmt.Sprintf("[rank0]: done: %d steps", steps)) {
 				t.Errorf("launch output lacks rank 0's result line:\n%s", out)
 			}
 			w1, w2 := weightsOf(t, one), weightsOf(t, two)
 			if d, where := maxDiff(t, w1, w2); d > 1e-5 {
 				t.Errorf("weights differ by %g (%s) between 1×4 and 2×2", d, where)
 			}
-			init := weightsOf(t, filepath.Join("..", "..", "testdata", "models", map[string]string{"sft": "gpt2", "pretrain": "bert", "rm": "gpt2"}[name]))
+			init := weightsOf(t, filepath.Join("..", "..", "testdata", "models", map[string]string{"sft": "gpt2", "pretrain": "bert", "rm": "gpt2", "prompt": "bert"}[name]))
 			if d, _ := maxDiff(t, pick(w1, init), pick(init, w1)); d < 1e-4 {
 				t.Errorf("training changed the weights by only %g: the comparison proves nothing", d)
 			}
 			tr1, ev1 := losses(t, one)
 			tr2, ev2 := losses(t, two)
-			if len(tr1) != 3 || len(tr2) != 3 || len(ev1) == 0 || len(ev1) != len(ev2) {
+			if len(tr1) != steps || len(tr2) != steps || len(ev1) != len(ev2) || (len(ev1) == 0) != (name == "prompt") {
 				t.Fatalf("logged losses: 1×4 %v / %v, 2×2 %v / %v", tr1, ev1, tr2, ev2)
 			}
 			for i := range tr1 {

@@ -445,7 +445,12 @@ func newPromptTrainCmd() *cobra.Command {
 				return err
 			}
 			cfg.Train.Seed = global.seed
-			fmt.Fprintf(cmd.OutOrStdout(), "PET: %d examples (%d per label), training %q\n", len(few), k, cfg.Trainable)
+			if cfg.Dist, err = joinGroup(onCUDA()); err != nil {
+				return err
+			}
+			if cfg.Dist.Main() {
+				fmt.Fprintf(cmd.OutOrStdout(), "PET: %d examples (%d per label), training %q\n", len(few), k, cfg.Trainable)
+			}
 			return runStage(cmd, "", "", func(ctx context.Context) (train.State, error) {
 				return run.PET(ctx, r, p, run.Examples(few, pf.field), cfg)
 			})

@@ -80,30 +80,47 @@ var job *dist.Group
 // ranks other than 0 print no progress or data log (HF logs on the main
 // process only).
 func joinJob(env rlhf.Env) (rlhf.Env, error) {
-	e, ok, err := dist.FromEnv(os.Getenv)
-	if err != nil {
-		return env, fmt.Errorf("distributed launch: %w", err)
-	}
-	if !ok || e.WorldSize == 1 {
-		return env, nil
-	}
-	if env.Device.IsCuda() && (global.device == "auto" || global.device == "cuda") {
+	if e, ok, _ := dist.FromEnv(os.Getenv); ok && env.Device.IsCuda() && (global.device == "auto" || global.device == "cuda") {
 		env.Device = gotch.CudaBuilder(uint(e.LocalRank))
 	}
-	backend, err := dist.ParseBackend(global.ddpBackend, env.Device.IsCuda())
-	if err != nil {
-		return env, fmt.Errorf("--ddp-backend: %w", err)
-	}
-	if global.ddpTimeout <= 0 {
-		return env, fmt.Errorf("--ddp-timeout %d: want seconds > 0", global.ddpTimeout)
-	}
-	g, err := dist.Init(e, dist.Options{Backend: backend, Timeout: time.Duration(global.ddpTimeout) * time.Second})
+	g, err := joinGroup(env.Device.IsCuda())
 	if err != nil {
 		return env, err
 	}
-	job, env.Dist = g, g
+	env.Dist = g
 	if !g.Main() {
 		env.Progress, env.Log = nil, nil
 	}
 	return env, nil
+}
+
+// onCUDA reports whether --device picks CUDA.
+func onCUDA() bool {
+	dev, err := tensor.ParseDevice(global.device)
+	return err == nil && dev.IsCuda()
+}
+
+// joinGroup joins the job the environment describes (nil: none) with the
+// backend for CUDA or CPU tensors.
+func joinGroup(cuda bool) (*dist.Group, error) {
+	e, ok, err := dist.FromEnv(os.Getenv)
+	if err != nil {
+		return nil, fmt.Errorf("distributed launch: %w", err)
+	}
+	if !ok || e.WorldSize == 1 {
+		return nil, nil
+	}
+	backend, err := dist.ParseBackend(global.ddpBackend, cuda)
+	if err != nil {
+		return nil, fmt.Errorf("--ddp-backend: %w", err)
+	}
+	if global.ddpTimeout <= 0 {
+		return nil, fmt.Errorf("--ddp-timeout %d: want seconds > 0", global.ddpTimeout)
+	}
+	g, err := dist.Init(e, dist.Options{Backend: backend, Timeout: time.Duration(global.ddpTimeout) * time.Second})
+	if err != nil {
+		return nil, err
+	}
+	job = g
+	return g, nil
 }

@@ -21,15 +21,25 @@ func (s *Sampler) shard(batches [][]int) [][]int {
 	}
 	out := make([][]int, len(batches))
 	for i, b := range batches {
-		per := (len(b) + s.World - 1) / s.World
-		if len(b) < per*s.World { // the short last batch: pad cyclically
-			padded := make([]int, per*s.World)
-			for j := range padded {
-				padded[j] = b[j%len(b)]
-			}
-			b = padded
-		}
-		out[i] = b[s.Rank*per : (s.Rank+1)*per]
+		out[i] = Shard(b, s.Rank, s.World)
 	}
 	return out
+}
+
+// Shard returns rank's rows of one global batch b: the rank-th of world
+// equal slices, after padding a short batch cyclically to a multiple of
+// world (trainers with their own batch order shard with it too).
+func Shard(b []int, rank, world int) []int {
+	if world <= 1 {
+		return b
+	}
+	per := (len(b) + world - 1) / world
+	if len(b) < per*world { // the short last batch: pad cyclically
+		padded := make([]int, per*world)
+		for j := range padded {
+			padded[j] = b[j%len(b)]
+		}
+		b = padded
+	}
+	return b[rank*per : (rank+1)*per]
 }

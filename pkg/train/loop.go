@@ -251,6 +251,9 @@ func (l *Loop[B]) Step() (Record, error) {
 	for k, v := range t.stats {
 		rec["train/"+k] = v / max(t.items, 1)
 	}
+	if l.group != nil { // data parallel: the collectives' share of the step
+		rec["allreduce_time_s"] = t.commTime.Seconds()
+	}
 	l.state.Step++
 	return rec, nil
 }
@@ -289,10 +292,13 @@ func (l *Loop[B]) accumulate() (stepTotals, error) {
 	if l.stopVote {
 		t.stop = 1
 	}
+	began := time.Now()
 	if err := l.reduce(&t); err != nil {
 		return t, err
 	}
-	return t, l.averageGrads(t.items)
+	err := l.averageGrads(t.items)
+	t.commTime = time.Since(began)
+	return t, err
 }
 
 // backward computes one micro-batch's loss (under autocast with BF16) and

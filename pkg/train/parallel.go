@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/dist"
@@ -80,6 +81,7 @@ func (l *Loop[B]) params() []*tensor.Tensor {
 type stepTotals struct {
 	items, loss, tokens, stop float64
 	stats                     map[string]float64
+	commTime                  time.Duration // this rank's time in the step's collectives
 }
 
 // reduce sums t across ranks (a no-op for a single process).
