@@ -189,6 +189,7 @@ func losses(t *testing.T, dir string) (trainLoss, evalLoss []float64) {
 // batch) into steps of lr·g/(|g|+eps): up to 1e-3 apart with eps 1e-8,
 // 1e-5 with 1e-6, below 1e-6 with 1e-5 (real gradients here are ≥ 1e-4).
 func TestDataParallelEquivalence(t *testing.T) {
+	t.Parallel()
 	stages := stageData(t)
 	conf := filepath.Join(t.TempDir(), "adam.yaml")
 	if err := os.WriteFile(conf, []byte("train:\n  optimizer:\n    eps: 1.0e-5\n"), 0o644); err != nil {
@@ -196,6 +197,7 @@ func TestDataParallelEquivalence(t *testing.T) {
 	}
 	for _, name := range []string{"sft", "pretrain", "rm", "prompt"} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			base, batch, steps := append(stages[name], "--max-steps", "3", "--lr", "5e-3", "--config", conf), "--batch-size", 3
 			if name == "prompt" {
 				base, batch, steps = stages[name], "--train-batch-size", 2
@@ -254,7 +256,8 @@ func rankCmd(r int, port string, args ...string) *exec.Cmd {
 // TestDataParallelResumeAfterKill: both ranks killed with SIGKILL after a
 // checkpoint, then resumed, end bit-identical to an uninterrupted 2-rank run.
 func TestDataParallelResumeAfterKill(t *testing.T) {
-	base := append(stageData(t)["sft"], "--max-steps", "24", "--save-steps", "4", "--batch-size", "2", "--eval-steps", "8")
+	t.Parallel()
+	base := append(stageData(t)["sft"], "--max-steps", "16", "--save-steps", "2", "--batch-size", "2", "--eval-steps", "8")
 	whole, cut := filepath.Join(t.TempDir(), "whole"), filepath.Join(t.TempDir(), "cut")
 	mustRun(t, gotrl(nil, append([]string{"launch", "--nproc-per-node", "2", "--master-port", freePort(t), "--"}, append(base, "-o", whole)...)...))
 
@@ -269,11 +272,11 @@ func TestDataParallelResumeAfterKill(t *testing.T) {
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for { // kill both as soon as the first checkpoint is complete
-		if _, err := os.Stat(filepath.Join(cut, "checkpoint-4", train.StateFile)); err == nil {
+		if _, err := os.Stat(filepath.Join(cut, "checkpoint-2", train.StateFile)); err == nil {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no checkpoint-4 within a minute:\n%s\n%s", &logs[0], &logs[1])
+			t.Fatalf("no checkpoint-2 within a minute:\n%s\n%s", &logs[0], &logs[1])
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -317,6 +320,7 @@ func TestDataParallelResumeAfterKill(t *testing.T) {
 // run directory, which only it writes), launch stops the other — waiting
 // at the barrier for rank 0 — and reports the failed rank.
 func TestLaunchStopsAllRanks(t *testing.T) {
+	t.Parallel()
 	args := stageData(t)["sft"]
 	c := gotrl(nil, append([]string{"launch", "--nproc-per-node", "2", "--master-port", freePort(t), "--"}, append(args, "--batch-size", "2", "--max-steps", "3", "-o", "/dev/null/run")...)...)
 	began := time.Now()
@@ -365,6 +369,7 @@ func TestLaunchFlags(t *testing.T) {
 // does. Skipped only when the venv is absent ($PEERS_VENV or the repo's
 // .venv-peers).
 func TestTorchrunNoPython(t *testing.T) {
+	t.Parallel()
 	venv := os.Getenv("PEERS_VENV")
 	if venv == "" {
 		venv = filepath.Join("..", "..", ".venv-peers")

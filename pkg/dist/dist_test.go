@@ -212,6 +212,7 @@ func (p *rank) wait(t *testing.T, limit time.Duration) error {
 // TestTwoRanksCollectives: sums, max, broadcast, barrier and float64
 // reductions over two processes on loopback, against values computed here.
 func TestTwoRanksCollectives(t *testing.T) {
+	t.Parallel()
 	port := freePort(t)
 	ranks := []*rank{start(t, "collectives", 0, 2, port, helperTimeout), start(t, "collectives", 1, 2, port, helperTimeout)}
 	want := collectiveResult{
@@ -244,8 +245,10 @@ func TestTwoRanksCollectives(t *testing.T) {
 // collective fail within the timeout, with an error naming it (the killed
 // rank 1 is a worker; the killed rank 0 also hosted the store).
 func TestLostRank(t *testing.T) {
+	t.Parallel()
 	for _, killed := range []int{1, 0} {
 		t.Run(fmt.Sprintf("kill rank %d", killed), func(t *testing.T) {
+			t.Parallel()
 			port := freePort(t)
 			ranks := []*rank{start(t, "loop", 0, 2, port, helperTimeout), start(t, "loop", 1, 2, port, helperTimeout)}
 			for line := range ranks[killed].lines { // both ranks are in the loop
@@ -279,7 +282,9 @@ func TestLostRank(t *testing.T) {
 // TestRendezvousErrors: a port in use, a missing rank, WORLD_SIZE that
 // differs between ranks and a rank started twice fail with clear errors.
 func TestRendezvousErrors(t *testing.T) {
+	t.Parallel()
 	t.Run("port in use", func(t *testing.T) {
+		t.Parallel()
 		l, err := net.Listen("tcp", ":0")
 		if err != nil {
 			t.Fatal(err)
@@ -290,10 +295,12 @@ func TestRendezvousErrors(t *testing.T) {
 		expectError(t, p, 20*time.Second, fmt.Sprintf("MASTER_PORT=%d is in use", port))
 	})
 	t.Run("missing rank", func(t *testing.T) {
+		t.Parallel()
 		p := start(t, "collectives", 0, 3, freePort(t), 2*time.Second)
 		expectError(t, p, 20*time.Second, "1 of 3 ranks joined within 2s; missing rank 1, 2")
 	})
 	t.Run("world size differs", func(t *testing.T) {
+		t.Parallel()
 		port := freePort(t)
 		a := start(t, "collectives", 0, 2, port, helperTimeout)
 		b := start(t, "collectives", 1, 2, port, helperTimeout, "WORLD_SIZE=3")
@@ -302,6 +309,7 @@ func TestRendezvousErrors(t *testing.T) {
 		}
 	})
 	t.Run("rank twice", func(t *testing.T) {
+		t.Parallel()
 		// rank 2 never comes, so nobody finishes joining before both rank 1s have checked in
 		port := freePort(t)
 		ps := []*rank{start(t, "collectives", 0, 3, port, helperTimeout), start(t, "collectives", 1, 3, port, helperTimeout), start(t, "collectives", 1, 3, port, helperTimeout)}
