@@ -4,7 +4,6 @@ import (
 	"math"
 	"testing"
 
-	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/data"
 )
 
@@ -36,39 +35,7 @@ func TestItemWeightedAccumulation(t *testing.T) {
 		}
 	}
 	grads := func(batch, accum int, counted bool) [][]float32 {
-		cfg := toyConfig(t.TempDir())
-		cfg.BatchSize, cfg.Accum = batch, accum
-		tensor.Seed(1)
-		m, err := newToy(0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer m.store.Close()
-		ld, err := data.NewLoader(exs, data.Sampler{BatchSize: batch}, data.Collator{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var st Stage[data.Batch] = m
-		if counted {
-			st = countedToy{m}
-		}
-		l, err := New(cfg, st, ld)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		if _, err := l.accumulate(); err != nil {
-			t.Fatal(err)
-		}
-		var out [][]float32
-		for _, v := range l.vars {
-			g, err := gradOf(v)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, g)
-		}
-		return out
+		return accumulatedGrads(t, exs, batch, accum, counted)
 	}
 	diff := func(a, b [][]float32) float64 {
 		worst := 0.0
