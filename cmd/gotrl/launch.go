@@ -109,6 +109,10 @@ func launch(ctx context.Context, o launchOptions, args []string, stdout, stderr 
 	for i, e := range envs {
 		c := exec.Command(self, args...)
 		c.Env = append(append([]string{}, base...), e.Vars()...)
+		// A launcher killed outright still stops its ranks: they get SIGTERM,
+		// save a checkpoint and exit. (Pdeathsig follows the forking thread;
+		// ours is the main thread, locked in init, which lives as long as we do.)
+		c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 		prefix := fmt.Sprintf("[rank%d]: ", e.Rank)
 		// Our own pipes, not StdoutPipe: Wait would close those before
 		// everything was read.
