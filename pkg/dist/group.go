@@ -64,7 +64,7 @@ type Group struct {
 	pg      lib.DistGroup
 	health  *heartbeat
 	failed  error // the first collective failure, already diagnosed
-	closeMu sync.Once
+	closed  sync.Once
 }
 
 // Init joins the job described by env: rank 0 hosts the TCPStore at
@@ -161,7 +161,7 @@ func (g *Group) Close() error {
 	if g == nil {
 		return nil
 	}
-	g.closeMu.Do(func() {
+	g.closed.Do(func() {
 		g.health.stop()
 		if g.failed == nil {
 			lib.DistGroupFree(g.pg)
