@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/gotrl/gotrl/pkg/dist"
 )
@@ -45,7 +46,10 @@ func newLaunchCmd() *cobra.Command {
 			"  gotrl launch --nnodes 2 --node-rank 0 --nproc-per-node 2 --master-addr node0 --master-port 29500 -- pretrain …",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return launch(cmd.Context(), o, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			// global flags given to launch (--threads, --ddp-timeout, …) are the ranks'
+			var inherited []string
+			cmd.InheritedFlags().Visit(func(f *pflag.Flag) { inherited = append(inherited, "--"+f.Name+"="+f.Value.String()) })
+			return launch(cmd.Context(), o, append(inherited, args...), cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()
