@@ -9,6 +9,7 @@
 # Where things go (about 1.2 GB for CPU, of which the cached wheels are 0.7 GB):
 #   $LIBTORCH/lib      libtorch_cpu.so, libc10.so, libgomp, libcudart.so.12, libcupti.so.12
 #   $LIBTORCH/include  libtorch headers (to compile gotch's C++ glue)
+#   $LIBTORCH/gloo     gloo headers from Debian's libgloo-dev (for c10d's Gloo backend)
 #   $LIBTORCH/gotch    gotch v0.9.1 copied from the Go module cache and patched
 #                      by scripts/gotch/patch.sh (see scripts/gotch/README.md)
 #   <repo>/go.work     git-ignored: `use .` + replace gotch => $LIBTORCH/gotch
@@ -33,6 +34,12 @@ gotch_version=v0.9.1
 patch_sum=$(cat "$root"/scripts/gotch/* | sha256sum | cut -c1-16)
 stamp_lib="$prefix/.libtorch-2.1.0-$mode"
 stamp_gotch="$prefix/gotch/.gotrl-patch-$patch_sum"
+# gloo's headers, for c10d's ProcessGroupGloo.hpp (declarations only; see
+# scripts/gotch/README.md): Debian bookworm's libgloo-dev, pinned.
+gloo_version=0.0~git20220518.5b14351-3
+gloo_deb="libgloo-dev_${gloo_version}_amd64.deb"
+gloo_sum=80529c9fd8af452faf489e686b94bf87075965c40673803810c4f41634b1e299
+stamp_gloo="$prefix/gloo/.libgloo-dev-$gloo_version"
 
 step() { printf '==> %s\n' "$*"; }
 die() { printf 'install_libtorch: %s\n' "$*" >&2; exit 1; }
@@ -47,7 +54,7 @@ write_gowork() {
   fi
 }
 
-if [ -f "$stamp_lib" ] && [ -f "$stamp_gotch" ]; then
+if [ -f "$stamp_lib" ] && [ -f "$stamp_gloo" ] && [ -f "$stamp_gotch" ]; then
   write_gowork
   echo "libtorch 2.1.0 ($mode) and patched gotch $gotch_version already installed in $prefix"
   exit 0
@@ -112,6 +119,13 @@ if [ ! -f "$stamp_lib" ]; then
   for whl in "$prefix"/wheels/nvidia_*.whl; do
     unzip -q -o "$whl" "$nvpat" -d "$tmp" || die "unzip failed on $whl"
   done
+  if [ "$mode" = cuda ]; then # headers for c10d's ProcessGroupNCCL (nccl.h, cuda_runtime_api.h, …)
+    for whl in "$prefix"/wheels/nvidia_*.whl; do
+      unzip -q -o "$whl" 'nvidia/*/include/*' -d "$tmp" 2>/dev/null || true
+    done
+    rm -rf "$prefix/nvidia"
+    [ -d "$tmp/nvidia" ] && cp -r "$tmp/nvidia" "$prefix/nvidia" && find "$prefix/nvidia" -name '*.so*' -delete
+  fi
   mv -f "$tmp"/torch/lib/* "$prefix/lib/"
   mv -f "$tmp"/nvidia/*/lib/*.so* "$prefix/lib/"
   rm -rf "$prefix/include"
@@ -120,6 +134,38 @@ if [ ! -f "$stamp_lib" ]; then
   touch "$stamp_lib"
 else
   step "libtorch 2.1.0 ($mode) already in $prefix/lib"
+fi
+
+# --- 1b. gloo headers --------------------------------------------------------
+# The wheel's c10d headers include gloo's, which it does not ship. gotrl's
+# shim uses them for declarations only, so Debian's packaged snapshot serves
+# (torch 2.1.0 pins a newer gloo commit; scripts/gotch/README.md says why the
+# difference does not matter). Fetched with apt-get download: no root needed
+# when the package lists are present; as root, apt-get update runs first if
+# the download fails. Kept in $prefix/wheels like the wheels.
+if [ ! -f "$stamp_gloo" ]; then
+  deb="$prefix/wheels/$gloo_deb"
+  if [ ! -f "$deb" ]; then
+    command -v apt-get >/dev/null ||
+      die "gloo headers: apt-get not found; download $gloo_deb (Debian bookworm, pool/main/g/gloo) into $prefix/wheels/ and run again"
+    step "downloading libgloo-dev $gloo_version (gloo headers) with apt-get"
+    fetch() { (cd "$prefix/wheels" && apt-get download -q "libgloo-dev=$gloo_version" >/dev/null 2>&1); }
+    fetch || { [ "$(id -u)" = 0 ] && apt-get update -qq >/dev/null 2>&1 && fetch; } ||
+      die "apt-get could not download libgloo-dev=$gloo_version (run apt-get update as root, or put $gloo_deb into $prefix/wheels/)"
+  fi
+  got=$(sha256sum "$deb" | cut -d' ' -f1)
+  [ "$got" = "$gloo_sum" ] || { rm -f "$deb"; die "$gloo_deb: sha256 $got, want $gloo_sum (removed; run again)"; }
+  step "sha256 ok: $gloo_deb"
+  command -v dpkg-deb >/dev/null || die "gloo headers: dpkg-deb is needed to unpack $gloo_deb"
+  tmp=$(mktemp -d "$prefix/extract.XXXXXX")
+  trap 'rm -rf "$tmp"' EXIT
+  dpkg-deb -x "$deb" "$tmp" || die "dpkg-deb could not unpack $deb"
+  [ -f "$tmp/usr/include/gloo/rendezvous/store.h" ] || die "$gloo_deb has no usr/include/gloo"
+  rm -rf "$prefix/gloo"
+  mkdir -p "$prefix/gloo/include"
+  mv "$tmp/usr/include/gloo" "$prefix/gloo/include/gloo"
+  rm -rf "$tmp"; trap - EXIT
+  touch "$stamp_gloo"
 fi
 
 # --- 2. patched gotch --------------------------------------------------------

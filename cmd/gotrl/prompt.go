@@ -444,7 +444,12 @@ func newPromptTrainCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "PET: %d examples (%d per label), training %q\n", len(few), k, cfg.Trainable)
+			if cfg.Dist, err = joinGroup(onCUDA()); err != nil {
+				return err
+			}
+			if cfg.Dist.Main() {
+				fmt.Fprintf(cmd.OutOrStdout(), "PET: %d examples (%d per label), training %q\n", len(few), k, cfg.Trainable)
+			}
 			return runStage(cmd, "", "", func(ctx context.Context) (string, error) {
 				st, err := run.PET(ctx, r, p, run.Examples(few, pf.Field), cfg)
 				return stateSummary(st), err

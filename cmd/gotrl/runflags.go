@@ -91,7 +91,7 @@ func (s *stage) resolve(cmd *cobra.Command) (train.Env, error) {
 	if err != nil {
 		return train.Env{}, err
 	}
-	return train.Env{Device: dev, Resume: r.Resume != "", Overwrite: r.Overwrite, Progress: cmd.ErrOrStderr(), Log: cmd.ErrOrStderr()}, nil
+	return joinJob(train.Env{Device: dev, Resume: r.Resume != "", Overwrite: r.Overwrite, Progress: cmd.ErrOrStderr(), Log: cmd.ErrOrStderr()})
 }
 
 // checkResume refuses a resumed run whose settings differ from the ones it
@@ -138,6 +138,12 @@ func runStage(cmd *cobra.Command, tok, dir string, run func(ctx context.Context)
 	defer signal.Stop(sig)
 	summary, err := run(ctx)
 	out := cmd.OutOrStdout()
+	if !job.Main() { // rank 0 reports and copies the tokenizer
+		if errors.Is(err, train.ErrInterrupted) {
+			return nil
+		}
+		return err
+	}
 	if err == nil || errors.Is(err, train.ErrInterrupted) {
 		if tok != "" && dir != "" {
 			if _, serr := tokenizer.SaveFiles(tok, dir); serr != nil {

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/spf13/pflag"
 )
@@ -40,7 +41,7 @@ type Field struct {
 // meaning within a command.
 func Bind(fs *pflag.FlagSet, cfgs ...any) ([]Field, error) {
 	var fields []Field
-	aliases := map[string]string{}
+	aliases, first := aliasesOf(fs)
 	for _, cfg := range cfgs {
 		v := reflect.ValueOf(cfg)
 		if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
@@ -67,14 +68,19 @@ func Bind(fs *pflag.FlagSet, cfgs ...any) ([]Field, error) {
 			}
 			var as []string
 			if a := f.Tag.Get("alias"); a != "" {
-				as = strings.Split(a, ",")
-				for _, x := range as {
-					if prev, ok := aliases[x]; ok && prev != name {
-						return fmt.Errorf("config: alias --%s of both --%s and --%s", x, prev, name)
+				for _, x := range strings.Split(a, ",") {
+					// An alias already taken in this flag set (a command
+					// binding several structs) keeps its first meaning, as
+					// the command's flags had before.
+					if _, taken := aliases[x]; taken || fs.Lookup(x) != nil {
+						continue
 					}
 					aliases[x] = name
+					as = append(as, x)
 				}
-				help += " (also --" + strings.Join(as, ", --") + ")"
+				if len(as) > 0 {
+					help += " (also --" + strings.Join(as, ", --") + ")"
+				}
 			}
 			fs.VarP(val, name, f.Tag.Get("short"), help)
 			if b, ok := val.(*boolValue); ok && b != nil {
@@ -87,7 +93,7 @@ func Bind(fs *pflag.FlagSet, cfgs ...any) ([]Field, error) {
 			return nil, err
 		}
 	}
-	if len(aliases) > 0 {
+	if first {
 		prev := fs.GetNormalizeFunc()
 		fs.SetNormalizeFunc(func(f *pflag.FlagSet, name string) pflag.NormalizedName {
 			if c, ok := aliases[name]; ok {
@@ -97,6 +103,26 @@ func Bind(fs *pflag.FlagSet, cfgs ...any) ([]Field, error) {
 		})
 	}
 	return fields, nil
+}
+
+// registry holds each flag set's aliases, so several Bind calls on one
+// command share one normalize function.
+var (
+	registryMu sync.Mutex
+	registry   = map[*pflag.FlagSet]map[string]string{}
+)
+
+// aliasesOf returns fs's alias map, and whether it is new (the normalize
+// function is then still to be installed).
+func aliasesOf(fs *pflag.FlagSet) (map[string]string, bool) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if m, ok := registry[fs]; ok {
+		return m, false
+	}
+	m := map[string]string{}
+	registry[fs] = m
+	return m, true
 }
 
 // walk calls fn for each YAML-tagged leaf field of the struct v, entering

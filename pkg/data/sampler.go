@@ -19,6 +19,12 @@ type Sampler struct {
 	BucketWindow int
 	DropLast     bool // drop the last short batch
 	Seed         uint64
+	// Rank and World shard the plan for data parallelism: BatchSize is per
+	// rank (HF per_device_train_batch_size), the plan is cut into global
+	// batches of BatchSize×World exactly as one process with that batch
+	// size would, and rank r takes the r-th BatchSize rows of each (see
+	// sampler_dist.go). World ≤ 1 is a single process.
+	Rank, World int
 
 	planEpoch int
 	plan      [][]int
@@ -31,10 +37,11 @@ type Cursor struct {
 	Index int `json:"index" yaml:"index"`
 }
 
-// Batches returns the number of batches per epoch.
+// Batches returns the number of batches per epoch (the same on every rank).
 func (s *Sampler) Batches() int {
-	n := len(s.Lens) / max(s.BatchSize, 1)
-	if !s.DropLast && len(s.Lens)%max(s.BatchSize, 1) != 0 {
+	g := max(s.global(), 1)
+	n := len(s.Lens) / g
+	if !s.DropLast && len(s.Lens)%g != 0 {
 		n++
 	}
 	return n
@@ -44,8 +51,10 @@ func (s *Sampler) check() error {
 	switch {
 	case s.BatchSize <= 0:
 		return fmt.Errorf("sampler: batch size %d, want > 0", s.BatchSize)
+	case s.World > 1 && (s.Rank < 0 || s.Rank >= s.World):
+		return fmt.Errorf("sampler: rank %d of a world of %d", s.Rank, s.World)
 	case s.Batches() == 0:
-		return fmt.Errorf("sampler: %d examples give no batch of %d (drop last is %v)", len(s.Lens), s.BatchSize, s.DropLast)
+		return fmt.Errorf("sampler: %d examples give no batch of %d (drop last is %v)", len(s.Lens), s.global(), s.DropLast)
 	}
 	return nil
 }
@@ -67,17 +76,18 @@ func (s *Sampler) Epoch(epoch int) ([][]int, error) {
 	if s.Shuffle {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 	}
+	bs := s.global()
 	if s.BucketWindow > 1 {
-		w := s.BucketWindow * s.BatchSize
+		w := s.BucketWindow * bs
 		for start := 0; start < len(order); start += w {
 			win := order[start:min(start+w, len(order))]
 			slices.SortStableFunc(win, func(i, j int) int { return s.Lens[j] - s.Lens[i] }) // longest first
 		}
 	}
 	batches := make([][]int, 0, s.Batches())
-	for start := 0; start < len(order); start += s.BatchSize {
-		b := order[start:min(start+s.BatchSize, len(order))]
-		if len(b) < s.BatchSize && s.DropLast {
+	for start := 0; start < len(order); start += bs {
+		b := order[start:min(start+bs, len(order))]
+		if len(b) < bs && s.DropLast {
 			break
 		}
 		batches = append(batches, b)
@@ -85,7 +95,7 @@ func (s *Sampler) Epoch(epoch int) ([][]int, error) {
 	if s.Shuffle {
 		rng.Shuffle(len(batches), func(i, j int) { batches[i], batches[j] = batches[j], batches[i] })
 	}
-	return batches, nil
+	return s.shard(batches), nil
 }
 
 // Next returns the batch at c and the cursor after it, moving to the next

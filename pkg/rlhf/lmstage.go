@@ -5,8 +5,10 @@ import (
 	"math"
 
 	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/dist"
 	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/nn"
+	"github.com/gotrl/gotrl/pkg/train"
 )
 
 // lmStage trains any token-prediction objective (causal LM, masked LM, span
@@ -17,6 +19,7 @@ type lmStage[B any] struct {
 	m      models.Model
 	logits func(b B, train bool) (logits, labels *tensor.Tensor) // panics with *tensor.Error
 	tokens func(b B) int
+	items  func(b B) int // labelled positions: what tokenLoss averages over
 	eval   []B
 	// samples, when set, generates a few completions at each evaluation.
 	samples func(ctx context.Context) error
@@ -26,6 +29,7 @@ func (st *lmStage[B]) Name() string          { return st.name }
 func (st *lmStage[B]) Store() *nn.Store      { return st.m.Store() }
 func (st *lmStage[B]) Save(dir string) error { return st.m.Save(dir) }
 func (st *lmStage[B]) Tokens(b B) int        { return st.tokens(b) }
+func (st *lmStage[B]) Items(b B) int         { return st.items(b) }
 
 // Loss is the mean cross-entropy over labelled tokens, with token accuracy.
 func (st *lmStage[B]) Loss(b B) (loss *tensor.Tensor, stats map[string]float64, err error) {
@@ -42,9 +46,18 @@ func (st *lmStage[B]) Loss(b B) (loss *tensor.Tensor, stats map[string]float64, 
 // Eval returns the token-weighted loss, perplexity and token accuracy over
 // the eval batches (padding and -100 excluded), then prints samples.
 func (st *lmStage[B]) Eval(ctx context.Context) (map[string]float64, error) {
+	return st.EvalShard(ctx, nil)
+}
+
+// EvalShard is Eval over this rank's eval batches, totals summed over
+// ranks; samples are generated only where they are set (rank 0).
+func (st *lmStage[B]) EvalShard(ctx context.Context, g *dist.Group) (map[string]float64, error) {
 	var sum, correct, count float64
 	err := tensor.NoGrad(func() {
-		for _, b := range st.eval {
+		for i, b := range st.eval {
+			if !train.Part(g, i) {
+				continue
+			}
 			s := tensor.NewScope()
 			lg, lb := st.logits(b, false)
 			s.Add(lg)
@@ -54,7 +67,9 @@ func (st *lmStage[B]) Eval(ctx context.Context) (map[string]float64, error) {
 			v, err := tensor.Item(loss)
 			s.Close()
 			tensor.Check(err)
-			sum += v * n
+			if n > 0 { // a batch without labels has a NaN mean and adds nothing
+				sum += v * n
+			}
 			correct += c
 			count += n
 		}
@@ -62,6 +77,11 @@ func (st *lmStage[B]) Eval(ctx context.Context) (map[string]float64, error) {
 	if err != nil {
 		return nil, err
 	}
+	sums := []float64{sum, correct, count}
+	if err := g.ReduceFloat64s(sums, dist.Sum); err != nil {
+		return nil, err
+	}
+	sum, correct, count = sums[0], sums[1], sums[2]
 	if count == 0 {
 		return nil, nil
 	}

@@ -31,6 +31,29 @@ func tokenLoss(logits, labels *tensor.Tensor) (loss *tensor.Tensor, correct, cou
 	return s.Keep(loss), correct, count
 }
 
+// labelled counts the positions tokenLoss averages over: labels other than
+// IgnoreIndex, from column from on (1 for a causal LM, whose first label
+// nothing predicts; see shiftCausal). The loop weighs batches by it.
+func labelled(labels [][]int64, from int) int {
+	n := 0
+	for _, row := range labels {
+		for _, l := range row[min(from, len(row)):] {
+			if l != data.IgnoreIndex {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// pairItems counts an encoder-decoder batch's labelled decoder positions.
+func pairItems(p pairBatch) int { return labelled(p.B.Labels, 0) }
+
+// labelledBatch is labelled over a batch's labels.
+func labelledBatch(from int) func(data.Batch) int {
+	return func(b data.Batch) int { return labelled(b.Labels, from) }
+}
+
 // shiftCausal aligns a causal LM's logits [B, T, V] with labels [B, T]:
 // position t predicts token t+1 (GPT2LMHeadModel's shift_logits/labels).
 func shiftCausal(logits, labels *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {

@@ -134,7 +134,7 @@ func pretrainCausal(ctx context.Context, cfg PretrainConfig, env train.Env, ckpt
 	if len(tr) == 0 {
 		return train.State{}, fmt.Errorf("pretrain: the corpus has fewer than max_length=%d tokens", cfg.Data.MaxLen)
 	}
-	st := &lmStage[data.Batch]{name: "pretrain causal", m: lm, logits: causalLogits(lm), tokens: tokens}
+	st := &lmStage[data.Batch]{name: "pretrain causal", m: lm, logits: causalLogits(lm), tokens: tokens, items: labelledBatch(1)}
 	if st.eval, err = batches(ev, cfg.Train.BatchSize, data.Collator{}); err != nil {
 		return train.State{}, err
 	}
@@ -156,7 +156,7 @@ func encodeBlocks(tok tokenizer.Tokenizer, docs, evalDocs []doc, sep int64, n in
 // runBatches trains st on encoded examples through a shuffled loader; f,
 // when set, transforms every training batch given its cursor.
 func runBatches(ctx context.Context, tc train.Config, env train.Env, ckpt string, st *lmStage[data.Batch], tr []data.Encoded, c data.Collator, f func(*data.Batch, data.Cursor)) (train.State, error) {
-	ld, err := data.NewLoader(tr, data.Sampler{BatchSize: tc.BatchSize, Shuffle: true, Seed: uint64(tc.Seed)}, c)
+	ld, err := data.NewLoader(tr, shuffled(env, tc), c)
 	if err != nil {
 		return train.State{}, err
 	}
@@ -213,9 +213,12 @@ func pretrainMLM(ctx context.Context, cfg PretrainConfig, env train.Env, ckpt st
 	if err != nil {
 		return train.State{}, err
 	}
-	mask := func(b *data.Batch, seed uint64) {
-		rng := rand.New(rand.NewPCG(seed, 0x6d6c6d))
+	// Each row draws from its own stream, keyed by its position in the
+	// global batch (row0 is this rank's first), so W ranks mask exactly
+	// what one process with the whole batch does.
+	mask := func(b *data.Batch, seed uint64, row0 int) {
 		for i, row := range b.InputIDs {
+			rng := rand.New(rand.NewPCG(seed, 0x6d6c6d<<32|uint64(row0+i)))
 			n := b.Lens[i]
 			in, lb := data.Mask(row[:n], o, rng)
 			copy(b.InputIDs[i], in)
@@ -224,18 +227,18 @@ func pretrainMLM(ctx context.Context, cfg PretrainConfig, env train.Env, ckpt st
 	}
 	// eval batches are masked once, with a fixed seed, so eval loss is comparable across steps
 	evalSeed := uint64(tensor.StepSeed(cfg.Train.Seed, -1))
-	st := &lmStage[data.Batch]{name: "pretrain masked", m: lm, logits: maskedLogits(lm), tokens: tokens}
+	st := &lmStage[data.Batch]{name: "pretrain masked", m: lm, logits: maskedLogits(lm), tokens: tokens, items: labelledBatch(0)}
 	c := data.Collator{PadID: pad}
 	evb, err := batches(ev, cfg.Train.BatchSize, c)
 	if err != nil {
 		return train.State{}, err
 	}
-	for i := range evb {
-		mask(&evb[i], evalSeed+uint64(i))
+	for i := range evb { // keyed by example, so any batch size masks alike
+		mask(&evb[i], evalSeed, i*cfg.Train.BatchSize)
 	}
 	st.eval = evb
 	return runBatches(ctx, cfg.Train, env, ckpt, st, tr, c, func(b *data.Batch, cur data.Cursor) {
-		mask(b, uint64(tensor.StepSeed(cfg.Train.Seed, int64(cur.Epoch)<<32|int64(cur.Index))))
+		mask(b, uint64(tensor.StepSeed(cfg.Train.Seed, int64(cur.Epoch)<<32|int64(cur.Index))), env.Dist.Rank()*len(b.InputIDs))
 	})
 }
 
@@ -273,11 +276,11 @@ func pretrainSpan(ctx context.Context, cfg PretrainConfig, env train.Env, ckpt s
 		return train.State{}, err
 	}
 	c := data.Collator{PadID: lm.Tokens().Pad}
-	st := &lmStage[pairBatch]{name: "pretrain seq2seq", m: lm, logits: seq2seqLogits(lm), tokens: pairTokens}
+	st := &lmStage[pairBatch]{name: "pretrain seq2seq", m: lm, logits: seq2seqLogits(lm), tokens: pairTokens, items: pairItems}
 	if st.eval, err = pairBatches(evIn, evOut, cfg.Train.BatchSize, c); err != nil {
 		return train.State{}, err
 	}
-	ld, err := newPairLoader(trIn, trOut, data.Sampler{BatchSize: cfg.Train.BatchSize, Shuffle: true, Seed: uint64(cfg.Train.Seed)}, c)
+	ld, err := newPairLoader(trIn, trOut, shuffled(env, cfg.Train), c)
 	if err != nil {
 		return train.State{}, err
 	}
@@ -288,5 +291,5 @@ func pretrainSpan(ctx context.Context, cfg PretrainConfig, env train.Env, ckpt s
 // CausalStage is the causal-LM stage over a model built by the caller (the
 // training benchmark uses it to time exactly what pretraining runs).
 func CausalStage(lm models.LM) train.Stage[data.Batch] {
-	return &lmStage[data.Batch]{name: "pretrain causal", m: lm, logits: causalLogits(lm), tokens: tokens}
+	return &lmStage[data.Batch]{name: "pretrain causal", m: lm, logits: causalLogits(lm), tokens: tokens, items: labelledBatch(1)}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/data/tokenizer"
+	"github.com/gotrl/gotrl/pkg/dist"
 	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/nn"
 	"github.com/gotrl/gotrl/pkg/train"
@@ -44,12 +45,23 @@ func (st *rmStage) Loss(p pairBatch) (loss *tensor.Tensor, stats map[string]floa
 	return loss, map[string]float64{"accuracy": acc}, nil
 }
 
+// Items is the number of pairs: the loss is their mean.
+func (st *rmStage) Items(p pairBatch) int { return len(p.A.Lens) }
+
 // Eval returns the pairwise loss, the fraction of pairs ranked right and
 // the mean reward margin r_chosen − r_rejected over the eval pairs.
-func (st *rmStage) Eval(context.Context) (map[string]float64, error) {
+func (st *rmStage) Eval(ctx context.Context) (map[string]float64, error) {
+	return st.EvalShard(ctx, nil)
+}
+
+// EvalShard is Eval over this rank's eval batches, totals summed over ranks.
+func (st *rmStage) EvalShard(_ context.Context, g *dist.Group) (map[string]float64, error) {
 	var loss, acc, gap, n float64
 	err := tensor.NoGrad(func() {
-		for _, p := range st.eval {
+		for i, p := range st.eval {
+			if !train.Part(g, i) {
+				continue
+			}
 			s := tensor.NewScope()
 			rc, rr := s.Add(st.score(p.A, false)), s.Add(st.score(p.B, false))
 			l, a := pairwiseLoss(rc, rr, st.margin)
@@ -63,8 +75,16 @@ func (st *rmStage) Eval(context.Context) (map[string]float64, error) {
 			loss, acc, gap, n = loss+lv*k, acc+a*k, gap+d*k, n+k
 		}
 	})
-	if err != nil || n == 0 {
+	if err != nil {
 		return nil, err
+	}
+	sums := []float64{loss, acc, gap, n}
+	if err := g.ReduceFloat64s(sums, dist.Sum); err != nil {
+		return nil, err
+	}
+	loss, acc, gap, n = sums[0], sums[1], sums[2], sums[3]
+	if n == 0 {
+		return nil, nil
 	}
 	return map[string]float64{"loss": loss / n, "accuracy": acc / n, "reward_margin": gap / n}, nil
 }
@@ -119,7 +139,7 @@ func RM(ctx context.Context, cfg RMConfig, env train.Env) (train.State, error) {
 	if st.eval, err = pairBatches(evA, evB, cfg.Train.BatchSize, c); err != nil {
 		return train.State{}, err
 	}
-	ld, err := newPairLoader(trA, trB, data.Sampler{BatchSize: cfg.Train.BatchSize, Shuffle: true, Seed: uint64(cfg.Train.Seed)}, c)
+	ld, err := newPairLoader(trA, trB, shuffled(env, cfg.Train), c)
 	if err != nil {
 		return train.State{}, err
 	}

@@ -12,9 +12,15 @@ import (
 
 // start prepares the output directory and, when resuming, returns the
 // checkpoint to continue and points src at it. It refuses a checkpoint
-// written by another stage before any weights are read.
+// written by another stage before any weights are read. Under data
+// parallelism rank 0 prepares the directory while the others wait.
 func start(env train.Env, tc train.Config, stage string, src *models.Source, cfg any) (ckpt string, err error) {
-	if err := train.PrepareOutputDir(tc.OutputDir, env.Resume, env.Overwrite); err != nil {
+	if env.Dist.Main() {
+		if err := train.PrepareOutputDir(tc.OutputDir, env.Resume, env.Overwrite); err != nil {
+			return "", err
+		}
+	}
+	if err := env.Dist.Barrier(); err != nil {
 		return "", err
 	}
 	if env.Resume {
@@ -30,7 +36,16 @@ func start(env train.Env, tc train.Config, stage string, src *models.Source, cfg
 		}
 		*src = models.Source{Init: ckpt, ModelType: src.ModelType}
 	}
+	if !env.Dist.Main() {
+		return ckpt, nil
+	}
 	return ckpt, WriteConfig(tc.OutputDir, cfg)
+}
+
+// shuffled is the training sampler of a stage: shuffled, seeded, and
+// sharded over the data-parallel ranks (tc.BatchSize per rank).
+func shuffled(env train.Env, tc train.Config) data.Sampler {
+	return data.Sampler{BatchSize: tc.BatchSize, Shuffle: true, Seed: uint64(tc.Seed), Rank: env.Dist.Rank(), World: env.Dist.World()}
 }
 
 // loop runs stage over d with the shared training loop.
@@ -40,6 +55,7 @@ func loop[B any](ctx context.Context, env train.Env, tc train.Config, ckpt strin
 		return train.State{}, err
 	}
 	defer l.Close()
+	l.WithGroup(env.Dist)
 	if ckpt != "" {
 		if err := l.Resume(ckpt); err != nil {
 			return train.State{}, err

@@ -55,7 +55,7 @@ func SFT(ctx context.Context, cfg SFTConfig, env train.Env) (train.State, error)
 	}
 	enc := &data.Encoder{Tok: tok, MaxLen: cfg.Data.MaxLen, MaxPrompt: cfg.MaxPrompt, LossOnAll: cfg.LossOnAll}
 	var samples func(context.Context) error
-	if cfg.Samples > 0 && len(ev) > 0 {
+	if cfg.Samples > 0 && len(ev) > 0 && env.Dist.Main() {
 		samples = sampler(env, tok, enc, ev[:min(cfg.Samples, len(ev))], lm.Stepper(), cfg.generation(), pad)
 	}
 	c := data.Collator{PadID: pad}
@@ -70,7 +70,7 @@ func SFT(ctx context.Context, cfg SFTConfig, env train.Env) (train.State, error)
 	if err != nil {
 		return train.State{}, err
 	}
-	st := &lmStage[data.Batch]{name: "sft causal", m: lm, logits: causalLogits(lm), tokens: tokens, samples: samples}
+	st := &lmStage[data.Batch]{name: "sft causal", m: lm, logits: causalLogits(lm), tokens: tokens, items: labelledBatch(1), samples: samples}
 	if st.eval, err = batches(evEnc, cfg.Train.BatchSize, c); err != nil {
 		return train.State{}, err
 	}
@@ -111,11 +111,11 @@ func sftSeq2Seq(ctx context.Context, cfg SFTConfig, env train.Env, ckpt string, 
 	if err != nil {
 		return train.State{}, err
 	}
-	st := &lmStage[pairBatch]{name: "sft seq2seq", m: lm, logits: seq2seqLogits(lm), tokens: pairTokens, samples: samples}
+	st := &lmStage[pairBatch]{name: "sft seq2seq", m: lm, logits: seq2seqLogits(lm), tokens: pairTokens, items: pairItems, samples: samples}
 	if st.eval, err = pairBatches(evA, evB, cfg.Train.BatchSize, c); err != nil {
 		return train.State{}, err
 	}
-	ld, err := newPairLoader(trA, trB, data.Sampler{BatchSize: cfg.Train.BatchSize, Shuffle: true, Seed: uint64(cfg.Train.Seed)}, c)
+	ld, err := newPairLoader(trA, trB, shuffled(env, cfg.Train), c)
 	if err != nil {
 		return train.State{}, err
 	}

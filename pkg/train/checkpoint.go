@@ -133,8 +133,18 @@ func (l *Loop[B]) checkpoints() Checkpoints {
 	return Checkpoints{Dir: l.cfg.OutputDir, Keep: l.cfg.KeepLast}
 }
 
-// save writes checkpoint-<step> with the model, optimizer moments and state.
-func (l *Loop[B]) save() (string, error) {
+// save writes checkpoint-<step> with the model, optimizer moments and
+// state, on rank 0 once every rank has finished the step.
+func (l *Loop[B]) save() (dir string, err error) {
+	err = l.mainOnly(func() error {
+		dir, err = l.saveMain()
+		return err
+	})
+	return dir, err
+}
+
+// saveMain is save's work (rank 0).
+func (l *Loop[B]) saveMain() (string, error) {
 	best := -1
 	if l.state.Best != nil {
 		best = l.state.BestStep
@@ -220,6 +230,9 @@ func (l *Loop[B]) Resume(ckpt string) error {
 	if st.Seed != l.cfg.Seed {
 		return fmt.Errorf("resume %s: checkpoint seed %d, this run's seed %d (an exact resume needs the same seed)", ckpt, st.Seed, l.cfg.Seed)
 	}
+	if was, now := max(st.WorldSize, 1), l.group.World(); was != now {
+		return fmt.Errorf("resume %s: checkpoint was written by %d data-parallel processes, this run has %d; the global batch and the data shards depend on it: resume with WORLD_SIZE=%d", ckpt, was, now, was)
+	}
 	moments, err := weights.ReadTensors(filepath.Join(ckpt, OptimizerFile), l.stage.Store().Device())
 	if err != nil {
 		return fmt.Errorf("resume %s: %w", ckpt, err)
@@ -232,7 +245,10 @@ func (l *Loop[B]) Resume(ckpt string) error {
 	if err := l.opt.LoadState(st.OptimizerStep, moments); err != nil {
 		return fmt.Errorf("resume %s: %w", ckpt, err)
 	}
-	st.TotalSteps = l.state.TotalSteps
+	st.TotalSteps, st.WorldSize = l.state.TotalSteps, l.state.WorldSize
 	l.state = st
+	if !l.group.Main() {
+		return nil
+	}
 	return TruncateMetrics(l.cfg.OutputDir, st.Step)
 }

@@ -14,7 +14,7 @@ type Config struct {
 	// Epochs bounds the run unless MaxSteps > 0.
 	Epochs    int `yaml:"num_train_epochs" alias:"epochs"`
 	MaxSteps  int `yaml:"max_steps"`
-	BatchSize int `yaml:"per_device_train_batch_size" help:"examples per micro-batch (and per eval batch)"`
+	BatchSize int `yaml:"per_device_train_batch_size" alias:"batch-size,train-batch-size" help:"examples per micro-batch (and per eval batch)"`
 	// Accum micro-batches make one optimizer step; each loss is scaled by
 	// 1/Accum.
 	Accum       int         `yaml:"gradient_accumulation_steps" alias:"grad-accum"`

@@ -5,6 +5,8 @@ import (
 	"io"
 
 	"github.com/sugarme/gotch"
+
+	"github.com/gotrl/gotrl/pkg/dist"
 )
 
 // Env is what a run takes from the command line besides its config.
@@ -14,6 +16,9 @@ type Env struct {
 	Overwrite bool // delete a non-empty output directory first
 	Progress  io.Writer
 	Log       io.Writer // data statistics and generation samples; nil discards
+	// Dist is the data-parallel job this process belongs to (nil: none).
+	// Rank 0 writes the run directory; every rank reads it on --resume.
+	Dist *dist.Group
 }
 
 // Logf writes to Log, if any.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/data"
+	"github.com/gotrl/gotrl/pkg/dist"
 	"github.com/gotrl/gotrl/pkg/models/nn"
 	"github.com/gotrl/gotrl/pkg/models/weights"
 	"github.com/gotrl/gotrl/pkg/models/weights/safetensors"
@@ -40,6 +41,11 @@ type Loop[B any] struct {
 	vars  []*nn.Var
 	opt   *AdamW
 	state State
+	// group is the data-parallel job (nil: one process); stopVote and
+	// stopAgreed carry a SIGINT through the step's reduction, so every
+	// rank stops at the same step.
+	group                *dist.Group
+	stopVote, stopAgreed bool
 
 	// Progress receives the progress bar; nil disables it.
 	Progress io.Writer
@@ -74,7 +80,9 @@ func New[B any](cfg Config, stage Stage[B], d Data[B]) (*Loop[B], error) {
 
 // State is the trainer's position; with the weights and optimizer moments
 // it is everything an exact resume needs (HF trainer_state.json). No
-// generator state is saved: every step reseeds libtorch from (Seed, step).
+// generator state is saved, for any rank: every step reseeds libtorch from
+// (Seed, rank, step), and the data order depends only on (Seed, epoch,
+// WorldSize).
 type State struct {
 	Stage      string      `json:"stage"`
 	Step       int         `json:"global_step"`
@@ -88,6 +96,9 @@ type State struct {
 	BestStep      int      `json:"best_step,omitempty"`
 	BadEvals      int      `json:"early_stopping_counter"`
 	Stopped       string   `json:"stopped,omitempty"` // why the run ended early
+	// WorldSize is the number of data-parallel processes (0 or 1: one); a
+	// resume needs the same, since it fixes the global batch and the shards.
+	WorldSize int `json:"world_size,omitempty"`
 }
 
 // Close frees the optimizer state (the stage owns the model).
@@ -99,23 +110,31 @@ func (l *Loop[B]) State() State { return l.state }
 // Run trains until the step budget, early stopping, a non-finite loss or
 // ctx's cancellation, and returns the final state.
 func (l *Loop[B]) Run(ctx context.Context) (State, error) {
-	if err := l.checkpoints().Clean(); err != nil {
-		return l.state, err
-	}
 	reports, err := ParseReportTo(l.cfg.ReportTo...)
 	if err != nil {
 		return l.state, err
 	}
-	metrics, err := OpenMetrics(l.cfg.OutputDir, reports...)
-	if err != nil {
+	if err := l.syncParams(); err != nil {
 		return l.state, err
 	}
-	defer metrics.Close()
-	bar := NewProgress(l.Progress, l.state.TotalSteps, l.state.Step)
+	var metrics *MetricsWriter // rank 0's; nil elsewhere
+	progress := l.Progress
+	if l.group.Main() {
+		if err := l.checkpoints().Clean(); err != nil {
+			return l.state, err
+		}
+		if metrics, err = OpenMetrics(l.cfg.OutputDir, reports...); err != nil {
+			return l.state, err
+		}
+		defer metrics.Close()
+	} else {
+		progress = nil
+	}
+	bar := NewProgress(progress, l.state.TotalSteps, l.state.Step)
 	defer bar.Exit()
 	saved := -1
 	for l.state.Step < l.state.TotalSteps && l.state.Stopped == "" {
-		if ctx.Err() != nil {
+		if l.stopping(ctx) {
 			return l.state, l.interrupt()
 		}
 		rec, err := l.Step()
@@ -159,24 +178,38 @@ func (l *Loop[B]) interrupt() error {
 	return fmt.Errorf("%w at step %d: checkpoint %s (continue with --resume %s)", ErrInterrupted, l.state.Step, dir, l.cfg.OutputDir)
 }
 
+// stopping reports whether to stop for ctx's cancellation (SIGINT). Under
+// data parallelism the rank's vote travels with the next step's reduction
+// and every rank stops after the step where any rank voted.
+func (l *Loop[B]) stopping(ctx context.Context) bool {
+	if l.group == nil {
+		return ctx.Err() != nil
+	}
+	l.stopVote = ctx.Err() != nil
+	return l.stopAgreed
+}
+
 // finish writes the last checkpoint (unless the last step saved one), the
-// final model in the run directory (HF Trainer.save_model) and the plots.
+// final model in the run directory (HF Trainer.save_model) and the plots:
+// rank 0, once every rank is done.
 func (l *Loop[B]) finish(metrics *MetricsWriter, checkpoint bool) error {
-	if checkpoint {
-		if _, err := l.save(); err != nil {
+	return l.mainOnly(func() error {
+		if checkpoint {
+			if _, err := l.saveMain(); err != nil {
+				return err
+			}
+		}
+		if err := l.saveFinal(); err != nil {
+			return fmt.Errorf("save final model: %w", err)
+		}
+		if err := metrics.Close(); err != nil {
 			return err
 		}
-	}
-	if err := l.saveFinal(); err != nil {
-		return fmt.Errorf("save final model: %w", err)
-	}
-	if err := metrics.Close(); err != nil {
-		return err
-	}
-	if err := Plot(l.cfg.OutputDir); err != nil {
-		return fmt.Errorf("plot: %w", err)
-	}
-	return nil
+		if err := Plot(l.cfg.OutputDir); err != nil {
+			return fmt.Errorf("plot: %w", err)
+		}
+		return nil
+	})
 }
 
 // stepError explains a failed step; a non-finite loss names the checkpoint
@@ -198,14 +231,19 @@ func (l *Loop[B]) Step() (Record, error) {
 	start := time.Now()
 	// Reseed per step: dropout masks depend only on (seed, step), so a
 	// resumed run draws exactly what an uninterrupted one does.
-	tensor.Seed(tensor.StepSeed(l.cfg.Seed, int64(l.state.Step)))
+	tensor.Seed(tensor.StepSeed(l.rankSeed(), int64(l.state.Step)))
 	lr := l.cfg.Optimizer.LR * l.cfg.Schedule.Factor(l.state.Step)
 	if err := l.opt.ZeroGrad(); err != nil {
 		return nil, err
 	}
-	loss, stats, tokens, err := l.accumulate()
+	t, err := l.accumulate()
 	if err != nil {
 		return nil, err
+	}
+	l.stopAgreed = t.stop > 0
+	loss, tokens := 0.0, t.tokens
+	if t.items > 0 {
+		loss = t.loss / t.items
 	}
 	norm, err := ClipGradNorm(l.vars, l.cfg.MaxGradNorm)
 	if err != nil {
@@ -221,40 +259,60 @@ func (l *Loop[B]) Step() (Record, error) {
 	l.state.Tokens += int64(tokens)
 	rec := Record{
 		"step": float64(l.state.Step + 1), "loss": loss, "lr": lr, "grad_norm": norm,
-		"tokens_per_s": float64(tokens) / el, "step_time_s": el,
+		"tokens_per_s": tokens / el, "step_time_s": el,
 		"epoch": float64(l.state.Cursor.Epoch) + float64(l.state.Cursor.Index)/float64(l.data.Batches()),
 	}
-	for k, v := range stats {
-		rec["train/"+k] = v
+	for k, v := range t.stats {
+		rec["train/"+k] = v / max(t.items, 1)
+	}
+	if l.group != nil { // data parallel: the collectives' share of the step
+		rec["allreduce_time_s"] = t.commTime.Seconds()
 	}
 	l.state.Step++
 	return rec, nil
 }
 
 // accumulate runs Accum micro-batches forward and backward, each loss
-// scaled by 1/Accum so the summed gradients are those of the mean loss
-// (HF's gradient accumulation). It returns the mean loss, mean stats and
-// the token count.
-func (l *Loop[B]) accumulate() (loss float64, stats map[string]float64, tokens int, err error) {
-	stats = map[string]float64{}
-	n := float64(l.cfg.Accum)
+// scaled by its item count n (1 unless the stage is an ItemCounter), then
+// sums the gradients across ranks and divides them by the total count: the
+// gradient of the mean over every item of the global batch (HF's gradient
+// accumulation, DDP's averaging). It returns the step's totals, summed over
+// ranks.
+func (l *Loop[B]) accumulate() (stepTotals, error) {
+	t := stepTotals{stats: map[string]float64{}}
+	counter, counted := l.stage.(ItemCounter[B])
 	for range l.cfg.Accum {
 		b, next, err := l.data.Next(l.state.Cursor)
 		if err != nil {
-			return 0, nil, 0, err
+			return t, err
 		}
-		v, st, err := l.backward(b, 1/n)
-		if err != nil {
-			return 0, nil, 0, err
+		n := 1.0
+		if counted {
+			n = float64(counter.Items(b))
+		}
+		if n > 0 { // a batch with nothing to learn adds nothing
+			v, st, err := l.backward(b, n)
+			if err != nil {
+				return t, err
+			}
+			t.items, t.loss = t.items+n, t.loss+v*n
+			for k, x := range st {
+				t.stats[k] += x * n
+			}
 		}
 		l.state.Cursor = next
-		loss += v / n
-		for k, x := range st {
-			stats[k] += x / n
-		}
-		tokens += l.stage.Tokens(b)
+		t.tokens += float64(l.stage.Tokens(b))
 	}
-	return loss, stats, tokens, nil
+	if l.stopVote {
+		t.stop = 1
+	}
+	began := time.Now()
+	if err := l.reduce(&t); err != nil {
+		return t, err
+	}
+	err := l.averageGrads(t.items)
+	t.commTime = time.Since(began)
+	return t, err
 }
 
 // backward computes one micro-batch's loss (under autocast with BF16) and
@@ -297,7 +355,13 @@ func (l *Loop[B]) evaluate(ctx context.Context, metrics *MetricsWriter, bar *Pro
 	if !ok {
 		return nil
 	}
-	res, err := ev.Eval(ctx)
+	var res map[string]float64
+	var err error
+	if se, sharded := l.stage.(ShardedEvaluator); sharded && l.group != nil {
+		res, err = se.EvalShard(ctx, l.group)
+	} else {
+		res, err = ev.Eval(ctx)
+	}
 	if err != nil {
 		return fmt.Errorf("eval at step %d: %w", l.state.Step, err)
 	}

@@ -11,43 +11,13 @@ import (
 	"testing"
 
 	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/data"
 )
 
 // TestAccumulationEquivalence: 4 accumulated micro-batches of 2 give the
 // gradients of one batch of 8 (equal lengths, so the mean of means is the mean).
 func TestAccumulationEquivalence(t *testing.T) {
-	grads := func(batch, accum int) [][]float32 {
-		cfg := toyConfig(t.TempDir())
-		cfg.BatchSize, cfg.Accum = batch, accum
-		tensor.Seed(1) // the same initial weights for both runs
-		m, err := newToy(0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer m.store.Close()
-		ld, err := toyLoader(8, 5, batch, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, err := New(cfg, m, ld)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		if _, _, _, err := l.accumulate(); err != nil {
-			t.Fatal(err)
-		}
-		var out [][]float32
-		for _, v := range l.vars {
-			g, err := gradOf(v)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, g)
-		}
-		return out
-	}
-	full, acc := grads(8, 1), grads(2, 4)
+	full, acc := accumulatedGrads(t, toyData(8, 5), 8, 1, false), accumulatedGrads(t, toyData(8, 5), 2, 4, false)
 	for i := range full {
 		for j := range full[i] {
 			if d := math.Abs(float64(full[i][j] - acc[i][j])); d > 1e-5 {
@@ -55,6 +25,46 @@ func TestAccumulationEquivalence(t *testing.T) {
 			}
 		}
 	}
+}
+
+// accumulatedGrads returns the toy model's gradients after one step's
+// accumulation over exs (in order) in accum micro-batches of batch; counted
+// makes the stage an ItemCounter.
+func accumulatedGrads(t *testing.T, exs []data.Encoded, batch, accum int, counted bool) [][]float32 {
+	t.Helper()
+	cfg := toyConfig(t.TempDir())
+	cfg.BatchSize, cfg.Accum = batch, accum
+	tensor.Seed(1) // the same initial weights for every call
+	m, err := newToy(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.store.Close()
+	ld, err := data.NewLoader(exs, data.Sampler{BatchSize: batch}, data.Collator{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st Stage[data.Batch] = m
+	if counted {
+		st = countedToy{m}
+	}
+	l, err := New(cfg, st, ld)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if _, err := l.accumulate(); err != nil {
+		t.Fatal(err)
+	}
+	var out [][]float32
+	for _, v := range l.vars {
+		g, err := gradOf(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, g)
+	}
+	return out
 }
 
 // TestStepGivesEveryParameterAGradient is TRL's trainer check on the toy model.
@@ -65,7 +75,7 @@ func TestStepGivesEveryParameterAGradient(t *testing.T) {
 	}
 	defer m.store.Close()
 	defer l.Close()
-	if _, _, _, err := l.accumulate(); err != nil {
+	if _, err := l.accumulate(); err != nil {
 		t.Fatal(err)
 	}
 	for _, v := range l.vars {

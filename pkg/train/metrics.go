@@ -107,8 +107,12 @@ func OpenMetrics(dir string, report ...Report) (*MetricsWriter, error) {
 	return m, nil
 }
 
-// Write hands r to every sink; the first error stops.
+// Write hands r to every sink; the first error stops. A nil writer (ranks
+// other than 0) discards.
 func (m *MetricsWriter) Write(r Record) error {
+	if m == nil {
+		return nil
+	}
 	for _, s := range m.sinks {
 		if err := s.Write(r); err != nil {
 			return err
@@ -120,6 +124,9 @@ func (m *MetricsWriter) Write(r Record) error {
 // WriteText hands text to the sinks that show text (TensorBoard's text
 // tab); metrics.jsonl holds numbers only and skips it.
 func (m *MetricsWriter) WriteText(step int, tag, text string) error {
+	if m == nil {
+		return nil
+	}
 	for _, s := range m.sinks {
 		if ts, ok := s.(TextSink); ok {
 			if err := ts.WriteText(step, tag, text); err != nil {
@@ -132,6 +139,9 @@ func (m *MetricsWriter) WriteText(step int, tag, text string) error {
 
 // Close closes every sink and may be called twice.
 func (m *MetricsWriter) Close() error {
+	if m == nil {
+		return nil
+	}
 	var first error
 	for _, s := range m.sinks {
 		if err := s.Close(); err != nil && first == nil {

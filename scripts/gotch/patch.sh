@@ -115,5 +115,22 @@ perl_count "$sc" '/\tlock\.Lock\(\)\n\tx\.name = newName\(nameOpt\.\.\.\)\n\tExi
 perl_count "$sc" '/\tlock\.Lock\(\)\n\tdelete\(ExistingScalars, x\.name\)\n\tlock\.Unlock\(\)\n\n\tlib\.AtsFree\(x\.cscalar\)/\tif x.cscalar == nil {\n\t\treturn nil\n\t}\n\tlib.AtsFree(x.cscalar)\n\tx.cscalar = nil/' 1
 perl_count "$sc" '/func \(sc \*Scalar\) Drop\(\) \(err error\) \{\n.*?\n\}\n/func (sc *Scalar) Drop() (err error) {\n\truntime.SetFinalizer(sc, nil)\n\treturn freeCScalar(sc)\n}\n/s' 1
 
+# 8. Distributed (gotrl_dist.*): a C shim over libtorch's own c10d — a
+#    TCPStore rendezvous, a Gloo process group (NCCL in --cuda builds,
+#    untested), all-reduce, broadcast and barrier returning C++ exceptions as
+#    messages — and its Go wrappers in libtch. ProcessGroupGloo.hpp includes
+#    gloo headers the wheel lacks: install_libtorch.sh extracts Debian's
+#    libgloo-dev headers into $prefix/gloo/include, used for declarations
+#    only (see README: the shim never instantiates a gloo type).
+[ -f "$prefix/gloo/include/gloo/rendezvous/store.h" ] || die "$prefix/gloo/include has no gloo headers (run scripts/install_libtorch.sh)"
+nccl=''
+if [ "$mode" = cuda ]; then
+  nccl='-DGOTRL_DIST_NCCL -DUSE_C10D_NCCL'
+  for inc in "$prefix"/nvidia/*/include; do nccl="$nccl -I$inc"; done
+fi
+cp "$here/gotrl_dist.cpp.txt" "$dir/libtch/gotrl_dist.cpp"
+sed -e "s|@GLOO_INCLUDE@|$prefix/gloo/include|" -e "s|@NCCL_FLAGS@|$nccl|" "$here/gotrl_dist.go.txt" > "$dir/libtch/gotrl_dist.go"
+expect "$dir/libtch/gotrl_dist.go" "#cgo CXXFLAGS: -I$prefix/gloo/include" 1
+
 # Record what was applied, for install_libtorch.sh's idempotence check.
 echo "gotch v0.9.1 patched by gotrl ($mode)" > "$dir/GOTRL_PATCHED"

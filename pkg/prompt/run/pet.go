@@ -11,6 +11,7 @@ import (
 
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/data"
+	"github.com/gotrl/gotrl/pkg/dist"
 	"github.com/gotrl/gotrl/pkg/models/nn"
 	"github.com/gotrl/gotrl/pkg/prompt"
 	"github.com/gotrl/gotrl/pkg/train"
@@ -25,6 +26,9 @@ type PETConfig struct {
 	// (`^cls\.predictions\.`); `^prompt_encoder\.` trains soft tokens
 	// alone (P-tuning with a frozen model); "" or ".*" trains everything.
 	Trainable string
+	// Dist trains data-parallel over a job (nil: one process); BatchSize
+	// is then per rank.
+	Dist *dist.Group `yaml:"-"`
 }
 
 // DefaultPET is the book's setting: the MLM head only, a few epochs,
@@ -71,11 +75,14 @@ func PET(ctx context.Context, r *Runner, p *prompt.Prompt, exs []prompt.Example,
 	if err := setTrainable(r.store, cfg.Trainable); err != nil {
 		return train.State{}, err
 	}
-	loop, err := train.New[[]int](cfg.Train, st, newShuffled(len(exs), cfg.Train.BatchSize, uint64(cfg.Train.Seed)))
+	sh := newShuffled(len(exs), cfg.Train.BatchSize*cfg.Dist.World(), uint64(cfg.Train.Seed))
+	sh.rank, sh.world = cfg.Dist.Rank(), cfg.Dist.World()
+	loop, err := train.New[[]int](cfg.Train, st, sh)
 	if err != nil {
 		return train.State{}, fmt.Errorf("pet: %w", err)
 	}
 	defer loop.Close()
+	loop.WithGroup(cfg.Dist)
 	return loop.Run(ctx)
 }
 
@@ -109,6 +116,9 @@ func (s *petStage) Name() string        { return "prompt pet" }
 func (s *petStage) Store() *nn.Store    { return s.r.store }
 func (s *petStage) Save(d string) error { return s.r.Save(d) }
 
+// Items is the batch's example count: the loss is their mean.
+func (s *petStage) Items(b []int) int { return len(b) }
+
 func (s *petStage) Tokens(b []int) int {
 	n := 0
 	for _, i := range b {
@@ -140,10 +150,12 @@ func (s *petStage) Loss(b []int) (loss *tensor.Tensor, stats map[string]float64,
 }
 
 // shuffled hands out batches of example indices, reshuffled every epoch
-// from (seed, epoch), so any cursor can be replayed (resume).
+// from (seed, epoch), so any cursor can be replayed (resume). Under data
+// parallelism size is the global batch and each rank takes its shard.
 type shuffled struct {
-	n, size int
-	seed    uint64
+	n, size     int
+	seed        uint64
+	rank, world int
 }
 
 func newShuffled(n, size int, seed uint64) *shuffled {
@@ -158,5 +170,5 @@ func (d *shuffled) Next(c data.Cursor) ([]int, data.Cursor, error) {
 	}
 	order := rand.New(rand.NewPCG(d.seed, uint64(c.Epoch))).Perm(d.n)
 	lo := c.Index * d.size
-	return order[lo:min(lo+d.size, d.n)], data.Cursor{Epoch: c.Epoch, Index: c.Index + 1}, nil
+	return data.Shard(order[lo:min(lo+d.size, d.n)], d.rank, d.world), data.Cursor{Epoch: c.Epoch, Index: c.Index + 1}, nil
 }
