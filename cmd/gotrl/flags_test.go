@@ -90,12 +90,13 @@ func TestAliases(t *testing.T) {
 // flags, spelled the same (snake_case ↔ kebab-case).
 func TestYAMLKeysAreFlags(t *testing.T) {
 	configs := map[string]any{
-		"pretrain": func() any { c := rlhf.DefaultPretrain(); return &c }(),
-		"sft":      func() any { c := rlhf.DefaultSFT(); return &c }(),
-		"rm":       func() any { c := rlhf.DefaultRM(); return &c }(),
-		"ppo":      func() any { c := ppo.DefaultRunConfig(); return &c }(),
-		"generate": &generateConfig{},
-		"rm score": &scoreConfig{},
+		"pretrain":   func() any { c := rlhf.DefaultPretrain(); return &c }(),
+		"sft":        func() any { c := rlhf.DefaultSFT(); return &c }(),
+		"rm":         func() any { c := rlhf.DefaultRM(); return &c }(),
+		"classifier": func() any { c := rlhf.DefaultClassifier(); return &c }(),
+		"ppo":        func() any { c := ppo.DefaultRunConfig(); return &c }(),
+		"generate":   &generateConfig{},
+		"rm score":   &scoreConfig{},
 	}
 	root := newRootCmd()
 	for name, cfg := range configs {

@@ -44,7 +44,7 @@ func newRootCmd() *cobra.Command {
 	pf.StringVar(&global.ddpBackend, "ddp-backend", "", "data-parallel backend under a launcher: gloo (CPU) or nccl (CUDA); default by device")
 	pf.IntVar(&global.ddpTimeout, "ddp-timeout", int(dist.DefaultTimeout/time.Second), "seconds the rendezvous and each collective may take before the job fails")
 	root.AddCommand(newVersionCmd(), newEnvCmd(), newBenchCmd(), newDataCmd())
-	root.AddCommand(newPretrainCmd(), newSFTCmd(), newRMCmd(), newPlotCmd())
+	root.AddCommand(newPretrainCmd(), newSFTCmd(), newRMCmd(), newClassifierCmd(), newPlotCmd())
 	root.AddCommand(newGenerateCmd(), newEvalCmd(), newDownloadCmd())
 	root.AddCommand(newPPOCmd(), newPipelineCmd())
 	root.AddCommand(newPromptCmd())

@@ -153,8 +153,8 @@ func CMRCQuestions(path string, opt Options) ([]Example, Stats, error) {
 	})
 }
 
-// Classification reads labeled reviews {"label","review"} (ChnSentiCorp's
-// CSV header). Labels are non-negative integers; a review that is empty or
+// Classification reads labeled texts {"text","label"} (HF's
+// text-classification fields; ChnSentiCorp's CSV calls the text "review"). Labels are non-negative integers; a review that is empty or
 // only spaces is a bad record, so SkipBad can drop it.
 func Classification(path string, opt Options) ([]Labeled, Stats, error) {
 	return collect(path, opt, func(r Record) (Labeled, error) {
@@ -165,11 +165,16 @@ func Classification(path string, opt Options) ([]Labeled, Stats, error) {
 		if label < 0 {
 			return Labeled{}, r.errorf("label", "%d is negative", label)
 		}
-		f, err := requiredStrings(r, "review")
+		field := "text" // HF's text-classification field; ChnSentiCorp calls it review
+		if !r.Has("text") && r.Has("review") {
+			field = "review"
+		}
+		f, err := requiredStrings(r, field)
 		if err != nil {
 			return Labeled{}, err
 		}
-		return Labeled{Text: f[0], Label: label}, nil
+		g, err := optionalString(r, "group")
+		return Labeled{Group: g, Text: f[0], Label: label}, err
 	})
 }
 

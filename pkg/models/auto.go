@@ -56,6 +56,9 @@ type Options struct {
 	// Extra adds modules beside the model in its store before the
 	// checkpoint is read, e.g. TRL's value head.
 	Extra *Extra
+	// NumLabels sets a classifier's number of labels (its config's
+	// id2label), for a new head; 0 keeps the config's.
+	NumLabels int
 	// Tokens are the tokenizer's special ids (-1: none). A family uses
 	// each where its config names no id or one outside the vocabulary (a
 	// GPT-2 config's 50256 on the 21,128-token Chinese vocabulary) and

@@ -116,3 +116,12 @@ func (o Options) FixOptionalID(name string, id **int64, want, vocab int64) {
 		*id = &v
 	}
 }
+
+// ID2Label is HF's default label map for n labels: {"0": "LABEL_0", …}.
+func ID2Label(n int) map[string]string {
+	m := make(map[string]string, n)
+	for i := range n {
+		m[fmt.Sprint(i)] = fmt.Sprintf("LABEL_%d", i)
+	}
+	return m
+}

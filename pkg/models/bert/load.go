@@ -53,6 +53,9 @@ func load(dir string, raw []byte, o models.Options) (models.Model, error) {
 	if t := o.Tokens; t != nil {
 		o.FixID("pad_token_id", &c.PadTokenID, t.Pad, c.VocabSize)
 	}
+	if o.NumLabels > 0 {
+		c.NumLabels, c.ID2Label = int64(o.NumLabels), models.ID2Label(o.NumLabels)
+	}
 	if o.Configure != nil {
 		if err := o.Configure(&c); err != nil {
 			return nil, fmt.Errorf("bert load %s: %w", dir, err)

@@ -33,8 +33,11 @@ func load(dir string, raw []byte, o models.Options) (models.Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gpt2 load %s: %w", dir, err)
 	}
-	if o.Task == models.TaskReward {
-		c.ID2Label = map[string]string{"0": "LABEL_0"}
+	switch {
+	case o.Task == models.TaskReward:
+		c.ID2Label = models.ID2Label(1)
+	case o.NumLabels > 0:
+		c.ID2Label = models.ID2Label(o.NumLabels)
 	}
 	if t := o.Tokens; t != nil {
 		o.FixOptionalID("bos_token_id", &c.BosTokenID, t.BOS, c.VocabSize)
