@@ -48,7 +48,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newGenerateCmd(), newEvalCmd(), newDownloadCmd())
 	root.AddCommand(newPPOCmd(), newPipelineCmd())
 	root.AddCommand(newPromptCmd())
-	root.AddCommand(newTokenizerCmd(), newLaunchCmd())
+	root.AddCommand(newTokenizerCmd(), newLaunchCmd(), newMergeAdapterCmd())
 	root.PersistentPostRunE = func(*cobra.Command, []string) error { return job.Close() }
 	return root
 }

@@ -112,6 +112,9 @@ func Types() []string {
 // Load reads dir/config.json, picks the registered family for its model
 // type and lets it build the model and load its weights.
 func Load(dir string, opts Options) (Model, error) {
+	if isAdapterDir(dir) {
+		return loadAdapter(dir, opts)
+	}
 	raw, modelType, err := ReadConfig(dir, opts.ModelType)
 	if err != nil {
 		return nil, err

@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 
+	"github.com/gotrl/gotrl/pkg/models/lora"
 	"github.com/gotrl/gotrl/pkg/models/nn"
 	"github.com/gotrl/gotrl/pkg/models/weights"
 )
@@ -24,6 +27,27 @@ func (s Source) Validate() error {
 		return errors.New("give exactly one of model_name_or_path (a checkpoint to start from) and config_name (a config.json for a fresh model)")
 	}
 	return nil
+}
+
+// Type is the model type the source's config names (the override first).
+func (s Source) Type() (string, error) {
+	if s.Init != "" {
+		if isAdapterDir(s.Init) {
+			c, err := lora.ReadConfig(s.Init)
+			if err != nil {
+				return "", err
+			}
+			s.Init = c.BaseModel
+		}
+		_, t, err := ReadConfig(s.Init, s.ModelType)
+		return t, err
+	}
+	path := s.Config
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, ConfigFile)
+	}
+	_, t, err := readConfigFile(path, s.ModelType)
+	return t, err
 }
 
 // Open loads s.Init, or builds a fresh model from s.Config.

@@ -24,6 +24,7 @@ type ClassifierConfig struct {
 	Train train.Config  `yaml:",inline"`
 	Model models.Source `yaml:",inline"`
 	Data  DataConfig    `yaml:",inline"`
+	PEFT  PEFTConfig    `yaml:",inline"`
 	// NumLabels is the head's size; 0 takes the largest label in the
 	// training data + 1 (or the checkpoint's, when it is a classifier).
 	NumLabels int `yaml:"num_labels" help:"labels of the classification head; 0 = the largest training label + 1"`
@@ -32,7 +33,7 @@ type ClassifierConfig struct {
 // DefaultClassifier mirrors TrainingArguments' defaults with run_glue's
 // learning rate; the best checkpoint is the most accurate.
 func DefaultClassifier() ClassifierConfig {
-	c := ClassifierConfig{Train: train.DefaultConfig()}
+	c := ClassifierConfig{Train: train.DefaultConfig(), PEFT: DefaultPEFT()}
 	c.Train.Optimizer.LR = 2e-5
 	c.Train.Metric, c.Train.GreaterIsBetter = "eval/accuracy", true
 	c.Data.MaxLen, c.Data.EvalFraction = 256, 0.1
@@ -41,7 +42,7 @@ func DefaultClassifier() ClassifierConfig {
 
 // Validate checks every field.
 func (c ClassifierConfig) Validate() error {
-	if err := validate(c.Train, c.Model, c.Data); err != nil {
+	if err := validate(c.Train, c.Model, c.Data, c.PEFT); err != nil {
 		return err
 	}
 	if c.NumLabels < 0 {
@@ -61,11 +62,12 @@ type clsStage struct {
 	m      models.Classifier
 	labels int
 	eval   []labeledBatch
+	tuning
 }
 
 func (st *clsStage) Name() string              { return "classifier" }
 func (st *clsStage) Store() *nn.Store          { return st.m.Store() }
-func (st *clsStage) Save(dir string) error     { return st.m.Save(dir) }
+func (st *clsStage) Save(dir string) error     { return st.save(st.m, dir) }
 func (st *clsStage) Tokens(b labeledBatch) int { return tokens(b.Batch) }
 func (st *clsStage) Items(b labeledBatch) int  { return len(b.Labels) }
 func (st *clsStage) EvalKeys() []string        { return []string{"loss", "accuracy", "macro_f1"} }
@@ -76,6 +78,8 @@ func (st *clsStage) logits(s *tensor.Scope, b labeledBatch, train bool) *tensor.
 // Loss is the mean cross-entropy, with the batch's accuracy.
 func (st *clsStage) Loss(b labeledBatch) (loss *tensor.Tensor, stats map[string]float64, err error) {
 	defer tensor.Recover(&err)
+	st.training(true)
+	defer st.training(false)
 	s := tensor.NewScope()
 	defer s.Close()
 	logits := st.logits(s, b, true)
@@ -193,7 +197,7 @@ func Classifier(ctx context.Context, cfg ClassifierConfig, env train.Env) (train
 	if err := cfg.Validate(); err != nil {
 		return train.State{}, err
 	}
-	ckpt, err := start(env, cfg.Train, "classifier", &cfg.Model, cfg)
+	ckpt, err := start(env, cfg.Train, "classifier", &cfg.Model, cfg.PEFT, cfg)
 	if err != nil {
 		return train.State{}, err
 	}
@@ -227,7 +231,7 @@ func Classifier(ctx context.Context, cfg ClassifierConfig, env train.Env) (train
 	if n < 2 {
 		return train.State{}, fmt.Errorf("classifier: the training data has %d label(s); a classifier needs 2 or more", n)
 	}
-	opened, err := openModel(cfg.Model, tok, env, models.Options{Task: models.TaskClassifier, NumLabels: n, Partial: ckpt == "" && cfg.Model.Init != ""})
+	opened, err := openModel(cfg.Model, tok, env, models.Options{Task: models.TaskClassifier, NumLabels: n, Partial: cfg.Model.Init != "" && (ckpt == "" || cfg.PEFT.UsePEFT)})
 	if err != nil {
 		return train.State{}, err
 	}
@@ -261,7 +265,11 @@ func Classifier(ctx context.Context, cfg ClassifierConfig, env train.Env) (train
 		return train.State{}, err
 	}
 	c := data.Collator{PadID: pad}
-	st := &clsStage{m: m, labels: m.NumLabels()}
+	ad, err := applyPEFT(cfg.PEFT, m, cfg.Model, peftCheckpoint(cfg.PEFT, ckpt), env, headModules...)
+	if err != nil {
+		return train.State{}, err
+	}
+	st := &clsStage{m: m, labels: m.NumLabels(), tuning: tuning{ad}}
 	for i := 0; i < len(evX); i += cfg.Train.BatchSize {
 		j := min(i+cfg.Train.BatchSize, len(evX))
 		b, err := c.Collate(evX[i:j])

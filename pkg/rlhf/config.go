@@ -45,11 +45,14 @@ func (d DataConfig) validate() error {
 }
 
 // validate checks the parts every stage config has.
-func validate(t train.Config, m models.Source, d DataConfig) error {
+func validate(t train.Config, m models.Source, d DataConfig, p PEFTConfig) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
 	if err := m.Validate(); err != nil {
+		return err
+	}
+	if err := p.Validate(); err != nil {
 		return err
 	}
 	return d.validate()
@@ -79,6 +82,7 @@ type PretrainConfig struct {
 	Train train.Config  `yaml:",inline"`
 	Model models.Source `yaml:",inline"`
 	Data  DataConfig    `yaml:",inline"`
+	PEFT  PEFTConfig    `yaml:",inline"`
 	// TextField is the record field holding a document in JSON/CSV data;
 	// .txt files hold one document per line.
 	TextField string `yaml:"dataset_text_field" alias:"text-field"`
@@ -93,7 +97,7 @@ type PretrainConfig struct {
 
 // DefaultPretrain mirrors HF run_clm / run_mlm / run_t5_mlm defaults.
 func DefaultPretrain() PretrainConfig {
-	c := PretrainConfig{Train: train.DefaultConfig(), TextField: "text", MLMProb: 0.15, NoiseDensity: 0.15, MeanSpan: 3}
+	c := PretrainConfig{Train: train.DefaultConfig(), PEFT: DefaultPEFT(), TextField: "text", MLMProb: 0.15, NoiseDensity: 0.15, MeanSpan: 3}
 	c.Train.Optimizer.LR = 5e-4
 	c.Data.MaxLen, c.Data.EvalFraction = 128, 0.05
 	return c
@@ -101,7 +105,7 @@ func DefaultPretrain() PretrainConfig {
 
 // Validate checks every field.
 func (c PretrainConfig) Validate() error {
-	if err := validate(c.Train, c.Model, c.Data); err != nil {
+	if err := validate(c.Train, c.Model, c.Data, c.PEFT); err != nil {
 		return err
 	}
 	if err := c.Objective.Validate(); err != nil {
@@ -118,6 +122,7 @@ type SFTConfig struct {
 	Train train.Config  `yaml:",inline"`
 	Model models.Source `yaml:",inline"`
 	Data  DataConfig    `yaml:",inline"`
+	PEFT  PEFTConfig    `yaml:",inline"`
 	// LossOnAll learns the prompt tokens too; by default only the
 	// response (TRL DataCollatorForCompletionOnlyLM).
 	LossOnAll bool `yaml:"loss_on_all_tokens" alias:"loss-on-all" help:"learn the prompt tokens too (default: the completion only)"`
@@ -131,7 +136,7 @@ type SFTConfig struct {
 // DefaultSFT mirrors TRL SFTTrainer's defaults (lr 2e-5 there; the book's
 // small models train with 1e-4).
 func DefaultSFT() SFTConfig {
-	c := SFTConfig{Train: train.DefaultConfig(), Samples: 3, MaxNewTokens: 32}
+	c := SFTConfig{Train: train.DefaultConfig(), PEFT: DefaultPEFT(), Samples: 3, MaxNewTokens: 32}
 	c.Train.Optimizer.LR = 1e-4
 	c.Data.MaxLen, c.Data.EvalFraction = 256, 0.05
 	return c
@@ -139,7 +144,7 @@ func DefaultSFT() SFTConfig {
 
 // Validate checks every field.
 func (c SFTConfig) Validate() error {
-	if err := validate(c.Train, c.Model, c.Data); err != nil {
+	if err := validate(c.Train, c.Model, c.Data, c.PEFT); err != nil {
 		return err
 	}
 	if c.Samples < 0 || c.MaxPrompt < 0 || c.MaxNewTokens < 1 {
@@ -160,6 +165,7 @@ type RMConfig struct {
 	Train  train.Config  `yaml:",inline"`
 	Model  models.Source `yaml:",inline"`
 	Data   DataConfig    `yaml:",inline"`
+	PEFT   PEFTConfig    `yaml:",inline"`
 	Schema Schema        `yaml:"schema" help:"preference {prompt,chosen,rejected}, ranked {prompt,responses: best first} or cmrc (the book's CMRC2018 RewardRank lists)"`
 	Margin float64       `yaml:"margin" help:"required reward margin in −log σ(r_c − r_r − margin)"`
 }
@@ -184,7 +190,7 @@ func (s Schema) Validate() error {
 
 // DefaultRM mirrors TRL RewardConfig's defaults where they apply.
 func DefaultRM() RMConfig {
-	c := RMConfig{Train: train.DefaultConfig(), Schema: Preference}
+	c := RMConfig{Train: train.DefaultConfig(), PEFT: DefaultPEFT(), Schema: Preference}
 	c.Train.Optimizer.LR = 5e-5
 	c.Train.Metric, c.Train.GreaterIsBetter = "eval/accuracy", true
 	c.Data.MaxLen, c.Data.EvalFraction = 256, 0.1
@@ -193,7 +199,7 @@ func DefaultRM() RMConfig {
 
 // Validate checks every field.
 func (c RMConfig) Validate() error {
-	if err := validate(c.Train, c.Model, c.Data); err != nil {
+	if err := validate(c.Train, c.Model, c.Data, c.PEFT); err != nil {
 		return err
 	}
 	return c.Schema.Validate()

@@ -23,17 +23,20 @@ type lmStage[B any] struct {
 	eval   []B
 	// samples, when set, generates a few completions at each evaluation.
 	samples func(ctx context.Context) error
+	tuning
 }
 
 func (st *lmStage[B]) Name() string          { return st.name }
 func (st *lmStage[B]) Store() *nn.Store      { return st.m.Store() }
-func (st *lmStage[B]) Save(dir string) error { return st.m.Save(dir) }
+func (st *lmStage[B]) Save(dir string) error { return st.save(st.m, dir) }
 func (st *lmStage[B]) Tokens(b B) int        { return st.tokens(b) }
 func (st *lmStage[B]) Items(b B) int         { return st.items(b) }
 
 // Loss is the mean cross-entropy over labelled tokens, with token accuracy.
 func (st *lmStage[B]) Loss(b B) (loss *tensor.Tensor, stats map[string]float64, err error) {
 	defer tensor.Recover(&err)
+	st.training(true)
+	defer st.training(false)
 	s := tensor.NewScope()
 	defer s.Close()
 	lg, lb := st.logits(b, true)

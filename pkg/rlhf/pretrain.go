@@ -22,7 +22,7 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, env train.Env) (train.Sta
 	if err := cfg.Validate(); err != nil {
 		return train.State{}, err
 	}
-	ckpt, err := start(env, cfg.Train, "pretrain", &cfg.Model, cfg)
+	ckpt, err := start(env, cfg.Train, "pretrain", &cfg.Model, cfg.PEFT, cfg)
 	if err != nil {
 		return train.State{}, err
 	}
@@ -44,6 +44,11 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, env train.Env) (train.Sta
 	if err != nil {
 		return train.State{}, err
 	}
+	ad, err := applyPEFT(cfg.PEFT, m, cfg.Model, peftCheckpoint(cfg.PEFT, ckpt), env)
+	if err != nil {
+		return train.State{}, err
+	}
+	t := tuning{ad}
 	obj := cfg.Objective
 	if obj == "" {
 		obj = objectiveOf[lm.Kind()]
@@ -53,11 +58,11 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, env train.Env) (train.Sta
 	}
 	switch obj {
 	case Causal:
-		return pretrainCausal(ctx, cfg, env, ckpt, tok, lm, docs, evalDocs)
+		return pretrainCausal(ctx, cfg, env, ckpt, tok, lm, t, docs, evalDocs)
 	case MLM:
-		return pretrainMLM(ctx, cfg, env, ckpt, tok, lm, docs, evalDocs)
+		return pretrainMLM(ctx, cfg, env, ckpt, tok, lm, t, docs, evalDocs)
 	}
-	return pretrainSpan(ctx, cfg, env, ckpt, tok, lm, docs, evalDocs)
+	return pretrainSpan(ctx, cfg, env, ckpt, tok, lm, t, docs, evalDocs)
 }
 
 // objectiveOf is each kind of language model's pretraining objective.
@@ -125,7 +130,7 @@ func blocks(docs [][]int64, sep int64, n int) []data.Encoded {
 	return out
 }
 
-func pretrainCausal(ctx context.Context, cfg PretrainConfig, env train.Env, ckpt string, tok tokenizer.Tokenizer, lm models.LM, docs, evalDocs []doc) (train.State, error) {
+func pretrainCausal(ctx context.Context, cfg PretrainConfig, env train.Env, ckpt string, tok tokenizer.Tokenizer, lm models.LM, t tuning, docs, evalDocs []doc) (train.State, error) {
 	sep := Tokens(tok).EOS // [SEP]: the book's Chinese GPT-2 uses BERT's vocabulary
 	tr, ev, err := encodeBlocks(tok, docs, evalDocs, sep, cfg.Data.MaxLen)
 	if err != nil {
@@ -134,7 +139,7 @@ func pretrainCausal(ctx context.Context, cfg PretrainConfig, env train.Env, ckpt
 	if len(tr) == 0 {
 		return train.State{}, fmt.Errorf("pretrain: the corpus has fewer than max_length=%d tokens", cfg.Data.MaxLen)
 	}
-	st := &lmStage[data.Batch]{name: "pretrain causal", m: lm, logits: causalLogits(lm), tokens: tokens, items: labelledBatch(1)}
+	st := &lmStage[data.Batch]{name: "pretrain causal", m: lm, logits: causalLogits(lm), tokens: tokens, items: labelledBatch(1), tuning: t}
 	if st.eval, err = batches(ev, cfg.Train.BatchSize, data.Collator{}); err != nil {
 		return train.State{}, err
 	}
@@ -183,7 +188,7 @@ func (m mappedLoader) Next(c data.Cursor) (data.Batch, data.Cursor, error) {
 	return b, next, err
 }
 
-func pretrainMLM(ctx context.Context, cfg PretrainConfig, env train.Env, ckpt string, tok tokenizer.Tokenizer, lm models.LM, docs, evalDocs []doc) (train.State, error) {
+func pretrainMLM(ctx context.Context, cfg PretrainConfig, env train.Env, ckpt string, tok tokenizer.Tokenizer, lm models.LM, t tuning, docs, evalDocs []doc) (train.State, error) {
 	sp := tok.Special()
 	if sp.MASK < 0 {
 		return train.State{}, fmt.Errorf("pretrain mlm: the tokenizer has no [MASK] token")
@@ -227,7 +232,7 @@ func pretrainMLM(ctx context.Context, cfg PretrainConfig, env train.Env, ckpt st
 	}
 	// eval batches are masked once, with a fixed seed, so eval loss is comparable across steps
 	evalSeed := uint64(tensor.StepSeed(cfg.Train.Seed, -1))
-	st := &lmStage[data.Batch]{name: "pretrain masked", m: lm, logits: maskedLogits(lm), tokens: tokens, items: labelledBatch(0)}
+	st := &lmStage[data.Batch]{name: "pretrain masked", m: lm, logits: maskedLogits(lm), tokens: tokens, items: labelledBatch(0), tuning: t}
 	c := data.Collator{PadID: pad}
 	evb, err := batches(ev, cfg.Train.BatchSize, c)
 	if err != nil {
@@ -242,7 +247,7 @@ func pretrainMLM(ctx context.Context, cfg PretrainConfig, env train.Env, ckpt st
 	})
 }
 
-func pretrainSpan(ctx context.Context, cfg PretrainConfig, env train.Env, ckpt string, tok tokenizer.Tokenizer, lm models.LM, docs, evalDocs []doc) (train.State, error) {
+func pretrainSpan(ctx context.Context, cfg PretrainConfig, env train.Env, ckpt string, tok tokenizer.Tokenizer, lm models.LM, t tuning, docs, evalDocs []doc) (train.State, error) {
 	if _, ok := tok.TokenToID("<extra_id_0>"); !ok {
 		return train.State{}, fmt.Errorf("pretrain span: the tokenizer has no <extra_id_0> sentinel")
 	}
@@ -276,7 +281,7 @@ func pretrainSpan(ctx context.Context, cfg PretrainConfig, env train.Env, ckpt s
 		return train.State{}, err
 	}
 	c := data.Collator{PadID: lm.Tokens().Pad}
-	st := &lmStage[pairBatch]{name: "pretrain seq2seq", m: lm, logits: seq2seqLogits(lm), tokens: pairTokens, items: pairItems}
+	st := &lmStage[pairBatch]{name: "pretrain seq2seq", m: lm, logits: seq2seqLogits(lm), tokens: pairTokens, items: pairItems, tuning: t}
 	if st.eval, err = pairBatches(evIn, evOut, cfg.Train.BatchSize, c); err != nil {
 		return train.State{}, err
 	}

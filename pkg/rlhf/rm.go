@@ -27,17 +27,20 @@ type rmStage struct {
 	score  scorer
 	margin float64
 	eval   []pairBatch
+	tuning
 }
 
 func (st *rmStage) Name() string          { return st.name }
 func (st *rmStage) Store() *nn.Store      { return st.m.Store() }
-func (st *rmStage) Save(dir string) error { return st.m.Save(dir) }
+func (st *rmStage) Save(dir string) error { return st.save(st.m, dir) }
 func (st *rmStage) Tokens(p pairBatch) int {
 	return pairTokens(p)
 }
 
 func (st *rmStage) Loss(p pairBatch) (loss *tensor.Tensor, stats map[string]float64, err error) {
 	defer tensor.Recover(&err)
+	st.training(true)
+	defer st.training(false)
 	s := tensor.NewScope()
 	defer s.Close()
 	rc, rr := s.Add(st.score(p.A, true)), s.Add(st.score(p.B, true))
@@ -98,7 +101,7 @@ func RM(ctx context.Context, cfg RMConfig, env train.Env) (train.State, error) {
 	if err := cfg.Validate(); err != nil {
 		return train.State{}, err
 	}
-	ckpt, err := start(env, cfg.Train, "rm", &cfg.Model, cfg)
+	ckpt, err := start(env, cfg.Train, "rm", &cfg.Model, cfg.PEFT, cfg)
 	if err != nil {
 		return train.State{}, err
 	}
@@ -116,7 +119,7 @@ func RM(ctx context.Context, cfg RMConfig, env train.Env) (train.State, error) {
 	}
 	// From an SFT checkpoint the reward head is new (partial); a resumed
 	// run's checkpoint has it.
-	opened, err := openModel(cfg.Model, tok, env, models.Options{Task: models.TaskReward, Partial: ckpt == "" && cfg.Model.Init != ""})
+	opened, err := openModel(cfg.Model, tok, env, models.Options{Task: models.TaskReward, Partial: cfg.Model.Init != "" && (ckpt == "" || cfg.PEFT.UsePEFT)})
 	if err != nil {
 		return train.State{}, err
 	}
@@ -135,7 +138,11 @@ func RM(ctx context.Context, cfg RMConfig, env train.Env) (train.State, error) {
 	if err != nil {
 		return train.State{}, err
 	}
-	st := &rmStage{name: "rm", m: m, score: scoreOf(m), margin: cfg.Margin}
+	ad, err := applyPEFT(cfg.PEFT, m, cfg.Model, peftCheckpoint(cfg.PEFT, ckpt), env, headModules...)
+	if err != nil {
+		return train.State{}, err
+	}
+	st := &rmStage{name: "rm", m: m, score: scoreOf(m), margin: cfg.Margin, tuning: tuning{ad}}
 	if st.eval, err = pairBatches(evA, evB, cfg.Train.BatchSize, c); err != nil {
 		return train.State{}, err
 	}

@@ -14,7 +14,10 @@ import (
 // checkpoint to continue and points src at it. It refuses a checkpoint
 // written by another stage before any weights are read. Under data
 // parallelism rank 0 prepares the directory while the others wait.
-func start(env train.Env, tc train.Config, stage string, src *models.Source, cfg any) (ckpt string, err error) {
+//
+// A PEFT run keeps src (its base model): the checkpoint holds the
+// adapter, which applyPEFT reads.
+func start(env train.Env, tc train.Config, stage string, src *models.Source, peft PEFTConfig, cfg any) (ckpt string, err error) {
 	if env.Dist.Main() {
 		if err := train.PrepareOutputDir(tc.OutputDir, env.Resume, env.Overwrite); err != nil {
 			return "", err
@@ -34,7 +37,9 @@ func start(env train.Env, tc train.Config, stage string, src *models.Source, cfg
 		if kind, _, _ := strings.Cut(st.Stage, " "); kind != stage {
 			return "", fmt.Errorf("--resume %s: checkpoint %s was written by stage %q, not %s", tc.OutputDir, ckpt, st.Stage, stage)
 		}
-		*src = models.Source{Init: ckpt, ModelType: src.ModelType}
+		if !peft.UsePEFT {
+			*src = models.Source{Init: ckpt, ModelType: src.ModelType}
+		}
 	}
 	if !env.Dist.Main() {
 		return ckpt, nil

@@ -20,7 +20,7 @@ func SFT(ctx context.Context, cfg SFTConfig, env train.Env) (train.State, error)
 	if err := cfg.Validate(); err != nil {
 		return train.State{}, err
 	}
-	ckpt, err := start(env, cfg.Train, "sft", &cfg.Model, cfg)
+	ckpt, err := start(env, cfg.Train, "sft", &cfg.Model, cfg.PEFT, cfg)
 	if err != nil {
 		return train.State{}, err
 	}
@@ -49,6 +49,11 @@ func SFT(ctx context.Context, cfg SFTConfig, env train.Env) (train.State, error)
 	if err != nil {
 		return train.State{}, err
 	}
+	ad, err := applyPEFT(cfg.PEFT, m, cfg.Model, peftCheckpoint(cfg.PEFT, ckpt), env)
+	if err != nil {
+		return train.State{}, err
+	}
+	t := tuning{ad}
 	pad, err := data.PadID(tok.Special())
 	if err != nil {
 		return train.State{}, err
@@ -60,7 +65,7 @@ func SFT(ctx context.Context, cfg SFTConfig, env train.Env) (train.State, error)
 	}
 	c := data.Collator{PadID: pad}
 	if lm.Kind() == models.Seq2Seq {
-		return sftSeq2Seq(ctx, cfg, env, ckpt, tok, enc, lm, tr, ev, c, samples)
+		return sftSeq2Seq(ctx, cfg, env, ckpt, tok, enc, lm, t, tr, ev, c, samples)
 	}
 	trEnc, err := enc.EncodePairs(tr)
 	if err != nil {
@@ -70,7 +75,7 @@ func SFT(ctx context.Context, cfg SFTConfig, env train.Env) (train.State, error)
 	if err != nil {
 		return train.State{}, err
 	}
-	st := &lmStage[data.Batch]{name: "sft causal", m: lm, logits: causalLogits(lm), tokens: tokens, items: labelledBatch(1), samples: samples}
+	st := &lmStage[data.Batch]{name: "sft causal", m: lm, logits: causalLogits(lm), tokens: tokens, items: labelledBatch(1), samples: samples, tuning: t}
 	if st.eval, err = batches(evEnc, cfg.Train.BatchSize, c); err != nil {
 		return train.State{}, err
 	}
@@ -80,7 +85,7 @@ func SFT(ctx context.Context, cfg SFTConfig, env train.Env) (train.State, error)
 // sftSeq2Seq trains an encoder-decoder: the encoder reads the prompt as a
 // single text would be encoded (the tokenizer's template), the decoder
 // learns the response and an eos (HF's DataCollatorForSeq2Seq labels).
-func sftSeq2Seq(ctx context.Context, cfg SFTConfig, env train.Env, ckpt string, tok tokenizer.Tokenizer, enc *data.Encoder, lm models.LM,
+func sftSeq2Seq(ctx context.Context, cfg SFTConfig, env train.Env, ckpt string, tok tokenizer.Tokenizer, enc *data.Encoder, lm models.LM, t tuning,
 	tr, ev []data.Example, c data.Collator, samples func(context.Context) error) (train.State, error) {
 	eos := Tokens(tok).EOS
 	encode := func(exs []data.Example) (src, tgt []data.Encoded, err error) {
@@ -111,7 +116,7 @@ func sftSeq2Seq(ctx context.Context, cfg SFTConfig, env train.Env, ckpt string, 
 	if err != nil {
 		return train.State{}, err
 	}
-	st := &lmStage[pairBatch]{name: "sft seq2seq", m: lm, logits: seq2seqLogits(lm), tokens: pairTokens, items: pairItems, samples: samples}
+	st := &lmStage[pairBatch]{name: "sft seq2seq", m: lm, logits: seq2seqLogits(lm), tokens: pairTokens, items: pairItems, samples: samples, tuning: t}
 	if st.eval, err = pairBatches(evA, evB, cfg.Train.BatchSize, c); err != nil {
 		return train.State{}, err
 	}

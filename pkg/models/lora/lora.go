@@ -28,6 +28,22 @@ type Config struct {
 	// TaskType is PEFT's task_type ("CAUSAL_LM", "SEQ_2_SEQ_LM", ...),
 	// recorded in adapter_config.json only.
 	TaskType string `json:"task_type,omitempty" yaml:"task_type"`
+	// ModulesToSave are modules trained in full beside the adapters and
+	// saved with them (PEFT's modules_to_save): a new classification or
+	// value head.
+	ModulesToSave []string `json:"modules_to_save,omitempty" yaml:"modules_to_save"`
+	// BaseModel is where the base model came from
+	// (base_model_name_or_path), so an adapter directory loads alone.
+	BaseModel string `json:"base_model_name_or_path,omitempty" yaml:"-"`
+}
+
+// DefaultTargets are the modules PEFT adapts by default for each model
+// type (TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING).
+var DefaultTargets = map[string][]string{
+	"gpt2": {"c_attn"},
+	"bert": {"query", "value"},
+	"t5":   {"q", "v"},
+	"mt5":  {"q", "v"},
 }
 
 // Scale is the factor PEFT applies to B·A: lora_alpha / r.
@@ -130,10 +146,20 @@ func Apply(store *nn.Store, cfg Config) (_ *Adapter, err error) {
 	for _, m := range a.modules {
 		m.hook.Adapter = m
 	}
-	if err := store.SetTrainable(isLoRA); err != nil {
+	if err := store.SetTrainable(func(name string) bool { return isLoRA(name) || a.saved(name) }); err != nil {
 		return nil, fmt.Errorf("lora: freeze base model: %w", err)
 	}
 	return a, nil
+}
+
+// saved reports whether a store name belongs to one of ModulesToSave.
+func (a *Adapter) saved(name string) bool {
+	for _, m := range a.Config.ModulesToSave {
+		if nn.Prefixed(name, m) || strings.Contains(name, "."+m+".") {
+			return true
+		}
+	}
+	return false
 }
 
 // adapt creates the adapter tensors for one registered projection.

@@ -400,7 +400,7 @@ func TestReadConfigRefuses(t *testing.T) {
 	}{
 		{"prefix tuning", `{"peft_type": "PREFIX_TUNING", "r": 2, "lora_alpha": 4, "target_modules": ["q"]}`, `peft_type "PREFIX_TUNING"`},
 		{"lora bias", `{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q"], "bias": "all"}`, `bias "all"`},
-		{"modules to save", `{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q"], "modules_to_save": ["lm_head"]}`, "modules_to_save [lm_head]"},
+		{"dora", `{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q"], "use_dora": true}`, "use_rslora and use_dora are not supported"},
 		{"dora", `{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q"], "use_dora": true}`, "use_dora"},
 		{"r zero", `{"peft_type": "LORA", "r": 0, "lora_alpha": 4, "target_modules": ["q"]}`, "r = 0"},
 		{"bad json", `{"peft_type": "LORA", "r": "2"}`, "cannot unmarshal"},

@@ -12,6 +12,7 @@ import (
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/models/nn"
 	"github.com/gotrl/gotrl/pkg/models/weights"
+	"github.com/sugarme/gotch"
 )
 
 // PEFT's file names and the prefix PeftModel puts before module names.
@@ -27,12 +28,11 @@ const (
 type fileConfig struct {
 	PeftType string `json:"peft_type"`
 	Config
-	Bias          string   `json:"bias"`
-	FanInFanOut   bool     `json:"fan_in_fan_out"`
-	InferenceMode bool     `json:"inference_mode"`
-	ModulesToSave []string `json:"modules_to_save,omitempty"`
-	UseRSLoRA     bool     `json:"use_rslora,omitempty"`
-	UseDoRA       bool     `json:"use_dora,omitempty"`
+	Bias          string `json:"bias"`
+	FanInFanOut   bool   `json:"fan_in_fan_out"`
+	InferenceMode bool   `json:"inference_mode"`
+	UseRSLoRA     bool   `json:"use_rslora,omitempty"`
+	UseDoRA       bool   `json:"use_dora,omitempty"`
 }
 
 // check refuses the PEFT options Apply does not implement.
@@ -42,20 +42,25 @@ func (fc fileConfig) check() error {
 		return fmt.Errorf("peft_type %q, want \"LORA\"", fc.PeftType)
 	case fc.Bias != "" && fc.Bias != "none":
 		return fmt.Errorf("bias %q is not supported (want \"none\")", fc.Bias)
-	case len(fc.ModulesToSave) > 0:
-		return fmt.Errorf("modules_to_save %v is not supported", fc.ModulesToSave)
 	case fc.UseRSLoRA || fc.UseDoRA:
 		return fmt.Errorf("use_rslora and use_dora are not supported")
 	}
 	return fc.Config.Validate()
 }
 
-// tensors returns the adapter tensors under their PEFT names.
+// tensors returns the adapter tensors, and those of ModulesToSave, under
+// their PEFT names (get_peft_model_state_dict's: modules_to_save without
+// its adapter name).
 func (a *Adapter) tensors() map[string]*tensor.Tensor {
 	out := map[string]*tensor.Tensor{}
 	for _, m := range a.modules {
 		out[prefix+m.name+".lora_A.weight"] = m.a
 		out[prefix+m.name+".lora_B.weight"] = m.b
+	}
+	for _, v := range a.store.Vars() {
+		if !v.Buffer && a.saved(v.Name) {
+			out[prefix+v.Name] = v.T
+		}
 	}
 	return out
 }
@@ -130,7 +135,10 @@ func Load(dir string, store *nn.Store) (_ *Adapter, err error) {
 	want := a.tensors()
 	var extra []string
 	for name := range saved {
-		if want[name] == nil {
+		// A head saved beside the adapter (modules_to_save) that the
+		// loading model lacks is left out, as transformers leaves out a
+		// PPO checkpoint's value head when it loads a plain LM.
+		if want[name] == nil && !a.saved(strings.TrimPrefix(name, prefix)) {
 			extra = append(extra, name)
 		}
 	}
@@ -151,4 +159,20 @@ func Load(dir string, store *nn.Store) (_ *Adapter, err error) {
 		}
 	}
 	return a, nil
+}
+
+// SavedShapes reads the tensor shapes of dir's adapter file, keyed by
+// module name (PEFT's base_model.model. prefix removed).
+func SavedShapes(dir string) (map[string][]int64, error) {
+	path := filepath.Join(dir, WeightsFile)
+	ts, err := weights.ReadTensors(path, gotch.CPU)
+	if err != nil {
+		return nil, fmt.Errorf("lora: %w", err)
+	}
+	out := map[string][]int64{}
+	for name, t := range ts {
+		out[strings.TrimPrefix(name, prefix)] = tensor.Shape(t)
+		tensor.Free(t)
+	}
+	return out, nil
 }

@@ -85,11 +85,20 @@ func Open(cfg RunConfig, start string, env train.Env) (loop *Loop, close func(),
 	}
 	tokens := rlhf.Tokens(tok)
 	opts := models.Options{Device: env.Device, Tokens: &tokens, Warn: func(msg string) { env.Logf("policy: %s\n", msg) }}
+	// A PEFT run's checkpoint holds the adapter and the value head: the
+	// policy is the base model with them.
+	ckpt := ""
+	if cfg.PEFT.UsePEFT && start != cfg.Model {
+		start, ckpt = cfg.Model, start
+	}
 	policy, err := LoadValueModel(start, opts)
 	if err != nil {
 		return nil, nil, err
 	}
 	closers = append(closers, policy.Close)
+	if policy.Adapter, err = rlhf.ApplyPEFT(cfg.PEFT, policy.LM, models.Source{Init: cfg.Model}, ckpt, env, "v_head"); err != nil {
+		return nil, nil, err
+	}
 	if err := rlhf.CheckVocab(tok, policy.LM); err != nil {
 		return nil, nil, fmt.Errorf("policy %s: %w", start, err)
 	}

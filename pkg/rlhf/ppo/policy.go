@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	_ "github.com/gotrl/gotrl/pkg/models/all" // the stages load every family
+	"github.com/gotrl/gotrl/pkg/models/lora"
 
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/models"
@@ -61,6 +62,9 @@ func (o *Output) Close() { tensor.Free(o.Logits, o.Values) }
 type ValueModel struct {
 	LM    models.LM
 	Value *heads.Value
+	// Adapter, when set, holds LoRA adapters on LM (PEFT): it is what
+	// trains and what Save writes, with the value head beside it.
+	Adapter *lora.Adapter
 }
 
 var _ Policy = (*ValueModel)(nil)
@@ -106,7 +110,12 @@ func WithValueHead(lm models.LM, dropout float64) (vm *ValueModel, err error) {
 
 // Save writes config.json and model.safetensors (value head included, tied
 // copies left out) so TRL's from_pretrained reads them back.
-func (p *ValueModel) Save(dir string) error { return p.LM.Save(dir) }
+func (p *ValueModel) Save(dir string) error {
+	if p.Adapter != nil {
+		return p.Adapter.Save(dir)
+	}
+	return p.LM.Save(dir)
+}
 
 // Forward runs the LM and the value head on the scored sequence's last
 // hidden state (hidden_states[-1]).

@@ -14,6 +14,7 @@ import (
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/models"
+	"github.com/gotrl/gotrl/pkg/rlhf"
 	"github.com/gotrl/gotrl/pkg/rlhf/reward"
 	"github.com/gotrl/gotrl/pkg/train"
 )
@@ -23,13 +24,14 @@ import (
 // TRL's names where TRL has one; the run saves it as config.yaml, and
 // --resume reads it back.
 type RunConfig struct {
-	Model     string        `yaml:"model_name_or_path" hub:"model" alias:"model"`
-	RefModel  string        `yaml:"ref_model" hub:"model" help:"frozen reference model (default: --model-name-or-path)"`
-	Tokenizer string        `yaml:"tokenizer_name" hub:"tokenizer" alias:"tokenizer"`
-	Prompts   Prompts       `yaml:",inline"`
-	Reward    RewardConfig  `yaml:",inline"`
-	PPO       Config        `yaml:",inline"`
-	Rollout   RolloutConfig `yaml:",inline"`
+	Model     string          `yaml:"model_name_or_path" hub:"model" alias:"model"`
+	RefModel  string          `yaml:"ref_model" hub:"model" help:"frozen reference model (default: --model-name-or-path)"`
+	Tokenizer string          `yaml:"tokenizer_name" hub:"tokenizer" alias:"tokenizer"`
+	Prompts   Prompts         `yaml:",inline"`
+	Reward    RewardConfig    `yaml:",inline"`
+	PPO       Config          `yaml:",inline"`
+	Rollout   RolloutConfig   `yaml:",inline"`
+	PEFT      rlhf.PEFTConfig `yaml:",inline"`
 	// MaxSteps is the number of PPO iterations (rollout + Step).
 	MaxSteps  int    `yaml:"max_steps" alias:"steps"`
 	OutputDir string `yaml:"output_dir" alias:"output" short:"o"`
@@ -109,7 +111,7 @@ func (r RewardConfig) Validate() error {
 // DefaultRunConfig is TRL's PPOConfig defaults with the book's sampling
 // and a small run.
 func DefaultRunConfig() RunConfig {
-	return RunConfig{PPO: DefaultConfig(), Rollout: DefaultRolloutConfig(), MaxSteps: 100, SampleSteps: 10, SaveTotalLimit: 2}
+	return RunConfig{PPO: DefaultConfig(), Rollout: DefaultRolloutConfig(), PEFT: rlhf.DefaultPEFT(), MaxSteps: 100, SampleSteps: 10, SaveTotalLimit: 2}
 }
 
 // Validate checks the parts and the run settings.
@@ -118,6 +120,9 @@ func (c RunConfig) Validate() error {
 		return err
 	}
 	if err := c.Rollout.Validate(); err != nil {
+		return err
+	}
+	if err := c.PEFT.Validate(); err != nil {
 		return err
 	}
 	if c.MaxSteps < 1 || c.SaveSteps < 0 || c.SampleSteps < 0 || c.SaveTotalLimit < 0 || c.Prompts.MaxLength < 0 {
