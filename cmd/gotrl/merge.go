@@ -51,7 +51,7 @@ func newMergeAdapterCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			m, err := models.LoadAdapter(c.Adapter, cfg.BaseModel, models.Options{Device: dev})
+			m, err := lora.LoadMerged(c.Adapter, cfg.BaseModel, models.Options{Device: dev})
 			if err != nil {
 				return err
 			}

@@ -44,7 +44,7 @@ func TestPEFTAdapter(t *testing.T) {
 			t.Errorf("%s: logits differ from peft's by %g (%v)", name, d, err)
 		}
 	}
-	merged, err := models.LoadAdapter(dir, base, models.Options{Device: gotch.CPU})
+	merged, err := lora.LoadMerged(dir, base, models.Options{Device: gotch.CPU})
 	if err != nil {
 		t.Fatal(err)
 	}

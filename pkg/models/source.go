@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/gotrl/gotrl/pkg/models/lora"
 	"github.com/gotrl/gotrl/pkg/models/nn"
 	"github.com/gotrl/gotrl/pkg/models/weights"
 )
@@ -33,11 +32,11 @@ func (s Source) Validate() error {
 func (s Source) Type() (string, error) {
 	if s.Init != "" {
 		if isAdapterDir(s.Init) {
-			c, err := lora.ReadConfig(s.Init)
+			base, err := adapterBase(s.Init)
 			if err != nil {
 				return "", err
 			}
-			s.Init = c.BaseModel
+			s.Init = base
 		}
 		_, t, err := ReadConfig(s.Init, s.ModelType)
 		return t, err

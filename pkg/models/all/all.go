@@ -1,5 +1,6 @@
 // Package all registers every model family gotrl has with pkg/models
-// (GPT-2, BERT, T5/mT5), as image/png registers a decoder: import it for
+// (GPT-2, BERT, T5/mT5) and the PEFT adapter loader, as image/png
+// registers a decoder: import it for
 // its side effect where a program or package loads models by config.json.
 //
 //	import _ "github.com/gotrl/gotrl/pkg/models/all"
@@ -8,5 +9,6 @@ package all
 import (
 	_ "github.com/gotrl/gotrl/pkg/models/bert"
 	_ "github.com/gotrl/gotrl/pkg/models/gpt2"
+	_ "github.com/gotrl/gotrl/pkg/models/lora" // PEFT adapter directories
 	_ "github.com/gotrl/gotrl/pkg/models/t5"
 )
