@@ -4,18 +4,31 @@ GO ?= go
 INSTALL := scripts/install_libtorch.sh
 GOWORK_FILE := go.work
 
-.PHONY: all install build test test-pure demo bench vet lint clean
+.PHONY: all libtorch build install test test-pure demo bench vet lint clean
 
 all: build
 
-# install libtorch 2.1 (CPU) + patched gotch and write go.work; idempotent, ~1 s when done
-install:
+# the version gotrl prints (gotrl version, gotrl --version)
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+# where `make install` puts gotrl: GOBIN, else GOPATH/bin (on PATH for Go users)
+BINDIR  ?= $(shell d=$$($(GO) env GOBIN); [ -n "$$d" ] && echo $$d || echo $$($(GO) env GOPATH)/bin)
+
+# libtorch 2.1 (CPU) + patched gotch and go.work; idempotent, ~1 s when done
+libtorch:
 	@bash $(INSTALL)
 
-build: install
-	$(GO) build -o bin/gotrl ./cmd/gotrl
+build: libtorch
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/gotrl ./cmd/gotrl
 
-vet: install
+# put gotrl on PATH (the binary finds libtorch through its rpath)
+install: build
+	@mkdir -p $(BINDIR)
+	install -m 0755 bin/gotrl $(BINDIR)/gotrl
+	@echo "installed $(BINDIR)/gotrl$$(case :$$PATH: in *:$(BINDIR):*) ;; *) echo ' (add $(BINDIR) to PATH)';; esac)"
+
+vet: libtorch
 	$(GO) vet ./...
 
 # library code must never exit the process: gotch's Must* calls log.Fatal
@@ -29,7 +42,7 @@ lint:
 test-pure:
 	GOWORK=off CGO_ENABLED=0 $(GO) test ./pkg/data/... ./pkg/prompt ./pkg/metrics/... ./pkg/models/weights/safetensors ./pkg/hub/...
 
-test: install lint vet
+test: libtorch lint vet
 	$(GO) test -count=1 -timeout 60m ./...
 	$(MAKE) --no-print-directory test-pure
 

@@ -15,8 +15,9 @@ import (
 	"github.com/gotrl/gotrl/pkg/train"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version and commit are set at build time (make build: -ldflags
+// "-X main.version=… -X main.commit=…").
+var version, commit = "dev", ""
 
 // globals are the flags every subcommand shares.
 type globals struct {
@@ -36,7 +37,9 @@ func newRootCmd() *cobra.Command {
 		Short:         "Train, align and prompt transformer language models on libtorch, from Go",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version,
 	}
+	root.SetVersionTemplate(versionLine() + "\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&global.device, "device", "auto", "device: auto, cpu, cuda or cuda:N")
 	pf.Int64Var(&global.seed, "seed", 42, config.Vocabulary["seed"])
