@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -391,5 +392,83 @@ func TestTorchrunNoPython(t *testing.T) {
 	b, eb := losses(t, viaTorchrun)
 	if fmt.Sprint(a, ea) != fmt.Sprint(b, eb) {
 		t.Errorf("losses differ: launch %v %v, torchrun %v %v", a, ea, b, eb)
+	}
+}
+
+// TestPPODataParallelResume: `gotrl launch -- ppo` on 2 ranks writes one
+// metrics record per iteration (rank 0) and checkpoints; both ranks
+// killed with SIGKILL after a checkpoint and resumed end with the stats
+// and weights of the uninterrupted 2-rank run, bit for bit.
+func TestPPODataParallelResume(t *testing.T) {
+	t.Parallel()
+	args := ppoFixture(t)
+	args[slices.Index(args, "--max-steps")+1] = "6"
+	args[slices.Index(args, "--batch-size")+1] = "2"
+	args[slices.Index(args, "--mini-batch-size")+1] = "1"
+	whole, cut := filepath.Join(t.TempDir(), "whole"), filepath.Join(t.TempDir(), "cut")
+	out := mustRun(t, gotrl(nil, append([]string{"launch", "--nproc-per-node", "2", "--master-port", freePort(t), "--"}, append(args, "-o", whole)...)...))
+	if !strings.Contains(out, "[rank0]: ppo: 6 steps") {
+		t.Errorf("launch output lacks rank 0's result line:\n%s", out)
+	}
+	want, err := train.ReadMetrics(whole)
+	if err != nil || len(want) != 6 {
+		t.Fatalf("metrics of the 2-rank run: %d records, %v", len(want), err)
+	}
+
+	port := freePort(t)
+	ranks := []*exec.Cmd{rankCmd(0, port, append(args, "-o", cut)...), rankCmd(1, port, append(args, "-o", cut)...)}
+	var logs [2]bytes.Buffer
+	for i, c := range ranks {
+		c.Stdout, c.Stderr = &logs[i], &logs[i]
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(90 * time.Second)
+	for { // kill both as soon as checkpoint-3 is complete
+		if _, err := os.Stat(filepath.Join(cut, "checkpoint-3", train.StateFile)); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no checkpoint-3 within 90 s:\n%s\n%s", &logs[0], &logs[1])
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for _, c := range ranks {
+		_ = c.Process.Signal(syscall.SIGKILL)
+	}
+	for _, c := range ranks {
+		_ = c.Wait()
+	}
+	if _, err := os.Stat(filepath.Join(cut, "model.safetensors")); err == nil {
+		t.Fatal("the killed run had already finished: nothing was resumed")
+	}
+	port = freePort(t)
+	resume := []*exec.Cmd{rankCmd(0, port, "ppo", "--resume", cut, "--threads", "1"), rankCmd(1, port, "ppo", "--resume", cut, "--threads", "1")}
+	for i, c := range resume {
+		logs[i].Reset()
+		c.Stdout, c.Stderr = &logs[i], &logs[i]
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, c := range resume {
+		if err := c.Wait(); err != nil {
+			t.Fatalf("resumed rank %d: %v\n%s", i, err, &logs[i])
+		}
+	}
+	got, err := train.ReadMetrics(cut)
+	if err != nil || len(got) != len(want) {
+		t.Fatalf("metrics after the resume: %d records (want %d), %v", len(got), len(want), err)
+	}
+	for i := range want {
+		for k, w := range want[i] {
+			if !strings.HasPrefix(k, "time/") && got[i][k] != w {
+				t.Errorf("step %d %s: %v resumed, %v uninterrupted", i+1, k, got[i][k], w)
+			}
+		}
+	}
+	if d, where := maxDiff(t, weightsOf(t, whole), weightsOf(t, cut)); d != 0 {
+		t.Errorf("resumed weights differ from the uninterrupted run's by %g (%s)", d, where)
 	}
 }

@@ -36,6 +36,7 @@ type Model interface {
 
 // Options configure Load and New.
 type Options struct {
+	// Device holds the weights; the zero Device is the CPU.
 	Device gotch.Device
 	// ModelType overrides config.json's model_type (configs without one).
 	ModelType string
@@ -149,5 +150,8 @@ func dispatch(dir string, raw []byte, modelType string, opts Options) (Model, er
 		return nil, fmt.Errorf("load %s: model_type %q is not supported (supported: %s)", dir, modelType, strings.Join(Types(), ", "))
 	}
 	opts.ModelType = modelType
+	if opts.Device == (gotch.Device{}) {
+		opts.Device = gotch.CPU // gotch aborts the process on a zero Device
+	}
 	return load(dir, raw, opts)
 }

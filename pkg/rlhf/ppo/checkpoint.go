@@ -25,6 +25,9 @@ type State struct {
 	ScoreMoments   RunningMoments `json:"score_moments"`
 	Shuffle        []byte         `json:"shuffle_rng"` // the trainer's PCG state
 	OptimizerSteps []int64        `json:"optimizer_steps"`
+	// WorldSize is the number of data-parallel ranks (each rolls out its
+	// own slice of the prompts, so a resume needs as many).
+	WorldSize int `json:"world_size"`
 }
 
 func (r *Loop) checkpoints() train.Checkpoints {
@@ -40,6 +43,14 @@ func (r *Loop) Save() (string, error) {
 	saver, ok := r.Trainer.Policy.(models.Saver)
 	if !ok {
 		return "", fmt.Errorf("checkpoint: policy %s cannot save itself", describe(r.Trainer.Policy))
+	}
+	// Every rank holds the same policy, optimizer and trainer state, so rank
+	// 0 writes the checkpoint once all have finished the iteration.
+	if err := r.Trainer.group.Barrier(); err != nil {
+		return "", err
+	}
+	if !r.Trainer.group.Main() {
+		return filepath.Join(r.Config.OutputDir, fmt.Sprintf("checkpoint-%d", r.state.Step)), nil
 	}
 	return r.checkpoints().Save(r.state.Step, -1, func(dir string) error { return r.writeCheckpoint(dir, saver) })
 }
@@ -69,6 +80,7 @@ func (r *Loop) writeCheckpoint(dir string, saver models.Saver) error {
 		return err
 	}
 	r.state.Shuffle = rng
+	r.state.WorldSize = r.Trainer.world()
 	return train.WriteState(dir, r.state)
 }
 
@@ -90,6 +102,9 @@ func (r *Loop) Resume(ckpt string) error {
 	if st.Step < 0 || st.Epoch < 0 || st.Position < 0 || st.Position > len(r.Prompts) {
 		return fmt.Errorf("resume %s: %s: global_step %d, epoch %d, position %d out of range", ckpt, train.StateFile, st.Step, st.Epoch, st.Position)
 	}
+	if w := max(st.WorldSize, 1); w != r.Trainer.world() {
+		return fmt.Errorf("resume %s: the run was trained on %d process(es), this one has %d: start as many (each rolls out its own prompts)", ckpt, w, r.Trainer.world())
+	}
 	opts := r.Trainer.Optimizers()
 	if len(st.OptimizerSteps) != len(opts) {
 		return fmt.Errorf("resume %s: %d optimizer states for %d policy stores", ckpt, len(st.OptimizerSteps), len(opts))
@@ -105,6 +120,9 @@ func (r *Loop) Resume(ckpt string) error {
 		return fmt.Errorf("resume %s: shuffle rng: %w", ckpt, err)
 	}
 	r.state = st
+	if !r.Trainer.group.Main() {
+		return nil
+	}
 	return train.TruncateMetrics(r.Config.OutputDir, r.state.Step)
 }
 

@@ -141,20 +141,20 @@ func (t *Trainer) computeAdvantages(b *batch) {
 	c := t.Config
 	n, err := tensor.Item(s.T(b.masks.Sum(b.masks.DType(), false)))
 	tensor.Check(err)
-	if n < 2 {
+	if t.group == nil && n < 2 { // t.whiten checks the global batch
 		panic(&tensor.Error{Op: "compute advantages", Err: fmt.Errorf(
 			"the batch holds %g response token(s); whitening needs at least 2", n)})
 	}
 	rewards := b.rewards
 	if c.WhitenRewards {
-		rewards = s.Add(MaskedWhiten(s.T(rewards.Mul(b.masks, false)), b.masks, false))
+		rewards = s.Add(t.whiten(s.T(rewards.Mul(b.masks, false)), b.masks, false))
 	}
 	values, adv, ret := GAE(b.values, rewards, b.masks, c.Gamma, c.Lam)
 	tensor.Free(b.values)
 	b.values, b.returns = values, ret
 	if c.WhitenAdvantages {
 		s.Add(adv)
-		adv = MaskedWhiten(adv, b.masks, true)
+		adv = t.whiten(adv, b.masks, true)
 	}
 	b.advantages = adv
 }

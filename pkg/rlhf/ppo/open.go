@@ -32,7 +32,13 @@ func Train(ctx context.Context, cfg RunConfig, env train.Env) (State, error) {
 	if len(cfg.Prompts.Path) == 0 {
 		return State{}, fmt.Errorf("train_file is required (the prompts)")
 	}
-	if err := train.PrepareOutputDir(cfg.OutputDir, env.Resume, env.Overwrite); err != nil {
+	main := env.Dist.Main()
+	if main {
+		if err := train.PrepareOutputDir(cfg.OutputDir, env.Resume, env.Overwrite); err != nil {
+			return State{}, err
+		}
+	}
+	if err := env.Dist.Barrier(); err != nil {
 		return State{}, err
 	}
 	start := cfg.Model
@@ -42,14 +48,19 @@ func Train(ctx context.Context, cfg RunConfig, env train.Env) (State, error) {
 			return State{}, fmt.Errorf("--resume: %w", err)
 		}
 		start = ckpt
-	} else if err := rlhf.WriteConfig(cfg.OutputDir, cfg); err != nil {
-		return State{}, err
+	} else if main {
+		if err := rlhf.WriteConfig(cfg.OutputDir, cfg); err != nil {
+			return State{}, err
+		}
 	}
 	loop, closeAll, err := Open(cfg, start, env)
 	if err != nil {
 		return State{}, err
 	}
 	defer closeAll()
+	if err := loop.Trainer.WithGroup(env.Dist); err != nil {
+		return State{}, err
+	}
 	if env.Resume {
 		if err := loop.Resume(start); err != nil {
 			return State{}, err

@@ -35,7 +35,14 @@ func (t *Trainer) optimize(b *batch) ([]map[string][]float64, error) {
 			}
 			all = append(all, st)
 		}
-		if c.EarlyStopping && st["policy/policykl"][0] > 1.5*c.TargetKL {
+		if !c.EarlyStopping {
+			continue
+		}
+		kl, err := t.globalKL(st["policy/policykl"][0])
+		if err != nil {
+			return nil, err
+		}
+		if kl > 1.5*c.TargetKL {
 			if err := train.ZeroGrad(t.vars); err != nil {
 				return nil, err
 			}
@@ -98,6 +105,7 @@ func (t *Trainer) trainMinibatch(b *batch, rows []int, sync bool) (stats map[str
 	if !sync {
 		return stats, nil
 	}
+	t.averageGrads()
 	if c.MaxGradNorm > 0 && !(t.trlClipOnce && t.clipped) {
 		if _, err := train.ClipGradNorm(t.vars, c.MaxGradNorm); err != nil {
 			return nil, err

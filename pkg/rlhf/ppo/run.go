@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -159,39 +160,55 @@ func (r *Loop) Run(ctx context.Context) (State, error) {
 	if err := c.Validate(); err != nil {
 		return r.state, err
 	}
-	if len(r.Prompts) < c.PPO.BatchSize {
-		return r.state, fmt.Errorf("ppo run: %d prompts, batch_size %d needs at least that many", len(r.Prompts), c.PPO.BatchSize)
-	}
-	if err := r.checkpoints().Clean(); err != nil {
-		return r.state, err
+	g := r.Trainer.group
+	if need := c.PPO.BatchSize * g.World(); len(r.Prompts) < need {
+		return r.state, fmt.Errorf("ppo run: %d prompts, batch_size %d on %d rank(s) needs at least %d", len(r.Prompts), c.PPO.BatchSize, g.World(), need)
 	}
 	r.state.Stage, r.state.Seed = "ppo", c.PPO.Seed
 	reports, err := train.ParseReportTo(c.ReportTo...)
 	if err != nil {
 		return r.state, err
 	}
-	metrics, err := train.OpenMetrics(c.OutputDir, reports...)
-	if err != nil {
-		return r.state, fmt.Errorf("ppo run: %w", err)
+	var metrics *train.MetricsWriter
+	if g.Main() {
+		if err := r.checkpoints().Clean(); err != nil {
+			return r.state, err
+		}
+		if metrics, err = train.OpenMetrics(c.OutputDir, reports...); err != nil {
+			return r.state, fmt.Errorf("ppo run: %w", err)
+		}
+		defer metrics.Close()
+		r.metrics = metrics
+		defer func() { r.metrics = nil }()
 	}
-	defer metrics.Close()
-	r.metrics = metrics
-	defer func() { r.metrics = nil }()
 	bar := r.progress()
 	defer bar.Exit()
+	// Under data parallelism an iteration is not cut short by ctx (its
+	// collectives need every rank): ranks vote before each iteration and
+	// all stop when any was interrupted.
+	inner := ctx
+	if g != nil {
+		inner = context.Background()
+	}
 	for r.state.Step < c.MaxSteps {
-		if ctx.Err() != nil {
+		stop, err := r.stopVote(ctx)
+		if err != nil {
+			return r.state, fmt.Errorf("ppo step %d: %w", r.state.Step+1, err)
+		}
+		if stop {
 			return r.state, r.interrupt()
 		}
-		rec, err := r.iteration(ctx)
+		rec, err := r.iteration(inner)
 		if err != nil && ctx.Err() != nil {
 			return r.state, r.interrupt()
 		}
 		if err != nil {
 			return r.state, fmt.Errorf("ppo step %d: %w", r.state.Step+1, err)
 		}
-		if err := metrics.Write(rec); err != nil {
-			return r.state, err
+		if metrics != nil {
+			if err := metrics.Write(rec); err != nil {
+				return r.state, err
+			}
 		}
 		bar.Step(fmt.Sprintf("reward %.3f kl %.3f", rec["env/reward_mean"], rec["objective/kl"]))
 		if c.SaveSteps > 0 && r.state.Step%c.SaveSteps == 0 && r.state.Step < c.MaxSteps {
@@ -203,6 +220,9 @@ func (r *Loop) Run(ctx context.Context) (State, error) {
 	bar.Finish()
 	if _, err := r.Save(); err != nil {
 		return r.state, err
+	}
+	if !g.Main() {
+		return r.state, nil
 	}
 	// The final policy also goes to the run's root in HF layout, as the
 	// other stages leave theirs, so `--model RUN_DIR` works downstream.
@@ -218,6 +238,29 @@ func (r *Loop) Run(ctx context.Context) (State, error) {
 		return r.state, err
 	}
 	return r.state, nil
+}
+
+// stopVote reports whether to stop for ctx's cancellation (SIGINT): on
+// any rank, under data parallelism.
+func (r *Loop) stopVote(ctx context.Context) (bool, error) {
+	v := []float64{0}
+	if ctx.Err() != nil {
+		v[0] = 1
+	}
+	if err := r.Trainer.sum(v); err != nil {
+		return false, err
+	}
+	return v[0] > 0, nil
+}
+
+// rankSeed is the seed this rank's rollouts derive from: the run's seed on
+// rank 0, an unrelated one on every other rank, so ranks sample
+// differently (accelerate's set_seed(device_specific=True)).
+func (r *Loop) rankSeed() int64 {
+	if k := r.Trainer.group.Rank(); k > 0 {
+		return tensor.StepSeed(r.state.Seed, -int64(k))
+	}
+	return r.state.Seed
 }
 
 // interrupt saves a checkpoint of the last finished iteration for --resume.
@@ -265,7 +308,7 @@ func (r *Loop) iteration(ctx context.Context) (rec train.Record, err error) {
 	tic := time.Now()
 	var responses [][]int64
 	if aerr := r.autocast(func() {
-		responses, err = r.Trainer.Rollout(ctx, queries, r.Config.Rollout, tensor.StepSeed(r.state.Seed, int64(r.state.Step)))
+		responses, err = r.Trainer.Rollout(ctx, queries, r.Config.Rollout, tensor.StepSeed(r.rankSeed(), int64(r.state.Step)))
 	}); aerr != nil {
 		return nil, aerr
 	}
@@ -289,8 +332,10 @@ func (r *Loop) iteration(ctx context.Context) (rec train.Record, err error) {
 	for k, v := range stats.Scalars {
 		rec[k] = v
 	}
-	rec["env/reward_mean"], rec["env/reward_std"] = meanStd(scores)
-	if n := r.Config.SampleSteps; n > 0 && r.state.Step%n == 0 {
+	if rec["env/reward_mean"], rec["env/reward_std"], err = r.rewardStats(scores); err != nil {
+		return nil, err
+	}
+	if n := r.Config.SampleSteps; n > 0 && r.state.Step%n == 0 && r.Trainer.group.Main() {
 		if err := r.sampleTable(queries, responses, scores); err != nil {
 			return nil, err
 		}
@@ -298,21 +343,49 @@ func (r *Loop) iteration(ctx context.Context) (rec train.Record, err error) {
 	return rec, nil
 }
 
-// nextPrompts returns batch_size prompts of the current shuffled pass,
-// starting a new pass (and shuffle) when too few are left.
+// nextPrompts returns this rank's batch_size prompts of the current
+// shuffled pass, starting a new pass (and shuffle) when too few are left
+// for every rank. Ranks take consecutive slices of one global batch of
+// batch_size·world prompts (the distributed sampler's rule), dropping a
+// pass's remainder.
 func (r *Loop) nextPrompts() [][]int64 {
-	bs := r.Config.PPO.BatchSize
-	if r.state.Position+bs > len(r.Prompts) {
+	bs, g := r.Config.PPO.BatchSize, r.Trainer.group
+	global := bs * g.World()
+	if r.state.Position+global > len(r.Prompts) {
 		r.state.Epoch++
 		r.state.Position = 0
 	}
 	order := rand.New(rand.NewPCG(uint64(r.state.Seed), uint64(r.state.Epoch))).Perm(len(r.Prompts))
 	out := make([][]int64, bs)
+	from := r.state.Position + g.Rank()*bs
 	for i := range out {
-		out[i] = r.Prompts[order[r.state.Position+i]]
+		out[i] = r.Prompts[order[from+i]]
 	}
-	r.state.Position += bs
+	r.state.Position += global
 	return out
+}
+
+// rewardStats are the mean and unbiased std of the raw rewards of the
+// global batch.
+func (r *Loop) rewardStats(scores []float64) (mean, std float64, err error) {
+	if r.Trainer.group == nil {
+		mean, std = meanStd(scores)
+		return mean, std, nil
+	}
+	v := []float64{0, 0, float64(len(scores))}
+	for _, x := range scores {
+		v[0] += x
+		v[1] += x * x
+	}
+	if err := r.Trainer.sum(v); err != nil {
+		return 0, 0, err
+	}
+	n := v[2]
+	mean = v[0] / n
+	if n > 1 {
+		std = math.Sqrt(max(0, (v[1]-n*mean*mean)/(n-1)))
+	}
+	return mean, std, nil
 }
 
 // sampleTable shows up to 4 samples of the batch: printed on Out, and as

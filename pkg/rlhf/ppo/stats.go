@@ -118,6 +118,13 @@ func (m *RunningMoments) Update(xs []float32) (mean, std float64) {
 		ss += (float64(x) - mean) * (float64(x) - mean)
 	}
 	variance := ss / n // biased, as torch.var_mean(unbiased=False)
+	m.fold(mean, variance, n)
+	return mean, math.Sqrt(variance * n / (n - 1))
+}
+
+// fold merges a batch of n scores with the given mean and biased
+// variance into the moments (Chan et al.'s parallel update, as TRL).
+func (m *RunningMoments) fold(mean, variance, n float64) {
 	delta := mean - m.Mean
 	tot := m.Count + n
 	oldSum := m.Var*m.Count + delta*delta*m.Count*n/tot
@@ -126,5 +133,4 @@ func (m *RunningMoments) Update(xs []float32) (mean, std float64) {
 	m.Std = math.Sqrt(newVar * tot / (tot - 1))
 	m.Var = newVar
 	m.Count = tot
-	return mean, math.Sqrt(variance * n / (n - 1))
 }

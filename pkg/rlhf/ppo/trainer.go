@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/dist"
 	"github.com/gotrl/gotrl/pkg/models/nn"
 	"github.com/gotrl/gotrl/pkg/train"
 )
@@ -33,10 +34,11 @@ type Trainer struct {
 	// clip_grad_norm_ clips the trainer's first update and no later one.
 	trlClipOnce, clipped bool
 
-	opts []*train.AdamW
-	vars []*nn.Var // every trainable policy variable (gradient clipping)
-	pcg  *rand.PCG
-	rng  *rand.Rand
+	opts  []*train.AdamW
+	vars  []*nn.Var // every trainable policy variable (gradient clipping)
+	pcg   *rand.PCG
+	rng   *rand.Rand
+	group *dist.Group // data-parallel ranks (parallel.go); nil: one process
 }
 
 // NewTrainer validates cfg and makes one Adam optimizer per policy
@@ -100,7 +102,10 @@ func (t *Trainer) Step(queries, responses [][]int64, scores []float64) (stats St
 	}
 	timing := map[string]float64{}
 	t0 := time.Now()
-	scaled := t.scaleScores(scores)
+	scaled, err := t.scaleScores(scores)
+	if err != nil {
+		return Stats{}, err
+	}
 	b, err := t.prepareInputs(queries, responses)
 	if err != nil {
 		return Stats{}, err
@@ -137,9 +142,12 @@ func (t *Trainer) Step(queries, responses [][]int64, scores []float64) (stats St
 	if err != nil {
 		return Stats{}, err
 	}
+	if err := t.averageStats(stats); err != nil {
+		return Stats{}, err
+	}
 	timing["time/ppo/calc_stats"] = since(tic)
 	stats.Scalars["ppo/learning_rate"] = t.Config.LearningRate
-	t.KL.Update(stats.Scalars["objective/kl"], t.Config.BatchSize)
+	t.KL.Update(stats.Scalars["objective/kl"], t.Config.BatchSize*t.world())
 	timing["time/ppo/total"] = since(t0)
 	for k, v := range timing {
 		stats.Scalars[k] = v
@@ -179,14 +187,16 @@ func (t *Trainer) checkStep(queries, responses [][]int64, scores []float64) erro
 // scaleScores applies use_score_scaling (divide by the running std +
 // float32 eps, after centring with use_score_norm) and score_clip, in
 // float32 as TRL's tensor does.
-func (t *Trainer) scaleScores(scores []float64) []float32 {
+func (t *Trainer) scaleScores(scores []float64) ([]float32, error) {
 	c := t.Config
 	out := make([]float32, len(scores))
 	for i, s := range scores {
 		out[i] = float32(s)
 	}
 	if c.UseScoreScaling {
-		t.Scores.Update(out)
+		if err := t.updateScores(out); err != nil {
+			return nil, err
+		}
 		div := float32(t.Scores.Std) + epsFloat32
 		for i := range out {
 			if c.UseScoreNorm {
@@ -201,7 +211,7 @@ func (t *Trainer) scaleScores(scores []float64) []float32 {
 			out[i] = max(-lim, min(lim, out[i]))
 		}
 	}
-	return out
+	return out, nil
 }
 
 // epsFloat32 is torch.finfo(torch.float32).eps.

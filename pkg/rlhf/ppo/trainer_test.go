@@ -346,7 +346,10 @@ func TestScaleScores(t *testing.T) {
 			c := DefaultConfig()
 			tc.edit(&c)
 			tr := &Trainer{Config: c, Scores: NewRunningMoments()}
-			got32 := tr.scaleScores([]float64{1, 3})
+			got32, err := tr.scaleScores([]float64{1, 3})
+			if err != nil {
+				t.Fatal(err)
+			}
 			got := []float64{float64(got32[0]), float64(got32[1])}
 			ppoClose(t, "scores", got, tc.want, 1e-6)
 		})
