@@ -42,6 +42,9 @@ func newRootCmd() *cobra.Command {
 
 // setup applies the global flags and returns the chosen device.
 func setup() (gotch.Device, error) {
+	if _, err := tensor.AllocatorInfo(); err != nil {
+		return gotch.CPU, err
+	}
 	if global.threads != 0 {
 		if err := tensor.SetThreads(global.threads); err != nil {
 			return gotch.CPU, fmt.Errorf("--threads: %w", err)
