@@ -33,12 +33,12 @@ var benchShapes = map[string]benchShape{
 func newBenchTrainCmd() *cobra.Command {
 	var shape string
 	var steps, warmup int
-	var bf16 bool
+	bf16 := train.BF16Auto
 	cmd := &cobra.Command{
 		Use:   "train",
 		Short: "Training step time and tokens/s of GPT-2 (AdamW, the real training loop); compare with bench/train.py",
 		Example: "  gotrl bench train --shape small --steps 20\n" +
-			"  gotrl bench train --shape big --steps 3 --bf16",
+			"  gotrl bench train --shape big --steps 3 --bf16 true",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dev, err := setup()
@@ -79,6 +79,8 @@ func newBenchTrainCmd() *cobra.Command {
 				return err
 			}
 			defer l.Close()
+			on, why := l.BF16()
+			fmt.Fprintln(cmd.ErrOrStderr(), "bf16:", why)
 			var total time.Duration
 			for i := range steps + warmup {
 				start := time.Now()
@@ -92,13 +94,13 @@ func newBenchTrainCmd() *cobra.Command {
 			per := total.Seconds() / float64(steps)
 			_, n := store.NumParams()
 			fmt.Fprintf(cmd.OutOrStdout(), "gotrl train %-5s %d×%d vocab %d params %.1fM batch %d×%d bf16=%v threads %d: %.3f s/step  %.0f tokens/s (%d steps after %d warm-up)\n",
-				sh.name, sh.layers, sh.embd, c.VocabSize, float64(n)/1e6, sh.batch, sh.seq, bf16, tensor.Threads(), per, float64(sh.batch*sh.seq)/per, steps, warmup)
+				sh.name, sh.layers, sh.embd, c.VocabSize, float64(n)/1e6, sh.batch, sh.seq, on, tensor.Threads(), per, float64(sh.batch*sh.seq)/per, steps, warmup)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&shape, "shape", "small", "big (12×768, batch 8×256) or small (2×128, batch 8×64)")
 	cmd.Flags().IntVar(&steps, "steps", 10, "measured steps")
 	cmd.Flags().IntVar(&warmup, "warmup", 1, "unmeasured warm-up steps")
-	cmd.Flags().BoolVar(&bf16, "bf16", false, "bfloat16 autocast")
+	bindBF16(cmd.Flags(), &bf16)
 	return cmd
 }

@@ -49,7 +49,13 @@ func bindTrain(f *pflag.FlagSet, c *train.Config) {
 	f.StringVar(&c.Metric, "metric", c.Metric, "eval metric for the best checkpoint and early stopping")
 	f.BoolVar(&c.GreaterIsBetter, "greater-is-better", c.GreaterIsBetter, "a larger --metric is better")
 	f.IntVar(&c.Patience, "patience", c.Patience, "stop after N evaluations without improvement; 0 = never")
-	f.BoolVar(&c.BF16, "bf16", c.BF16, "bfloat16 autocast (fp32 master weights), CPU or CUDA")
+	bindBF16(f, &c.BF16)
+}
+
+// bindBF16 binds --bf16 auto|true|false; --bf16 alone means true.
+func bindBF16(f *pflag.FlagSet, m *train.BF16Mode) {
+	f.Var(m, "bf16", "bfloat16 autocast (fp32 master weights): auto = on where the CPU has AMX or AVX-512-BF16")
+	f.Lookup("bf16").NoOptDefVal = string(train.BF16On)
 }
 
 // bindData binds the data settings; textual flags only, the stage's own

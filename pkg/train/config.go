@@ -30,8 +30,9 @@ type Config struct {
 	Patience        int     `yaml:"early_stopping_patience"` // evals without improvement; 0 = off
 	Threshold       float64 `yaml:"early_stopping_threshold"`
 	// BF16 runs each forward under libtorch autocast in bfloat16 (fp32
-	// master weights, fp32 softmax/norms/losses), as torch.autocast does.
-	BF16 bool `yaml:"bf16"`
+	// master weights, fp32 softmax/norms/losses), as torch.autocast does:
+	// auto (the default) where the CPU has AMX or AVX-512-BF16.
+	BF16 BF16Mode `yaml:"bf16"`
 }
 
 // DefaultConfig mirrors TrainingArguments' defaults where they make sense
@@ -44,6 +45,7 @@ func DefaultConfig() Config {
 		Seed: 42, Epochs: 1, BatchSize: 8, Accum: 1, Optimizer: opt,
 		Schedule:    Schedule{Kind: Linear},
 		MaxGradNorm: 1, LogEvery: 1, KeepLast: 2, Metric: "eval/loss",
+		BF16: BF16Auto,
 	}
 }
 
@@ -64,6 +66,9 @@ func (c Config) Validate() error {
 		return errors.New("logging_steps, eval_steps, save_steps, save_total_limit and early_stopping_patience must be ≥ 0")
 	case c.Patience > 0 && c.Metric == "":
 		return errors.New("early_stopping_patience needs metric_for_best_model")
+	}
+	if err := c.BF16.Validate(); err != nil {
+		return err
 	}
 	if _, err := NewAdamW(nil, c.Optimizer); err != nil {
 		return err
