@@ -81,20 +81,21 @@ func newBenchTrainCmd() *cobra.Command {
 			defer l.Close()
 			on, why := l.BF16()
 			fmt.Fprintln(cmd.ErrOrStderr(), "bf16:", why)
-			var total time.Duration
+			var wall, cpu time.Duration
 			for i := range steps + warmup {
-				start := time.Now()
+				start, cpu0 := time.Now(), procCPU()
 				if _, err := l.Step(); err != nil {
 					return err
 				}
 				if i >= warmup {
-					total += time.Since(start)
+					wall, cpu = wall+time.Since(start), cpu+procCPU()-cpu0
 				}
 			}
-			per := total.Seconds() / float64(steps)
+			per := wall.Seconds() / float64(steps)
 			_, n := store.NumParams()
-			fmt.Fprintf(cmd.OutOrStdout(), "gotrl train %-5s %d×%d vocab %d params %.1fM batch %d×%d bf16=%v threads %d: %.3f s/step  %.0f tokens/s (%d steps after %d warm-up)\n",
-				sh.name, sh.layers, sh.embd, c.VocabSize, float64(n)/1e6, sh.batch, sh.seq, on, tensor.Threads(), per, float64(sh.batch*sh.seq)/per, steps, warmup)
+			fmt.Fprintf(cmd.OutOrStdout(), "gotrl train %-5s %d×%d vocab %d params %.1fM batch %d×%d bf16=%v threads %d: %.3f s/step  %.3f cpu s/step  %.0f tokens/s (%d steps after %d warm-up)\n",
+				sh.name, sh.layers, sh.embd, c.VocabSize, float64(n)/1e6, sh.batch, sh.seq, on, tensor.Threads(), per, cpu.Seconds()/float64(steps), float64(sh.batch*sh.seq)/per, steps, warmup)
+			printAlloc(cmd.ErrOrStderr())
 			return nil
 		},
 	}
