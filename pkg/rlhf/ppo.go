@@ -94,6 +94,7 @@ func (t *PPOTrainer) Close() {
 // KL-controller update. queries[i] and responses[i] are token ids (the
 // response without the query); scores[i] is the response's reward.
 func (t *PPOTrainer) Step(queries, responses [][]int64, scores []float64) (stats PPOStats, err error) {
+	defer tensor.Pin()() // the thread rule (internal/tensor/thread.go)
 	defer tensor.Recover(&err)
 	if err := t.checkStep(queries, responses, scores); err != nil {
 		return PPOStats{}, err
