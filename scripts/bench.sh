@@ -11,8 +11,9 @@
 #
 # Figures are each program's own timing (wall, and process CPU time where
 # the program prints it) and /usr/bin/time's peak RSS. A range is min–max
-# over the rounds; a ratio is gotrl/peer per round (time: < 1 is faster;
-# tokens/s: > 1 is faster). Python peers (PyTorch, HF, TRL) run from the
+# over the rounds; a ratio is gotrl/peer per round, as the median (min–max)
+# (time: < 1 is faster; tokens/s: > 1 is faster). Rounds alternate the order
+# (gotrl first, then peers first). Python peers (PyTorch, HF, TRL) run from the
 # peers venv (scripts/python_peers.sh; PEERS_VENV to use another): each
 # with glibc's defaults and with the allocator setting gotrl's own
 # measurement compares against (GLIBC_TUNABLES below), as the issue asks.
@@ -56,11 +57,16 @@ range() {
   sort -g "$1" | awk 'NR==1{lo=$1} {hi=$1; n++} END{if (n==0) print "–"; else if (lo==hi) printf "%.3g\n", lo; else printf "%.3g–%.3g\n", lo, hi}'
 }
 
-# ratio A B: per-round A/B as a range.
+# ratio A B: per-round A/B, as "median (min–max)".
 ratio() {
-  paste "$1" "$2" | awk '$2>0{print $1/$2}' >"$tmp/r"
-  [ -s "$tmp/r" ] && sort -g "$tmp/r" | awk 'NR==1{lo=$1} {hi=$1} END{if (lo==hi) printf "%.2f×\n", lo; else printf "%.2f–%.2f×\n", lo, hi}' || echo "–"
+  paste "$1" "$2" | awk '$2>0{print $1/$2}' | sort -g >"$tmp/r"
+  [ -s "$tmp/r" ] || { echo "–"; return; }
+  awk '{v[NR]=$1} END{m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; if (NR==1) printf "%.2f×\n", m; else printf "%.2f× (%.2f–%.2f)\n", m, v[1], v[NR]}' "$tmp/r"
 }
+
+# order ROUND: "ab" on odd rounds, "ba" on even ones (A B B A …), so a
+# machine that drifts during a round favours neither side.
+order() { if [ $(($1 % 2)) = 1 ]; then echo ab; else echo ba; fi; }
 
 # row FIGURE UNIT A-ID A-NAME B-ID B-NAME KEY: one table row from two runs'
 # grabbed KEY figures and peak RSS.
@@ -78,10 +84,13 @@ fig_ops() {
     g++ -O2 -std=c++17 -D_GLIBCXX_USE_CXX11_ABI=0 -I"$prefix/include" bench/ops.cpp -o bin/ops_cpp \
       -L"$prefix/lib" -Wl,-rpath,"$prefix/lib" -ltorch_cpu -lc10
   fi
-  for _ in $(seq "$rounds"); do
-    run ops_g "$gotrl" bench ops --threads 1 -n "$n"
-    run ops_c bin/ops_cpp "$n" 1
-    have_py && run ops_p "$py" bench/ops.py "$n" 1
+  for r in $(seq "$rounds"); do
+    case $(order "$r") in
+      ab) run ops_g "$gotrl" bench ops --threads 1 -n "$n"; run ops_c bin/ops_cpp "$n" 1
+          have_py && run ops_p "$py" bench/ops.py "$n" 1 ;;
+      ba) have_py && run ops_p "$py" bench/ops.py "$n" 1
+          run ops_c bin/ops_cpp "$n" 1; run ops_g "$gotrl" bench ops --threads 1 -n "$n" ;;
+    esac
   done
   grep 'add+free' "$tmp/ops_g.out" | grep -oE '[0-9.]+ µs/op cpu' | awk '{print $1}' >"$tmp/ops_g.free"
   grep 'Scope' "$tmp/ops_g.out" | grep -oE '[0-9.]+ µs/op cpu' | awk '{print $1}' >"$tmp/ops_g.scope"
@@ -101,12 +110,15 @@ train() {
   local shape=$1 steps=$2 tag=$3 bf16=${4:-false} pyflag=()
   [ "$bf16" = true ] && pyflag=(--bf16)
   echo "== train step $shape, bf16 $bf16, $threads threads, $steps steps"
-  for _ in $(seq "$rounds"); do
-    run "${tag}_g" "$gotrl" bench train --shape "$shape" --steps "$steps" --threads "$threads" --bf16 "$bf16"
-    if have_py; then
-      run "${tag}_pd" "$py" bench/train.py --shape "$shape" --steps "$steps" --threads "$threads" "${pyflag[@]}"
-      run "${tag}_pt" env GLIBC_TUNABLES="$tuned" "$py" bench/train.py --shape "$shape" --steps "$steps" --threads "$threads" "${pyflag[@]}"
-    fi
+  local g=(run "${tag}_g" "$gotrl" bench train --shape "$shape" --steps "$steps" --threads "$threads" --bf16="$bf16")
+  local pt=(run "${tag}_pt" env GLIBC_TUNABLES="$tuned" "$py" bench/train.py --shape "$shape" --steps "$steps" --threads "$threads" "${pyflag[@]}")
+  local pd=(run "${tag}_pd" "$py" bench/train.py --shape "$shape" --steps "$steps" --threads "$threads" "${pyflag[@]}")
+  for r in $(seq "$rounds"); do
+    if ! have_py; then "${g[@]}"; continue; fi
+    case $(order "$r") in
+      ab) "${g[@]}"; "${pt[@]}"; "${pd[@]}" ;;
+      ba) "${pd[@]}"; "${pt[@]}"; "${g[@]}" ;;
+    esac
   done
   have_py || { rows+=("| train $shape | skipped: no peers venv | | | |"); return; }
   for id in "${tag}_g" "${tag}_pd" "${tag}_pt"; do grab "$id" 's/step ' wall; grab "$id" 'cpu s/step' cpu; done
@@ -132,9 +144,14 @@ fig_train_bf16() {
 # (int8/fp16 rows, the CTranslate2 peer) without touching the other figures.
 fig_decode() {
   echo "== greedy decode 12×768, prompt 32, 128 new, $threads threads"
-  for _ in $(seq "$rounds"); do
-    run dec_g "$gotrl" bench generate --threads "$threads" --batch 1,8 --uncached=false
-    have_py && run dec_p "$py" bench/generate.py --threads "$threads" --batch 1 8 --no-uncached
+  local g=(run dec_g "$gotrl" bench generate --threads "$threads" --batch 1,8 --uncached=false)
+  local p=(run dec_p "$py" bench/generate.py --threads "$threads" --batch 1 8 --no-uncached)
+  for r in $(seq "$rounds"); do
+    if ! have_py; then "${g[@]}"; continue; fi
+    case $(order "$r") in
+      ab) "${g[@]}"; "${p[@]}" ;;
+      ba) "${p[@]}"; "${g[@]}" ;;
+    esac
   done
   have_py || { rows+=("| decode | skipped: no peers venv | | | |"); return; }
   for b in 1 8; do
@@ -148,12 +165,15 @@ fig_decode() {
 
 fig_ppo() {
   echo "== PPO iteration 4×256, batch 16, mini-batch 4, 4 epochs, $threads threads"
-  for _ in $(seq "$rounds"); do
-    run ppo_g "$gotrl" bench ppo --threads "$threads"
-    if have_py; then
-      run ppo_pd "$py" bench/ppo.py --threads "$threads"
-      run ppo_pt env GLIBC_TUNABLES="$tuned" "$py" bench/ppo.py --threads "$threads"
-    fi
+  local g=(run ppo_g "$gotrl" bench ppo --threads "$threads")
+  local pt=(run ppo_pt env GLIBC_TUNABLES="$tuned" "$py" bench/ppo.py --threads "$threads")
+  local pd=(run ppo_pd "$py" bench/ppo.py --threads "$threads")
+  for r in $(seq "$rounds"); do
+    if ! have_py; then "${g[@]}"; continue; fi
+    case $(order "$r") in
+      ab) "${g[@]}"; "${pt[@]}"; "${pd[@]}" ;;
+      ba) "${pd[@]}"; "${pt[@]}"; "${g[@]}" ;;
+    esac
   done
   have_py || { rows+=("| PPO | skipped: no peers venv | | | |"); return; }
   for id in ppo_g ppo_pd ppo_pt; do

@@ -38,7 +38,7 @@ func newBenchTrainCmd() *cobra.Command {
 		Use:   "train",
 		Short: "Training step time and tokens/s of GPT-2 (AdamW, the real training loop); compare with bench/train.py",
 		Example: "  gotrl bench train --shape small --steps 20\n" +
-			"  gotrl bench train --shape big --steps 3 --bf16 true",
+			"  gotrl bench train --shape big --steps 3 --bf16=true",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dev, err := setup()
