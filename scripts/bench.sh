@@ -202,7 +202,7 @@ out=bench/results-$slug.md
   echo
   echo "\`make bench\` ($(date -u +%Y-%m-%d), $(nproc) CPUs, $threads threads unless said, $rounds interleaved rounds,"
   echo "load average $load0 at start, $load1 at end; gotrl's allocator: $("$gotrl" env | sed -n 's/^cpu allocator *//p' | cut -d' ' -f1)."
-  echo "Tunables = GLIBC_TUNABLES=$tuned.)"
+  echo "Tunables = GLIBC_TUNABLES=$tuned; OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset} for both sides.)"
   echo
   echo "| figure | gotrl | peer | ratio gotrl/peer | peak RSS gotrl / peer |"
   echo "| --- | --- | --- | --- | --- |"
