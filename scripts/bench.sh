@@ -37,12 +37,14 @@ rows=()
 [ -x "$gotrl" ] || { echo "bench: $gotrl missing (make build)" >&2; exit 1; }
 have_py() { [ -x "$py" ]; }
 
-# run ID CMD…: run CMD under /usr/bin/time, append its output to $tmp/ID.out
-# and its peak RSS (MiB) to $tmp/ID.rss; echo what it printed.
+# run ID CMD…: run CMD under /usr/bin/time, append its standard output to
+# $tmp/ID.out and its peak RSS (MiB) to $tmp/ID.rss; echo the output (and
+# the error output too when it fails).
 run() {
   local id=$1; shift
   local out=$tmp/run.out
-  /usr/bin/time -f '%M' -o "$tmp/time" "$@" >"$out" 2>&1 || { cat "$out" >&2; echo "bench: $* failed" >&2; return 1; }
+  /usr/bin/time -f '%M' -o "$tmp/time" "$@" >"$out" 2>"$tmp/run.err" || {
+    cat "$out" "$tmp/run.err" >&2; echo "bench: $* failed" >&2; return 1; }
   cat "$out" >>"$tmp/$id.out"
   awk '{printf "%.0f\n", $1/1024}' "$tmp/time" >>"$tmp/$id.rss"
   sed 's/^/    /' "$out"
