@@ -36,6 +36,7 @@ rows=()
 
 [ -x "$gotrl" ] || { echo "bench: $gotrl missing (make build)" >&2; exit 1; }
 have_py() { [ -x "$py" ]; }
+native=1 # how many of interleave's first commands need no Python
 
 # run ID CMD…: run CMD under /usr/bin/time, append its standard output to
 # $tmp/ID.out and its peak RSS (MiB) to $tmp/ID.rss; echo the output (and
@@ -66,9 +67,22 @@ ratio() {
   awk '{v[NR]=$1} END{m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; if (NR==1) printf "%.2f×\n", m; else printf "%.2f× (%.2f–%.2f)\n", m, v[1], v[NR]}' "$tmp/r"
 }
 
-# order ROUND: "ab" on odd rounds, "ba" on even ones (A B B A …), so a
-# machine that drifts during a round favours neither side.
-order() { if [ $(($1 % 2)) = 1 ]; then echo ab; else echo ba; fi; }
+# interleave NAME…: $rounds rounds of the commands held in the arrays
+# NAME… (gotrl's first), in order on odd rounds and reversed on even ones
+# (A B B A …), so a machine that drifts during a round favours no side.
+# With no peers venv, only gotrl's (and the C++ floor's) run.
+interleave() {
+  local r i names=("$@")
+  have_py || names=("${names[@]:0:$native}")
+  for r in $(seq "$rounds"); do
+    for i in "${!names[@]}"; do
+      [ $((r % 2)) = 1 ] || i=$((${#names[@]} - 1 - i))
+      local -n cmd=${names[$i]}
+      "${cmd[@]}"
+      unset -n cmd
+    done
+  done
+}
 
 # row FIGURE UNIT A-ID A-NAME B-ID B-NAME KEY: one table row from two runs'
 # grabbed KEY figures and peak RSS.
@@ -86,14 +100,9 @@ fig_ops() {
     g++ -O2 -std=c++17 -D_GLIBCXX_USE_CXX11_ABI=0 -I"$prefix/include" bench/ops.cpp -o bin/ops_cpp \
       -L"$prefix/lib" -Wl,-rpath,"$prefix/lib" -ltorch_cpu -lc10
   fi
-  for r in $(seq "$rounds"); do
-    case $(order "$r") in
-      ab) run ops_g "$gotrl" bench ops --threads 1 -n "$n"; run ops_c bin/ops_cpp "$n" 1
-          have_py && run ops_p "$py" bench/ops.py "$n" 1 ;;
-      ba) have_py && run ops_p "$py" bench/ops.py "$n" 1
-          run ops_c bin/ops_cpp "$n" 1; run ops_g "$gotrl" bench ops --threads 1 -n "$n" ;;
-    esac
-  done
+  local g=(run ops_g "$gotrl" bench ops --threads 1 -n "$n") c=(run ops_c bin/ops_cpp "$n" 1)
+  local p=(run ops_p "$py" bench/ops.py "$n" 1)
+  native=2 interleave g c p
   grep 'add+free' "$tmp/ops_g.out" | grep -oE '[0-9.]+ µs/op cpu' | awk '{print $1}' >"$tmp/ops_g.free"
   grep 'Scope' "$tmp/ops_g.out" | grep -oE '[0-9.]+ µs/op cpu' | awk '{print $1}' >"$tmp/ops_g.scope"
   grab ops_c 'us/op cpu' free
@@ -115,13 +124,7 @@ train() {
   local g=(run "${tag}_g" "$gotrl" bench train --shape "$shape" --steps "$steps" --threads "$threads" --bf16="$bf16")
   local pt=(run "${tag}_pt" env GLIBC_TUNABLES="$tuned" "$py" bench/train.py --shape "$shape" --steps "$steps" --threads "$threads" "${pyflag[@]}")
   local pd=(run "${tag}_pd" "$py" bench/train.py --shape "$shape" --steps "$steps" --threads "$threads" "${pyflag[@]}")
-  for r in $(seq "$rounds"); do
-    if ! have_py; then "${g[@]}"; continue; fi
-    case $(order "$r") in
-      ab) "${g[@]}"; "${pt[@]}"; "${pd[@]}" ;;
-      ba) "${pd[@]}"; "${pt[@]}"; "${g[@]}" ;;
-    esac
-  done
+  interleave g pt pd
   have_py || { rows+=("| train $shape | skipped: no peers venv | | | |"); return; }
   for id in "${tag}_g" "${tag}_pd" "${tag}_pt"; do grab "$id" 's/step ' wall; grab "$id" 'cpu s/step' cpu; done
   row "train $shape, bf16 $bf16 (s/step)" s "${tag}_g" gotrl "${tag}_pt" "PyTorch, tunables" wall
@@ -148,13 +151,7 @@ fig_decode() {
   echo "== greedy decode 12×768, prompt 32, 128 new, $threads threads"
   local g=(run dec_g "$gotrl" bench generate --threads "$threads" --batch 1,8 --uncached=false)
   local p=(run dec_p "$py" bench/generate.py --threads "$threads" --batch 1 8 --no-uncached)
-  for r in $(seq "$rounds"); do
-    if ! have_py; then "${g[@]}"; continue; fi
-    case $(order "$r") in
-      ab) "${g[@]}"; "${p[@]}" ;;
-      ba) "${p[@]}"; "${g[@]}" ;;
-    esac
-  done
+  interleave g p
   have_py || { rows+=("| decode | skipped: no peers venv | | | |"); return; }
   for b in 1 8; do
     for id in dec_g dec_p; do
@@ -170,13 +167,7 @@ fig_ppo() {
   local g=(run ppo_g "$gotrl" bench ppo --threads "$threads")
   local pt=(run ppo_pt env GLIBC_TUNABLES="$tuned" "$py" bench/ppo.py --threads "$threads")
   local pd=(run ppo_pd "$py" bench/ppo.py --threads "$threads")
-  for r in $(seq "$rounds"); do
-    if ! have_py; then "${g[@]}"; continue; fi
-    case $(order "$r") in
-      ab) "${g[@]}"; "${pt[@]}"; "${pd[@]}" ;;
-      ba) "${pd[@]}"; "${pt[@]}"; "${g[@]}" ;;
-    esac
-  done
+  interleave g pt pd
   have_py || { rows+=("| PPO | skipped: no peers venv | | | |"); return; }
   for id in ppo_g ppo_pd ppo_pt; do
     grab "$id" 's  \(rollout' iter
