@@ -1,37 +1,14 @@
 package tensor
 
 import (
-	"runtime"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
-)
 
-// churn keeps the scheduler busy with goroutines that park and wake, so an
-// unpinned goroutine that sleeps is likely to resume on another OS thread.
-func churn(t *testing.T) (stop func()) {
-	t.Helper()
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	for range 2 * runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-done:
-					return
-				default:
-					time.Sleep(50 * time.Microsecond)
-				}
-			}
-		}()
-	}
-	return func() { close(done); wg.Wait() }
-}
+	"github.com/gotrl/gotrl/internal/tensor/threadtest"
+)
 
 // TestNoGradAndAutocastHoldAcrossSleeps is the thread rule where it
 // matters: grad mode and autocast are per OS thread, so code inside NoGrad
@@ -39,7 +16,7 @@ func churn(t *testing.T) (stop func()) {
 // thread, or its next op runs with the other thread's state (recording
 // gradients, or in fp32). Run in a test goroutine, which is not locked.
 func TestNoGradAndAutocastHoldAcrossSleeps(t *testing.T) {
-	defer churn(t)()
+	defer threadtest.Churn(t)()
 	x := must(t)(ts.Ones([]int64{4, 4}, gotch.Float, gotch.CPU))
 	defer Free(x)
 	xg := must(t)(x.SetRequiresGrad(true, false))
@@ -123,7 +100,7 @@ func TestPinNests(t *testing.T) {
 		defer Pin()()
 		time.Sleep(time.Millisecond)
 	}()
-	defer churn(t)()
+	defer threadtest.Churn(t)()
 	for range 20 {
 		time.Sleep(200 * time.Microsecond)
 		if ThreadID() != tid {

@@ -1,12 +1,11 @@
 package train
 
 import (
-	"runtime"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/internal/tensor/threadtest"
 	"github.com/gotrl/gotrl/pkg/data"
 )
 
@@ -29,23 +28,7 @@ func (p *threadProbe) Loss(b data.Batch) (*tensor.Tensor, map[string]float64, er
 // (the thread rule, internal/tensor/thread.go). Other goroutines park and
 // wake meanwhile, which makes an unpinned goroutine change threads.
 func TestStepRunsOnOneThread(t *testing.T) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	for range 2 * runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-done:
-					return
-				default:
-					time.Sleep(50 * time.Microsecond)
-				}
-			}
-		}()
-	}
-	defer func() { close(done); wg.Wait() }()
+	defer threadtest.Churn(t)()
 	m, err := newToy(0)
 	if err != nil {
 		t.Fatal(err)
