@@ -55,9 +55,11 @@ run() {
 # each matching line of ID's output, one per line (one per round).
 grab() { grep -oE "[0-9.]+ $2" "$tmp/$1.out" | awk '{print $1}' >"$tmp/$1.$3"; }
 
-# range FILE: "min–max" (or the single value) of a column of numbers.
+# range FILE [FORMAT]: "min–max" (or the single value) of a column of
+# numbers, printed with FORMAT (default %.3g).
 range() {
-  sort -g "$1" | awk 'NR==1{lo=$1} {hi=$1; n++} END{if (n==0) print "–"; else if (lo==hi) printf "%.3g\n", lo; else printf "%.3g–%.3g\n", lo, hi}'
+  sort -g "$1" | awk -v f="${2:-%.3g}" 'NR==1{lo=$1} {hi=$1; n++}
+    END{if (n==0) print "–"; else if (lo==hi) printf f "\n", lo; else printf f "–" f "\n", lo, hi}'
 }
 
 # ratio A B: per-round A/B, as "median (min–max)".
@@ -88,7 +90,7 @@ interleave() {
 # grabbed KEY figures and peak RSS.
 row() {
   local fig=$1 unit=$2 a=$3 an=$4 b=$5 bn=$6 key=$7
-  rows+=("| $fig | $an $(range "$tmp/$a.$key") $unit | $bn $(range "$tmp/$b.$key") $unit | $(ratio "$tmp/$a.$key" "$tmp/$b.$key") | $(range "$tmp/$a.rss") / $(range "$tmp/$b.rss") MiB |")
+  rows+=("| $fig | $an $(range "$tmp/$a.$key") $unit | $bn $(range "$tmp/$b.$key") $unit | $(ratio "$tmp/$a.$key" "$tmp/$b.$key") | $(range "$tmp/$a.rss" %d) / $(range "$tmp/$b.rss" %d) MiB |")
 }
 
 # ---- figures ------------------------------------------------------------------
@@ -133,13 +135,15 @@ train() {
 }
 
 fig_train_small() { train small "${BENCH_SMALL_STEPS:-20}" small; }
-fig_train_big() { train big "${BENCH_BIG_STEPS:-2}" big; }
+# The 12×768 figures take minutes per run: BENCH_BIG_ROUNDS and
+# BENCH_BIG_STEPS shorten them.
+fig_train_big() { rounds=${BENCH_BIG_ROUNDS:-$rounds} train big "${BENCH_BIG_STEPS:-2}" big; }
 fig_train_bf16() {
   local why
   why=$("$gotrl" env | sed -n 's/^cpu bf16 *//p')
   case "$why" in
     no*) rows+=("| train big, bf16 autocast | skipped: $why | | | |") ;;
-    *) train big "${BENCH_BIG_STEPS:-2}" bf16 true ;;
+    *) rounds=${BENCH_BIG_ROUNDS:-$rounds} train big "${BENCH_BIG_STEPS:-2}" bf16 true ;;
   esac
 }
 
