@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -45,8 +44,7 @@ func newBenchOpsCmd() *cobra.Command {
 			if _, err := setup(); err != nil {
 				return err
 			}
-			runtime.LockOSThread() // thread CPU time below is this thread's
-			defer runtime.UnlockOSThread()
+			defer tensor.Pin()() // thread CPU time below is this thread's
 			a, err := ts.Ones([]int64{int64(size), int64(size)}, gotch.Float, gotch.CPU)
 			if err != nil {
 				return err
