@@ -49,10 +49,10 @@ gen = dict(min_length=-1, top_k=0.0, top_p=1.0, do_sample=True, pad_token_id=0,
            max_new_tokens=a.response, min_new_tokens=a.response)
 
 g = torch.Generator().manual_seed(1)
-roll, step = [], []
+roll, step, cpu = [], [], []
 for it in range(a.iters + 1):  # the first iteration warms up
     queries = [torch.randint(4, a.vocab, (a.query,), generator=g) for _ in range(a.batch)]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     responses = trainer.generate(queries, batch_size=a.batch, return_prompt=False, **gen)
     t1 = time.perf_counter()
     scores = [torch.randn((), generator=g) for _ in range(a.batch)]
@@ -61,7 +61,8 @@ for it in range(a.iters + 1):  # the first iteration warms up
     if it > 0:
         roll.append(t1 - t0)
         step.append(t2 - t1)
+        cpu.append(time.process_time() - c0)
 r, s = sum(roll) / len(roll), sum(step) / len(step)
 print(f"TRL 0.11.4 PPO  gpt2 {a.layers}x{a.embd} vocab {a.vocab}  batch {a.batch} mini {a.mini_batch} epochs {a.epochs} "
       f"query {a.query} response {a.response}  threads {torch.get_num_threads()}")
-print(f"TRL per iteration {r + s:.3f} s  (rollout {r:.3f} s + step {s:.3f} s) over {a.iters} iterations")
+print(f"TRL per iteration {r + s:.3f} s  (rollout {r:.3f} s + step {s:.3f} s)  {sum(cpu) / len(cpu):.3f} cpu s  over {a.iters} iterations")

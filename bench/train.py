@@ -35,12 +35,14 @@ def main():
     # decay only ≥ 2-D weights, as gotrl's AdamW does
     decay = [p for p in model.parameters() if p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}], lr=5e-5, foreach=False)
+    # torch's defaults, as HF Trainer runs them: the for-loop AdamW on CPU
+    # (foreach and fused default to CUDA only) and zero_grad(set_to_none=True)
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}], lr=5e-5)
     ids = torch.randint(0, cfg.vocab_size, (batch, seq))
-    total = 0.0
+    total = cpu = 0.0
     for i in range(a.steps + a.warmup):
-        start = time.perf_counter()
-        opt.zero_grad(set_to_none=False)
+        start, cpu0 = time.perf_counter(), time.process_time()
+        opt.zero_grad()
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.bf16):
             loss = model(input_ids=ids, labels=ids).loss
         loss.backward()
@@ -49,10 +51,11 @@ def main():
         loss.item()
         if i >= a.warmup:
             total += time.perf_counter() - start
+            cpu += time.process_time() - cpu0
     per = total / a.steps
     n = sum(p.numel() for p in model.parameters())
     print(f"torch train {a.shape:5s} {layers}x{embd} vocab {cfg.vocab_size} params {n/1e6:.1f}M batch {batch}x{seq} "
-          f"bf16={a.bf16} threads {torch.get_num_threads()}: {per:.3f} s/step  {batch*seq/per:.0f} tokens/s "
+          f"bf16={a.bf16} threads {torch.get_num_threads()}: {per:.3f} s/step  {cpu/a.steps:.3f} cpu s/step  {batch*seq/per:.0f} tokens/s "
           f"({a.steps} steps after {a.warmup} warm-up)")
 
 

@@ -1,21 +1,213 @@
 #!/usr/bin/env bash
-# bench.sh — every benchmark gotrl reports, each next to its peer run in the
-# same script at the same time. Python peers run only when the peers venv
-# exists (scripts/python_peers.sh); they are never needed for tests.
+# bench.sh — the standing benchmark harness (`make bench`): every figure of
+# issue 15 next to its peer, run interleaved (gotrl, peer, gotrl, peer, …)
+# so both see the same machine, printed as one table with the CPU's model
+# and flags and written to bench/results-<cpu>.md (one file per kind of
+# CPU; commit it).
+#
+#   make bench                                  # everything, 2 rounds
+#   BENCH_ONLY="ops train-small" make bench     # some figures
+#   BENCH_ROUNDS=3 BENCH_THREADS=2 make bench
+#
+# Figures are each program's own timing (wall, and process CPU time where
+# the program prints it) and /usr/bin/time's peak RSS. A range is min–max
+# over the rounds; a ratio is gotrl/peer per round, as the median (min–max)
+# (time: < 1 is faster; tokens/s: > 1 is faster). Rounds alternate the order
+# (gotrl first, then peers first). Python peers (PyTorch, HF, TRL) run from the
+# peers venv (scripts/python_peers.sh; PEERS_VENV to use another): each
+# with glibc's defaults and with the allocator setting gotrl's own
+# measurement compares against (GLIBC_TUNABLES below), as the issue asks.
+# One function per figure: add a figure by adding a function and its name
+# to BENCH_ONLY's default.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+rounds=${BENCH_ROUNDS:-2}
+threads=${BENCH_THREADS:-2}
+only=${BENCH_ONLY:-"ops train-small train-big train-bf16 decode ppo"}
+venv=${PEERS_VENV:-$root/.venv-peers}
+py="$venv/bin/python"
+gotrl=bin/gotrl
+tuned="glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=4294967296"
 prefix=$(sed -n 's/^replace github.com\/sugarme\/gotch v0.9.1 => \(.*\)\/gotch$/\1/p' go.work)
-py="$root/.venv-peers/bin/python"
-threads=${BENCH_THREADS:-1}
-n=${BENCH_OPS:-1000000}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+rows=()
 
-echo "== per-op cost: 8x8 float32 add + free, $threads thread(s), $n ops"
-bin/gotrl bench ops --threads "$threads" -n "$n"
-mkdir -p bin
-if [ ! -x bin/ops_cpp ] || [ bench/ops.cpp -nt bin/ops_cpp ]; then
-  g++ -O2 -std=c++17 -D_GLIBCXX_USE_CXX11_ABI=0 -I"$prefix/include" bench/ops.cpp -o bin/ops_cpp \
-    -L"$prefix/lib" -Wl,-rpath,"$prefix/lib" -ltorch_cpu -lc10
-fi
-bin/ops_cpp "$n" "$threads"
-if [ -x "$py" ]; then "$py" bench/ops.py "$n" "$threads"; else echo "PyTorch eager: skipped (run scripts/python_peers.sh)"; fi
+[ -x "$gotrl" ] || { echo "bench: $gotrl missing (make build)" >&2; exit 1; }
+have_py() { [ -x "$py" ]; }
+native=1 # how many of interleave's first commands need no Python
+
+# run ID CMD…: run CMD under /usr/bin/time, append its standard output to
+# $tmp/ID.out and its peak RSS (MiB) to $tmp/ID.rss; echo the output (and
+# the error output too when it fails).
+run() {
+  local id=$1; shift
+  local out=$tmp/run.out
+  /usr/bin/time -f '%M' -o "$tmp/time" "$@" >"$out" 2>"$tmp/run.err" || {
+    cat "$out" "$tmp/run.err" >&2; echo "bench: $* failed" >&2; return 1; }
+  cat "$out" >>"$tmp/$id.out"
+  awk '{printf "%.0f\n", $1/1024}' "$tmp/time" >>"$tmp/$id.rss"
+  sed 's/^/    /' "$out"
+}
+
+# grab ID AWK-REGEX: the number before the first match of the pattern on
+# each matching line of ID's output, one per line (one per round).
+grab() { grep -oE "[0-9.]+ $2" "$tmp/$1.out" | awk '{print $1}' >"$tmp/$1.$3"; }
+
+# range FILE [FORMAT]: "min–max" (or the single value) of a column of
+# numbers, printed with FORMAT (default %.3g).
+range() {
+  sort -g "$1" | awk -v f="${2:-%.3g}" 'NR==1{lo=$1} {hi=$1; n++}
+    END{if (n==0) print "–"; else if (lo==hi) printf f "\n", lo; else printf f "–" f "\n", lo, hi}'
+}
+
+# ratio A B: per-round A/B, as "median (min–max)".
+ratio() {
+  paste "$1" "$2" | awk '$2>0{print $1/$2}' | sort -g >"$tmp/r"
+  [ -s "$tmp/r" ] || { echo "–"; return; }
+  awk '{v[NR]=$1} END{m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; if (NR==1) printf "%.2f×\n", m; else printf "%.2f× (%.2f–%.2f)\n", m, v[1], v[NR]}' "$tmp/r"
+}
+
+# interleave NAME…: $rounds rounds of the commands held in the arrays
+# NAME… (gotrl's first), in order on odd rounds and reversed on even ones
+# (A B B A …), so a machine that drifts during a round favours no side.
+# With no peers venv, only gotrl's (and the C++ floor's) run.
+interleave() {
+  local r i names=("$@")
+  have_py || names=("${names[@]:0:$native}")
+  for r in $(seq "$rounds"); do
+    for i in "${!names[@]}"; do
+      [ $((r % 2)) = 1 ] || i=$((${#names[@]} - 1 - i))
+      local -n cmd=${names[$i]}
+      "${cmd[@]}"
+      unset -n cmd
+    done
+  done
+}
+
+# row FIGURE UNIT A-ID A-NAME B-ID B-NAME KEY: one table row from two runs'
+# grabbed KEY figures and peak RSS.
+row() {
+  local fig=$1 unit=$2 a=$3 an=$4 b=$5 bn=$6 key=$7
+  rows+=("| $fig | $an $(range "$tmp/$a.$key") $unit | $bn $(range "$tmp/$b.$key") $unit | $(ratio "$tmp/$a.$key" "$tmp/$b.$key") | $(range "$tmp/$a.rss" %d) / $(range "$tmp/$b.rss" %d) MiB |")
+}
+
+# ---- figures ------------------------------------------------------------------
+
+fig_ops() {
+  local n=${BENCH_OPS:-1000000}
+  echo "== per-op: 8x8 float32 add + free, 1 thread, $n ops"
+  if [ ! -x bin/ops_cpp ] || [ bench/ops.cpp -nt bin/ops_cpp ]; then
+    g++ -O2 -std=c++17 -D_GLIBCXX_USE_CXX11_ABI=0 -I"$prefix/include" bench/ops.cpp -o bin/ops_cpp \
+      -L"$prefix/lib" -Wl,-rpath,"$prefix/lib" -ltorch_cpu -lc10
+  fi
+  local g=(run ops_g "$gotrl" bench ops --threads 1 -n "$n") c=(run ops_c bin/ops_cpp "$n" 1)
+  local p=(run ops_p "$py" bench/ops.py "$n" 1)
+  native=2 interleave g c p
+  grep 'add+free' "$tmp/ops_g.out" | grep -oE '[0-9.]+ µs/op cpu' | awk '{print $1}' >"$tmp/ops_g.free"
+  grep 'Scope' "$tmp/ops_g.out" | grep -oE '[0-9.]+ µs/op cpu' | awk '{print $1}' >"$tmp/ops_g.scope"
+  grab ops_c 'us/op cpu' free
+  row "per-op 8×8 add+free, 1 thread (CPU µs/op)" µs ops_g gotrl ops_c "libtorch C++" free
+  cp "$tmp/ops_g.scope" "$tmp/ops_s.free"; cp "$tmp/ops_g.rss" "$tmp/ops_s.rss"
+  row "per-op 8×8 add in a Scope, 1 thread (CPU µs/op)" µs ops_s "gotrl Scope" ops_c "libtorch C++" free
+  if have_py; then
+    grab ops_p 'us/op cpu' free
+    row "per-op 8×8 add+free, 1 thread (CPU µs/op)" µs ops_g gotrl ops_p PyTorch free
+  fi
+}
+
+# train SHAPE STEPS TAG [BF16]: interleaved rounds of gotrl (its default
+# allocator), PyTorch with glibc's defaults and PyTorch with GLIBC_TUNABLES.
+train() {
+  local shape=$1 steps=$2 tag=$3 bf16=${4:-false} pyflag=()
+  [ "$bf16" = true ] && pyflag=(--bf16)
+  echo "== train step $shape, bf16 $bf16, $threads threads, $steps steps"
+  local g=(run "${tag}_g" "$gotrl" bench train --shape "$shape" --steps "$steps" --threads "$threads" --bf16="$bf16")
+  local pt=(run "${tag}_pt" env GLIBC_TUNABLES="$tuned" "$py" bench/train.py --shape "$shape" --steps "$steps" --threads "$threads" "${pyflag[@]}")
+  local pd=(run "${tag}_pd" "$py" bench/train.py --shape "$shape" --steps "$steps" --threads "$threads" "${pyflag[@]}")
+  interleave g pt pd
+  have_py || { rows+=("| train $shape | skipped: no peers venv | | | |"); return; }
+  for id in "${tag}_g" "${tag}_pd" "${tag}_pt"; do grab "$id" 's/step ' wall; grab "$id" 'cpu s/step' cpu; done
+  row "train $shape, bf16 $bf16 (s/step)" s "${tag}_g" gotrl "${tag}_pt" "PyTorch, tunables" wall
+  row "train $shape, bf16 $bf16 (CPU s/step)" s "${tag}_g" gotrl "${tag}_pt" "PyTorch, tunables" cpu
+  row "train $shape, bf16 $bf16 (s/step)" s "${tag}_g" gotrl "${tag}_pd" "PyTorch, glibc defaults" wall
+}
+
+fig_train_small() { train small "${BENCH_SMALL_STEPS:-20}" small; }
+# The 12×768 figures take minutes per run: BENCH_BIG_ROUNDS and
+# BENCH_BIG_STEPS shorten them.
+fig_train_big() { rounds=${BENCH_BIG_ROUNDS:-$rounds} train big "${BENCH_BIG_STEPS:-2}" big; }
+fig_train_bf16() {
+  local why
+  why=$("$gotrl" env | sed -n 's/^cpu bf16 *//p')
+  case "$why" in
+    no*) rows+=("| train big, bf16 autocast | skipped: $why | | | |") ;;
+    *) rounds=${BENCH_BIG_ROUNDS:-$rounds} train big "${BENCH_BIG_STEPS:-2}" bf16 true ;;
+  esac
+}
+
+# ==== DECODE HOOK (branch decode owns decoding speed and --quantize) ==========
+# Calls the decode commands by command line only: `gotrl bench generate` and
+# bench/generate.py print "batch B  cache  N tokens/s …" lines. Extend here
+# (int8/fp16 rows, the CTranslate2 peer) without touching the other figures.
+fig_decode() {
+  echo "== greedy decode 12×768, prompt 32, 128 new, $threads threads"
+  local g=(run dec_g "$gotrl" bench generate --threads "$threads" --batch 1,8 --uncached=false)
+  local p=(run dec_p "$py" bench/generate.py --threads "$threads" --batch 1 8 --no-uncached)
+  interleave g p
+  have_py || { rows+=("| decode | skipped: no peers venv | | | |"); return; }
+  for b in 1 8; do
+    for id in dec_g dec_p; do
+      grep -E "^batch $b +cache " "$tmp/$id.out" | grep -oE '[0-9.]+ tokens/s' | awk '{print $1}' >"$tmp/$id.b$b"
+    done
+    row "greedy decode, batch $b (tokens/s; ratio > 1 is faster)" tok/s dec_g gotrl dec_p "HF generate" "b$b"
+  done
+}
+# ==== end of the decode hook ==================================================
+
+fig_ppo() {
+  echo "== PPO iteration 4×256, batch 16, mini-batch 4, 4 epochs, $threads threads"
+  local g=(run ppo_g "$gotrl" bench ppo --threads "$threads")
+  local pt=(run ppo_pt env GLIBC_TUNABLES="$tuned" "$py" bench/ppo.py --threads "$threads")
+  local pd=(run ppo_pd "$py" bench/ppo.py --threads "$threads")
+  interleave g pt pd
+  have_py || { rows+=("| PPO | skipped: no peers venv | | | |"); return; }
+  for id in ppo_g ppo_pd ppo_pt; do
+    grab "$id" 's  \(rollout' iter
+    grep -oE 'rollout [0-9.]+' "$tmp/$id.out" | awk '{print $2}' >"$tmp/$id.roll"
+    grab "$id" 'cpu s' cpu
+  done
+  row "PPO iteration (s)" s ppo_g gotrl ppo_pt "TRL 0.11.4, tunables" iter
+  row "PPO iteration (CPU s)" s ppo_g gotrl ppo_pt "TRL 0.11.4, tunables" cpu
+  row "PPO rollout (s)" s ppo_g gotrl ppo_pt "TRL generate, tunables" roll
+  row "PPO iteration (s)" s ppo_g gotrl ppo_pd "TRL 0.11.4, glibc defaults" iter
+}
+
+# ---- the table ----------------------------------------------------------------
+
+model=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+flags=$(lscpu | sed -n 's/^Flags: *//p' | head -1)
+slug=$(echo "$model" | tr 'A-Z' 'a-z' | sed -E 's/\((r|tm)\)//g; s/[^a-z0-9]+/-/g; s/^-|-$//g')
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+for f in $only; do "fig_${f//-/_}"; done
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
+
+out=bench/results-$slug.md
+{
+  echo "# gotrl benchmarks on $model"
+  echo
+  echo "\`make bench\` ($(date -u +%Y-%m-%d), $(nproc) CPUs, $threads threads unless said, $rounds interleaved rounds,"
+  echo "load average $load0 at start, $load1 at end; gotrl's allocator: $("$gotrl" env | sed -n 's/^cpu allocator *//p' | cut -d' ' -f1)."
+  echo "Tunables = GLIBC_TUNABLES=$tuned; OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset} for both sides.)"
+  echo
+  echo "| figure | gotrl | peer | ratio gotrl/peer | peak RSS gotrl / peer |"
+  echo "| --- | --- | --- | --- | --- |"
+  printf '%s\n' "${rows[@]}"
+  echo
+  echo "CPU flags: \`$flags\`"
+} >"$out"
+echo
+cat "$out"
+echo
+echo "written to $out"

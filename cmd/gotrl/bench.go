@@ -2,8 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -44,8 +44,7 @@ func newBenchOpsCmd() *cobra.Command {
 			if _, err := setup(global.seed); err != nil {
 				return err
 			}
-			runtime.LockOSThread() // thread CPU time below is this thread's
-			defer runtime.UnlockOSThread()
+			defer tensor.Pin()() // thread CPU time below is this thread's
 			a, err := ts.Ones([]int64{int64(size), int64(size)}, gotch.Float, gotch.CPU)
 			if err != nil {
 				return err
@@ -110,6 +109,31 @@ func threadCPU() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// procCPU is the CPU time (user + system) the whole process has used, all
+// threads included: libtorch's thread team works on the step too.
+func procCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// printAlloc writes the CPU allocator in use and, for the caching one, its
+// counters.
+func printAlloc(w io.Writer) {
+	a, _ := tensor.AllocatorInfo()
+	if a != tensor.AllocCache {
+		fmt.Fprintf(w, "allocator %s\n", a)
+		return
+	}
+	st := tensor.CacheStats()
+	fmt.Fprintf(w, "allocator cache: %d hits, %d misses, %d unmaps; live %.0f MiB (peak %.0f), cached %.0f MiB, mapped peak %.0f MiB\n",
+		st.Hits, st.Misses, st.Unmaps, mib(st.Live), mib(st.PeakLive), mib(st.Cached), mib(st.PeakMapped))
+}
+
+func mib(b int64) float64 { return float64(b) / (1 << 20) }
 
 // rssMB reads the resident set size from /proc (Linux); 0 elsewhere.
 func rssMB() float64 {

@@ -66,10 +66,10 @@ func newBenchPPOCmd() *cobra.Command {
 			rc := ppo.DefaultRolloutConfig() // no eos: every response is exactly --response tokens
 			rc.MinLength, rc.MaxLength = response, response
 			rng := rand.New(rand.NewPCG(uint64(global.seed), 2))
-			var roll, step time.Duration
+			var roll, step, cpu time.Duration
 			for it := 0; it <= iters; it++ { // iteration 0 warms up
 				queries := randomPrompts(rng, cfg.BatchSize, query, shape.vocab).IDs
-				t0 := time.Now()
+				t0, cpu0 := time.Now(), procCPU()
 				responses, err := tr.Rollout(cmd.Context(), queries, rc, int64(it))
 				if err != nil {
 					return err
@@ -83,14 +83,15 @@ func newBenchPPOCmd() *cobra.Command {
 					return err
 				}
 				if it > 0 {
-					roll, step = roll+t1.Sub(t0), step+time.Since(t1)
+					roll, step, cpu = roll+t1.Sub(t0), step+time.Since(t1), cpu+procCPU()-cpu0
 				}
 			}
 			r, s := roll.Seconds()/float64(iters), step.Seconds()/float64(iters)
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "gotrl PPO  gpt2 %d×%d vocab %d  batch %d mini %d epochs %d query %d response %d  threads %d\n",
 				shape.layers, shape.embd, shape.vocab, cfg.BatchSize, cfg.MiniBatchSize, cfg.PPOEpochs, query, response, tensor.Threads())
-			fmt.Fprintf(out, "gotrl per iteration %.3f s  (rollout %.3f s + step %.3f s) over %d iterations\n", r+s, r, s, iters)
+			fmt.Fprintf(out, "gotrl per iteration %.3f s  (rollout %.3f s + step %.3f s)  %.3f cpu s  over %d iterations\n", r+s, r, s, cpu.Seconds()/float64(iters), iters)
+			printAlloc(cmd.ErrOrStderr())
 			return nil
 		},
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gotrl/gotrl/internal/config"
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/models/gpt2"
@@ -33,12 +34,12 @@ var benchShapes = map[string]benchShape{
 func newBenchTrainCmd() *cobra.Command {
 	var shape string
 	var steps, warmup int
-	var bf16 bool
+	bf16 := train.BF16Auto
 	cmd := &cobra.Command{
 		Use:   "train",
 		Short: "Training step time and tokens/s of GPT-2 (AdamW, the real training loop); compare with bench/train.py",
 		Example: "  gotrl bench train --shape small --steps 20\n" +
-			"  gotrl bench train --shape big --steps 3 --bf16",
+			"  gotrl bench train --shape big --steps 3 --bf16=true",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dev, err := setup(global.seed)
@@ -79,26 +80,30 @@ func newBenchTrainCmd() *cobra.Command {
 				return err
 			}
 			defer l.Close()
-			var total time.Duration
+			on, why := l.BF16()
+			fmt.Fprintln(cmd.ErrOrStderr(), "bf16:", why)
+			var wall, cpu time.Duration
 			for i := range steps + warmup {
-				start := time.Now()
+				start, cpu0 := time.Now(), procCPU()
 				if _, err := l.Step(); err != nil {
 					return err
 				}
 				if i >= warmup {
-					total += time.Since(start)
+					wall, cpu = wall+time.Since(start), cpu+procCPU()-cpu0
 				}
 			}
-			per := total.Seconds() / float64(steps)
+			per := wall.Seconds() / float64(steps)
 			_, n := store.NumParams()
-			fmt.Fprintf(cmd.OutOrStdout(), "gotrl train %-5s %d×%d vocab %d params %.1fM batch %d×%d bf16=%v threads %d: %.3f s/step  %.0f tokens/s (%d steps after %d warm-up)\n",
-				sh.name, sh.layers, sh.embd, c.VocabSize, float64(n)/1e6, sh.batch, sh.seq, bf16, tensor.Threads(), per, float64(sh.batch*sh.seq)/per, steps, warmup)
+			fmt.Fprintf(cmd.OutOrStdout(), "gotrl train %-5s %d×%d vocab %d params %.1fM batch %d×%d bf16=%v threads %d: %.3f s/step  %.3f cpu s/step  %.0f tokens/s (%d steps after %d warm-up)\n",
+				sh.name, sh.layers, sh.embd, c.VocabSize, float64(n)/1e6, sh.batch, sh.seq, on, tensor.Threads(), per, cpu.Seconds()/float64(steps), float64(sh.batch*sh.seq)/per, steps, warmup)
+			printAlloc(cmd.ErrOrStderr())
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&shape, "shape", "small", "big (12×768, batch 8×256) or small (2×128, batch 8×64)")
 	cmd.Flags().IntVar(&steps, "steps", 10, "measured steps")
 	cmd.Flags().IntVar(&warmup, "warmup", 1, "unmeasured warm-up steps")
-	cmd.Flags().BoolVar(&bf16, "bf16", false, "bfloat16 autocast")
+	cmd.Flags().Var(&bf16, "bf16", config.Vocabulary["bf16"])
+	cmd.Flags().Lookup("bf16").NoOptDefVal = string(train.BF16On)
 	return cmd
 }

@@ -27,6 +27,13 @@ func newEnvCmd() *cobra.Command {
 			fmt.Fprintf(w, "libtorch\t%s\n", tensor.Version())
 			fmt.Fprintf(w, "gotch\t%s (patched by scripts/gotch/patch.sh)\n", tensor.GotchVersion)
 			fmt.Fprintf(w, "cpu threads\t%d (of %d logical CPUs)\n", tensor.Threads(), runtime.NumCPU())
+			alloc, _ := tensor.AllocatorInfo()
+			fmt.Fprintf(w, "cpu allocator\t%s (%s=cache|malloc|off)\n", alloc, tensor.AllocEnv)
+			bf16 := tensor.CPUBF16()
+			if bf16 == "" {
+				bf16 = "no AMX/AVX-512-BF16: --bf16 auto is off"
+			}
+			fmt.Fprintf(w, "cpu bf16\t%s\n", bf16)
 			fmt.Fprintf(w, "cuda available\t%v\n", tensor.CUDAAvailable())
 			fmt.Fprintf(w, "cuda devices\t%d\n", tensor.CUDADevices())
 			fmt.Fprintf(w, "default device\t%s\n", tensor.DeviceName(dev))

@@ -60,6 +60,9 @@ func newRootCmd() *cobra.Command {
 // device. Training commands pass their config's seed (their --seed
 // shadows the global one).
 func setup(seed int64) (gotch.Device, error) {
+	if _, err := tensor.AllocatorInfo(); err != nil {
+		return gotch.CPU, err
+	}
 	threads := global.threads
 	if e, ok, _ := dist.FromEnv(os.Getenv); threads == 0 && ok && e.LocalWorldSize > 1 {
 		threads = max(1, runtime.NumCPU()/e.LocalWorldSize) // torchrun sets OMP_NUM_THREADS=1 for the same reason

@@ -86,6 +86,9 @@ func Bind(fs *pflag.FlagSet, cfgs ...any) ([]Field, error) {
 			if b, ok := val.(*boolValue); ok && b != nil {
 				fs.Lookup(name).NoOptDefVal = "true"
 			}
+			if bare := f.Tag.Get("bare"); bare != "" { // the value of the flag given alone: --bf16 = --bf16 true
+				fs.Lookup(name).NoOptDefVal = bare
+			}
 			fields = append(fields, Field{Key: key, Flag: name, Aliases: as, Help: help})
 			return nil
 		})

@@ -8,9 +8,16 @@
 //   - panic inside, error at the edge: forward code calls s.T(op(...)), which
 //     panics with *Error on a libtorch error; exported entry points defer
 //     Recover(&err) to turn that back into an error (as encoding/json does);
-//   - no-grad and autocast regions pinned to one OS thread, because libtorch
-//     keeps grad mode and autocast state per thread;
-//   - seeding, RNG state, device parsing and the thread count.
+//   - the thread rule (thread.go): all libtorch work on a locked OS thread —
+//     init locks the main goroutine, entry points Pin theirs, and no-grad and
+//     autocast regions are pinned, because libtorch keeps grad mode,
+//     autocast and its OpenMP team per OS thread;
+//   - the CPU allocator chosen at start (alloc.go: a caching allocator by
+//     default, GOTRL_ALLOCATOR=cache|malloc|off);
+//   - one C++ call per optimizer step, gradient clipping and zero_grad
+//     (optim.go, through the gotch patch's ext package);
+//   - seeding, RNG state, device parsing, the thread count and the CPU's
+//     bf16 support.
 //
 // Tensors themselves are gotch's *ts.Tensor, aliased as Tensor.
 package tensor

@@ -2,6 +2,8 @@ package tensor
 
 import (
 	"fmt"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -69,4 +71,35 @@ func DeviceName(d gotch.Device) string {
 		return fmt.Sprintf("cuda:%d", d.Value)
 	}
 	return "cpu"
+}
+
+// CPUBF16 names the CPU feature that runs bf16 matmuls in hardware — "AMX"
+// (amx_bf16) or "AVX-512-BF16" (avx512_bf16) in /proc/cpuinfo's flags — or
+// returns "" when the CPU has neither (libtorch then emulates bf16, ~15×
+// slower than fp32) or the flags cannot be read.
+func CPUBF16() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return ""
+	}
+	return bf16Feature(string(b))
+}
+
+// bf16Feature reads the first "flags" line of a /proc/cpuinfo text.
+func bf16Feature(cpuinfo string) string {
+	for _, line := range strings.Split(cpuinfo, "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok || strings.TrimSpace(k) != "flags" {
+			continue
+		}
+		flags := strings.Fields(v)
+		switch {
+		case slices.Contains(flags, "amx_bf16"):
+			return "AMX"
+		case slices.Contains(flags, "avx512_bf16"):
+			return "AVX-512-BF16"
+		}
+		return ""
+	}
+	return ""
 }

@@ -2,7 +2,6 @@ package tensor
 
 import (
 	"fmt"
-	"runtime"
 
 	"github.com/sugarme/gotch"
 	lib "github.com/sugarme/gotch/libtch"
@@ -10,11 +9,11 @@ import (
 )
 
 // NoGrad runs fn with gradient recording off and restores the previous mode.
-// libtorch keeps grad mode per OS thread, so the goroutine is locked to its
-// thread for the duration. A *Error panic inside fn is returned as an error.
+// libtorch keeps grad mode per OS thread, so the goroutine is pinned to its
+// thread for the duration (thread.go). A *Error panic inside fn is returned
+// as an error.
 func NoGrad(fn func()) (err error) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	defer Pin()()
 	prev, gerr := ts.GradSetEnabled(false)
 	if gerr != nil {
 		return fmt.Errorf("disable grad: %w", gerr)
@@ -27,10 +26,9 @@ func NoGrad(fn func()) (err error) {
 // CUDA) in the given reduced dtype (BFloat16 on CPU; Half or BFloat16 on
 // CUDA): matmuls and linear layers run in dtype, numerically sensitive ops
 // (softmax, log_softmax, norms, losses) in float32, exactly as
-// torch.autocast does. Locked to one OS thread like NoGrad.
+// torch.autocast does. Pinned to one OS thread like NoGrad.
 func Autocast(dev gotch.Device, dtype gotch.DType, fn func()) (err error) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	defer Pin()()
 	kind := 0
 	if dev.IsCuda() {
 		kind = 1

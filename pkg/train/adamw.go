@@ -5,7 +5,6 @@ package train
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/models/nn"
@@ -25,13 +24,15 @@ func DefaultAdamW() AdamWConfig {
 	return AdamWConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01}
 }
 
-// AdamW mirrors torch.optim.AdamW (foreach=False, amsgrad=False, maximize=False).
-// Weight decay applies only to variables without NoDecay (≥ 2-D weights).
-// With WeightDecay 0 it is torch.optim.Adam, which TRL's PPOTrainer uses.
+// AdamW mirrors torch.optim.AdamW (amsgrad=False, maximize=False): one C++
+// call per step updates every parameter (fused per element, as
+// foreach/fused AdamW do; tensor.AdamWStep). Weight decay applies only to
+// variables without NoDecay (≥ 2-D weights). With WeightDecay 0 it is
+// torch.optim.Adam, which TRL's PPOTrainer uses.
 type AdamW struct {
 	Config AdamWConfig
 	vars   []*nn.Var
-	m, v   []*tensor.Tensor // exp_avg, exp_avg_sq; nil until the first step
+	m, v   []*tensor.Tensor // exp_avg, exp_avg_sq; nil until a variable's first step
 	step   int64
 }
 
@@ -47,67 +48,34 @@ func NewAdamW(vars []*nn.Var, cfg AdamWConfig) (*AdamW, error) {
 func (o *AdamW) Steps() int64 { return o.step }
 
 // Step applies one update with learning rate lr to every variable that has
-// a gradient. Runs without grad recording.
+// a gradient.
 func (o *AdamW) Step(lr float64) error {
 	o.step++
 	c := o.Config
-	bc1 := 1 - math.Pow(c.Beta1, float64(o.step))
-	bc2 := 1 - math.Pow(c.Beta2, float64(o.step))
-	return tensor.NoGrad(func() {
-		s := tensor.NewScope()
-		defer s.Close()
-		decay := s.Float(1 - lr*c.WeightDecay)
-		oneMinusB1 := s.Float(1 - c.Beta1)
-		b2 := s.Float(c.Beta2)
-		oneMinusB2 := s.Float(1 - c.Beta2)
-		invSqrtBC2 := s.Float(1 / math.Sqrt(bc2))
-		eps := s.Float(c.Eps)
-		negInvStep := s.Float(-bc1 / lr) // denominators are scaled so Addcdiv_'s implicit value 1 applies lr/bc1
-		for i, v := range o.vars {
-			g := s.T(v.T.Grad(false))
-			if ok, err := g.Defined(); err != nil || !ok {
-				continue
-			}
-			if o.m[i] == nil {
-				o.m[i] = s.Keep(s.T(v.T.ZerosLike(false)))
-				o.v[i] = s.Keep(s.T(v.T.ZerosLike(false)))
-			}
-			m, sq := o.m[i], o.v[i]
-			if c.WeightDecay != 0 && !v.NoDecay {
-				tensor.Check(v.T.MulScalar_(decay)) // p *= 1 - lr*wd
-			}
-			tensor.Check(m.Lerp_(g, oneMinusB1)) // m = b1*m + (1-b1)*g
-			// One temporary per parameter: (1-b2)*g, then reused for the denominator.
-			tmp := s.T(g.MulScalar(oneMinusB2, false))
-			tensor.Check(sq.MulScalar_(b2))      // v *= b2
-			tensor.Check(sq.Addcmul_(tmp, g))    // v += (1-b2)*g*g
-			denom := s.T(sq.SqrtOut(tmp, false)) // into tmp
-			tensor.Check(denom.MulScalar_(invSqrtBC2))
-			tensor.Check(denom.AddScalar_(eps)) // sqrt(v)/sqrt(bc2) + eps
-			tensor.Check(denom.MulScalar_(negInvStep))
-			tensor.Check(v.T.Addcdiv_(m, denom)) // p -= lr/bc1 * m/denom
-		}
+	decay := make([]bool, len(o.vars))
+	for i, v := range o.vars {
+		decay[i] = !v.NoDecay
+	}
+	return tensor.AdamWStep(params(o.vars), o.m, o.v, decay, tensor.AdamWHyper{
+		LR: lr, Beta1: c.Beta1, Beta2: c.Beta2, Eps: c.Eps, WeightDecay: c.WeightDecay, Step: o.step,
 	})
 }
 
-// ZeroGrad clears every variable's gradient (zeroing in place, as
-// optimizer.zero_grad(set_to_none=False)).
-func (o *AdamW) ZeroGrad() error {
-	return ZeroGrad(o.vars)
-}
+// ZeroGrad clears every variable's gradient (optimizer.zero_grad(), which
+// sets them to None in PyTorch 2.x).
+func (o *AdamW) ZeroGrad() error { return ZeroGrad(o.vars) }
 
-// ZeroGrad zeroes the gradients of vars.
-func ZeroGrad(vars []*nn.Var) error {
-	return tensor.NoGrad(func() {
-		s := tensor.NewScope()
-		defer s.Close()
-		for _, v := range vars {
-			g := s.T(v.T.Grad(false))
-			if ok, err := g.Defined(); err == nil && ok {
-				tensor.Check(g.Zero_())
-			}
-		}
-	})
+// ZeroGrad clears the gradients of vars (set to None, as zero_grad does):
+// the next backward writes them afresh, so accumulation is unchanged.
+func ZeroGrad(vars []*nn.Var) error { return tensor.GradsToNone(params(vars)) }
+
+// params returns the tensors of vars.
+func params(vars []*nn.Var) []*tensor.Tensor {
+	out := make([]*tensor.Tensor, len(vars))
+	for i, v := range vars {
+		out[i] = v.T
+	}
+	return out
 }
 
 // State returns the optimizer state as named tensors (step count separately),

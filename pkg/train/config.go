@@ -33,8 +33,9 @@ type Config struct {
 	Patience        int     `yaml:"early_stopping_patience" alias:"patience" help:"stop after N evaluations without improvement; 0 = never"`
 	Threshold       float64 `yaml:"early_stopping_threshold" help:"an improvement must beat the best by more than this"`
 	// BF16 runs each forward under libtorch autocast in bfloat16 (fp32
-	// master weights, fp32 softmax/norms/losses), as torch.autocast does.
-	BF16 bool `yaml:"bf16"`
+	// master weights, fp32 softmax/norms/losses), as torch.autocast does:
+	// auto (the default) where the CPU has AMX or AVX-512-BF16.
+	BF16 BF16Mode `yaml:"bf16" bare:"true"`
 	// ReportTo adds metric sinks to metrics.jsonl (always written).
 	ReportTo []string `yaml:"report_to"`
 }
@@ -49,6 +50,7 @@ func DefaultConfig() Config {
 		Seed: 42, Epochs: 1, BatchSize: 8, Accum: 1, Optimizer: opt,
 		Schedule:    Schedule{Kind: Linear},
 		MaxGradNorm: 1, LogEvery: 1, KeepLast: 2, Metric: "eval/loss",
+		BF16: BF16Auto,
 	}
 }
 
@@ -73,6 +75,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("load_best_model_at_end needs metric_for_best_model and save_steps (%d) a multiple of eval_steps (%d), as in transformers", c.SaveEvery, c.EvalEvery)
 	}
 	if _, err := ParseReportTo(c.ReportTo...); err != nil {
+		return err
+	}
+	if err := c.BF16.Validate(); err != nil {
 		return err
 	}
 	if _, err := NewAdamW(nil, c.Optimizer); err != nil {

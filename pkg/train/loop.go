@@ -46,6 +46,9 @@ type Loop[B any] struct {
 	// rank stops at the same step.
 	group                *dist.Group
 	stopVote, stopAgreed bool
+	// bf16 is cfg.BF16 resolved for the stage's device; bf16Why says why.
+	bf16    bool
+	bf16Why string
 
 	// Progress receives the progress bar; nil disables it.
 	Progress io.Writer
@@ -72,8 +75,9 @@ func New[B any](cfg Config, stage Stage[B], d Data[B]) (*Loop[B], error) {
 		return nil, err
 	}
 	cfg.Schedule.Total = cfg.TotalSteps(d.Batches())
+	bf16, why := cfg.BF16.Resolve(stage.Store().Device())
 	return &Loop[B]{
-		cfg: cfg, stage: stage, data: d, vars: vars, opt: opt,
+		cfg: cfg, stage: stage, data: d, vars: vars, opt: opt, bf16: bf16, bf16Why: why,
 		state: State{Stage: stage.Name(), Seed: cfg.Seed, TotalSteps: cfg.Schedule.Total},
 	}, nil
 }
@@ -104,6 +108,9 @@ type State struct {
 // Close frees the optimizer state (the stage owns the model).
 func (l *Loop[B]) Close() { l.opt.Close() }
 
+// BF16 reports whether forwards run under bf16 autocast, and why.
+func (l *Loop[B]) BF16() (on bool, why string) { return l.bf16, l.bf16Why }
+
 // State returns the loop's current state.
 func (l *Loop[B]) State() State { return l.state }
 
@@ -129,6 +136,9 @@ func (l *Loop[B]) Run(ctx context.Context) (State, error) {
 		defer metrics.Close()
 	} else {
 		progress = nil
+	}
+	if progress != nil {
+		fmt.Fprintln(progress, "bf16:", l.bf16Why)
 	}
 	bar := NewProgress(progress, l.state.TotalSteps, l.state.Step)
 	defer bar.Exit()
@@ -228,6 +238,7 @@ func (l *Loop[B]) stepError(err error) error {
 // Step takes one optimizer step and returns its log record. Run calls it;
 // benchmarks call it directly (no logging, evaluation or checkpoints).
 func (l *Loop[B]) Step() (Record, error) {
+	defer tensor.Pin()() // the thread rule (internal/tensor/thread.go)
 	start := time.Now()
 	// Reseed per step: dropout masks depend only on (seed, step), so a
 	// resumed run draws exactly what an uninterrupted one does.
@@ -320,7 +331,7 @@ func (l *Loop[B]) accumulate() (stepTotals, error) {
 func (l *Loop[B]) backward(b B, scale float64) (value float64, stats map[string]float64, err error) {
 	var loss *tensor.Tensor
 	forward := func() { loss, stats, err = l.stage.Loss(b) }
-	if l.cfg.BF16 {
+	if l.bf16 {
 		if aerr := tensor.Autocast(l.stage.Store().Device(), gotch.BFloat16, forward); aerr != nil {
 			return 0, nil, aerr
 		}

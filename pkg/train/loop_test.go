@@ -301,7 +301,7 @@ func TestPrepareOutputDir(t *testing.T) {
 // (8 mantissa bits, ~0.4% per rounding) and the runs must not be identical
 // (autocast really ran the matmuls in bf16).
 func TestBF16LossCloseToFP32(t *testing.T) {
-	losses := func(bf16 bool) []float64 {
+	losses := func(bf16 BF16Mode) []float64 {
 		cfg := toyConfig(t.TempDir())
 		cfg.MaxSteps, cfg.BF16 = 8, bf16
 		tensor.Seed(5)
@@ -321,7 +321,7 @@ func TestBF16LossCloseToFP32(t *testing.T) {
 		}
 		return out
 	}
-	fp32, bf16 := losses(false), losses(true)
+	fp32, bf16 := losses(BF16Off), losses(BF16On)
 	same := true
 	for i := range fp32 {
 		if d := math.Abs(fp32[i]-bf16[i]) / fp32[i]; d > 0.02 {

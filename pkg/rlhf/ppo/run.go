@@ -41,8 +41,8 @@ type RunConfig struct {
 	SaveTotalLimit int `yaml:"save_total_limit"`
 	// SampleSteps prints a prompt / response / reward table every N
 	// iterations (0: never).
-	SampleSteps int  `yaml:"sample_steps" help:"print a prompt/response/reward table every N iterations; 0 = never"`
-	BF16        bool `yaml:"bf16"`
+	SampleSteps int            `yaml:"sample_steps" help:"print a prompt/response/reward table every N iterations; 0 = never"`
+	BF16        train.BF16Mode `yaml:"bf16" bare:"true"`
 	// ReportTo adds metric sinks to metrics.jsonl (always written).
 	ReportTo []string `yaml:"report_to"`
 }
@@ -112,7 +112,7 @@ func (r RewardConfig) Validate() error {
 // DefaultRunConfig is TRL's PPOConfig defaults with the book's sampling
 // and a small run.
 func DefaultRunConfig() RunConfig {
-	return RunConfig{PPO: DefaultConfig(), Rollout: DefaultRolloutConfig(), PEFT: rlhf.DefaultPEFT(), MaxSteps: 100, SampleSteps: 10, SaveTotalLimit: 2}
+	return RunConfig{PPO: DefaultConfig(), Rollout: DefaultRolloutConfig(), PEFT: rlhf.DefaultPEFT(), MaxSteps: 100, SampleSteps: 10, SaveTotalLimit: 2, BF16: train.BF16Auto}
 }
 
 // Validate checks the parts and the run settings.
@@ -133,6 +133,9 @@ func (c RunConfig) Validate() error {
 	if c.OutputDir == "" {
 		return errors.New("ppo run: output_dir is required")
 	}
+	if err := c.BF16.Validate(); err != nil {
+		return err
+	}
 	_, err := train.ParseReportTo(c.ReportTo...)
 	return err
 }
@@ -148,6 +151,7 @@ type Loop struct {
 	Decode  func(ids []int64) string
 	Out     io.Writer // progress bar and sample tables; nil = silent
 	state   State
+	bf16    bool                 // Config.BF16 resolved for the policy's device
 	metrics *train.MetricsWriter // Run's, for the sample tables
 }
 
@@ -180,6 +184,11 @@ func (r *Loop) Run(ctx context.Context) (State, error) {
 		defer metrics.Close()
 		r.metrics = metrics
 		defer func() { r.metrics = nil }()
+	}
+	var why string
+	r.bf16, why = c.BF16.Resolve(r.Trainer.Policy.Stores()[0].Device())
+	if r.Out != nil {
+		fmt.Fprintln(r.Out, "bf16:", why)
 	}
 	bar := r.progress()
 	defer bar.Exit()
@@ -274,7 +283,7 @@ func (r *Loop) interrupt() error {
 
 // autocast runs fn under bfloat16 autocast when the run asks for it.
 func (r *Loop) autocast(fn func()) error {
-	if !r.Config.BF16 {
+	if !r.bf16 {
 		fn()
 		return nil
 	}

@@ -96,6 +96,7 @@ func (t *Trainer) Close() {
 // KL-controller update. queries[i] and responses[i] are token ids (the
 // response without the query); scores[i] is the response's reward.
 func (t *Trainer) Step(queries, responses [][]int64, scores []float64) (stats Stats, err error) {
+	defer tensor.Pin()() // the thread rule (internal/tensor/thread.go)
 	defer tensor.Recover(&err)
 	if err := t.checkStep(queries, responses, scores); err != nil {
 		return Stats{}, err
