@@ -17,14 +17,10 @@ func Attend(q, k, v, bias *tensor.Tensor, scale, dropoutP float64, train bool) *
 		dropoutP = 0
 	}
 	if bias == nil {
-		// gotch hands libtorch an undefined tensor, not nullopt, for a
-		// missing attn_mask, which SDPA rejects: allow everything instead.
 		d, err := q.Device()
 		tensor.Check(err)
-		all, err := ts.Ones([]int64{1, 1, 1, 1}, gotch.Bool, d)
-		tensor.Check(err)
-		defer tensor.Free(all)
-		bias = all
+		bias = AllowAll(d)
+		defer tensor.Free(bias)
 	}
 	if bk, qk := bias.DType(), q.DType(); bk != gotch.Bool && bk != qk {
 		// Under autocast q, k, v leave the linears in bf16/fp16 while the
@@ -39,12 +35,21 @@ func Attend(q, k, v, bias *tensor.Tensor, scale, dropoutP float64, train bool) *
 	return out
 }
 
-// SplitHeads maps [B, T, H·D] to [B, H, T, D].
+// AllowAll is the mask Attend uses for "nothing masked", [1, 1, 1, 1] true:
+// gotch hands libtorch an undefined tensor, not nullopt, for a missing
+// attn_mask, which SDPA rejects. A model makes it once per forward rather
+// than letting every layer make its own. The caller frees it.
+func AllowAll(dev gotch.Device) *tensor.Tensor {
+	all, err := ts.Ones([]int64{1, 1, 1, 1}, gotch.Bool, dev)
+	tensor.Check(err)
+	return all
+}
+
+// SplitHeads maps [B, T, H·D] to [B, H, T, D] (views, no copy).
 func SplitHeads(x *tensor.Tensor, heads int64) *tensor.Tensor {
 	s := tensor.NewScope()
 	defer s.Close()
-	sh := tensor.Shape(x) // [B, T, C]
-	v := s.T(x.View([]int64{sh[0], sh[1], heads, sh[2] / heads}, false))
+	v := s.T(x.Unflatten(2, []int64{heads, -1}, false)) // [B, T, H, D]
 	return s.Keep(s.T(v.Transpose(1, 2, false)))
 }
 
@@ -52,9 +57,8 @@ func SplitHeads(x *tensor.Tensor, heads int64) *tensor.Tensor {
 func MergeHeads(x *tensor.Tensor) *tensor.Tensor {
 	s := tensor.NewScope()
 	defer s.Close()
-	sh := tensor.Shape(x) // [B, H, T, D]
-	t := s.T(s.T(x.Transpose(1, 2, false)).Contiguous(false))
-	return s.Keep(s.T(t.View([]int64{sh[0], sh[2], sh[1] * sh[3]}, false)))
+	t := s.T(s.T(x.Transpose(1, 2, false)).Contiguous(false)) // [B, T, H, D]
+	return s.Keep(s.T(t.Flatten(2, 3, false)))
 }
 
 // KV is one attention layer's key/value cache, [B, H, S, D] each; the zero
@@ -71,6 +75,7 @@ type KV struct {
 	// positions of the buffers once a second Append came.
 	K, V       *tensor.Tensor
 	kbuf, vbuf *tensor.Tensor // [B, H, capacity, D] or nil
+	n, room    int64          // cached positions; buffer capacity (0 without buffers)
 }
 
 // Append adds keys and values [B, H, T, D] after the cached ones and
@@ -84,14 +89,16 @@ func (c *KV) Append(k, v *tensor.Tensor) (K, V *tensor.Tensor) {
 		tensor.Check(err)
 		c.V, err = v.ShallowClone()
 		tensor.Check(err)
+		c.n = tensor.Shape(k)[2]
 		return c.K, c.V
 	}
-	n, t := c.Len(), tensor.Shape(k)[2]
-	if c.kbuf == nil || n+t > tensor.Shape(c.kbuf)[2] {
-		c.grow(max(2*(n+t), 64))
+	t := tensor.Shape(k)[2]
+	if c.n+t > c.room {
+		c.grow(max(2*(c.n+t), 64))
 	}
-	c.K = write(c.kbuf, c.K, k, n)
-	c.V = write(c.vbuf, c.V, v, n)
+	c.K = write(c.kbuf, c.K, k, c.n)
+	c.V = write(c.vbuf, c.V, v, c.n)
+	c.n += t
 	return c.K, c.V
 }
 
@@ -107,7 +114,7 @@ func (c *KV) grow(capacity int64) {
 	tensor.Check(tensor.CopyInto(s.T(kb.Narrow(2, 0, sh[2], false)), c.K))
 	tensor.Check(tensor.CopyInto(s.T(vb.Narrow(2, 0, sh[2], false)), c.V))
 	tensor.Free(c.kbuf, c.vbuf)
-	c.kbuf, c.vbuf = s.Keep(kb), s.Keep(vb)
+	c.kbuf, c.vbuf, c.room = s.Keep(kb), s.Keep(vb), capacity
 }
 
 // write copies x [B, H, T, D] into buf at positions [n, n+T), frees the old
@@ -123,12 +130,7 @@ func write(buf, old, x *tensor.Tensor, n int64) *tensor.Tensor {
 }
 
 // Len is the cached sequence length.
-func (c *KV) Len() int64 {
-	if c.K == nil {
-		return 0
-	}
-	return tensor.Shape(c.K)[2]
-}
+func (c *KV) Len() int64 { return c.n }
 
 // Reorder keeps batch rows idx (beam search), in place.
 func (c *KV) Reorder(idx *tensor.Tensor) {
@@ -141,12 +143,11 @@ func (c *KV) Reorder(idx *tensor.Tensor) {
 	}
 	// reorder the buffers, room included (at most twice the cache), so
 	// the next Append need not regrow
-	n := c.Len()
 	c.kbuf, c.vbuf = reorder(c.kbuf, c.vbuf, idx)
 	s := tensor.NewScope()
 	defer s.Close()
-	k := s.T(c.kbuf.Narrow(2, 0, n, false))
-	v := s.T(c.vbuf.Narrow(2, 0, n, false))
+	k := s.T(c.kbuf.Narrow(2, 0, c.n, false))
+	v := s.T(c.vbuf.Narrow(2, 0, c.n, false))
 	tensor.Free(c.K, c.V)
 	c.K, c.V = s.Keep(k), s.Keep(v)
 }
@@ -164,5 +165,5 @@ func reorder(a, b, idx *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {
 // Close frees the cache.
 func (c *KV) Close() {
 	tensor.Free(c.K, c.V, c.kbuf, c.vbuf)
-	c.K, c.V, c.kbuf, c.vbuf = nil, nil, nil, nil
+	*c = KV{}
 }

@@ -108,8 +108,8 @@ func (c *Conv1D) Forward(x *tensor.Tensor) *tensor.Tensor {
 	in := shape[len(shape)-1]
 	x2 := s.T(x.Reshape([]int64{-1, in}, false))
 	y := s.T(c.Bias.Addmm(x2, c.Weight, false)) // [N, out]
-	out := append(append([]int64{}, shape[:len(shape)-1]...), tensor.Shape(c.Weight)[1])
-	y = s.T(y.Reshape(out, false))
+	shape[len(shape)-1] = -1                    // [..., out]
+	y = s.T(y.Reshape(shape, false))
 	return s.Keep(c.Hook.add(s, x, y))
 }
 
