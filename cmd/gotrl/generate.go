@@ -11,6 +11,7 @@ import (
 	"github.com/gotrl/gotrl/pkg/data/tokenizer"
 	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/generate"
+	"github.com/gotrl/gotrl/pkg/models/layers"
 
 	// the families `gotrl generate` can load; each loaded model offers
 	// Stepper() generate.Stepper
@@ -56,11 +57,12 @@ type generateConfig struct {
 	MaxPrompt int             `yaml:"max_prompt_length"`
 	Side      truncationSide  `yaml:"truncation_side" help:"which end of a long prompt is cut: left or right (default: left for GPT-2, right for BERT and T5)"`
 	Special   bool            `yaml:"add_special_tokens" help:"apply the tokenizer's template ([CLS] … [SEP] for BERT vocabularies), as SFT formats prompts"`
+	Quantize  string          `yaml:"quantize" help:"weights for inference: fp32 (float32 laid out for decoding), int8 (fbgemm dynamic quantization), fp16, bf16 (for CPUs with AMX), auto (bf16 with AMX, else int8) or none (as stored)"`
 	Gen       generate.Config `yaml:",inline"`
 }
 
 func newGenerateCmd() *cobra.Command {
-	g := generateConfig{BatchSize: 8, Special: true, Gen: generate.Default()}
+	g := generateConfig{BatchSize: 8, Special: true, Quantize: string(layers.FP32), Gen: generate.Default()}
 	cmd := &cobra.Command{
 		Use:   "generate",
 		Short: "Generate text from a model (greedy, sampling or beam search)",
@@ -96,7 +98,11 @@ func newGenerateCmd() *cobra.Command {
 			if err := refuseClassifier(model); err != nil {
 				return err
 			}
-			m, err := models.Load(model, models.Options{Device: dev, Task: models.TaskLM})
+			prec, err := layers.ParsePrecision(g.Quantize)
+			if err != nil {
+				return fmt.Errorf("--quantize: %w", err)
+			}
+			m, err := models.Load(model, models.Options{Device: dev, Task: models.TaskLM, Quantize: prec})
 			if err != nil {
 				return err
 			}

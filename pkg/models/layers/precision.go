@@ -49,6 +49,21 @@ func ParsePrecision(s string) (Precision, error) {
 	return "", fmt.Errorf("precision %q: want none, fp32, int8, fp16, bf16 or auto", s)
 }
 
+// Set parses a flag value (pflag.Value), resolving auto.
+func (p *Precision) Set(s string) error {
+	v, err := ParsePrecision(s)
+	if err != nil {
+		return err
+	}
+	*p = v
+	return nil
+}
+
+func (p *Precision) String() string { return string(*p) }
+
+// Type names the flag's value in help text.
+func (p *Precision) Type() string { return "precision" }
+
 // autoPrecision is the reduced precision worth using on this CPU: AMX
 // multiplies bfloat16 tiles natively; elsewhere bf16 matmuls are emulated
 // (about 14× slower than fp32 on AMD EPYC without AVX-512) and fbgemm's int8
