@@ -167,23 +167,13 @@ func compare(ref, got []float32, v int) accuracy {
 			num += d * d
 			den += float64(x[i]) * float64(x[i])
 		}
-		if argmax(x) == argmax(y) {
+		if slices.Index(x, slices.Max(x)) == slices.Index(y, slices.Max(y)) { // argmax, first on ties
 			agree++
 		}
 	}
 	a.relRMS = math.Sqrt(num / den)
 	a.argmax = float64(agree) / float64(len(ref)/v)
 	return a
-}
-
-func argmax(x []float32) int {
-	best := 0
-	for i, s := range x {
-		if s > x[best] {
-			best = i
-		}
-	}
-	return best
 }
 
 func sameRows(a, b [][]int64) float64 {
