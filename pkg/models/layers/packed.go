@@ -84,7 +84,7 @@ func (q *packed) forward(x *tensor.Tensor) *tensor.Tensor {
 		shape := tensor.Shape(x)
 		x2 := s.T(x.Reshape([]int64{-1, shape[len(shape)-1]}, false))
 		y := s.T(q.bias.Addmm(x2, q.weight, false)) // [N, out]
-		shape[len(shape)-1] = tensor.Shape(q.weight)[1]
+		shape[len(shape)-1] = -1                    // [..., out]
 		return s.Keep(s.T(y.Reshape(shape, false)))
 	case FP16:
 		return s.Keep(s.T(ts.FbgemmLinearFp16Weight(x, q.matrix, q.bias)))
