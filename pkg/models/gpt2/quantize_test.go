@@ -5,11 +5,13 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/sugarme/gotch"
 
 	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/generate"
 	"github.com/gotrl/gotrl/pkg/models/layers"
 	"github.com/gotrl/gotrl/pkg/models/nn"
@@ -192,4 +194,55 @@ func rms(x []float32) float64 {
 		s += float64(v) * float64(v)
 	}
 	return math.Sqrt(s / float64(len(x)))
+}
+
+// TestLoadQuantize: models.Load's Quantize option packs every projection,
+// the tied LM head included (logits equal a model packed by hand, and
+// differ from float32), and a bad precision is refused naming the
+// directory.
+func TestLoadQuantize(t *testing.T) {
+	dir := fixtures + "/gpt2"
+	ids := [][]int64{{1, 2, 3, 4, 5}}
+	logits := func(m *Model) []float32 {
+		t.Helper()
+		var out []float32
+		err := tensor.NoGrad(func() {
+			x, err := tensor.FromRows(ids, gotch.CPU)
+			tensor.Check(err)
+			defer tensor.Free(x)
+			o, err := m.Forward(Input{IDs: x}, false)
+			tensor.Check(err)
+			defer o.Close()
+			out, err = tensor.Float32s(o.Logits)
+			tensor.Check(err)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	loaded, err := models.Load(dir, models.Options{Device: gotch.CPU, Quantize: layers.Int8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer loaded.Close()
+	byHand, store := fixtureModel(t)
+	plain := logits(byHand)
+	if err := layers.Quantize(store, layers.Int8); err != nil { // the tied head left out
+		t.Fatal(err)
+	}
+	noHead := logits(byHand)
+	if err := layers.Quantize(store, layers.Int8, &byHand.LM.Linear); err != nil {
+		t.Fatal(err)
+	}
+	got, want := logits(loaded.(*Loaded).Model), logits(byHand)
+	if !slices.Equal(got, want) {
+		t.Error("models.Load with Quantize int8 differs from layers.Quantize with the tied head")
+	}
+	if slices.Equal(got, noHead) || slices.Equal(got, plain) {
+		t.Error("the tied LM head was not quantized, or nothing was")
+	}
+	if _, err := models.Load(dir, models.Options{Device: gotch.CPU, Quantize: "int4"}); err == nil || !strings.Contains(err.Error(), dir) {
+		t.Errorf("error %v, want one naming %s", err, dir)
+	}
 }
