@@ -101,11 +101,11 @@ func newBenchGenerateCmd() *cobra.Command {
 func parsePrecisions(values []string) ([]layers.Precision, error) {
 	var out []layers.Precision
 	for _, v := range values {
-		p, err := layers.ParsePrecision(v)
-		if err != nil {
+		p := layers.Precision(v)
+		if err := p.Validate(); err != nil {
 			return nil, fmt.Errorf("--quantize: %w", err)
 		}
-		out = append(out, p)
+		out = append(out, p.Resolve())
 	}
 	return out, nil
 }

@@ -82,7 +82,7 @@ type tiedHeads interface {
 
 // quantize applies opts.Quantize to a model just loaded from dir.
 func quantize(dir string, m Model, p layers.Precision) (Model, error) {
-	if p == "" || p == layers.None {
+	if p.Resolve() == layers.None {
 		return m, nil
 	}
 	var heads []*layers.Linear

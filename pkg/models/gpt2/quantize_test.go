@@ -235,7 +235,7 @@ func TestLoadQuantize(t *testing.T) {
 	if err := layers.Quantize(store, layers.Int8, &byHand.LM.Linear); err != nil {
 		t.Fatal(err)
 	}
-	got, want := logits(loaded.(*Loaded).Model), logits(byHand)
+	got, want := logits(loaded.(*CausalLM).Model), logits(byHand)
 	if !slices.Equal(got, want) {
 		t.Error("models.Load with Quantize int8 differs from layers.Quantize with the tied head")
 	}

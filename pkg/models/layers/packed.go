@@ -1,6 +1,8 @@
 package layers
 
 import (
+	"fmt"
+
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
@@ -70,7 +72,7 @@ func pack(w, bias *tensor.Tensor, p Precision) (q *packed) {
 		one := s.T(ts.Zeros([]int64{1, 1}, gotch.Int8, gotch.CPU))
 		q.weight = s.Keep(s.T(one.Expand(tensor.Shape(iq), false, false)))
 	default:
-		panic(&tensor.Error{Op: "pack", Err: errPrecision(p)})
+		panic(&tensor.Error{Op: "pack", Err: fmt.Errorf("precision %q has no packed form", p)})
 	}
 	return q
 }

@@ -35,34 +35,26 @@ const (
 	Auto Precision = "auto"
 )
 
-// ParsePrecision reads a --quantize value; "" means None. Auto is resolved
-// for this CPU.
-func ParsePrecision(s string) (Precision, error) {
-	switch p := Precision(s); p {
+// Validate accepts the values above and "" (None); a config field of this
+// type is checked when its flag is parsed.
+func (p Precision) Validate() error {
+	switch p {
+	case "", None, FP32, Int8, FP16, BF16, Auto:
+		return nil
+	}
+	return fmt.Errorf("precision %q: want none, fp32, int8, fp16, bf16 or auto", string(p))
+}
+
+// Resolve maps "" to None and Auto to this CPU's choice.
+func (p Precision) Resolve() Precision {
+	switch p {
 	case "":
-		return None, nil
-	case None, FP32, Int8, FP16, BF16:
-		return p, nil
+		return None
 	case Auto:
-		return autoPrecision(), nil
+		return autoPrecision()
 	}
-	return "", fmt.Errorf("precision %q: want none, fp32, int8, fp16, bf16 or auto", s)
+	return p
 }
-
-// Set parses a flag value (pflag.Value), resolving auto.
-func (p *Precision) Set(s string) error {
-	v, err := ParsePrecision(s)
-	if err != nil {
-		return err
-	}
-	*p = v
-	return nil
-}
-
-func (p *Precision) String() string { return string(*p) }
-
-// Type names the flag's value in help text.
-func (p *Precision) Type() string { return "precision" }
 
 // autoPrecision is the reduced precision worth using on this CPU: AMX
 // multiplies bfloat16 tiles natively; elsewhere bf16 matmuls are emulated

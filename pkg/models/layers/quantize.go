@@ -12,17 +12,16 @@ import (
 // the store does not list), for inference in precision p: their Forward
 // then runs the packed copy whenever the input records no gradient. Calling
 // it again repacks (after a training step changed the weights, as PPO
-// rollouts need); None frees the packed copies. On error no layer is left
+// rollouts need); None frees the packed copies; Auto picks for this CPU. On error no layer is left
 // packed. Counterpart: torch.ao.quantization.quantize_dynamic(model,
 // {nn.Linear}, dtype).
 //
 // FP32 repacks Linear weights only: Conv1D already stores [in, out].
 func Quantize(store *nn.Store, p Precision, extra ...*Linear) (err error) {
-	switch p {
-	case None, FP32, Int8, FP16, BF16:
-	default:
-		return fmt.Errorf("quantize: %w", errPrecision(p))
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("quantize: %w", err)
 	}
+	p = p.Resolve()
 	var targets []projection
 	for _, m := range store.Modules() {
 		switch l := m.Module.(type) {
@@ -84,8 +83,4 @@ func (t projection) pack(p Precision) (err error) {
 func (h *Hook) unpack() {
 	h.packed.close()
 	h.packed = nil
-}
-
-func errPrecision(p Precision) error {
-	return fmt.Errorf("precision %q: want none, fp32, int8, fp16 or bf16", p)
 }

@@ -190,20 +190,21 @@ func TestQuantizeErrors(t *testing.T) {
 	}
 }
 
-// TestParsePrecision: flag values, auto resolved for this CPU.
-func TestParsePrecision(t *testing.T) {
+// TestPrecision: config values are checked, "" and auto resolved.
+func TestPrecision(t *testing.T) {
 	cases := []struct {
-		in   string
-		want Precision
-		err  bool
+		in, want Precision
+		err      bool
 	}{
 		{"", None, false}, {"none", None, false}, {"fp32", FP32, false}, {"int8", Int8, false},
 		{"fp16", FP16, false}, {"bf16", BF16, false}, {"auto", autoPrecision(), false}, {"INT8", "", true},
 	}
 	for _, c := range cases {
-		got, err := ParsePrecision(c.in)
-		if (err != nil) != c.err || got != c.want {
-			t.Errorf("ParsePrecision(%q) = %q, %v; want %q (error %v)", c.in, got, err, c.want, c.err)
+		if err := c.in.Validate(); (err != nil) != c.err {
+			t.Errorf("%q.Validate() = %v, want an error: %v", c.in, err, c.err)
+		}
+		if !c.err && c.in.Resolve() != c.want {
+			t.Errorf("%q.Resolve() = %q, want %q", c.in, c.in.Resolve(), c.want)
 		}
 	}
 }
