@@ -133,20 +133,7 @@ func randomRows(rng *rand.Rand, n, width int, vocab int64) [][]int64 {
 // (flat [N·T·V]) and the greedy continuations (8 new tokens) of the first 50.
 func logitsAndGreedy(t *testing.T, m *Model, prompts [][]int64) ([]float32, [][]int64) {
 	t.Helper()
-	var logits []float32
-	err := tensor.NoGrad(func() {
-		ids, err := tensor.FromRows(prompts, gotch.CPU)
-		tensor.Check(err)
-		defer tensor.Free(ids)
-		out, err := m.Forward(Input{IDs: ids}, false)
-		tensor.Check(err)
-		defer out.Close()
-		logits, err = tensor.Float32s(out.Logits)
-		tensor.Check(err)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	logits := forwardLogits(t, m, prompts)
 	c := generate.Default()
 	c.MaxNewTokens = 8
 	gen, err := generate.Generate(context.Background(), m.Stepper(), generate.Batch{IDs: prompts[:50]}, c)
@@ -203,24 +190,7 @@ func rms(x []float32) float64 {
 func TestLoadQuantize(t *testing.T) {
 	dir := fixtures + "/gpt2"
 	ids := [][]int64{{1, 2, 3, 4, 5}}
-	logits := func(m *Model) []float32 {
-		t.Helper()
-		var out []float32
-		err := tensor.NoGrad(func() {
-			x, err := tensor.FromRows(ids, gotch.CPU)
-			tensor.Check(err)
-			defer tensor.Free(x)
-			o, err := m.Forward(Input{IDs: x}, false)
-			tensor.Check(err)
-			defer o.Close()
-			out, err = tensor.Float32s(o.Logits)
-			tensor.Check(err)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
+	logits := func(m *Model) []float32 { return forwardLogits(t, m, ids) }
 	loaded, err := models.Load(dir, models.Options{Device: gotch.CPU, Quantize: layers.Int8})
 	if err != nil {
 		t.Fatal(err)
@@ -245,4 +215,24 @@ func TestLoadQuantize(t *testing.T) {
 	if _, err := models.Load(dir, models.Options{Device: gotch.CPU, Quantize: "int4"}); err == nil || !strings.Contains(err.Error(), dir) {
 		t.Errorf("error %v, want one naming %s", err, dir)
 	}
+}
+
+// forwardLogits runs rows through m without gradients: flat [N·T·V].
+func forwardLogits(t *testing.T, m *Model, rows [][]int64) []float32 {
+	t.Helper()
+	var logits []float32
+	err := tensor.NoGrad(func() {
+		ids, err := tensor.FromRows(rows, gotch.CPU)
+		tensor.Check(err)
+		defer tensor.Free(ids)
+		out, err := m.Forward(Input{IDs: ids}, false)
+		tensor.Check(err)
+		defer out.Close()
+		logits, err = tensor.Float32s(out.Logits)
+		tensor.Check(err)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return logits
 }
