@@ -17,6 +17,7 @@ import (
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/models/generate"
 	"github.com/gotrl/gotrl/pkg/models/gpt2"
+	"github.com/gotrl/gotrl/pkg/models/layers"
 	"github.com/gotrl/gotrl/pkg/models/nn"
 )
 
@@ -29,6 +30,7 @@ func newBenchGenerateCmd() *cobra.Command {
 	shape := gpt2Shape{layers: 12, embd: 768, heads: 12, vocab: 21128}
 	var uncached bool
 	var plotPath string
+	quantize := []string{string(layers.FP32)}
 	cmd := &cobra.Command{
 		Use:   "generate",
 		Short: "Greedy tokens/second of a GPT-2 with and without the key/value cache, and per-token cost vs prefix length",
@@ -47,9 +49,12 @@ func newBenchGenerateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			precs, err := parsePrecisions(quantize)
+			if err != nil {
+				return err
+			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "gpt2 %d×%d, vocab %d, threads %d, prompt %d, %d new tokens, greedy\n", shape.layers, shape.embd, shape.vocab, tensor.Threads(), promptLen, newTokens)
-			rng := rand.New(rand.NewPCG(uint64(global.seed), 1))
 			steppers := []struct {
 				name string
 				s    generate.Stepper
@@ -57,15 +62,22 @@ func newBenchGenerateCmd() *cobra.Command {
 			if !uncached {
 				steppers = steppers[:1]
 			}
-			for _, b := range batches {
-				for _, st := range steppers {
-					tps, cpu, err := tokensPerSecond(cmd.Context(), st.s, randomPrompts(rng, b, promptLen, shape.vocab), newTokens)
-					if err != nil {
-						return err
+			for _, p := range precs {
+				if err := layers.Quantize(store, p, &m.LM.Linear); err != nil {
+					return err
+				}
+				rng := rand.New(rand.NewPCG(uint64(global.seed), 1)) // the same prompts for every precision
+				for _, b := range batches {
+					for _, st := range steppers {
+						tps, cpu, err := tokensPerSecond(cmd.Context(), st.s, randomPrompts(rng, b, promptLen, shape.vocab), newTokens)
+						if err != nil {
+							return err
+						}
+						fmt.Fprintf(out, "batch %d  %-8s  %-4s  %7.1f tokens/s  %6.1f ms CPU/token\n", b, st.name, p, tps, cpu)
 					}
-					fmt.Fprintf(out, "batch %d  %-8s  %7.1f tokens/s  %6.1f ms CPU/token\n", b, st.name, tps, cpu)
 				}
 			}
+			rng := rand.New(rand.NewPCG(uint64(global.seed), 2))
 			if len(curve) > 0 {
 				return prefixCurve(out, steppers[0].s, m.UncachedStepper(), rng, curve, curveSteps, shape.vocab, plotPath)
 			}
@@ -77,11 +89,25 @@ func newBenchGenerateCmd() *cobra.Command {
 	f.IntVar(&promptLen, "prompt", 32, "prompt length")
 	f.IntVar(&newTokens, "new", 128, "new tokens per row")
 	shape.bind(f)
+	f.StringSliceVar(&quantize, "quantize", quantize, "weight precisions to measure, each of none, fp32, int8, fp16, bf16, auto (see gotrl generate --quantize)")
 	f.BoolVar(&uncached, "uncached", true, "also measure without the cache (recompute the prefix each step)")
 	f.IntSliceVar(&curve, "curve", nil, "prefix lengths for the per-token cost curve (batch 1)")
 	f.IntVar(&curveSteps, "curve-steps", 16, "decoding steps timed per prefix length")
 	f.StringVar(&plotPath, "plot", "", "write the curve as a PNG here")
 	return cmd
+}
+
+// parsePrecisions reads --quantize values.
+func parsePrecisions(values []string) ([]layers.Precision, error) {
+	var out []layers.Precision
+	for _, v := range values {
+		p := layers.Precision(v)
+		if err := p.Validate(); err != nil {
+			return nil, fmt.Errorf("--quantize: %w", err)
+		}
+		out = append(out, p.Resolve())
+	}
+	return out, nil
 }
 
 func randomPrompts(rng *rand.Rand, b, n, vocab int) generate.Batch {

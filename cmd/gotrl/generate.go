@@ -11,6 +11,7 @@ import (
 	"github.com/gotrl/gotrl/pkg/data/tokenizer"
 	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/generate"
+	"github.com/gotrl/gotrl/pkg/models/layers"
 
 	// the families `gotrl generate` can load; each loaded model offers
 	// Stepper() generate.Stepper
@@ -46,21 +47,22 @@ model's positions: n_positions (BERT: max_position_embeddings) minus
 
 // generateConfig is `gotrl generate`'s configuration.
 type generateConfig struct {
-	Model     string          `yaml:"model_name_or_path" hub:"model" alias:"model"`
-	Tokenizer string          `yaml:"tokenizer_name" hub:"tokenizer" alias:"tokenizer"`
-	Prompts   []string        `yaml:"prompt"`
-	Input     string          `yaml:"input"`
-	Fields    []string        `yaml:"fields" alias:"field"`
-	Output    string          `yaml:"output_file" alias:"output"`
-	BatchSize int             `yaml:"per_device_eval_batch_size" alias:"batch-size"`
-	MaxPrompt int             `yaml:"max_prompt_length"`
-	Side      truncationSide  `yaml:"truncation_side" help:"which end of a long prompt is cut: left or right (default: left for GPT-2, right for BERT and T5)"`
-	Special   bool            `yaml:"add_special_tokens" help:"apply the tokenizer's template ([CLS] … [SEP] for BERT vocabularies), as SFT formats prompts"`
-	Gen       generate.Config `yaml:",inline"`
+	Model     string           `yaml:"model_name_or_path" hub:"model" alias:"model"`
+	Tokenizer string           `yaml:"tokenizer_name" hub:"tokenizer" alias:"tokenizer"`
+	Prompts   []string         `yaml:"prompt"`
+	Input     string           `yaml:"input"`
+	Fields    []string         `yaml:"fields" alias:"field"`
+	Output    string           `yaml:"output_file" alias:"output"`
+	BatchSize int              `yaml:"per_device_eval_batch_size" alias:"batch-size"`
+	MaxPrompt int              `yaml:"max_prompt_length"`
+	Side      truncationSide   `yaml:"truncation_side" help:"which end of a long prompt is cut: left or right (default: left for GPT-2, right for BERT and T5)"`
+	Special   bool             `yaml:"add_special_tokens" help:"apply the tokenizer's template ([CLS] … [SEP] for BERT vocabularies), as SFT formats prompts"`
+	Quantize  layers.Precision `yaml:"quantize" help:"weights for inference: fp32 (float32 laid out for decoding), int8 (fbgemm dynamic quantization), fp16, bf16 (for CPUs with AMX), auto (bf16 with AMX, else int8) or none (as stored)"`
+	Gen       generate.Config  `yaml:",inline"`
 }
 
 func newGenerateCmd() *cobra.Command {
-	g := generateConfig{BatchSize: 8, Special: true, Gen: generate.Default()}
+	g := generateConfig{BatchSize: 8, Special: true, Quantize: layers.FP32, Gen: generate.Default()}
 	cmd := &cobra.Command{
 		Use:   "generate",
 		Short: "Generate text from a model (greedy, sampling or beam search)",
@@ -96,7 +98,7 @@ func newGenerateCmd() *cobra.Command {
 			if err := refuseClassifier(model); err != nil {
 				return err
 			}
-			m, err := models.Load(model, models.Options{Device: dev, Task: models.TaskLM})
+			m, err := models.Load(model, models.Options{Device: dev, Task: models.TaskLM, Quantize: g.Quantize})
 			if err != nil {
 				return err
 			}

@@ -116,8 +116,16 @@ func Item(t *Tensor) (float64, error) {
 
 // Shape returns t's shape, panicking with *Error on failure (forward code).
 func Shape(t *Tensor) []int64 {
-	s, err := t.Size()
-	Check(err)
+	// at_shape fills a Go slice directly: gotch's Size goes through a C
+	// buffer and encoding/binary, several µs per call on the decoding path
+	c := lib.Ctensor(t.Ctensor())
+	dim := lib.AtDim(c)
+	Check(ts.TorchErr())
+	s := make([]int64, dim)
+	if dim > 0 {
+		lib.AtShape(c, unsafe.Pointer(&s[0]))
+		Check(ts.TorchErr())
+	}
 	return s
 }
 

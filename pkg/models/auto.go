@@ -20,6 +20,7 @@ import (
 
 	"github.com/sugarme/gotch"
 
+	"github.com/gotrl/gotrl/pkg/models/layers"
 	"github.com/gotrl/gotrl/pkg/models/nn"
 )
 
@@ -66,6 +67,33 @@ type Options struct {
 	// reports the change through Warn.
 	Tokens *Tokens
 	Warn   func(msg string)
+	// Quantize packs the loaded model's projections for inference
+	// (layers.Quantize), after any adapter is merged, heads tied to an
+	// embedding included where the family lists them; "" and layers.None
+	// leave them as stored.
+	Quantize layers.Precision
+}
+
+// tiedHeads is what a loaded model implements when its LM head shares the
+// embedding's weight, which the store does not list as a module.
+type tiedHeads interface {
+	TiedHeads() []*layers.Linear
+}
+
+// quantize applies opts.Quantize to a model just loaded from dir.
+func quantize(dir string, m Model, p layers.Precision) (Model, error) {
+	if p.Resolve() == layers.None {
+		return m, nil
+	}
+	var heads []*layers.Linear
+	if t, ok := m.(tiedHeads); ok {
+		heads = t.TiedHeads()
+	}
+	if err := layers.Quantize(m.Store(), p, heads...); err != nil {
+		m.Close()
+		return nil, fmt.Errorf("load %s: %w", dir, err)
+	}
+	return m, nil
 }
 
 // Extra is a module added under Prefix in a model's store (TRL's
@@ -113,14 +141,24 @@ func Types() []string {
 // Load reads dir/config.json, picks the registered family for its model
 // type and lets it build the model and load its weights.
 func Load(dir string, opts Options) (Model, error) {
+	q := opts.Quantize
+	opts.Quantize = "" // packed once, after an adapter's merge
+	var m Model
+	var err error
 	if isAdapterDir(dir) {
-		return loadAdapter(dir, opts)
+		m, err = loadAdapter(dir, opts)
+	} else {
+		var raw []byte
+		var modelType string
+		if raw, modelType, err = ReadConfig(dir, opts.ModelType); err != nil {
+			return nil, err
+		}
+		m, err = dispatch(dir, raw, modelType, opts)
 	}
-	raw, modelType, err := ReadConfig(dir, opts.ModelType)
 	if err != nil {
 		return nil, err
 	}
-	return dispatch(dir, raw, modelType, opts)
+	return quantize(dir, m, q)
 }
 
 // New builds a model with fresh weights from a config.json (a file, or a

@@ -16,11 +16,11 @@ func beamSearch(ctx context.Context, m Stepper, prep Prepared, c Config) (*Outpu
 	b := newBeams(prep, c)
 	logits := prep.Logits
 	for step := 0; ; step++ {
-		logps, err := takeRows(logits, len(b.rows))
+		logps, lse, err := takeRows(logits, len(b.rows), true)
 		if err != nil {
 			return nil, err
 		}
-		b.score(logps, step)
+		b.score(logps, lse, step)
 		next, from := b.advance(logps, step+1)
 		if !slices.Contains(b.done, false) || step+1 == c.MaxNewTokens {
 			break
@@ -63,10 +63,13 @@ func newBeams(prep Prepared, c Config) *beams {
 	return b
 }
 
-// score turns logits rows into processed log-probs plus each beam's score.
-func (b *beams) score(logps [][]float32, step int) {
+// score turns logits rows, whose log-sum-exps are lse, into processed
+// log-probs plus each beam's score.
+func (b *beams) score(logps [][]float32, lse []float32, step int) {
 	for i, lp := range logps {
-		logSoftmax(lp)
+		for j := range lp {
+			lp[j] -= lse[i] // log_softmax
+		}
 		for _, p := range b.procs {
 			p(lp, b.rows[i], step)
 		}

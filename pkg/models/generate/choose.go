@@ -16,12 +16,13 @@ func argmax(scores []float32) int64 {
 	return int64(best)
 }
 
-// sample draws one id from softmax(scores) (torch.multinomial on one row).
-func sample(scores []float32, rng *rand.Rand) int64 {
-	probs := softmax(scores)
+// sample draws one id from softmax(scores) (torch.multinomial on one row);
+// lse is logSumExp(scores), which the caller needs for the log-prob too.
+func sample(scores []float32, lse float64, rng *rand.Rand) int64 {
 	r := rng.Float64()
 	last := 0
-	for i, p := range probs {
+	for i, s := range scores {
+		p := math.Exp(float64(s) - lse)
 		if p == 0 {
 			continue
 		}
@@ -55,17 +56,4 @@ func softmax(scores []float32) []float64 {
 		out[i] = math.Exp(float64(s) - lse)
 	}
 	return out
-}
-
-// logSoftmax replaces scores by s - logsumexp(s), in place.
-func logSoftmax(scores []float32) {
-	lse := logSumExp(scores)
-	for i, s := range scores {
-		scores[i] = float32(float64(s) - lse)
-	}
-}
-
-// logSoftmaxAt is log_softmax(scores)[id].
-func logSoftmaxAt(scores []float32, id int64) float32 {
-	return float32(float64(scores[id]) - logSumExp(scores))
 }

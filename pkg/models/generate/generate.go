@@ -121,7 +121,10 @@ func search(ctx context.Context, m Stepper, prep Prepared, c Config) (*Output, e
 	finished := make([]bool, n)
 	logits := prep.Logits
 	for step := 0; ; step++ {
-		rows, err := takeRows(logits, n)
+		// without processors the scores are the logits, whose log-sum-exp
+		// libtorch computes vectorized (Go's math.Exp over 21128 scores
+		// per row cost 0.3 ms a step)
+		rows, lse, err := takeRows(logits, n, len(procs) == 0)
 		if err != nil {
 			return nil, err
 		}
@@ -135,12 +138,18 @@ func search(ctx context.Context, m Stepper, prep Prepared, c Config) (*Output, e
 			for _, p := range procs {
 				p(scores, out.Sequences[i], step)
 			}
+			l := 0.0
+			if lse != nil {
+				l = float64(lse[i])
+			} else {
+				l = logSumExp(scores)
+			}
 			if c.DoSample {
-				next[i] = sample(scores, rng)
+				next[i] = sample(scores, l, rng)
 			} else {
 				next[i] = argmax(scores)
 			}
-			out.LogProbs[i] = append(out.LogProbs[i], logSoftmaxAt(scores, next[i]))
+			out.LogProbs[i] = append(out.LogProbs[i], float32(float64(scores[next[i]])-l)) // log_softmax at the id
 		}
 		done := true
 		for i := range next {
@@ -183,20 +192,32 @@ func stepModel(ctx context.Context, m Stepper, st State, next []int64) (*tensor.
 	return logits, nil
 }
 
-// takeRows copies logits [N, V] into Go rows and frees the tensor.
-func takeRows(logits *tensor.Tensor, n int) ([][]float32, error) {
+// takeRows copies logits [N, V] into Go rows and frees the tensor; with
+// lse it also returns each row's log-sum-exp [N].
+func takeRows(logits *tensor.Tensor, n int, withLSE bool) (rows [][]float32, lse []float32, err error) {
 	defer tensor.Free(logits)
+	if withLSE {
+		t, err := logits.Logsumexp([]int64{-1}, false, false)
+		if err != nil {
+			return nil, nil, fmt.Errorf("generate: logsumexp: %w", err)
+		}
+		lse, err = tensor.Float32s(t)
+		tensor.Free(t)
+		if err != nil {
+			return nil, nil, fmt.Errorf("generate: read logsumexp: %w", err)
+		}
+	}
 	flat, err := tensor.Float32s(logits)
 	if err != nil {
-		return nil, fmt.Errorf("generate: read logits: %w", err)
+		return nil, nil, fmt.Errorf("generate: read logits: %w", err)
 	}
-	if n == 0 || len(flat)%n != 0 {
-		return nil, fmt.Errorf("generate: logits hold %d values, not %d equal rows", len(flat), n)
+	if n == 0 || len(flat)%n != 0 || (withLSE && len(lse) != n) {
+		return nil, nil, fmt.Errorf("generate: logits hold %d values, not %d equal rows", len(flat), n)
 	}
 	v := len(flat) / n
-	rows := make([][]float32, n)
+	rows = make([][]float32, n)
 	for i := range rows {
 		rows[i] = flat[i*v : (i+1)*v : (i+1)*v]
 	}
-	return rows, nil
+	return rows, lse, nil
 }

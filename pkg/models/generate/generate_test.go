@@ -14,6 +14,7 @@ import (
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/models/generate"
 	"github.com/gotrl/gotrl/pkg/models/gpt2"
+	"github.com/gotrl/gotrl/pkg/models/layers"
 )
 
 // hfCase is one case of testdata/generate/<model>.json
@@ -67,32 +68,48 @@ func loadGPT2(t *testing.T) *gpt2.Model {
 // return sequences), no-repeat n-gram, repetition penalty, min new tokens
 // and bad words give HF's exact ids on a left-padded batch and on each
 // prompt alone; greedy log-probs and beam scores agree within 1e-4.
+//
+// It runs with the weights as stored and packed for decoding
+// (layers.FP32, what gotrl generate uses): the same ids.
 func TestGPT2MatchesHF(t *testing.T) {
-	m := loadGPT2(t)
-	for _, c := range readHF(t, "../../../testdata/generate/gpt2.json") {
-		t.Run(c.Name, func(t *testing.T) {
-			out, err := generate.Generate(context.Background(), m.Stepper(),
-				generate.Batch{IDs: c.Inputs.InputIDs, Mask: c.Inputs.AttentionMask}, c.config(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !equalRows(out.Sequences, c.Sequences) {
-				t.Fatalf("sequences\n got %v\nwant %v", out.Sequences, c.Sequences)
-			}
-			for i, want := range c.TokenLogprobs {
-				for j, w := range want {
-					if g := float64(out.LogProbs[i][j]); math.Abs(g-w) > 1e-4 {
-						t.Errorf("row %d token %d: log-prob %g, want %g", i, j, g, w)
-					}
-				}
-			}
-			for i, w := range c.SequenceScores {
-				if g := float64(out.Scores[i]); math.Abs(g-w) > 1e-4 {
-					t.Errorf("row %d: sequence score %g, want %g", i, g, w)
-				}
-			}
-		})
+	m, store, err := gpt2.Load("../../../testdata/models/gpt2", gotch.CPU)
+	if err != nil {
+		t.Fatal(err)
 	}
+	t.Cleanup(store.Close)
+	for _, p := range []layers.Precision{layers.None, layers.FP32} {
+		if err := layers.Quantize(store, p, &m.LM.Linear); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range readHF(t, "../../../testdata/generate/gpt2.json") {
+			testHFCase(t, string(p)+"/"+c.Name, m, c)
+		}
+	}
+}
+
+func testHFCase(t *testing.T, name string, m *gpt2.Model, c hfCase) {
+	t.Run(name, func(t *testing.T) {
+		out, err := generate.Generate(context.Background(), m.Stepper(),
+			generate.Batch{IDs: c.Inputs.InputIDs, Mask: c.Inputs.AttentionMask}, c.config(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !equalRows(out.Sequences, c.Sequences) {
+			t.Fatalf("sequences\n got %v\nwant %v", out.Sequences, c.Sequences)
+		}
+		for i, want := range c.TokenLogprobs {
+			for j, w := range want {
+				if g := float64(out.LogProbs[i][j]); math.Abs(g-w) > 1e-4 {
+					t.Errorf("row %d token %d: log-prob %g, want %g", i, j, g, w)
+				}
+			}
+		}
+		for i, w := range c.SequenceScores {
+			if g := float64(out.Scores[i]); math.Abs(g-w) > 1e-4 {
+				t.Errorf("row %d: sequence score %g, want %g", i, g, w)
+			}
+		}
+	})
 }
 
 func equalRows(a, b [][]int64) bool {

@@ -100,7 +100,7 @@ func TestSampleFollowsSoftmax(t *testing.T) {
 	const n = 40000
 	var counts [4]int
 	for i := 0; i < n; i++ {
-		counts[sample(scores, rng)]++
+		counts[sample(scores, logSumExp(scores), rng)]++
 	}
 	for i, p := range []float64{0.6, 0.3, 0.1, 0} {
 		got := float64(counts[i]) / n

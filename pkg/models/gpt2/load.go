@@ -10,6 +10,7 @@ import (
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/generate"
+	"github.com/gotrl/gotrl/pkg/models/layers"
 	"github.com/gotrl/gotrl/pkg/models/nn"
 	"github.com/gotrl/gotrl/pkg/models/weights"
 )
@@ -190,6 +191,16 @@ func (l *CausalLM) windowLogits(hidden *tensor.Tensor, from int64) (logits *tens
 
 // Stepper drives generation (cached).
 func (l *CausalLM) Stepper() generate.Stepper { return l.Model.Stepper() }
+
+// TiedHeads lists the LM head when it shares wte's weight, so that
+// models.Load's Quantize packs it (the store lists only lm_head of untied
+// models).
+func (l *CausalLM) TiedHeads() []*layers.Linear {
+	if !l.Model.Config.Tied() {
+		return nil
+	}
+	return []*layers.Linear{&l.Model.LM.Linear}
+}
 
 // SequenceClassifier is GPT2ForSequenceClassification as a
 // models.Classifier, with the store it owns.

@@ -22,7 +22,7 @@ import (
 // attention, output Conv1D.
 type Attention struct {
 	CAttn, CProj *layers.Conv1D
-	heads        int64
+	heads, embd  int64
 	scale        float64
 	attnDrop     float64
 	residDrop    float64
@@ -39,7 +39,7 @@ func newAttention(p *nn.Path, c Config, layer int) *Attention {
 	return &Attention{
 		CAttn: layers.NewConv1D(p.Sub("c_attn"), c.NEmbd, 3*c.NEmbd, c.InitializerRange),
 		CProj: layers.NewConv1D(p.Sub("c_proj"), c.NEmbd, c.NEmbd, projStd(c)),
-		heads: c.NHead, scale: scale, attnDrop: c.AttnPdrop, residDrop: c.ResidPdrop,
+		heads: c.NHead, embd: c.NEmbd, scale: scale, attnDrop: c.AttnPdrop, residDrop: c.ResidPdrop,
 	}
 }
 
@@ -49,9 +49,8 @@ func newAttention(p *nn.Path, c Config, layer int) *Attention {
 func (a *Attention) Forward(x, bias *tensor.Tensor, kv *layers.KV, train bool) *tensor.Tensor {
 	s := tensor.NewScope()
 	defer s.Close()
-	c := tensor.Shape(x)[2]
 	qkv := s.Add(a.CAttn.Forward(x)) // [B, T, 3C]
-	parts, err := qkv.Split(c, 2)
+	parts, err := qkv.Split(a.embd, 2)
 	tensor.Checkf(err, "split q|k|v")
 	for _, t := range parts {
 		s.Add(t)
@@ -235,7 +234,11 @@ func (m *Model) Forward(in Input, train bool) (out *Output, err error) {
 		x = s.T(x.Add(s.Add(m.WTE.Forward(in.TypeIDs)), false))
 	}
 	x = s.Add(layers.Dropout(x, m.Config.EmbdPdrop, train))
-	bias := s.Add(m.attentionBias(in.Mask, sh[1], past+sh[1], dev))
+	bias := m.attentionBias(in.Mask, sh[1], past+sh[1], dev)
+	if bias == nil {
+		bias = layers.AllowAll(dev) // once, not per block
+	}
+	s.Add(bias)
 	out = &Output{Cache: in.Cache}
 	for i, b := range m.Blocks {
 		if in.AllHidden {

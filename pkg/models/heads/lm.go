@@ -14,7 +14,7 @@ type LM struct {
 // TiedLM shares the input embedding's weight [V, H] (GPT-2, T5 v1.0,
 // BERT's MLM decoder); it registers nothing in the store.
 func TiedLM(embedding *tensor.Tensor) *LM {
-	return &LM{layers.Linear{Weight: embedding}}
+	return &LM{layers.Linear{Weight: embedding, Hook: &layers.Hook{}}}
 }
 
 // NewLM registers its own weight [V, H] under p (HF: "lm_head"), as untied

@@ -17,14 +17,10 @@ func Attend(q, k, v, bias *tensor.Tensor, scale, dropoutP float64, train bool) *
 		dropoutP = 0
 	}
 	if bias == nil {
-		// gotch hands libtorch an undefined tensor, not nullopt, for a
-		// missing attn_mask, which SDPA rejects: allow everything instead.
 		d, err := q.Device()
 		tensor.Check(err)
-		all, err := ts.Ones([]int64{1, 1, 1, 1}, gotch.Bool, d)
-		tensor.Check(err)
-		defer tensor.Free(all)
-		bias = all
+		bias = AllowAll(d)
+		defer tensor.Free(bias)
 	}
 	if bk, qk := bias.DType(), q.DType(); bk != gotch.Bool && bk != qk {
 		// Under autocast q, k, v leave the linears in bf16/fp16 while the
@@ -39,12 +35,21 @@ func Attend(q, k, v, bias *tensor.Tensor, scale, dropoutP float64, train bool) *
 	return out
 }
 
-// SplitHeads maps [B, T, H·D] to [B, H, T, D].
+// AllowAll is the mask Attend uses for "nothing masked", [1, 1, 1, 1] true:
+// gotch hands libtorch an undefined tensor, not nullopt, for a missing
+// attn_mask, which SDPA rejects. A model makes it once per forward rather
+// than letting every layer make its own. The caller frees it.
+func AllowAll(dev gotch.Device) *tensor.Tensor {
+	all, err := ts.Ones([]int64{1, 1, 1, 1}, gotch.Bool, dev)
+	tensor.Check(err)
+	return all
+}
+
+// SplitHeads maps [B, T, H·D] to [B, H, T, D] (views, no copy).
 func SplitHeads(x *tensor.Tensor, heads int64) *tensor.Tensor {
 	s := tensor.NewScope()
 	defer s.Close()
-	sh := tensor.Shape(x) // [B, T, C]
-	v := s.T(x.View([]int64{sh[0], sh[1], heads, sh[2] / heads}, false))
+	v := s.T(x.Unflatten(2, []int64{heads, -1}, false)) // [B, T, H, D]
 	return s.Keep(s.T(v.Transpose(1, 2, false)))
 }
 
@@ -52,20 +57,31 @@ func SplitHeads(x *tensor.Tensor, heads int64) *tensor.Tensor {
 func MergeHeads(x *tensor.Tensor) *tensor.Tensor {
 	s := tensor.NewScope()
 	defer s.Close()
-	sh := tensor.Shape(x) // [B, H, T, D]
-	t := s.T(s.T(x.Transpose(1, 2, false)).Contiguous(false))
-	return s.Keep(s.T(t.View([]int64{sh[0], sh[2], sh[1] * sh[3]}, false)))
+	t := s.T(s.T(x.Transpose(1, 2, false)).Contiguous(false)) // [B, T, H, D]
+	return s.Keep(s.T(t.Flatten(2, 3, false)))
 }
 
 // KV is one attention layer's key/value cache, [B, H, S, D] each; the zero
 // value is an empty cache.
+//
+// The first Append keeps its tensors as they are (a prompt, or the encoder
+// output of cross-attention, which is never appended to again). Later
+// Appends write into buffers with room for more positions, grown by
+// doubling, so a decoding step copies only its own keys and values instead
+// of the whole cache (HF's DynamicCache concatenates: O(S) per step, as this
+// did; HF's StaticCache preallocates the same way).
 type KV struct {
-	K, V *tensor.Tensor
+	// K and V are the cached keys and values: views of the first Len()
+	// positions of the buffers once a second Append came.
+	K, V       *tensor.Tensor
+	kbuf, vbuf *tensor.Tensor // [B, H, capacity, D] or nil
+	n, room    int64          // cached positions; buffer capacity (0 without buffers)
 }
 
-// Append concatenates new keys and values along the sequence and returns
-// the full ones (owned by the cache; the caller must not free them). The
-// inputs stay owned by the caller.
+// Append adds keys and values [B, H, T, D] after the cached ones and
+// returns the full ones (owned by the cache; the caller must not free
+// them). The inputs stay owned by the caller. The copy records no gradient:
+// a cache serves generation.
 func (c *KV) Append(k, v *tensor.Tensor) (K, V *tensor.Tensor) {
 	if c.K == nil {
 		var err error
@@ -73,46 +89,81 @@ func (c *KV) Append(k, v *tensor.Tensor) (K, V *tensor.Tensor) {
 		tensor.Check(err)
 		c.V, err = v.ShallowClone()
 		tensor.Check(err)
+		c.n = tensor.Shape(k)[2]
 		return c.K, c.V
 	}
-	nk, err := ts.Cat([]*tensor.Tensor{c.K, k}, 2)
-	tensor.Check(err)
-	nv, err := ts.Cat([]*tensor.Tensor{c.V, v}, 2)
-	if err != nil {
-		tensor.Free(nk)
-		tensor.Check(err)
+	t := tensor.Shape(k)[2]
+	if c.n+t > c.room {
+		c.grow(max(2*(c.n+t), 64))
 	}
-	tensor.Free(c.K, c.V)
-	c.K, c.V = nk, nv
+	c.K = write(c.kbuf, c.K, k, c.n)
+	c.V = write(c.vbuf, c.V, v, c.n)
+	c.n += t
 	return c.K, c.V
 }
 
-// Len is the cached sequence length.
-func (c *KV) Len() int64 {
-	if c.K == nil {
-		return 0
-	}
-	return tensor.Shape(c.K)[2]
+// grow moves the cache into buffers of capacity positions.
+func (c *KV) grow(capacity int64) {
+	s := tensor.NewScope()
+	defer s.Close()
+	sh := tensor.Shape(c.K) // [B, H, S, D]
+	d, err := c.K.Device()
+	tensor.Check(err)
+	kb := s.T(ts.Empty([]int64{sh[0], sh[1], capacity, sh[3]}, c.K.DType(), d))
+	vb := s.T(ts.Empty([]int64{sh[0], sh[1], capacity, sh[3]}, c.V.DType(), d))
+	tensor.Check(tensor.CopyInto(s.T(kb.Narrow(2, 0, sh[2], false)), c.K))
+	tensor.Check(tensor.CopyInto(s.T(vb.Narrow(2, 0, sh[2], false)), c.V))
+	tensor.Free(c.kbuf, c.vbuf)
+	c.kbuf, c.vbuf, c.room = s.Keep(kb), s.Keep(vb), capacity
 }
+
+// write copies x [B, H, T, D] into buf at positions [n, n+T), frees the old
+// view and returns the view of positions [0, n+T).
+func write(buf, old, x *tensor.Tensor, n int64) *tensor.Tensor {
+	s := tensor.NewScope()
+	defer s.Close()
+	t := tensor.Shape(x)[2]
+	tensor.Check(tensor.CopyInto(s.T(buf.Narrow(2, n, t, false)), x))
+	view := s.T(buf.Narrow(2, 0, n+t, false))
+	tensor.Free(old)
+	return s.Keep(view)
+}
+
+// Len is the cached sequence length.
+func (c *KV) Len() int64 { return c.n }
 
 // Reorder keeps batch rows idx (beam search), in place.
 func (c *KV) Reorder(idx *tensor.Tensor) {
 	if c.K == nil {
 		return
 	}
-	k, err := c.K.IndexSelect(0, idx, false)
-	tensor.Check(err)
-	v, err := c.V.IndexSelect(0, idx, false)
-	if err != nil {
-		tensor.Free(k)
-		tensor.Check(err)
+	if c.kbuf == nil {
+		c.K, c.V = reorder(c.K, c.V, idx)
+		return
 	}
+	// reorder the buffers, room included (at most twice the cache), so
+	// the next Append need not regrow
+	c.kbuf, c.vbuf = reorder(c.kbuf, c.vbuf, idx)
+	s := tensor.NewScope()
+	defer s.Close()
+	k := s.T(c.kbuf.Narrow(2, 0, c.n, false))
+	v := s.T(c.vbuf.Narrow(2, 0, c.n, false))
 	tensor.Free(c.K, c.V)
-	c.K, c.V = k, v
+	c.K, c.V = s.Keep(k), s.Keep(v)
+}
+
+// reorder returns rows idx of a and b and frees them.
+func reorder(a, b, idx *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {
+	s := tensor.NewScope()
+	defer s.Close()
+	ra := s.T(a.IndexSelect(0, idx, false))
+	rb := s.T(b.IndexSelect(0, idx, false))
+	tensor.Free(a, b)
+	return s.Keep(ra), s.Keep(rb)
 }
 
 // Close frees the cache.
 func (c *KV) Close() {
-	tensor.Free(c.K, c.V)
-	c.K, c.V = nil, nil
+	tensor.Free(c.K, c.V, c.kbuf, c.vbuf)
+	*c = KV{}
 }

@@ -52,3 +52,61 @@ func TestKVStack(t *testing.T) {
 		t.Errorf("%d tensors leaked", d)
 	}
 }
+
+// TestKVGrows appends a 3-position prompt and then 70 single positions (the
+// buffer grows at 4 and at 65), reorders rows in between and after, and
+// checks every cached value against the concatenation the cache replaces.
+func TestKVGrows(t *testing.T) {
+	before := tensor.Live()
+	err := tensor.Catch(func() {
+		var c KV
+		defer c.Close()
+		// want[r] is row r's cached values, one per position (D = 1, H = 1)
+		want := [][]float32{{}, {}}
+		step := func(vals [][]float32) {
+			s := tensor.NewScope()
+			defer s.Close()
+			var flat []float32
+			for r := range vals {
+				flat = append(flat, vals[r]...)
+				want[r] = append(want[r], vals[r]...)
+			}
+			x := s.T(tensor.FromFloat32s(flat, []int64{2, 1, int64(len(vals[0])), 1}, gotch.CPU))
+			k, v := c.Append(x, x)
+			for _, got := range []*tensor.Tensor{k, v} {
+				vals, err := tensor.Float32s(got)
+				tensor.Check(err)
+				if w := slices.Concat(want...); !slices.Equal(vals, w) {
+					t.Fatalf("after %d positions: cache %v, want %v", c.Len(), vals, w)
+				}
+			}
+		}
+		reorder := func(idx ...int64) {
+			s := tensor.NewScope()
+			defer s.Close()
+			c.Reorder(s.T(tensor.FromInt64s(idx, []int64{int64(len(idx))}, gotch.CPU)))
+			old := slices.Clone(want)
+			for i, j := range idx {
+				want[i] = slices.Clone(old[j])
+			}
+		}
+		step([][]float32{{1, 2, 3}, {-1, -2, -3}})
+		for i := range 70 {
+			step([][]float32{{float32(10 + i)}, {float32(-10 - i)}})
+			if i == 30 || i == 65 {
+				reorder(1, 0)
+			}
+		}
+		reorder(1, 1)
+		step([][]float32{{7}, {8}})
+		if c.Len() != 74 {
+			t.Errorf("Len = %d, want 74", c.Len())
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := tensor.Live() - before; d != 0 {
+		t.Errorf("%d tensors leaked", d)
+	}
+}

@@ -13,10 +13,27 @@ type Adapter interface {
 	Delta(x *tensor.Tensor) *tensor.Tensor
 }
 
-// Hook holds a projection's optional adapter. It is shared by pointer so
-// copies of a layer (heads embed Linear by value) see the same adapter.
+// Hook holds what a projection may carry beyond its weights: an adapter
+// and the weights packed for inference (Quantize). It is shared by pointer
+// so copies of a layer (heads embed Linear by value) see the same ones.
 type Hook struct {
 	Adapter Adapter // nil: plain projection
+	packed  *packed // nil: run Weight as stored
+}
+
+// inference returns the packed weights to use for input x: nil when there
+// are none or when x records gradients, since fbgemm's kernels have no
+// backward (a quantized layer still trains through its float32 weight).
+func (h *Hook) inference(x *tensor.Tensor) *packed {
+	if h == nil || h.packed == nil {
+		return nil
+	}
+	grad, err := x.RequiresGrad()
+	tensor.Check(err)
+	if grad {
+		return nil
+	}
+	return h.packed
 }
 
 // add adds the adapter's output to y (owned by s), if there is one.
@@ -31,7 +48,7 @@ func (h *Hook) add(s *tensor.Scope, x, y *tensor.Tensor) *tensor.Tensor {
 // Linear is torch.nn.Linear: weight [out, in], optional bias [out].
 type Linear struct {
 	Weight, Bias *tensor.Tensor
-	Hook         *Hook // set by NewLinear; nil for tied heads built in place
+	Hook         *Hook // set by NewLinear and heads.TiedLM; nil for layers built per call
 }
 
 // NewLinear registers weight (and bias) under p with init std (HF's
@@ -53,7 +70,12 @@ func NewLinear(p *nn.Path, in, out int64, bias bool, std float64) *Linear {
 func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
 	s := tensor.NewScope()
 	defer s.Close()
-	y := s.T(ts.Linear(x, l.Weight, tensor.Opt(l.Bias)))
+	var y *tensor.Tensor
+	if q := l.Hook.inference(x); q != nil {
+		y = s.Add(q.forward(x))
+	} else {
+		y = s.T(ts.Linear(x, l.Weight, tensor.Opt(l.Bias)))
+	}
 	return s.Keep(l.Hook.add(s, x, y))
 }
 
@@ -79,12 +101,15 @@ func NewConv1D(p *nn.Path, in, out int64, std float64) *Conv1D {
 func (c *Conv1D) Forward(x *tensor.Tensor) *tensor.Tensor {
 	s := tensor.NewScope()
 	defer s.Close()
+	if q := c.Hook.inference(x); q != nil {
+		return s.Keep(c.Hook.add(s, x, s.Add(q.forward(x))))
+	}
 	shape := tensor.Shape(x)
 	in := shape[len(shape)-1]
 	x2 := s.T(x.Reshape([]int64{-1, in}, false))
 	y := s.T(c.Bias.Addmm(x2, c.Weight, false)) // [N, out]
-	out := append(append([]int64{}, shape[:len(shape)-1]...), tensor.Shape(c.Weight)[1])
-	y = s.T(y.Reshape(out, false))
+	shape[len(shape)-1] = -1                    // [..., out]
+	y = s.T(y.Reshape(shape, false))
 	return s.Keep(c.Hook.add(s, x, y))
 }
 
