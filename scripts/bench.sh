@@ -147,24 +147,27 @@ fig_train_bf16() {
   esac
 }
 
-# ==== DECODE HOOK (branch decode owns decoding speed and --quantize) ==========
-# Calls the decode commands by command line only: `gotrl bench generate` and
-# bench/generate.py print "batch B  cache  N tokens/s …" lines. Extend here
-# (int8/fp16 rows, the CTranslate2 peer) without touching the other figures.
+# decode: greedy decoding of the 12×768 GPT-2, fp32 against HF generate and
+# int8 against CTranslate2's int8. Every command prints lines
+# "batch B  cache  [PRECISION]  N tokens/s  M ms CPU/token".
 fig_decode() {
   echo "== greedy decode 12×768, prompt 32, 128 new, $threads threads"
-  local g=(run dec_g "$gotrl" bench generate --threads "$threads" --batch 1,8 --uncached=false)
+  local g=(run dec_g "$gotrl" bench generate --threads "$threads" --batch 1,8 --uncached=false --quantize fp32,int8)
   local p=(run dec_p "$py" bench/generate.py --threads "$threads" --batch 1 8 --no-uncached)
-  interleave g p
+  local c=(run dec_c "$py" bench/generate_ct2.py --threads "$threads" --batch 1 8 --compute-type int8)
+  interleave g p c
   have_py || { rows+=("| decode | skipped: no peers venv | | | |"); return; }
+  local b id
   for b in 1 8; do
-    for id in dec_g dec_p; do
-      grep -E "^batch $b +cache " "$tmp/$id.out" | grep -oE '[0-9.]+ tokens/s' | awk '{print $1}' >"$tmp/$id.b$b"
-    done
-    row "greedy decode, batch $b (tokens/s; ratio > 1 is faster)" tok/s dec_g gotrl dec_p "HF generate" "b$b"
+    pick() { grep -E "^batch $b +cache +$3" "$tmp/$1.out" | grep -oE "[0-9.]+ $4" | awk '{print $1}' >"$tmp/$2"; }
+    pick dec_g dec_g32.b$b 'fp32 ' 'tokens/s'; cp "$tmp/dec_g.rss" "$tmp/dec_g32.rss"
+    pick dec_g dec_g8.b$b 'int8 ' 'tokens/s'; cp "$tmp/dec_g.rss" "$tmp/dec_g8.rss"
+    pick dec_p dec_p.b$b '' 'tokens/s'
+    pick dec_c dec_c.b$b 'int8 ' 'tokens/s'
+    row "greedy decode fp32, batch $b (tokens/s; ratio > 1 is faster)" tok/s dec_g32 "gotrl fp32" dec_p "HF generate" "b$b"
+    row "greedy decode int8, batch $b (tokens/s; ratio > 1 is faster)" tok/s dec_g8 "gotrl int8" dec_c "CTranslate2 int8" "b$b"
   done
 }
-# ==== end of the decode hook ==================================================
 
 fig_ppo() {
   echo "== PPO iteration 4×256, batch 16, mini-batch 4, 4 epochs, $threads threads"
