@@ -33,6 +33,6 @@ func newDataCmd() *cobra.Command {
 		},
 	}
 	synth.Flags().IntVarP(&n, "n", "n", 2000, "number of abstract/title pairs")
-	cmd.AddCommand(synth)
+	cmd.AddCommand(synth, newDataSplitCmd(), newDataTextCmd(), newDataTriplesCmd(), newDataHeadCmd())
 	return cmd
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/metrics"
 )
 
@@ -32,12 +33,28 @@ reference with no tokens is an error. --output lines: {"line", "prediction",
 "reference", "rouge-1", "rouge-2", "rouge-l"} (BLEU is corpus-level only).`
 
 func newEvalSummaryCmd() *cobra.Command {
-	return evalSubcommand(&cobra.Command{
-		Use:     "summary",
-		Short:   "ROUGE-1/2/L and corpus BLEU-4 of generated texts (character-level for Chinese)",
-		Long:    evalSummaryLong,
-		Example: "  gotrl eval summary --input pred.jsonl --field reference=title --output rouge.jsonl",
-	}, textField, scoreSummary)
+	var lead int
+	// With --lead the prediction is the source's first characters: the
+	// lead-N baseline, scored by the same code as the model it is read against.
+	read := func(r data.Record, name string) (string, error) {
+		if name != "prediction" || lead == 0 {
+			return textField(r, name)
+		}
+		s, err := r.String("source")
+		if rs := []rune(s); len(rs) > lead {
+			s = string(rs[:lead])
+		}
+		return s, err
+	}
+	cmd := evalSubcommand(&cobra.Command{
+		Use:   "summary",
+		Short: "ROUGE-1/2/L and corpus BLEU-4 of generated texts (character-level for Chinese)",
+		Long:  evalSummaryLong,
+		Example: "  gotrl eval summary --input pred.jsonl --field reference=title --output rouge.jsonl\n" +
+			"  gotrl eval summary --input test.jsonl --fields source=content --fields reference=title --lead 20",
+	}, read, scoreSummary)
+	cmd.Flags().IntVar(&lead, "lead", 0, "score the first N characters of the \"source\" field as the prediction: the lead-N baseline (--fields source=content)")
+	return cmd
 }
 
 // scoreSummary reports ROUGE and BLEU.

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/metrics"
 )
 
@@ -26,12 +29,47 @@ malformed reference line is an error. --output lines: {"line", "correct",
 "predicted", "gold", "malformed", "precision", "recall", "f1"}.`
 
 func newEvalTriplesCmd() *cobra.Command {
-	return evalSubcommand(&cobra.Command{
-		Use:     "triples",
-		Short:   "Micro P/R/F1 of extracted head_relation_tail triples",
-		Long:    evalTriplesLong,
-		Example: "  gotrl eval triples --input ie_pred.jsonl --field reference=answer",
-	}, textField, scoreTriples)
+	var lexFile, sep string
+	var lex *metrics.Lexicon
+	// With --lexicon the prediction is the rule baseline's, read from the
+	// "source" text, so it is scored by the same code as a model.
+	read := func(r data.Record, name string) (string, error) {
+		if name != "prediction" || lex == nil {
+			s, err := textField(r, name)
+			if sep != "" {
+				s = strings.ReplaceAll(s, sep, "\n")
+			}
+			return s, err
+		}
+		s, err := r.String("source")
+		return lex.Predict(s), err
+	}
+	cmd := evalSubcommand(&cobra.Command{
+		Use:   "triples",
+		Short: "Micro P/R/F1 of extracted head_relation_tail triples",
+		Long:  evalTriplesLong,
+		Example: "  gotrl eval triples --input ie_pred.jsonl --field reference=answer\n" +
+			"  gotrl eval triples --input ie_test.jsonl --fields source=prompt --fields reference=response --lexicon ie_train.jsonl",
+		PreRunE: func(cmd *cobra.Command, _ []string) error {
+			if lexFile == "" {
+				return nil
+			}
+			answers, err := data.ReadTexts(lexFile, "response", data.Options{})
+			if err != nil {
+				return fmt.Errorf("--lexicon: %w", err)
+			}
+			for i := range answers {
+				if sep != "" {
+					answers[i] = strings.ReplaceAll(answers[i], sep, "\n")
+				}
+			}
+			lex = metrics.NewLexicon(answers)
+			return nil
+		},
+	}, read, scoreTriples)
+	cmd.Flags().StringVar(&sep, "separator", "", "also split answers at this string, as data triples --separator wrote them (line breaks always split)")
+	cmd.Flags().StringVar(&lexFile, "lexicon", "", "rule baseline: predict every triple of this file's \"response\" answers (training data) whose head and tail occur in the record's \"source\" text")
+	return cmd
 }
 
 // scoreTriples reports micro P/R/F1.

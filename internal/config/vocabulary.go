@@ -49,4 +49,7 @@ var Vocabulary = map[string]string{
 	"repetition_penalty": "CTRL repetition penalty; 1 = off",
 	"prompt":             "prompt text (repeatable)",
 	"dataset_text_field": "record field holding a text (.txt files: one text per line)",
+	"reward_label":       "class whose logit or probability is the reward (a classifier's positive label; a reward model has the one label 0)",
+	"reward_input":       "how the reward model reads a sample: pair (prompt and response, as gotrl rm trains) or text (prompt+response as one text); default pair for one-output reward models, text for classifiers",
+	"reward_output":      "the reward: logit (default) or probability of --reward-label",
 }

@@ -161,8 +161,17 @@ func (m *Model) IDLevel() bool { return m.sameVocab }
 // Score rewards each (prompt, response) text; prompts may be empty. It is
 // the scoring `gotrl rm score` prints and what PPO's text hand-off calls.
 func (m *Model) Score(ctx context.Context, prompts, responses []string) ([]float64, error) {
+	rs, _, err := m.Classify(ctx, prompts, responses)
+	return rs, err
+}
+
+// Classify is Score that also returns each input's most likely label (the
+// argmax of the classifier's logits; always 0 for a one-output reward
+// model), so a sentiment classifier used as a reward can be checked on a
+// labelled test set with the same encoding PPO uses.
+func (m *Model) Classify(ctx context.Context, prompts, responses []string) ([]float64, []int, error) {
 	if len(prompts) != len(responses) {
-		return nil, fmt.Errorf("reward: %d prompts, %d responses", len(prompts), len(responses))
+		return nil, nil, fmt.Errorf("reward: %d prompts, %d responses", len(prompts), len(responses))
 	}
 	xs := make([]data.Encoded, len(prompts))
 	for i := range prompts {
@@ -173,7 +182,7 @@ func (m *Model) Score(ctx context.Context, prompts, responses []string) ([]float
 			xs[i], err = m.enc.Single(prompts[i] + responses[i])
 		}
 		if err != nil {
-			return nil, fmt.Errorf("reward: sample %d: %w", i, err)
+			return nil, nil, fmt.Errorf("reward: sample %d: %w", i, err)
 		}
 	}
 	return m.score(ctx, xs)
@@ -209,24 +218,27 @@ func (m *Model) Rewards(ctx context.Context, queries, responses [][]int64) ([]fl
 			return nil, fmt.Errorf("reward: sample %d: %w", i, err)
 		}
 	}
-	return m.score(ctx, xs)
+	rs, _, err := m.score(ctx, xs)
+	return rs, err
 }
 
 // score runs the classifier over encoded inputs in batches, without
-// gradients, and reads the configured label.
-func (m *Model) score(ctx context.Context, xs []data.Encoded) ([]float64, error) {
+// gradients, and reads the configured label and the argmax label.
+func (m *Model) score(ctx context.Context, xs []data.Encoded) ([]float64, []int, error) {
 	out := make([]float64, 0, len(xs))
+	labels := make([]int, 0, len(xs))
 	dev := m.clf.Store().Device()
 	c := data.Collator{PadID: m.pad}
 	for lo := 0; lo < len(xs); lo += m.opts.BatchSize {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		b, err := c.Collate(xs[lo:min(lo+m.opts.BatchSize, len(xs))])
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		var vals []float64
+		var argmax []int64
 		err = tensor.NoGrad(func() {
 			s := tensor.NewScope()
 			defer s.Close()
@@ -236,6 +248,8 @@ func (m *Model) score(ctx context.Context, xs []data.Encoded) ([]float64, error)
 				TypeIDs: s.T(tensor.FromRows(b.TypeIDs, dev)),
 			}
 			logits := s.T(m.clf.Classify(in, false)) // [B, labels]
+			argmax, err = tensor.Int64s(s.T(logits.Argmax([]int64{-1}, false, false)))
+			tensor.Check(err)
 			if m.opts.Output == Probability {
 				logits = s.T(logits.Softmax(-1, gotch.Float, false))
 			}
@@ -244,11 +258,14 @@ func (m *Model) score(ctx context.Context, xs []data.Encoded) ([]float64, error)
 			tensor.Check(err)
 		})
 		if err != nil {
-			return nil, fmt.Errorf("reward model %s: %w", m.dir, err)
+			return nil, nil, fmt.Errorf("reward model %s: %w", m.dir, err)
 		}
 		out = append(out, vals...)
+		for _, a := range argmax {
+			labels = append(labels, int(a))
+		}
 	}
-	return out, nil
+	return out, labels, nil
 }
 
 // sameVocab reports whether a and b map every id to the same token.

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gotrl/gotrl/pkg/data"
+)
+
+func newDataHeadCmd() *cobra.Command {
+	var n, width int
+	var cols []string
+	cmd := &cobra.Command{
+		Use:   "head FILE",
+		Short: "Print the first records of a data file as a Markdown table",
+		Long: "Prints the first --rows records' --columns (default: every field of the first record) as a Markdown\n" +
+			"table, each cell on one line and cut to --width characters: the samples table of a recipe's report.",
+		Example: "  gotrl data head pred.jsonl -n 10 --columns prompt,title,prediction",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			w := bufio.NewWriter(cmd.OutOrStdout())
+			defer w.Flush()
+			i := 0
+			_, err := data.Read(args[0], data.Options{}, func(r data.Record) error {
+				if i >= n {
+					return nil
+				}
+				if i == 0 {
+					if len(cols) == 0 {
+						cols = slices.Sorted(maps.Keys(r.Fields))
+					}
+					fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(cols, " | "), strings.Repeat(" --- |", len(cols)))
+				}
+				cells := make([]string, len(cols))
+				for j, c := range cols {
+					v, err := r.Value(c)
+					if err != nil {
+						return err
+					}
+					cells[j] = cell(fmt.Sprint(v), width)
+				}
+				fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
+				i++
+				return nil
+			})
+			return err
+		},
+	}
+	cmd.Flags().IntVarP(&n, "rows", "n", 10, "records to print")
+	cmd.Flags().IntVar(&width, "width", 80, "characters per cell at most")
+	cmd.Flags().StringSliceVar(&cols, "columns", nil, "fields to print, in order (comma-separated)")
+	return cmd
+}
+
+// cell makes a value fit one Markdown table cell.
+func cell(s string, width int) string {
+	s = strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " / ")), " ")
+	s = strings.ReplaceAll(s, "|", `\|`)
+	if rs := []rune(s); len(rs) > width {
+		s = string(rs[:width]) + "…"
+	}
+	return s
+}
