@@ -5,6 +5,8 @@ package train
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/models/nn"
@@ -94,6 +96,20 @@ func (o *AdamW) State() (step int64, named map[string]*tensor.Tensor) {
 // LoadState restores a state saved by State; tensors are copied.
 func (o *AdamW) LoadState(step int64, named map[string]*tensor.Tensor) (err error) {
 	defer tensor.Recover(&err)
+	if step < 0 {
+		return fmt.Errorf("optimizer step %d, want ≥ 0", step)
+	}
+	// every saved moment must belong to a parameter of this model: a state
+	// of another model (or an edited file) must not resume half-applied
+	for k := range named {
+		name, ok := strings.CutPrefix(k, "exp_avg.")
+		if !ok {
+			name, ok = strings.CutPrefix(k, "exp_avg_sq.")
+		}
+		if !ok || !slices.ContainsFunc(o.vars, func(v *nn.Var) bool { return v.Name == name }) {
+			return fmt.Errorf("optimizer state %q matches no parameter of the model", k)
+		}
+	}
 	o.Close()
 	o.step = step
 	for i, v := range o.vars {

@@ -224,6 +224,9 @@ func (l *Loop[B]) Resume(ckpt string) error {
 	if err != nil {
 		return err
 	}
+	if err := st.check(ckpt); err != nil {
+		return err
+	}
 	if st.Stage != l.stage.Name() {
 		return fmt.Errorf("resume %s: checkpoint was written by %q, this run is %q", ckpt, st.Stage, l.stage.Name())
 	}
