@@ -120,7 +120,7 @@ func decodeStrict(n *yaml.Node, v any) error {
 	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
-	return nil
+	return config.Check(v)
 }
 
 // link fills what a stage leaves unset from the stages before it: its

@@ -38,10 +38,27 @@ type AdamW struct {
 	step   int64
 }
 
+// Validate names the first field out of torch.optim.AdamW's range.
+func (c AdamWConfig) Validate() error {
+	switch {
+	case c.LR < 0:
+		return fmt.Errorf("learning_rate %g, want ≥ 0", c.LR)
+	case c.Beta1 < 0 || c.Beta1 >= 1:
+		return fmt.Errorf("adam_beta1 %g, want 0 ≤ β1 < 1", c.Beta1)
+	case c.Beta2 < 0 || c.Beta2 >= 1:
+		return fmt.Errorf("adam_beta2 %g, want 0 ≤ β2 < 1", c.Beta2)
+	case c.Eps <= 0:
+		return fmt.Errorf("adam_epsilon %g, want > 0", c.Eps)
+	case c.WeightDecay < 0:
+		return fmt.Errorf("weight_decay %g, want ≥ 0", c.WeightDecay)
+	}
+	return nil
+}
+
 // NewAdamW optimizes the given variables.
 func NewAdamW(vars []*nn.Var, cfg AdamWConfig) (*AdamW, error) {
-	if cfg.LR < 0 || cfg.Eps <= 0 || cfg.Beta1 < 0 || cfg.Beta1 >= 1 || cfg.Beta2 < 0 || cfg.Beta2 >= 1 || cfg.WeightDecay < 0 {
-		return nil, fmt.Errorf("adamw: invalid config %+v", cfg)
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	return &AdamW{Config: cfg, vars: vars, m: make([]*tensor.Tensor, len(vars)), v: make([]*tensor.Tensor, len(vars))}, nil
 }

@@ -133,7 +133,7 @@ func Open(cfg RunConfig, start string, env train.Env) (loop *Loop, close func(),
 	closers = append(closers, closeRewards)
 	texts, err := readPrompts(cfg.Prompts, tokPath)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("train_file (--train-file, the prompts): %w", err)
 	}
 	prompts, err := encodePrompts(cfg, texts, tok, policy.LM)
 	if err != nil {
