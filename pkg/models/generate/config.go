@@ -43,6 +43,26 @@ func Default() Config {
 }
 
 // Validate reports every setting generate cannot honour.
+// CheckIDs refuses an eos_token_id or pad_token_id outside a model's
+// vocabulary of vocab ids, naming the field: an eos the model cannot emit
+// never stops generation (a GPT-2 config's 50256 on a 21,128-token
+// vocabulary ran every output to max_new_tokens), a pad it cannot embed
+// fails in the forward.
+func (c Config) CheckIDs(vocab int64) error {
+	if vocab <= 0 {
+		return nil
+	}
+	for _, id := range c.EOSTokenID {
+		if id < 0 || id >= vocab {
+			return fmt.Errorf("eos_token_id %d is outside the model's vocabulary (vocab_size %d): generation would never stop; fix config.json or give --eos-token-id", id, vocab)
+		}
+	}
+	if p := c.PadTokenID; p != nil && (*p < 0 || *p >= vocab) {
+		return fmt.Errorf("pad_token_id %d is outside the model's vocabulary (vocab_size %d): fix config.json or give --pad-token-id", *p, vocab)
+	}
+	return nil
+}
+
 func (c Config) Validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
