@@ -12,6 +12,7 @@ import (
 	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/generate"
 	"github.com/gotrl/gotrl/pkg/models/layers"
+	"github.com/gotrl/gotrl/pkg/rlhf"
 
 	// the families `gotrl generate` can load; each loaded model offers
 	// Stepper() generate.Stepper
@@ -43,7 +44,14 @@ for encoders and encoder-decoders (BERT UniLM, T5), --truncation-side to
 override; stderr says how many were cut. The default, 0, is what fits the
 model's positions: n_positions (BERT: max_position_embeddings) minus
 --max-new-tokens; T5's relative positions set no limit. --max-new-tokens and
---min-new-tokens are checked against the positions before anything runs.`
+--min-new-tokens are checked against the positions before anything runs.
+
+The tokenizer must not be larger than the model's vocab_size (refused at
+load); the model may be larger (padded to a multiple, as HF allows). A
+generated id the tokenizer lacks shows in the text as the placeholder
+[id N] (its number), never silently dropped; "ids" keeps it as is. An
+eos_token_id or pad_token_id outside the model's vocabulary (from
+config.json or the flags) is refused before anything runs.`
 
 // generateConfig is `gotrl generate`'s configuration.
 type generateConfig struct {
@@ -107,9 +115,15 @@ func newGenerateCmd() *cobra.Command {
 			if !ok {
 				return fmt.Errorf("generate: %s: this model (%T) cannot generate: use a causal LM, a T5 or a BERT masked LM", model, m)
 			}
+			if err := rlhf.CheckVocab(tk, m); err != nil {
+				return fmt.Errorf("generate: %s: %w", model, err)
+			}
 			fillTokenIDs(&c, m.Config(), tk)
 			if err := c.Validate(); err != nil {
 				return err
+			}
+			if err := c.CheckIDs(lm.Dims().Vocab); err != nil {
+				return fmt.Errorf("generate: %s: %w", model, err)
 			}
 			limit, err := newPromptLimit(m.Config(), c, g.MaxPrompt, g.Side)
 			if err != nil {

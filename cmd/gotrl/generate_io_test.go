@@ -191,7 +191,7 @@ func TestGenerateLengthFlags(t *testing.T) {
 		{[]string{"--min-new-tokens", "11", "--max-new-tokens", "10"}, "--min-new-tokens 11 > --max-new-tokens 10"},
 		{[]string{"--max-prompt-length", "60", "--max-new-tokens", "5"}, "--max-prompt-length 60 + --max-new-tokens 5 exceed the model's n_positions 64"},
 		{[]string{"--max-prompt-length", "2"}, "--max-prompt-length 2 leaves no token for the text beside the template's 2 special tokens"},
-		{[]string{"--max-prompt-length", "-1"}, "--max-prompt-length -1: want ≥ 0"},
+		{[]string{"--max-prompt-length", "-1"}, `invalid argument "-1" for "--max-prompt-length" flag: -1, want ≥ 0`},
 		{[]string{"--truncation-side", "middle"}, `invalid argument "middle" for "--truncation-side" flag: truncation_side "middle": want left or right`},
 		{[]string{"--batch-size", "0"}, "--per-device-eval-batch-size 0: want ≥ 1"},
 		{[]string{"--field", "prompt=title"}, `in.jsonl:1: field "prompt" (file field "title"): missing (the record has prompt: read one with --field prompt=NAME)`},

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -48,7 +49,7 @@ func (g generation) each(ctx context.Context, ids [][]int64, fn func(i int, seqs
 						seqs[k].ids = append(seqs[k].ids, id)
 					}
 				}
-				seqs[k].text = tokenizer.Text(g.tk, seqs[k].ids)
+				seqs[k].text = decodeText(g.tk, seqs[k].ids)
 			}
 			if err := fn(start+i, seqs); err != nil {
 				return err
@@ -98,4 +99,24 @@ func (g generation) write(cmd *cobra.Command, recs []promptRecord, ids [][]int64
 		return fmt.Errorf("--output: %w", err)
 	}
 	return nil
+}
+
+// decodeText is tokenizer.Text, except that an id the tokenizer lacks (a
+// model may be larger than its tokenizer, padded to a multiple as HF
+// allows) shows as the placeholder [id N] instead of vanishing from the
+// text.
+func decodeText(tk tokenizer.Tokenizer, ids []int64) string {
+	n := int64(tk.VocabSize())
+	var b strings.Builder
+	from := 0
+	for i, id := range ids {
+		if id >= 0 && id < n {
+			continue
+		}
+		b.WriteString(tokenizer.Text(tk, ids[from:i]))
+		fmt.Fprintf(&b, "[id %d]", id)
+		from = i + 1
+	}
+	b.WriteString(tokenizer.Text(tk, ids[from:]))
+	return b.String()
 }

@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -122,7 +120,7 @@ func decodeStrict(n *yaml.Node, v any) error {
 	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
-	return nil
+	return config.Check(v)
 }
 
 // link fills what a stage leaves unset from the stages before it: its
@@ -207,8 +205,20 @@ func bestOf(st train.State, name string) string {
 // runPipeline runs the stages in order, skipping finished ones, resuming
 // an interrupted one, and prints a summary table.
 func runPipeline(cmd *cobra.Command, stages []*pipeStage) error {
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	ctx, sig, stop := notifyContext(cmd.Context())
 	defer stop()
+	// lock every stage's directory for the whole pipeline, so a second
+	// pipeline (or a stage command) on the same runs is refused up front
+	for _, s := range stages {
+		if *s.outputDir == "" {
+			continue
+		}
+		unlock, err := train.LockRunDir(*s.outputDir)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		defer unlock()
+	}
 	type row struct{ stage, status, steps, result, took string }
 	var rows []row
 	defer func() {
@@ -257,7 +267,7 @@ func runPipeline(cmd *cobra.Command, stages []*pipeStage) error {
 		if errors.Is(err, train.ErrInterrupted) {
 			rows = append(rows, row{s.name, "interrupted", fmt.Sprint(steps), "run the same command to resume", took})
 			fmt.Fprintln(cmd.OutOrStdout(), err)
-			return exitError{130}
+			return exitError{interruptCode(sig)}
 		}
 		if err != nil {
 			rows = append(rows, row{s.name, "failed", fmt.Sprint(steps), "", took})

@@ -184,7 +184,7 @@ func printRendered(w interface{ Write([]byte) (int, error) }, t *prompt.Template
 type splitFlags struct {
 	Data     string `yaml:"labeled_file" alias:"data" help:"labeled data: CSV or JSONL with \"label\" and \"review\", split into train and test"`
 	TestSize int    `yaml:"test_size" help:"examples held out as the test side of the split"`
-	Seed     int64  `yaml:"split_seed" help:"seed of the train/test split"`
+	Seed     int64  `yaml:"split_seed" min:"none" help:"seed of the train/test split"`
 	Part     string `yaml:"part" help:"side of the split to read: train, test or all"`
 }
 

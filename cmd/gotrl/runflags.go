@@ -130,12 +130,19 @@ func resolveHub(cmd *cobra.Command, cfg any) error {
 // (130 or 143, as shells expect). The tokenizer tok is copied into the
 // run directory dir (when both are set), so the saved model loads with
 // --model-name-or-path alone.
+//
+// The run directory is locked for the whole run (train.LockRunDir): a
+// second writer is refused, naming the holder.
 func runStage(cmd *cobra.Command, tok, dir string, run func(ctx context.Context) (summary string, err error)) error {
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	if dir != "" && job.Main() {
+		unlock, err := train.LockRunDir(dir)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	ctx, sig, stop := notifyContext(cmd.Context())
 	defer stop()
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sig)
 	summary, err := run(ctx)
 	out := cmd.OutOrStdout()
 	if !job.Main() { // rank 0 reports and copies the tokenizer
@@ -153,21 +160,35 @@ func runStage(cmd *cobra.Command, tok, dir string, run func(ctx context.Context)
 	}
 	if errors.Is(err, train.ErrInterrupted) {
 		fmt.Fprintln(out, err)
-		code := 130
-		select {
-		case s := <-sig:
-			if s == syscall.SIGTERM {
-				code = 143
-			}
-		default:
-		}
-		return exitError{code}
+		return exitError{interruptCode(sig)}
 	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(out, summary)
 	return nil
+}
+
+// notifyContext returns a context SIGINT and SIGTERM cancel, and the
+// channel that receives the signal (for interruptCode).
+func notifyContext(parent context.Context) (context.Context, chan os.Signal, func()) {
+	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	return ctx, sig, func() { signal.Stop(sig); stop() }
+}
+
+// interruptCode is the exit status of a run a signal stopped, as shells
+// report it: 128 + the signal (130 for SIGINT, 143 for SIGTERM).
+func interruptCode(sig chan os.Signal) int {
+	select {
+	case s := <-sig:
+		if s == syscall.SIGTERM {
+			return 143
+		}
+	default:
+	}
+	return 130
 }
 
 // exitError ends the process with a status after the run saved its work.

@@ -13,6 +13,10 @@
 //	short:"o"                 a one-letter flag (-o)
 //	hub:"model"               a path that may also be a Hugging Face Hub id
 //	flag:"-"                  no flag (a YAML-only or derived field)
+//	min:"-1"                  a number's lower bound; numbers default to ≥ 0, min:"none" lifts it
+//
+// A number outside its bound, NaN or ±Inf is refused where it is given:
+// the flag's error names the flag, a file's names the file and key.
 package config
 
 import (
@@ -55,7 +59,11 @@ func Bind(fs *pflag.FlagSet, cfgs ...any) ([]Field, error) {
 			if fs.Lookup(name) != nil {
 				return fmt.Errorf("config: flag --%s bound twice", name)
 			}
-			val, err := newValue(fv)
+			min, err := bound(f)
+			if err != nil {
+				return err
+			}
+			val, err := newValue(fv, min)
 			if err != nil {
 				return fmt.Errorf("config: field %s (%s): %w", f.Name, key, err)
 			}

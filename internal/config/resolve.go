@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"reflect"
 	"slices"
@@ -29,18 +30,52 @@ func Read(path string, cfg any) error {
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	if err := checkFinite(reflect.ValueOf(cfg).Elem()); err != nil {
+	if err := Check(cfg); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
 }
 
-// checkFinite refuses .nan and .inf in a decoded config, naming the key.
-func checkFinite(v reflect.Value) error {
-	return walk(v, func(_ reflect.StructField, fv reflect.Value, key string) error {
-		if fv.Kind() == reflect.Float64 {
-			if x := fv.Float(); x != x || x > 1e308 || x < -1e308 {
-				return fmt.Errorf("%s: %v is not a finite number", key, x)
+// Check refuses numbers in cfg that no flag would accept: NaN, ±Inf and
+// values below the field's bound (see the package doc), naming the key.
+// Read applies it; so must any other decoder of a config (the pipeline's
+// sections).
+func Check(cfg any) error {
+	return walk(reflect.ValueOf(cfg).Elem(), func(f reflect.StructField, fv reflect.Value, key string) error {
+		min, err := bound(f)
+		if err != nil {
+			return err
+		}
+		if fv.Kind() == reflect.Pointer {
+			if fv.IsNil() {
+				return nil
+			}
+			fv = fv.Elem()
+		}
+		var nums []reflect.Value
+		switch {
+		case fv.Kind() == reflect.Slice:
+			for i := range fv.Len() {
+				nums = append(nums, fv.Index(i))
+			}
+		default:
+			nums = []reflect.Value{fv}
+		}
+		for _, n := range nums {
+			var x float64
+			switch n.Kind() {
+			case reflect.Float64:
+				x = n.Float()
+				if math.IsNaN(x) || math.IsInf(x, 0) {
+					return fmt.Errorf("%s: %v is not a finite number", key, x)
+				}
+			case reflect.Int, reflect.Int64:
+				x = float64(n.Int())
+			default:
+				continue
+			}
+			if err := checkMin(x, min); err != nil {
+				return fmt.Errorf("%s: %w", key, err)
 			}
 		}
 		return nil

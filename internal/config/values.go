@@ -10,29 +10,58 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// newValue returns a pflag.Value writing into the field fv.
-func newValue(fv reflect.Value) (pflag.Value, error) {
+// newValue returns a pflag.Value writing into the field fv; min is the
+// field's lower bound (bound).
+func newValue(fv reflect.Value, min *float64) (pflag.Value, error) {
 	switch fv.Kind() {
 	case reflect.String:
 		return &stringValue{fv}, nil
 	case reflect.Bool:
 		return &boolValue{fv}, nil
 	case reflect.Int, reflect.Int64:
-		return &intValue{fv}, nil
+		return &intValue{fv, min}, nil
 	case reflect.Float64:
-		return &floatValue{fv}, nil
+		return &floatValue{fv, min}, nil
 	case reflect.Slice:
 		switch fv.Type().Elem().Kind() {
 		case reflect.String, reflect.Int, reflect.Int64, reflect.Float64:
-			return &sliceValue{v: fv}, nil
+			return &sliceValue{v: fv, min: min}, nil
 		}
 	case reflect.Pointer:
 		switch fv.Type().Elem().Kind() {
 		case reflect.Int64, reflect.Float64:
-			return &pointerValue{fv}, nil
+			return &pointerValue{fv, min}, nil
 		}
 	}
 	return nil, fmt.Errorf("type %s has no flag form (tag it flag:\"-\")", fv.Type())
+}
+
+// bound is a numeric field's lower bound, from its tag min:"N": 0 when
+// untagged (no count, rate, length or id of gotrl's is negative, and a
+// negative one went on silently: --max-steps -5 trained an epoch), none
+// for min:"none" (seeds).
+func bound(f reflect.StructField) (*float64, error) {
+	tag := f.Tag.Get("min")
+	switch tag {
+	case "none":
+		return nil, nil
+	case "":
+		zero := 0.0
+		return &zero, nil
+	}
+	m, err := strconv.ParseFloat(tag, 64)
+	if err != nil {
+		return nil, fmt.Errorf("field %s: min tag %q is not a number", f.Name, tag)
+	}
+	return &m, nil
+}
+
+// checkMin refuses v below min (nil: no bound).
+func checkMin(v float64, min *float64) error {
+	if min != nil && v < *min {
+		return fmt.Errorf("%v, want ≥ %v", v, *min)
+	}
+	return nil
 }
 
 // validate runs the field type's Validate, if it has one.
@@ -70,7 +99,10 @@ func (b *boolValue) Set(x string) error {
 	return nil
 }
 
-type intValue struct{ v reflect.Value }
+type intValue struct {
+	v   reflect.Value
+	min *float64
+}
 
 func (i *intValue) String() string { return strconv.FormatInt(i.v.Int(), 10) }
 func (i *intValue) Type() string   { return i.v.Kind().String() }
@@ -79,17 +111,26 @@ func (i *intValue) Set(x string) error {
 	if err != nil {
 		return fmt.Errorf("%q is not an integer", x)
 	}
+	if err := checkMin(float64(v), i.min); err != nil {
+		return err
+	}
 	i.v.SetInt(v)
 	return nil
 }
 
-type floatValue struct{ v reflect.Value }
+type floatValue struct {
+	v   reflect.Value
+	min *float64
+}
 
 func (f *floatValue) String() string { return strconv.FormatFloat(f.v.Float(), 'g', -1, 64) }
 func (f *floatValue) Type() string   { return "float" }
 func (f *floatValue) Set(x string) error {
 	v, err := parseFloat(x)
 	if err != nil {
+		return err
+	}
+	if err := checkMin(v, f.min); err != nil {
 		return err
 	}
 	f.v.SetFloat(v)
@@ -110,7 +151,10 @@ func parseFloat(x string) (float64, error) {
 }
 
 // pointerValue is an optional number: "none" (or "") leaves it unset.
-type pointerValue struct{ v reflect.Value }
+type pointerValue struct {
+	v   reflect.Value
+	min *float64
+}
 
 func (p *pointerValue) String() string {
 	if p.v.IsNil() {
@@ -127,9 +171,9 @@ func (p *pointerValue) Set(x string) error {
 	n := reflect.New(p.v.Type().Elem())
 	var err error
 	if n.Elem().Kind() == reflect.Float64 {
-		err = (&floatValue{n.Elem()}).Set(x)
+		err = (&floatValue{n.Elem(), p.min}).Set(x)
 	} else {
-		err = (&intValue{n.Elem()}).Set(x)
+		err = (&intValue{n.Elem(), p.min}).Set(x)
 	}
 	if err != nil {
 		return err
@@ -143,6 +187,7 @@ func (p *pointerValue) Set(x string) error {
 // (often paths) are taken whole.
 type sliceValue struct {
 	v       reflect.Value
+	min     *float64
 	changed bool
 }
 
@@ -178,9 +223,9 @@ func (s *sliceValue) appendAll(xs []string) error {
 		case reflect.String:
 			e.SetString(x)
 		case reflect.Float64:
-			err = (&floatValue{e}).Set(x)
+			err = (&floatValue{e, s.min}).Set(x)
 		default:
-			err = (&intValue{e}).Set(x)
+			err = (&intValue{e, s.min}).Set(x)
 		}
 		if err != nil {
 			return err

@@ -20,7 +20,7 @@ type PEFTConfig struct {
 	Targets []string `yaml:"lora_target_modules" help:"modules to adapt (default: PEFT's for the model type: c_attn for GPT-2, query,value for BERT, q,v for T5)"`
 	// FreezeExceptTop freezes every layer but the top N and the
 	// embeddings (the book's partial fine-tuning); -1 trains all.
-	FreezeExceptTop int `yaml:"freeze_layers_except_top" help:"train only the top N transformer layers (and what comes after them); -1 = all"`
+	FreezeExceptTop int `yaml:"freeze_layers_except_top" min:"-1" help:"train only the top N transformer layers (and what comes after them); -1 = all"`
 }
 
 // DefaultPEFT is TRL's ModelConfig defaults: off, r 16, alpha 32, dropout 0.05.

@@ -61,7 +61,11 @@ func SFT(ctx context.Context, cfg SFTConfig, env train.Env) (train.State, error)
 	enc := &data.Encoder{Tok: tok, MaxLen: cfg.Data.MaxLen, MaxPrompt: cfg.MaxPrompt, LossOnAll: cfg.LossOnAll}
 	var samples func(context.Context) error
 	if cfg.Samples > 0 && len(ev) > 0 && env.Dist.Main() {
-		samples = sampler(env, tok, enc, ev[:min(cfg.Samples, len(ev))], lm.Stepper(), cfg.generation(), pad)
+		gc := sampleConfig(cfg.generation(), tok, pad)
+		if err := gc.CheckIDs(lm.Dims().Vocab); err != nil {
+			return train.State{}, fmt.Errorf("eval samples: %w", err)
+		}
+		samples = sampler(env, tok, enc, ev[:min(cfg.Samples, len(ev))], lm.Stepper(), gc, pad)
 	}
 	c := data.Collator{PadID: pad}
 	if lm.Kind() == models.Seq2Seq {
@@ -140,16 +144,6 @@ func sampler(env train.Env, tok tokenizer.Tokenizer, enc *data.Encoder, exs []da
 		if err != nil {
 			return err
 		}
-		if len(cfg.EOSTokenID) == 0 {
-			if sp := tok.Special(); sp.EOS >= 0 {
-				cfg.EOSTokenID = generate.IDs{sp.EOS}
-			} else if sp.SEP >= 0 {
-				cfg.EOSTokenID = generate.IDs{sp.SEP}
-			}
-		}
-		if cfg.PadTokenID == nil {
-			cfg.PadTokenID = &pad
-		}
 		out, err := generate.Generate(ctx, m, generate.Batch{IDs: b.InputIDs, Mask: b.AttentionMask}, cfg)
 		if err != nil {
 			return fmt.Errorf("samples: %w", err)
@@ -160,6 +154,22 @@ func sampler(env train.Env, tok tokenizer.Tokenizer, enc *data.Encoder, exs []da
 		}
 		return nil
 	}
+}
+
+// sampleConfig completes cfg's eos (the tokenizer's eos, else [SEP]) and
+// pad ids for the eval samples.
+func sampleConfig(cfg generate.Config, tok tokenizer.Tokenizer, pad int64) generate.Config {
+	if len(cfg.EOSTokenID) == 0 {
+		if sp := tok.Special(); sp.EOS >= 0 {
+			cfg.EOSTokenID = generate.IDs{sp.EOS}
+		} else if sp.SEP >= 0 {
+			cfg.EOSTokenID = generate.IDs{sp.SEP}
+		}
+	}
+	if cfg.PadTokenID == nil {
+		cfg.PadTokenID = &pad
+	}
+	return cfg
 }
 
 // clip shortens s to n runes for display.

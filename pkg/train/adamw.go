@@ -5,6 +5,8 @@ package train
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/models/nn"
@@ -36,10 +38,27 @@ type AdamW struct {
 	step   int64
 }
 
+// Validate names the first field out of torch.optim.AdamW's range.
+func (c AdamWConfig) Validate() error {
+	switch {
+	case c.LR < 0:
+		return fmt.Errorf("learning_rate %g, want ≥ 0", c.LR)
+	case c.Beta1 < 0 || c.Beta1 >= 1:
+		return fmt.Errorf("adam_beta1 %g, want 0 ≤ β1 < 1", c.Beta1)
+	case c.Beta2 < 0 || c.Beta2 >= 1:
+		return fmt.Errorf("adam_beta2 %g, want 0 ≤ β2 < 1", c.Beta2)
+	case c.Eps <= 0:
+		return fmt.Errorf("adam_epsilon %g, want > 0", c.Eps)
+	case c.WeightDecay < 0:
+		return fmt.Errorf("weight_decay %g, want ≥ 0", c.WeightDecay)
+	}
+	return nil
+}
+
 // NewAdamW optimizes the given variables.
 func NewAdamW(vars []*nn.Var, cfg AdamWConfig) (*AdamW, error) {
-	if cfg.LR < 0 || cfg.Eps <= 0 || cfg.Beta1 < 0 || cfg.Beta1 >= 1 || cfg.Beta2 < 0 || cfg.Beta2 >= 1 || cfg.WeightDecay < 0 {
-		return nil, fmt.Errorf("adamw: invalid config %+v", cfg)
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	return &AdamW{Config: cfg, vars: vars, m: make([]*tensor.Tensor, len(vars)), v: make([]*tensor.Tensor, len(vars))}, nil
 }
@@ -94,6 +113,20 @@ func (o *AdamW) State() (step int64, named map[string]*tensor.Tensor) {
 // LoadState restores a state saved by State; tensors are copied.
 func (o *AdamW) LoadState(step int64, named map[string]*tensor.Tensor) (err error) {
 	defer tensor.Recover(&err)
+	if step < 0 {
+		return fmt.Errorf("optimizer step %d, want ≥ 0", step)
+	}
+	// every saved moment must belong to a parameter of this model: a state
+	// of another model (or an edited file) must not resume half-applied
+	for k := range named {
+		name, ok := strings.CutPrefix(k, "exp_avg.")
+		if !ok {
+			name, ok = strings.CutPrefix(k, "exp_avg_sq.")
+		}
+		if !ok || !slices.ContainsFunc(o.vars, func(v *nn.Var) bool { return v.Name == name }) {
+			return fmt.Errorf("optimizer state %q matches no parameter of the model", k)
+		}
+	}
 	o.Close()
 	o.step = step
 	for i, v := range o.vars {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -24,9 +25,19 @@ const (
 	tmpPre        = ".tmp-" + checkpointPre
 )
 
+// LockFile is the file in a run directory that LockRunDir locks.
+const LockFile = ".gotrl.lock"
+
+// startFiles are what a run writes before its first checkpoint: a
+// directory holding nothing else is a failed start, not a run to protect,
+// and is reused without --overwrite (a failed start once blocked its
+// retry). config.yaml is rlhf.ConfigFile.
+var startFiles = []string{LockFile, "config.yaml"}
+
 // PrepareOutputDir checks that a run may write into dir: a non-empty dir
-// needs resume or overwrite (overwrite deletes it), as Trainer's
-// overwrite_output_dir does.
+// needs resume or overwrite (overwrite empties it), as Trainer's
+// overwrite_output_dir does. The lock file (LockRunDir) and a failed
+// start's config.yaml do not make it non-empty.
 func PrepareOutputDir(dir string, resume, overwrite bool) error {
 	entries, err := os.ReadDir(dir)
 	switch {
@@ -37,15 +48,32 @@ func PrepareOutputDir(dir string, resume, overwrite bool) error {
 		return os.MkdirAll(dir, 0o755)
 	case err != nil:
 		return err
-	case len(entries) == 0 || resume:
+	case resume || onlyStartFiles(entries):
 		return nil
 	case overwrite:
-		if err := os.RemoveAll(dir); err != nil {
-			return err
+		// empty it in place: the lock file must stay, since the lock is
+		// held on it
+		for _, e := range entries {
+			if e.Name() == LockFile {
+				continue
+			}
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
 		}
-		return os.MkdirAll(dir, 0o755)
+		return nil
 	}
 	return fmt.Errorf("output directory %s exists and is not empty: pass --resume %s to continue it or --overwrite to start over", dir, dir)
+}
+
+// onlyStartFiles reports whether entries are at most startFiles.
+func onlyStartFiles(entries []os.DirEntry) bool {
+	for _, e := range entries {
+		if e.IsDir() || !slices.Contains(startFiles, e.Name()) {
+			return false
+		}
+	}
+	return true
 }
 
 // Checkpoints writes a run's checkpoint-<step> directories: atomically
@@ -222,6 +250,9 @@ func ReadStateInto(ckpt string, v any) error {
 func (l *Loop[B]) Resume(ckpt string) error {
 	st, err := ReadState(ckpt)
 	if err != nil {
+		return err
+	}
+	if err := st.check(ckpt); err != nil {
 		return err
 	}
 	if st.Stage != l.stage.Name() {

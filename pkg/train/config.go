@@ -10,7 +10,7 @@ import (
 // TrainingArguments names.
 type Config struct {
 	OutputDir string `yaml:"output_dir" alias:"output" short:"o"`
-	Seed      int64  `yaml:"seed"`
+	Seed      int64  `yaml:"seed" min:"none"`
 	// Epochs bounds the run unless MaxSteps > 0.
 	Epochs    int `yaml:"num_train_epochs" alias:"epochs"`
 	MaxSteps  int `yaml:"max_steps"`
@@ -59,6 +59,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.OutputDir == "":
 		return errors.New("output_dir is empty")
+	case c.MaxSteps < 0:
+		return fmt.Errorf("max_steps %d, want ≥ 0 (0: num_train_epochs decides)", c.MaxSteps)
 	case c.Epochs <= 0 && c.MaxSteps <= 0:
 		return fmt.Errorf("num_train_epochs %d and max_steps %d: one must be > 0", c.Epochs, c.MaxSteps)
 	case c.BatchSize <= 0:

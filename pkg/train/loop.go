@@ -369,9 +369,19 @@ func (l *Loop[B]) evaluate(ctx context.Context, metrics *MetricsWriter, bar *Pro
 	var res map[string]float64
 	var err error
 	if se, sharded := l.stage.(ShardedEvaluator); sharded && l.group != nil {
-		res, err = se.EvalShard(ctx, l.group)
+		// under data parallelism evaluation is not cut short by ctx (its
+		// collectives need every rank): the stop vote travels with the
+		// next step
+		res, err = se.EvalShard(context.Background(), l.group)
+	} else if l.group != nil {
+		res, err = ev.Eval(context.Background())
 	} else {
 		res, err = ev.Eval(ctx)
+	}
+	if err != nil && ctx.Err() != nil && l.group == nil {
+		// SIGINT during evaluation or sample generation saves as during
+		// a step (the step is complete; its evaluation is not logged)
+		return l.interrupt()
 	}
 	if err != nil {
 		return fmt.Errorf("eval at step %d: %w", l.state.Step, err)

@@ -274,6 +274,17 @@ func TestPrepareOutputDir(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(full, "x"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// a failed start leaves config.yaml (and the lock file): its retry
+	// must not need --overwrite (issue 18)
+	failed := filepath.Join(root, "failed")
+	if err := os.MkdirAll(failed, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"config.yaml", LockFile} {
+		if err := os.WriteFile(filepath.Join(failed, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tests := []struct {
 		name              string
 		dir               string
@@ -281,6 +292,7 @@ func TestPrepareOutputDir(t *testing.T) {
 		wantErr           string
 	}{
 		{"new", filepath.Join(root, "new"), false, false, ""},
+		{"failed start", failed, false, false, ""},
 		{"exists", full, false, false, "--overwrite"},
 		{"resume missing", filepath.Join(root, "none"), true, false, "no such run"},
 		{"resume", full, true, false, ""},

@@ -23,14 +23,14 @@ type Config struct {
 	NoRepeatNgramSize int       `json:"no_repeat_ngram_size" yaml:"no_repeat_ngram_size" help:"forbid repeating n-grams of this size; 0 = off"`
 	BadWordsIDs       [][]int64 `json:"bad_words_ids" yaml:"bad_words_ids" flag:"-"`
 	NumBeams          int       `json:"num_beams" yaml:"num_beams" help:"beam search width; 1 = greedy"`
-	LengthPenalty     float64   `json:"length_penalty" yaml:"length_penalty" help:"beam score = sum of log-probs / length^p"`
+	LengthPenalty     float64   `json:"length_penalty" yaml:"length_penalty" min:"none" help:"beam score = sum of log-probs / length^p"`
 	// EarlyStopping: true stops a prompt's beam search once num_beams
 	// hypotheses are finished; false uses HF's cur_len heuristic.
 	EarlyStopping      bool   `json:"early_stopping" yaml:"early_stopping" help:"stop a prompt's beam search once num_beams hypotheses are finished"`
 	NumReturnSequences int    `json:"num_return_sequences" yaml:"num_return_sequences" help:"sequences returned per prompt"`
 	EOSTokenID         IDs    `json:"eos_token_id" yaml:"eos_token_id" help:"stop ids (default: config.json's eos_token_id, else the tokenizer's eos or [SEP])"` // one or several; empty = never stop early
 	PadTokenID         *int64 `json:"pad_token_id" yaml:"pad_token_id" help:"padding id (default: config.json's, else the tokenizer's, else eos)"`               // nil → eos_token_id[0], as HF does
-	Seed               int64  `json:"seed" yaml:"seed" flag:"-"`                                                                                                 // sampling's random stream
+	Seed               int64  `json:"seed" yaml:"seed" flag:"-" min:"none"`                                                                                      // sampling's random stream
 }
 
 // Default is HF GenerationConfig's defaults (top_k 50 like HF; it only
@@ -43,6 +43,26 @@ func Default() Config {
 }
 
 // Validate reports every setting generate cannot honour.
+// CheckIDs refuses an eos_token_id or pad_token_id outside a model's
+// vocabulary of vocab ids, naming the field: an eos the model cannot emit
+// never stops generation (a GPT-2 config's 50256 on a 21,128-token
+// vocabulary ran every output to max_new_tokens), a pad it cannot embed
+// fails in the forward.
+func (c Config) CheckIDs(vocab int64) error {
+	if vocab <= 0 {
+		return nil
+	}
+	for _, id := range c.EOSTokenID {
+		if id < 0 || id >= vocab {
+			return fmt.Errorf("eos_token_id %d is outside the model's vocabulary (vocab_size %d): generation would never stop; fix config.json or give --eos-token-id", id, vocab)
+		}
+	}
+	if p := c.PadTokenID; p != nil && (*p < 0 || *p >= vocab) {
+		return fmt.Errorf("pad_token_id %d is outside the model's vocabulary (vocab_size %d): fix config.json or give --pad-token-id", *p, vocab)
+	}
+	return nil
+}
+
 func (c Config) Validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }

@@ -2,6 +2,7 @@ package weights
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -112,6 +113,10 @@ func Load(dir string, store *nn.Store, opts LoadOptions) (rep Report, err error)
 		if err != nil {
 			return rep, err
 		}
+		if err := checkFinite(src, ck.Path, file); err != nil {
+			tensor.Free(src)
+			return rep, err
+		}
 		err = tensor.CopyInto(v.T, src)
 		tensor.Free(src)
 		if err != nil {
@@ -185,4 +190,30 @@ func isMisShaped(ms []MisShaped, name string) bool {
 		}
 	}
 	return false
+}
+
+// checkFinite refuses a floating-point tensor holding NaN or ±Inf: such a
+// model trains "at a too high learning rate" and generates padding, far
+// from the cause. One reduction per tensor: a float64 sum of finite
+// float32/16 values cannot overflow, so it is finite exactly when every
+// element is.
+func checkFinite(t *tensor.Tensor, path, name string) error {
+	switch t.DType() {
+	case gotch.Float, gotch.Double, gotch.Half, gotch.BFloat16:
+	default:
+		return nil
+	}
+	s, err := t.Sum(gotch.Double, false)
+	if err != nil {
+		return fmt.Errorf("load %s: tensor %q: %w", path, name, err)
+	}
+	defer tensor.Free(s)
+	v, err := tensor.Item(s)
+	if err != nil {
+		return fmt.Errorf("load %s: tensor %q: %w", path, name, err)
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return fmt.Errorf("load %s: tensor %q holds NaN or infinite values: the weights are damaged (or came from a diverged run)", path, name)
+	}
+	return nil
 }

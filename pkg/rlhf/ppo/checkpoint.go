@@ -99,6 +99,14 @@ func (r *Loop) Resume(ckpt string) error {
 	if st.Seed != r.Config.PPO.Seed {
 		return fmt.Errorf("resume %s: checkpoint seed %d, this run's seed %d (an exact resume needs the same seed)", ckpt, st.Seed, r.Config.PPO.Seed)
 	}
+	// the shuffling RNG and the optimizer steps decide what the run does
+	// next: a state without them must not resume from zero values
+	if err := train.RequireStateFields(ckpt, "global_step", "seed", "epoch", "position", "kl_coef", "score_moments", "shuffle_rng", "optimizer_steps"); err != nil {
+		return err
+	}
+	if err := train.CheckStep(ckpt, st.Step); err != nil {
+		return err
+	}
 	if st.Step < 0 || st.Epoch < 0 || st.Position < 0 || st.Position > len(r.Prompts) {
 		return fmt.Errorf("resume %s: %s: global_step %d, epoch %d, position %d out of range", ckpt, train.StateFile, st.Step, st.Epoch, st.Position)
 	}

@@ -10,7 +10,7 @@ import (
 // (whiten_advantages, entropy_coef, padding_side). Zero means "off" for
 // max_grad_norm and score_clip (TRL: None).
 type Config struct {
-	Seed         int64   `yaml:"seed"`
+	Seed         int64   `yaml:"seed" min:"none"`
 	LearningRate float64 `yaml:"learning_rate" alias:"lr"`
 	// KL penalty: β starts at init_kl_coef and adapts towards target KL
 	// (adap_kl_ctrl) over horizon samples; kl_penalty picks the estimator.

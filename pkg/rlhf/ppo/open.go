@@ -9,6 +9,7 @@ import (
 	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/data/tokenizer"
 	"github.com/gotrl/gotrl/pkg/models"
+	"github.com/gotrl/gotrl/pkg/models/generate"
 	"github.com/gotrl/gotrl/pkg/rlhf"
 	"github.com/gotrl/gotrl/pkg/rlhf/reward"
 	"github.com/gotrl/gotrl/pkg/train"
@@ -133,7 +134,7 @@ func Open(cfg RunConfig, start string, env train.Env) (loop *Loop, close func(),
 	closers = append(closers, closeRewards)
 	texts, err := readPrompts(cfg.Prompts, tokPath)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("train_file (--train-file, the prompts): %w", err)
 	}
 	prompts, err := encodePrompts(cfg, texts, tok, policy.LM)
 	if err != nil {
@@ -153,6 +154,9 @@ func Open(cfg RunConfig, start string, env train.Env) (loop *Loop, close func(),
 		cfg.Rollout.EOSTokenID = []int64{tk.EOS}
 	}
 	cfg.Rollout.PadTokenID, cfg.PPO.PadTokenID = &pad, pad
+	if err := (generate.Config{EOSTokenID: cfg.Rollout.EOSTokenID, PadTokenID: &pad}).CheckIDs(policy.LM.Dims().Vocab); err != nil {
+		return nil, nil, fmt.Errorf("rollouts: policy %s: %w", start, err)
+	}
 	tr, err := NewTrainer(cfg.PPO, policy, ref)
 	if err != nil {
 		return nil, nil, err

@@ -54,7 +54,7 @@ func (c RolloutConfig) generation(n int, seed int64) generate.Config {
 // Validate checks the length range and the sampling settings.
 func (c RolloutConfig) Validate() error {
 	if c.MinLength < 1 || c.MaxLength < c.MinLength {
-		return fmt.Errorf("rollout: output_min_length %d and output_max_length %d: want 1 ≤ min ≤ max", c.MinLength, c.MaxLength)
+		return fmt.Errorf("rollout: output_min_length (--output-min-length) %d and output_max_length (--output-max-length) %d: want 1 ≤ min ≤ max", c.MinLength, c.MaxLength)
 	}
 	return c.generation(c.MaxLength, 0).Validate()
 }

@@ -207,8 +207,13 @@ func (r *Loop) Run(ctx context.Context) (State, error) {
 		if stop {
 			return r.state, r.interrupt()
 		}
+		before := r.state
 		rec, err := r.iteration(inner)
 		if err != nil && ctx.Err() != nil {
+			// cancelled in the rollout or the rewards, before the update:
+			// the checkpoint is the last finished iteration's, the prompt
+			// position included, as a save between iterations
+			r.state = before
 			return r.state, r.interrupt()
 		}
 		if err != nil {
