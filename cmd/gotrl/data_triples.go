@@ -33,7 +33,10 @@ func newDataTriplesCmd() *cobra.Command {
 					empty++
 					continue
 				}
-				answer := strings.ReplaceAll(ex.Response, "\n", sep)
+				answer := ex.Response
+				if sep != "" {
+					answer = strings.ReplaceAll(answer, "\n", sep)
+				}
 				rs = append(rs, data.Record{Fields: map[string]any{"prompt": ex.Prompt, "response": answer, "group": ex.Group}})
 			}
 			if err := writeRecords(args[1], rs); err != nil {
@@ -47,7 +50,7 @@ func newDataTriplesCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&sep, "separator", "\n", "between an answer's triples (a tokenizer that drops line breaks, like BERT's, needs another, e.g. '；'; give eval triples the same)")
+	cmd.Flags().StringVar(&sep, "separator", "", "string between an answer's triples instead of a line break (BERT's tokenizer drops line breaks: give data triples and eval triples the same, e.g. '；')")
 	cmd.Flags().BoolVar(&skipEmpty, "skip-empty", false, "leave out reports without triples (SFT needs a non-empty answer; keep them in a test split)")
 	cmd.Flags().BoolVar(&skipBad, "skip-bad", false, "skip malformed records (and count them) instead of stopping")
 	return cmd

@@ -67,7 +67,7 @@ func newEvalTriplesCmd() *cobra.Command {
 			return nil
 		},
 	}, read, scoreTriples)
-	cmd.Flags().StringVar(&sep, "separator", "", "also split answers at this string, as data triples --separator wrote them (line breaks always split)")
+	cmd.Flags().StringVar(&sep, "separator", "", "string between an answer's triples instead of a line break (BERT's tokenizer drops line breaks: give data triples and eval triples the same, e.g. '；')")
 	cmd.Flags().StringVar(&lexFile, "lexicon", "", "rule baseline: predict every triple of this file's \"response\" answers (training data) whose head and tail occur in the record's \"source\" text")
 	return cmd
 }
