@@ -193,7 +193,9 @@ func TestDataParallelEquivalence(t *testing.T) {
 	t.Parallel()
 	stages := stageData(t)
 	conf := filepath.Join(t.TempDir(), "adam.yaml")
-	if err := os.WriteFile(conf, []byte("adam_epsilon: 1.0e-5\n"), 0o644); err != nil {
+	// fp32: bf16 autocast (on by default on AVX-512-BF16/AMX CPUs) rounds
+	// far beyond the tolerances this test compares at.
+	if err := os.WriteFile(conf, []byte("adam_epsilon: 1.0e-5\nbf16: false\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"sft", "pretrain", "rm", "prompt"} {

@@ -77,6 +77,7 @@ func TestPPORaisesClassifierScore(t *testing.T) {
 	cfg.PPO.BatchSize, cfg.PPO.MiniBatchSize, cfg.PPO.PPOEpochs, cfg.PPO.LearningRate, cfg.PPO.InitKLCoef = 12, 6, 4, 5e-3, 0.02
 	cfg.Rollout.MinLength, cfg.Rollout.MaxLength = 4, 6
 	cfg.MaxSteps, cfg.SampleSteps = 30, 0
+	cfg.BF16 = train.BF16Off // the same run on every CPU (auto turns bf16 on where the CPU has it)
 	var log strings.Builder
 	if _, err := Train(context.Background(), cfg, train.Env{Device: gotch.CPU, Log: &log}); err != nil {
 		t.Fatal(err)
