@@ -127,5 +127,5 @@ cpu() {
 	local model flags
 	model=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
 	flags=$(grep -o -w -E 'avx512f|avx512_bf16|amx_bf16|avx2' /proc/cpuinfo 2>/dev/null | sort -u | tr '\n' ' ')
-	echo "${model:-unknown CPU}, $(nproc) cores${flags:+, $flags}"
+	echo "${model:-unknown CPU}, $(nproc) cores${flags:+, ${flags% }}"
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -41,6 +42,9 @@ func newDataHeadCmd() *cobra.Command {
 					v, err := r.Value(c)
 					if err != nil {
 						return err
+					}
+					if f, ok := v.(float64); ok {
+						v = strconv.FormatFloat(f, 'g', 4, 64) // scores, not their last digits
 					}
 					cells[j] = cell(fmt.Sprint(v), width)
 				}

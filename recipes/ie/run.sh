@@ -30,13 +30,13 @@ GEN=(--input "$OUT/test.jsonl" --max-new-tokens 128 --max-prompt-length 320 --th
 
 say "GPT-2: SFT from the base model"
 timed "SFT GPT-2" stage "$OUT/gpt2" sft --model-name-or-path "$BASE_GPT2" "${COMMON[@]}" \
-	--learning-rate 5e-4 --warmup-steps "$(steps 30)" --max-steps "$(steps 500)" \
+	--learning-rate 5e-4 --warmup-steps "$(steps 30)" --max-steps "$(steps 300)" \
 	--eval-steps "$(steps 50)" --save-steps "$(steps 50)"
 timed "generate GPT-2" g generate --model-name-or-path "$OUT/gpt2" "${GEN[@]}" --output-file "$OUT/pred-gpt2.jsonl"
 
 say "T5: trained from scratch on the task"
 timed "SFT T5" stage "$OUT/t5" sft --config-name "$here/t5.json" --tokenizer-name "$VOCAB" "${COMMON[@]}" \
-	--learning-rate 1e-3 --warmup-steps "$(steps 50)" --max-steps "$(steps 800)" \
+	--learning-rate 1e-3 --warmup-steps "$(steps 50)" --max-steps "$(steps 500)" \
 	--eval-steps "$(steps 100)" --save-steps "$(steps 100)"
 timed "generate T5" g generate --model-name-or-path "$OUT/t5" "${GEN[@]}" --output-file "$OUT/pred-t5.jsonl"
 

@@ -21,13 +21,13 @@ say "SFT: paragraph → question"
 timed "SFT" stage "$OUT/sft" sft --model-name-or-path "$BASE_GPT2" --train-file "$SPLITS/cmrc/train.jsonl" \
 	--fields prompt=context --fields response=question --max-length 384 "${LEN[@]}" \
 	--per-device-train-batch-size 16 --learning-rate 5e-4 --warmup-steps "$(steps 30)" --lr-scheduler-type cosine \
-	--max-steps "$(steps 400)" --eval-steps "$(steps 50)" --save-steps "$(steps 50)" --eval-fraction 0.05 \
+	--max-steps "$(steps 300)" --eval-steps "$(steps 50)" --save-steps "$(steps 50)" --eval-fraction 0.05 \
 	--eval-samples 1 --max-new-tokens 32 --load-best-model-at-end --early-stopping-patience 4
 
 say "reward model on RewardRank lists (train articles; its eval pairs from held-out train articles)"
 timed "reward model" stage "$OUT/rm" rm --model-name-or-path "$OUT/sft" --schema cmrc \
 	--train-file "$SPLITS/cmrc/train.jsonl" --max-length 384 --per-device-train-batch-size 16 \
-	--learning-rate 2e-4 --warmup-steps "$(steps 20)" --max-steps "$(steps 300)" --eval-steps "$(steps 50)" \
+	--learning-rate 2e-4 --warmup-steps "$(steps 20)" --max-steps "$(steps 200)" --eval-steps "$(steps 50)" \
 	--save-steps "$(steps 50)" --eval-fraction 0.05 --max-eval-samples 400
 
 # ask POLICY NAME: greedy questions for the held-out paragraphs, rewarded and scored.
@@ -50,14 +50,14 @@ timed "PPO" stage "$OUT/ppo" ppo --model-name-or-path "$OUT/sft" --reward-model 
 	--train-file "$OUT/contexts-train.jsonl" --fields prompt=text "${LEN[@]}" \
 	--batch-size 16 --mini-batch-size 4 --ppo-epochs 4 --learning-rate 2e-5 \
 	--output-min-length 8 --output-max-length 24 --init-kl-coef 0.2 --target 6 \
-	--bf16=false --max-steps "$(steps 40)" --save-steps "$(steps 10)" --sample-steps "$(steps 10)"
+	--bf16=false --max-steps "$(steps 30)" --save-steps "$(steps 10)" --sample-steps "$(steps 10)"
 
 say "after PPO"
 after=$(ask "$OUT/ppo" after)
 
 mean() { sed -n 's/.*mean reward \([-0-9.]*\).*/\1/p' <<<"$1"; }
 rl() { awk '/^rouge-l/ {print $2}' <<<"$1"; }
-kl=$(grep -o '"objective/kl":[-0-9.e]*' "$OUT/ppo/metrics.jsonl" | tail -1 | cut -d: -f2)
+kl=$(grep -o '"objective/kl":[-0-9.e]*' "$OUT/ppo/metrics.jsonl" | tail -1 | cut -d: -f2 | xargs printf '%.4f')
 rmacc=$(grep -o '"eval/accuracy":[0-9.]*' "$OUT/rm/metrics.jsonl" | tail -1 | cut -d: -f2)
 metrics=$(printf '| held-out articles (300 questions) | mean reward | ROUGE-L vs gold question |\n| --- | --- | --- |\n| SFT policy (before PPO) | %s | %s |\n| after PPO | %s | %s |\n\nKL(policy ‖ SFT) at the last PPO iteration: %s. Reward model pairwise accuracy on its eval pairs: %s.' \
 	"$(mean "$before")" "$(rl "$before")" "$(mean "$after")" "$(rl "$after")" "${kl:-n/a}" "${rmacc:-?}")

@@ -19,7 +19,7 @@ base_models
 say "sentiment classifier: the base BERT fine-tuned on the train side"
 timed "classifier" stage "$OUT/classifier" classifier --model-name-or-path "$BASE_BERT" \
 	--train-file "$SPLITS/senti/train.jsonl" --num-labels 2 --max-length 128 --per-device-train-batch-size 32 \
-	--learning-rate 1e-4 --warmup-steps "$(steps 30)" --max-steps "$(steps 400)" --eval-steps "$(steps 50)" \
+	--learning-rate 1e-4 --warmup-steps "$(steps 30)" --max-steps "$(steps 250)" --eval-steps "$(steps 50)" \
 	--save-steps "$(steps 50)" --eval-fraction 0.1 --metric-for-best-model eval_accuracy --load-best-model-at-end
 SCORE=(--model-name-or-path "$OUT/classifier" --reward-label 1 --threads "$THREADS")
 g rm score "${SCORE[@]}" --input "$SPLITS/senti/test.jsonl" --fields response=review --output-file "$OUT/classifier-test.jsonl"
@@ -48,7 +48,7 @@ timed "PPO" stage "$OUT/ppo" ppo --model-name-or-path "$BASE_GPT2" --train-file 
 	--fields prompt=text --reward-model "$OUT/classifier" --reward-label 1 \
 	--batch-size 32 --mini-batch-size 8 --ppo-epochs 4 --learning-rate 5e-5 \
 	--output-min-length 8 --output-max-length 24 --init-kl-coef 0.2 --target 6 \
-	--bf16=false --max-steps "$(steps 60)" --save-steps "$(steps 20)" --sample-steps "$(steps 20)"
+	--bf16=false --max-steps "$(steps 40)" --save-steps "$(steps 20)" --sample-steps "$(steps 20)"
 
 say "after PPO"
 after=$(continue_and_score "$OUT/ppo" after | tail -1)
@@ -56,9 +56,9 @@ after=$(continue_and_score "$OUT/ppo" after | tail -1)
 # fields of rm score's summary line: mean reward, share of label 1
 mean() { sed -n 's/.*mean reward \([-0-9.]*\).*/\1/p' <<<"$1"; }
 pos() { sed -n 's/.*label 1 \([0-9.]*\).*/\1/p' <<<"$1"; }
-kl=$(grep -o '"objective/kl":[-0-9.e]*' "$OUT/ppo/metrics.jsonl" | tail -1 | cut -d: -f2)
+kl=$(grep -o '"objective/kl":[-0-9.e]*' "$OUT/ppo/metrics.jsonl" | tail -1 | cut -d: -f2 | xargs printf '%.4f')
 acc=$(sed -n 's/.*"accuracy":\([0-9.]*\).*/\1/p' <<<"$clf" | cut -c1-5)
-f1=$(sed -n 's/.*"macro_f1":\([0-9.]*\).*/\1/p' <<<"$clf" | cut -c1-5)
+f1=$(sed -n 's/.*"macro-f1":\([0-9.]*\).*/\1/p' <<<"$clf" | cut -c1-5)
 metrics=$(printf '| held-out prefixes | positive rate | mean reward (positive logit) |\n| --- | --- | --- |\n| before PPO (base GPT-2) | %s | %s |\n| after PPO | %s | %s |\n\nKL(policy ‖ reference) at the last PPO iteration: %s. Classifier on the 500 test reviews: accuracy %s %%, macro-F1 %s %%.' \
 	"${before:+$(pos "$before")}" "$(mean "$before")" "$(pos "$after")" "$(mean "$after")" "${kl:-n/a}" "${acc:-?}" "${f1:-?}")
 report "PPO positive sentiment (ChnSentiCorp)" "$metrics" "Before:
