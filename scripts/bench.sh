@@ -152,7 +152,7 @@ fig_train_bf16() {
 # "batch B  cache  [PRECISION]  N tokens/s  M ms CPU/token".
 fig_decode() {
   echo "== greedy decode 12×768, prompt 32, 128 new, $threads threads"
-  local g=(run dec_g "$gotrl" bench generate --threads "$threads" --batch 1,8 --uncached=false --quantize fp32,int8)
+  local g=(run dec_g "$gotrl" bench generate --threads "$threads" --batch-sizes 1,8 --uncached=false --precisions fp32,int8)
   local p=(run dec_p "$py" bench/generate.py --threads "$threads" --batch 1 8 --no-uncached)
   local c=(run dec_c "$py" bench/generate_ct2.py --threads "$threads" --batch 1 8 --compute-type int8)
   interleave g p c

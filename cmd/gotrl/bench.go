@@ -96,7 +96,7 @@ func newBenchOpsCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().IntVarP(&n, "n", "n", 1000000, "number of ops")
+	cmd.Flags().IntVarP(&n, "ops", "n", 1000000, "number of ops")
 	cmd.Flags().IntVar(&size, "size", 8, "side of the square float32 operand")
 	return cmd
 }

@@ -85,11 +85,11 @@ func newBenchGenerateCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.IntSliceVar(&batches, "batch", []int{1, 8}, "batch sizes")
-	f.IntVar(&promptLen, "prompt", 32, "prompt length")
+	f.IntSliceVar(&batches, "batch-sizes", []int{1, 8}, "batch sizes")
+	f.IntVar(&promptLen, "prompt-length", 32, "prompt length in tokens")
 	f.IntVar(&newTokens, "new", 128, "new tokens per row")
 	shape.bind(f)
-	f.StringSliceVar(&quantize, "quantize", quantize, "weight precisions to measure, each of none, fp32, int8, fp16, bf16, auto (see gotrl generate --quantize)")
+	f.StringSliceVar(&quantize, "precisions", quantize, "weight precisions to measure, each of none, fp32, int8, fp16, bf16, auto (see gotrl generate --quantize)")
 	f.BoolVar(&uncached, "uncached", true, "also measure without the cache (recompute the prefix each step)")
 	f.IntSliceVar(&curve, "curve", nil, "prefix lengths for the per-token cost curve (batch 1)")
 	f.IntVar(&curveSteps, "curve-steps", 16, "decoding steps timed per prefix length")
@@ -103,7 +103,7 @@ func parsePrecisions(values []string) ([]layers.Precision, error) {
 	for _, v := range values {
 		p := layers.Precision(v)
 		if err := p.Validate(); err != nil {
-			return nil, fmt.Errorf("--quantize: %w", err)
+			return nil, fmt.Errorf("--precisions: %w", err)
 		}
 		out = append(out, p.Resolve())
 	}

@@ -29,7 +29,7 @@ func newBenchMemoryCmd() *cobra.Command {
 			return benchMemory(cmd, steps)
 		},
 	}
-	cmd.Flags().IntVar(&steps, "steps", 20000, "training steps")
+	cmd.Flags().IntVar(&steps, "steps", 20000, "measured steps")
 	return cmd
 }
 

@@ -100,8 +100,8 @@ func newBenchPPOCmd() *cobra.Command {
 	f.IntVar(&query, "query", 8, "query tokens")
 	f.IntVar(&response, "response", 16, "response tokens")
 	f.IntVar(&iters, "iters", 5, "timed iterations (after one warm-up)")
-	f.IntVar(&cfg.BatchSize, "batch", cfg.BatchSize, "batch_size")
-	f.IntVar(&cfg.MiniBatchSize, "mini-batch", cfg.MiniBatchSize, "mini_batch_size")
-	f.IntVar(&cfg.PPOEpochs, "epochs", cfg.PPOEpochs, "ppo_epochs")
+	f.IntVar(&cfg.BatchSize, "batch-size", cfg.BatchSize, "samples per PPO step (rollout batch)")
+	f.IntVar(&cfg.MiniBatchSize, "mini-batch-size", cfg.MiniBatchSize, "samples per forward/backward")
+	f.IntVar(&cfg.PPOEpochs, "ppo-epochs", cfg.PPOEpochs, "passes over each batch")
 	return cmd
 }

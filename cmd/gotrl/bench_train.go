@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gotrl/gotrl/internal/config"
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/models/gpt2"
@@ -34,7 +33,9 @@ var benchShapes = map[string]benchShape{
 func newBenchTrainCmd() *cobra.Command {
 	var shape string
 	var steps, warmup int
-	bf16 := train.BF16Auto
+	b := struct {
+		BF16 train.BF16Mode `yaml:"bf16" bare:"true"`
+	}{BF16: train.BF16Auto}
 	cmd := &cobra.Command{
 		Use:   "train",
 		Short: "Training step time and tokens/s of GPT-2 (AdamW, the real training loop); compare with bench/train.py",
@@ -73,7 +74,7 @@ func newBenchTrainCmd() *cobra.Command {
 				return err
 			}
 			tc := train.DefaultConfig()
-			tc.OutputDir, tc.BatchSize, tc.MaxSteps, tc.BF16, tc.Seed = os.TempDir(), sh.batch, steps+warmup, bf16, global.seed
+			tc.OutputDir, tc.BatchSize, tc.MaxSteps, tc.BF16, tc.Seed = os.TempDir(), sh.batch, steps+warmup, b.BF16, global.seed
 			tc.Optimizer.WeightDecay = 0.01
 			l, err := train.New(tc, rlhf.CausalStage(gpt2.NewCausalLM(g, store)), ld)
 			if err != nil {
@@ -103,7 +104,6 @@ func newBenchTrainCmd() *cobra.Command {
 	cmd.Flags().StringVar(&shape, "shape", "small", "big (12×768, batch 8×256) or small (2×128, batch 8×64)")
 	cmd.Flags().IntVar(&steps, "steps", 10, "measured steps")
 	cmd.Flags().IntVar(&warmup, "warmup", 1, "unmeasured warm-up steps")
-	cmd.Flags().Var(&bf16, "bf16", config.Vocabulary["bf16"])
-	cmd.Flags().Lookup("bf16").NoOptDefVal = string(train.BF16On)
+	mustBind(cmd, &b) // the same --bf16 as the training commands
 	return cmd
 }

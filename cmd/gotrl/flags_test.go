@@ -30,9 +30,6 @@ func TestFlagVocabulary(t *testing.T) {
 	type use struct{ cmd, typ, help string }
 	seen := map[string][]use{}
 	walkCommands(newRootCmd(), func(c *cobra.Command) {
-		if strings.HasPrefix(c.CommandPath(), "gotrl bench") {
-			return // benchmark shapes, not runs: their flags are checked once the harness settles
-		}
 		c.LocalFlags().VisitAll(func(f *pflag.Flag) {
 			if f.Name == "help" {
 				return
