@@ -36,7 +36,7 @@ var Vocabulary = map[string]string{
 	"learning_rate":               "learning rate (AdamW's peak; PPO: Adam's, constant as in TRL)",
 	"gradient_accumulation_steps": "micro-batches (PPO: mini-batches) per optimizer step",
 	"max_grad_norm":               "clip gradients to this global L2 norm; 0 = off",
-	"bf16":                        "bfloat16 autocast with fp32 master weights: auto (on where the CPU has AMX or AVX-512-BF16), true or false; --bf16 alone is true",
+	"bf16":                        "bfloat16 autocast with fp32 master weights: auto (on where the CPU has AMX or AVX-512-BF16; PPO stays fp32 unless true), true or false; --bf16 alone is true",
 	"per_device_eval_batch_size":  "inputs per forward pass when evaluating or generating",
 
 	// lengths and generation

@@ -93,15 +93,18 @@ func (t *Trainer) forwardPasses(b *batch) error {
 	if full { // the full KL needs the same positions on both sides
 		from = 0
 	}
-	return tensor.NoGrad(func() {
-		pol := forwardPass(t.Policy, b.in, t.Config.MiniBatchSize, from, true, full)
-		b.logprobs, b.values, b.logits = pol.logprobs, pol.values, pol.logits
-		ref := forwardPass(t.Ref, b.in, t.Config.MiniBatchSize, pol.off, false, full)
-		b.refLogprobs, b.refLogits = ref.logprobs, ref.logits
-		if full && pol.off != ref.off {
-			panic(&tensor.Error{Op: "forward pass", Err: fmt.Errorf("policy logits start at position %d, reference at %d", pol.off, ref.off)})
-		}
-	})
+	return tensor.NoGrad(func() { tensor.Check(t.autocast(func() { t.forwardBoth(b, from, full) })) })
+}
+
+// forwardBoth is forwardPasses' body: policy, then reference.
+func (t *Trainer) forwardBoth(b *batch, from int64, full bool) {
+	pol := forwardPass(t.Policy, b.in, t.Config.MiniBatchSize, from, true, full)
+	b.logprobs, b.values, b.logits = pol.logprobs, pol.values, pol.logits
+	ref := forwardPass(t.Ref, b.in, t.Config.MiniBatchSize, pol.off, false, full)
+	b.refLogprobs, b.refLogits = ref.logprobs, ref.logits
+	if full && pol.off != ref.off {
+		panic(&tensor.Error{Op: "forward pass", Err: fmt.Errorf("policy logits start at position %d, reference at %d", pol.off, ref.off)})
+	}
 }
 
 // computeRewards is compute_rewards: kls = the kl_penalty estimate per

@@ -87,17 +87,20 @@ func (t *Trainer) trainMinibatch(b *batch, rows []int, sync bool) (stats map[str
 	in := selectRows(b.in, idx)
 	defer freeInput(in)
 
-	fwd := forwardPass(t.Policy, in, len(rows), b.from, true, true)
-	s.Add(fwd.logprobs)
-	s.Add(fwd.values)
-	s.Add(fwd.logits)
-	mb := lossInput{
-		oldLogprobs: sel(b.logprobs), oldValues: sel(b.values), mask: sel(b.masks),
-		advantages: sel(b.advantages), returns: sel(b.returns),
-		logprobs: fwd.logprobs, vpreds: fwd.values, logits: fwd.logits, logitsOff: fwd.off,
-	}
-	total, stats := t.loss(mb)
-	s.Add(total)
+	var total *tensor.Tensor
+	tensor.Check(t.autocast(func() {
+		fwd := forwardPass(t.Policy, in, len(rows), b.from, true, true)
+		s.Add(fwd.logprobs)
+		s.Add(fwd.values)
+		s.Add(fwd.logits)
+		mb := lossInput{
+			oldLogprobs: sel(b.logprobs), oldValues: sel(b.values), mask: sel(b.masks),
+			advantages: sel(b.advantages), returns: sel(b.returns),
+			logprobs: fwd.logprobs, vpreds: fwd.values, logits: fwd.logits, logitsOff: fwd.off,
+		}
+		total, stats = t.loss(mb)
+		s.Add(total)
+	}))
 	if ga := c.GradientAccumulationSteps; ga > 1 {
 		total = s.T(total.DivScalar(s.Float(float64(ga)), false))
 	}

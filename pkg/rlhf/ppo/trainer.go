@@ -28,6 +28,12 @@ type Trainer struct {
 	Shuffle func(n int) []int
 	// Scores holds the running moments of use_score_scaling.
 	Scores RunningMoments
+	// Autocast, when set, runs each forward pass of Step (and its loss)
+	// under reduced-precision autocast; backward and the optimizer step stay
+	// outside it. One autocast region must never span an optimizer step:
+	// libtorch caches the low-precision copy of each weight until the region
+	// ends, so later forwards would read the weights before the update.
+	Autocast func(fn func()) error
 
 	// trlClipOnce reproduces TRL 0.11.4's gradient clipping for parity
 	// tests only: its self.model_params is a one-shot filter() iterator, so
@@ -154,6 +160,14 @@ func (t *Trainer) Step(queries, responses [][]int64, scores []float64) (stats St
 		stats.Scalars[k] = v
 	}
 	return stats, nil
+}
+
+// autocast runs fn under t.Autocast, or as it is when none is set.
+func (t *Trainer) autocast(fn func()) error {
+	if t.Autocast == nil {
+		return tensor.Catch(fn)
+	}
+	return t.Autocast(fn)
 }
 
 func since(t time.Time) float64 { return time.Since(t).Seconds() }
