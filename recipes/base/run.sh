@@ -33,7 +33,7 @@ wc -l <"$OUT/corpus.txt" | xargs printf '%s texts\n'
 
 COMMON=(--tokenizer-name "$VOCAB" --train-file "$OUT/corpus.txt" --eval-fraction 0.03 --max-length 256
 	--per-device-train-batch-size 16 --learning-rate 1e-3 --lr-scheduler-type cosine --weight-decay 0.01
-	--warmup-steps "$(steps 100)" --max-steps "$(steps 1500)" --eval-steps "$(steps 150)"
+	--warmup-steps "$(steps 100)" --max-steps "$(steps 1000)" --eval-steps "$(steps 150)"
 	--save-steps "$(steps 150)" --save-total-limit 2 --load-best-model-at-end)
 
 if [ "$want" != bert ]; then

@@ -34,14 +34,20 @@ timed "zero-shot, calibrated" g prompt eval --model-name-or-path "$BASE_BERT" "$
 	--verbalizer "$VERBALIZER" --ensemble mean_prob --calibrate --output-dir "$OUT/zero-shot-calibrated"
 
 say "PET: 20 + 20 train reviews, the MLM head only"
-[ -f "$OUT/pet/model.safetensors" ] || timed "PET, MLM head" g prompt train --model-name-or-path "$BASE_BERT" "${TRAIN[@]}" \
-	--trainable '^cls\.predictions\.' --learning-rate 1e-3 --output-dir "$OUT/pet" --overwrite-output-dir
+# pet DIR ARGS...: PET into DIR unless it holds a trained model (a partial run starts over).
+pet() {
+	local out=$1
+	shift
+	[ -f "$out/model.safetensors" ] && return
+	rm -rf "$out"
+	g prompt train --model-name-or-path "$BASE_BERT" "${TRAIN[@]}" --output-dir "$out" "$@"
+}
+timed "PET, MLM head" pet "$OUT/pet" --trainable '^cls\.predictions\.' --learning-rate 1e-3
 g prompt eval --model-name-or-path "$OUT/pet" "${TEST[@]}" "${TEMPLATES[@]}" --verbalizer "$VERBALIZER" \
 	--ensemble mean_prob --output-dir "$OUT/pet-eval"
 
 say "PET: every parameter"
-[ -f "$OUT/pet-all/model.safetensors" ] || timed "PET, all parameters" g prompt train --model-name-or-path "$BASE_BERT" "${TRAIN[@]}" \
-	--trainable '' --learning-rate 1e-4 --output-dir "$OUT/pet-all" --overwrite-output-dir
+timed "PET, all parameters" pet "$OUT/pet-all" --trainable '' --learning-rate 1e-4
 g prompt eval --model-name-or-path "$OUT/pet-all" "${TEST[@]}" "${TEMPLATES[@]}" --verbalizer "$VERBALIZER" \
 	--ensemble mean_prob --output-dir "$OUT/pet-all-eval"
 

@@ -27,8 +27,8 @@ timed "SFT" stage "$OUT/sft" sft --model-name-or-path "$BASE_GPT2" --train-file 
 say "reward model on RewardRank lists (train articles; its eval pairs from held-out train articles)"
 timed "reward model" stage "$OUT/rm" rm --model-name-or-path "$OUT/sft" --schema cmrc \
 	--train-file "$SPLITS/cmrc/train.jsonl" --max-length 384 --per-device-train-batch-size 16 \
-	--learning-rate 2e-4 --warmup-steps "$(steps 20)" --max-steps "$(steps 200)" --eval-steps "$(steps 50)" \
-	--save-steps "$(steps 50)" --eval-fraction 0.05 --max-eval-samples 400
+	--learning-rate 2e-4 --warmup-steps "$(steps 20)" --max-steps "$(steps 200)" --eval-steps "$(steps 100)" \
+	--save-steps "$(steps 50)" --eval-fraction 0.05 --max-eval-samples 100
 
 # ask POLICY NAME: greedy questions for the held-out paragraphs, rewarded and scored.
 ask() {
@@ -58,7 +58,7 @@ after=$(ask "$OUT/ppo" after)
 mean() { sed -n 's/.*mean reward \([-0-9.]*\).*/\1/p' <<<"$1"; }
 rl() { awk '/^rouge-l/ {print $2}' <<<"$1"; }
 kl=$(grep -o '"objective/kl":[-0-9.e]*' "$OUT/ppo/metrics.jsonl" | tail -1 | cut -d: -f2 | xargs printf '%.4f')
-rmacc=$(grep -o '"eval/accuracy":[0-9.]*' "$OUT/rm/metrics.jsonl" | tail -1 | cut -d: -f2)
+rmacc=$(grep -o '"eval/accuracy":[0-9.]*' "$OUT/rm/metrics.jsonl" | tail -1 | cut -d: -f2 | xargs printf '%.3f')
 metrics=$(printf '| held-out articles (300 questions) | mean reward | ROUGE-L vs gold question |\n| --- | --- | --- |\n| SFT policy (before PPO) | %s | %s |\n| after PPO | %s | %s |\n\nKL(policy ‖ SFT) at the last PPO iteration: %s. Reward model pairwise accuracy on its eval pairs: %s.' \
 	"$(mean "$before")" "$(rl "$before")" "$(mean "$after")" "$(rl "$after")" "${kl:-n/a}" "${rmacc:-?}")
 report "Document → question RLHF (CMRC2018)" "$metrics" "$("$G" data head "$OUT/scored-after.jsonl" -n 10 --columns context,question,prediction,reward --width 50)"
