@@ -450,7 +450,11 @@ func newPromptTrainCmd() *cobra.Command {
 			if cfg.Dist.Main() {
 				fmt.Fprintf(cmd.OutOrStdout(), "PET: %d examples (%d per label), training %q\n", len(few), k, cfg.Trainable)
 			}
-			return runStage(cmd, "", "", func(ctx context.Context) (string, error) {
+			tok := mf.Tok // copied into the run, so prompt eval needs only the model directory
+			if tok == "" {
+				tok = mf.Dir
+			}
+			return runStage(cmd, tok, cfg.Train.OutputDir, func(ctx context.Context) (string, error) {
 				st, err := run.PET(ctx, r, p, run.Examples(few, pf.Field), cfg)
 				return stateSummary(st), err
 			})
