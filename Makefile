@@ -4,7 +4,7 @@ GO ?= go
 INSTALL := scripts/install_libtorch.sh
 GOWORK_FILE := go.work
 
-.PHONY: all libtorch build install test test-pure demo bench vet lint clean
+.PHONY: all libtorch build install test test-pure demo bench vet lint clean readme-check
 
 all: build
 
@@ -51,6 +51,10 @@ demo: build
 
 bench: build
 	bash scripts/bench.sh
+
+# every `gotrl …` command of README.md, run as written (short: --max-steps 2)
+readme-check: build
+	bash scripts/readme_check.sh
 
 clean:
 	rm -rf bin runs

@@ -3,7 +3,7 @@ package main
 // The cases of issue 18 (134 bad inputs and faults tried against the CLI
 // as a new user would), driven through the gotrl binary — this test
 // binary run as gotrl (TestMain, gotrl()) — so a regression shows as a
-// failing test, not a user report. docs/notes-hard.md maps every case of
+// failing test, not a user report. docs/robustness.md maps every case of
 // the issue to its test. Tests kept elsewhere: resumes byte-identical to
 // uninterrupted runs (TestPPOResumeAfterKill, TestDataParallelResumeAfterKill,
 // pkg/train's TestResumeAfterSIGKILL, which also shows a SIGKILL during a

@@ -318,7 +318,7 @@ func newPromptEvalCmd() *cobra.Command {
 		Short: "Evaluate templates × verbalizers × demonstrations on labeled data: table, CSV and bar chart",
 		Example: "  gotrl prompt eval --model runs/mlm --tokenizer ../shared/vocab/bert-base-chinese-vocab.txt \\\n" +
 			"      --data ../shared/data/chnsenticorp/ChnSentiCorp_htl_all.csv --part test \\\n" +
-			"      --template 'book={mask}满意。{text_a|trunc}' --verbalizer '1=很,非常;0=不' --shots 0,2 --out runs/eval",
+			"      --template 'book={mask}满意。{text_a|trunc}' --verbalizer '1=很,非常;0=不' --calibrate --output-dir runs/eval",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ts, vs, err := pf.load()

@@ -29,7 +29,7 @@ import (
 //
 // A dedicated worker goroutine that runs every call would give the same
 // single thread to all callers, at the cost of a channel round trip per
-// call (docs/notes-perf.md has the measurements): Pin gives the same speed
+// call (docs/performance.md has the measurements): Pin gives the same speed
 // without it, since libtorch work never needs to move between goroutines.
 func init() { runtime.LockOSThread() }
 

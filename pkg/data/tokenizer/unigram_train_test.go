@@ -162,7 +162,7 @@ func saveForHF(t *testing.T, tr *TrainedUnigram, tok *Pipeline, dir string) {
 // defaults (vocab 8,000, special <unk>) on every shared text, as the
 // fixture script trained testdata/unigram_hf, and reports the overlap, the
 // encoded-length ratio on those texts and the time. It takes minutes, so it
-// runs only with GOTRL_UNIGRAM_FULL=1 (the figures are in docs/notes-unigram.md).
+// runs only with GOTRL_UNIGRAM_FULL=1 (the figures are in docs/tokenizers.md).
 func TestTrainUnigramFullCorpus(t *testing.T) {
 	if os.Getenv("GOTRL_UNIGRAM_FULL") == "" {
 		t.Skip("set GOTRL_UNIGRAM_FULL=1 to train on all of ../shared/data")
