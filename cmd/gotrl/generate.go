@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -227,6 +228,9 @@ func tokenizerFor(model, path string) (tokenizer.Tokenizer, error) {
 	t, err := tokenizer.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("--tokenizer: %w", err)
+	}
+	for _, w := range t.Warnings() {
+		fmt.Fprintln(os.Stderr, "gotrl: warning: --tokenizer:", w)
 	}
 	return t, nil
 }

@@ -10,28 +10,48 @@ import (
 )
 
 // readVocabTxt reads a WordPiece vocab.txt: one token per line, the id is the
-// line index (HF's load_vocab; a repeated token keeps its last line).
-func readVocabTxt(path string) (map[string]int64, error) {
+// line index (HF's load_vocab; a repeated token keeps its last line). A
+// repeated token is a warning naming both lines, not an error, since HF
+// loads such files too; but it leaves the earlier line's id without a
+// token, which is rarely what the file's author meant.
+func readVocabTxt(path string) (map[string]int64, []string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("read vocabulary: %w", err)
+		return nil, nil, fmt.Errorf("read vocabulary: %w", err)
 	}
 	defer f.Close()
 	vocab := map[string]int64{}
+	var dups []string
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	var n int64
 	for sc.Scan() {
-		vocab[strings.TrimSuffix(sc.Text(), "\r")] = n
+		tok := strings.TrimSuffix(sc.Text(), "\r")
+		if prev, ok := vocab[tok]; ok {
+			dups = append(dups, fmt.Sprintf("%s:%d: token %q repeats line %d; it gets id %d (its last line, as in HF) and id %d has no token",
+				path, n+1, tok, prev+1, n, prev))
+		}
+		vocab[tok] = n
 		n++
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read %s:%d: %w", path, n+1, err)
+		return nil, nil, fmt.Errorf("read %s:%d: %w", path, n+1, err)
 	}
 	if n == 0 {
-		return nil, fmt.Errorf("read %s: empty vocabulary", path)
+		return nil, nil, fmt.Errorf("read %s: empty vocabulary", path)
 	}
-	return vocab, nil
+	return vocab, capWarnings(dups), nil
+}
+
+// maxWarnings bounds the warnings one file gives, so a damaged file
+// (every line the same) prints a few lines and a count, not thousands.
+const maxWarnings = 5
+
+func capWarnings(ws []string) []string {
+	if len(ws) <= maxWarnings {
+		return ws
+	}
+	return append(ws[:maxWarnings:maxWarnings], fmt.Sprintf("… and %d more repeated tokens", len(ws)-maxWarnings))
 }
 
 // readVocabJSON reads a BPE vocab.json / encoder.json: {"token": id, ...}.

@@ -30,7 +30,7 @@ var bertSpecials = []string{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"}
 // in the text; other bracketed entries such as [unused11] are not (HF splits
 // them too).
 func NewBert(vocabFile string, o BertOptions) (*Pipeline, error) {
-	vocab, err := readVocabTxt(vocabFile)
+	vocab, warnings, err := readVocabTxt(vocabFile)
 	if err != nil {
 		return nil, err
 	}
@@ -58,6 +58,7 @@ func NewBert(vocabFile string, o BertOptions) (*Pipeline, error) {
 		template:   bertTemplate("[CLS]", "[SEP]", vocab["[CLS]"], vocab["[SEP]"]),
 		decoder:    wordPieceDecoder{prefix: "##", cleanup: true},
 		cleanup:    true,
+		warnings:   warnings,
 	}), nil
 }
 
@@ -170,12 +171,13 @@ type pipelineParts struct {
 	template   *template
 	decoder    decoder
 	cleanup    bool
+	warnings   []string // what loading found suspicious but accepted
 }
 
 func newPipeline(c pipelineParts) *Pipeline {
 	p := &Pipeline{
 		added: c.added, normalizer: c.normalizer, prefix: c.prefix, split: c.split, model: c.model,
-		template: c.template, decoder: c.decoder, cleanup: c.cleanup,
+		template: c.template, decoder: c.decoder, cleanup: c.cleanup, warnings: c.warnings,
 		ids: make(map[string]int64, len(c.vocab)), tokens: make(map[int64]string, len(c.vocab)),
 		special: map[int64]bool{},
 	}

@@ -18,6 +18,7 @@ type Pipeline struct {
 	template   *template // nil: no special tokens are added
 	decoder    decoder
 	cleanup    bool // transformers' clean_up_tokenization_spaces, applied after the decoder
+	warnings   []string
 
 	ids      map[string]int64 // model vocabulary and added tokens
 	tokens   map[int64]string
@@ -143,6 +144,11 @@ func (p *Pipeline) IDToToken(id int64) (string, bool) {
 	tok, ok := p.tokens[id]
 	return tok, ok
 }
+
+// Warnings returns what loading the tokenizer accepted but found suspect,
+// such as a token repeated in vocab.txt, one message per problem naming
+// the file and line. Commands print them; a library caller may ignore them.
+func (p *Pipeline) Warnings() []string { return p.warnings }
 
 // VocabSize implements Tokenizer: the model vocabulary plus added tokens not in it.
 func (p *Pipeline) VocabSize() int { return len(p.tokens) }

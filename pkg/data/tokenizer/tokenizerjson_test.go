@@ -40,7 +40,7 @@ func skeletonTokenizer(t *testing.T, name string, fill func(model map[string]any
 func TestTokenizerJSONParity(t *testing.T) {
 	vocab := filepath.Join(sharedDir(t), "vocab")
 	bert := skeletonTokenizer(t, "bert", func(m map[string]any) {
-		v, err := readVocabTxt(filepath.Join(vocab, "bert-base-chinese-vocab.txt"))
+		v, _, err := readVocabTxt(filepath.Join(vocab, "bert-base-chinese-vocab.txt"))
 		if err != nil {
 			t.Fatal(err)
 		}
