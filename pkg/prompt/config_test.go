@@ -63,6 +63,8 @@ func TestParseConfigErrors(t *testing.T) {
 			"p.yaml:4: verbalizer: labels must map each label to its label words"},
 		{"words not a list", "templates:\n  - {name: t, kind: cloze, text: \"{mask}{x}\"}\nverbalizer:\n  labels:\n    a: {x: 1}\n",
 			"p.yaml:5: verbalizer: label \"a\": want a list of words: yaml: unmarshal errors:\n  line 5: cannot unmarshal !!map into []string"},
+		{"shared label word", "templates:\n  - {name: t, kind: cloze, text: \"{mask}{x}\"}\nverbalizer:\n  labels:\n    正面: [很, 好]\n    负面: [不, 好]\n",
+			`p.yaml:5: verbalizer: labels "正面" and "负面" share the label word "好"; give each label its own words`},
 		{"bad aggregation", "templates:\n  - {name: t, kind: cloze, text: \"{mask}{x}\"}\nverbalizer:\n  word_agg: sum\n  labels:\n    a: [x]\n",
 			`p.yaml:6: verbalizer: unknown word aggregation "sum" (want first, mean or max)`},
 	}

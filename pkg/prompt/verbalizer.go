@@ -53,6 +53,7 @@ func (v *Verbalizer) validate() error {
 		return fmt.Errorf("verbalizer: %d labels but %d word lists", len(v.Labels), len(v.Words))
 	}
 	seen := map[string]bool{}
+	owner := map[string]string{} // label word → the label it belongs to
 	for i, l := range v.Labels {
 		if seen[l] {
 			return fmt.Errorf("verbalizer: duplicate label %q", l)
@@ -60,6 +61,14 @@ func (v *Verbalizer) validate() error {
 		seen[l] = true
 		if len(v.Words[i]) == 0 {
 			return fmt.Errorf("verbalizer: label %q has no label words", l)
+		}
+		// A word shared by two labels scores the same for both, so the
+		// prompt cannot tell them apart by it.
+		for _, w := range v.Words[i] {
+			if o, ok := owner[w]; ok && o != l {
+				return fmt.Errorf("verbalizer: labels %q and %q share the label word %q; give each label its own words", o, l, w)
+			}
+			owner[w] = l
 		}
 	}
 	switch v.WordAgg {

@@ -67,6 +67,8 @@ func TestVerbalizerErrors(t *testing.T) {
 		{"word lists mismatch", []string{"a", "b"}, [][]string{{"x"}}, "", "", "verbalizer: 2 labels but 1 word lists"},
 		{"duplicate label", []string{"a", "a"}, [][]string{{"x"}, {"y"}}, "", "", `verbalizer: duplicate label "a"`},
 		{"no words", []string{"a", "b"}, [][]string{{"x"}, {}}, "", "", `verbalizer: label "b" has no label words`},
+		{"shared word", []string{"正面", "负面"}, [][]string{{"很", "好"}, {"不", "很"}}, "", "", `verbalizer: labels "正面" and "负面" share the label word "很"; give each label its own words`},
+		{"shared word third label", []string{"a", "b", "c"}, [][]string{{"x"}, {"y"}, {"z", "x"}}, "", "", `verbalizer: labels "a" and "c" share the label word "x"; give each label its own words`},
 		{"bad word agg", []string{"a"}, [][]string{{"x"}}, "sum", "", `verbalizer: unknown word aggregation "sum" (want first, mean or max)`},
 		{"first is not a label agg", []string{"a"}, [][]string{{"x"}}, "", First, `verbalizer: unknown label aggregation "first" (want mean or max)`},
 	}
