@@ -1,6 +1,11 @@
 package tokenizer
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -8,7 +13,8 @@ import (
 
 // FuzzEncode checks that no input panics. Valid UTF-8 always encodes, with
 // one type id, offset and token per id, offsets inside the text, every id in
-// the vocabulary, and GPT-2's byte-level decode giving the text back exactly.
+// the vocabulary, and byte-level BPE's decode (GPT-2's, and one trained
+// here) giving the text back exactly.
 // Invalid UTF-8 is an error, never a guess (see Pipeline.Encode).
 func FuzzEncode(f *testing.F) {
 	for _, s := range []string{"", "hello world", "café İstanbul ẞ Ⱥ", "a\u3000b\u00a0c\u2028d", "\ufeff\u200b\u00ad\ue584",
@@ -23,6 +29,7 @@ func FuzzEncode(f *testing.F) {
 	for _, name := range unigramTokenizers { // committed fixtures: no ../shared needed
 		tokenizers[name] = loadUnigram(f, name)
 	}
+	tokenizers["wordpiece"], tokenizers["bpe"] = trainedTokenizers(f) // no ../shared needed either
 	f.Fuzz(func(t *testing.T, text string) {
 		if len(tokenizers) == 0 {
 			t.Skip("../shared is missing")
@@ -51,9 +58,210 @@ func FuzzEncode(f *testing.F) {
 					t.Fatalf("%s: token %d offsets %v outside [0, %d]", name, i, o, runes)
 				}
 			}
-			if dec := tok.Decode(enc.IDs, false); name == "gpt2" && dec != text {
-				t.Fatalf("gpt2: decode %q, want the text %q", dec, text)
+			if dec := tok.Decode(enc.IDs, false); (name == "gpt2" || name == "bpe") && dec != text {
+				t.Fatalf("%s: decode %q, want the text %q", name, dec, text)
 			}
 		}
 	})
+}
+
+// fuzzCorpus trains the small tokenizers the fuzz targets use without
+// ../shared: mixed scripts, so merges span ASCII, CJK and emoji bytes.
+var fuzzCorpus = []string{
+	"hello world, hello tokenizer", "the quick brown fox jumps over the lazy dog",
+	"我爱自然语言处理。我爱机器学习！", "café naïve résumé", "😀 emoji 😀 emoji", "x=1; y=2; z=x+y",
+}
+
+// trainedTokenizers trains a WordPiece and a byte-level BPE on fuzzCorpus,
+// saves them in HF's layout and loads them back through vocab.txt and
+// vocab.json + merges.txt, the loaders users reach with --tokenizer.
+func trainedTokenizers(f *testing.F) (wordPiece, bpe *Pipeline) {
+	wo := DefaultWordPieceOptions()
+	wo.VocabSize, wo.MinFrequency, wo.Workers = 200, 1, 1
+	bo := DefaultBPEOptions()
+	bo.VocabSize, bo.MinFrequency, bo.Workers, bo.SpecialTokens = 400, 1, 1, []string{"<|endoftext|>"}
+	dir := f.TempDir()
+	for _, train := range []func() (*Trained, error){
+		func() (*Trained, error) { return TrainWordPiece(Texts(fuzzCorpus), wo) },
+		func() (*Trained, error) { return TrainBPE(Texts(fuzzCorpus), bo) },
+	} {
+		tr, err := train()
+		if err != nil {
+			f.Fatal(err)
+		}
+		if _, err := tr.Save(filepath.Join(dir, string(tr.Kind))); err != nil {
+			f.Fatal(err)
+		}
+	}
+	var err error
+	if wordPiece, err = NewBert(filepath.Join(dir, string(KindWordPiece), "vocab.txt"), DefaultBertOptions()); err != nil {
+		f.Fatal(err)
+	}
+	if bpe, err = NewGPT2(filepath.Join(dir, string(KindBPE), "vocab.json"), filepath.Join(dir, string(KindBPE), "merges.txt")); err != nil {
+		f.Fatal(err)
+	}
+	return wordPiece, bpe
+}
+
+// FuzzVocabTxt checks the WordPiece loader on arbitrary vocab.txt files:
+// no panic; a file missing [UNK], [CLS] or [SEP] is an error naming the
+// file; an accepted file warns once per repeated line (up to the cap),
+// naming its path; and encoding a text gives only ids the vocabulary maps
+// to tokens, each id the last line its token is on.
+func FuzzVocabTxt(f *testing.F) {
+	const specials = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n"
+	for _, s := range []struct{ vocab, text string }{
+		{specials + "好\n##的\nhello\n##lo\n", "hello 好的"},
+		{specials + "好\n好\n", "好"},
+		{strings.ReplaceAll(specials, "\n", "\r\n") + "a\r\n##b\r\n", "ab"},
+		{"[UNK]\n[CLS]\n", "x"},
+		{specials + "\n\n\n", ""},
+		{specials + "[unused1]\n##\n#\n", "[unused1] ## #"},
+		{"\xff\n" + specials, "\xff"},
+	} {
+		f.Add(s.vocab, s.text)
+	}
+	f.Fuzz(func(t *testing.T, vocab, text string) {
+		path := filepath.Join(t.TempDir(), "vocab.txt")
+		if err := os.WriteFile(path, []byte(vocab), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tok, err := NewBert(path, DefaultBertOptions())
+		if err != nil {
+			if !strings.Contains(err.Error(), path) {
+				t.Fatalf("error %q does not name the file", err)
+			}
+			return
+		}
+		last, repeats := map[string]int64{}, 0
+		for i, line := range strings.Split(strings.TrimSuffix(vocab, "\n"), "\n") {
+			line = strings.TrimSuffix(strings.TrimSuffix(line, "\r"), "\r") // bufio.ScanLines drops one, readVocabTxt another
+			if _, ok := last[line]; ok {
+				repeats++
+			}
+			last[line] = int64(i)
+		}
+		if ws := tok.Warnings(); len(ws) != min(repeats, maxWarnings)+btoi(repeats > maxWarnings) {
+			t.Fatalf("%d repeated lines, warnings %q", repeats, ws)
+		} else if len(ws) > 0 && !strings.HasPrefix(ws[0], path+":") {
+			t.Fatalf("warning %q does not name the file", ws[0])
+		}
+		enc, err := tok.Encode(text, true)
+		if err != nil {
+			if utf8.ValidString(text) {
+				t.Fatalf("Encode(%q): %v", text, err)
+			}
+			return
+		}
+		for i, id := range enc.IDs {
+			s, ok := tok.IDToToken(id)
+			if !ok || s != enc.Tokens[i] {
+				t.Fatalf("id %d is token %q (%v), encoding says %q", id, s, ok, enc.Tokens[i])
+			}
+			if want, ok := last[s]; ok && want != id {
+				t.Fatalf("token %q has id %d, its last line is %d", s, id, want+1)
+			}
+		}
+		_ = tok.Decode(enc.IDs, true)
+	})
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// FuzzTokenizerJSON checks the tokenizer.json loader on arbitrary files:
+// no panic; an error names the file; and a tokenizer it accepts encodes a
+// text to ids it maps back to the encoding's tokens, with one type id and
+// offset per id, and decodes them without a panic.
+func FuzzTokenizerJSON(f *testing.F) {
+	for _, name := range []string{"testdata/bert.skeleton.json", "testdata/gpt2.skeleton.json"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, "hello 世界")
+	}
+	for _, name := range unigramTokenizers {
+		f.Add(readGz(f, filepath.Join("testdata", name, "tokenizer.json.gz")), "▁hello world 你好")
+	}
+	dir := f.TempDir()
+	for _, train := range []func() (*Trained, error){
+		func() (*Trained, error) {
+			o := DefaultWordPieceOptions()
+			o.VocabSize, o.MinFrequency, o.Workers = 80, 1, 1
+			return TrainWordPiece(Texts(fuzzCorpus), o)
+		},
+		func() (*Trained, error) {
+			o := DefaultBPEOptions()
+			o.VocabSize, o.MinFrequency, o.Workers = 270, 1, 1
+			return TrainBPE(Texts(fuzzCorpus), o)
+		},
+	} {
+		tr, err := train()
+		if err != nil {
+			f.Fatal(err)
+		}
+		d := filepath.Join(dir, string(tr.Kind))
+		if _, err := tr.Save(d); err != nil {
+			f.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(d, "tokenizer.json"))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, "hello world 我爱")
+	}
+	f.Add([]byte(`{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "a": 1}, "unk_token": "[UNK]"}}`), "a b")
+	f.Add([]byte(`{"model": {"type": "Unigram", "vocab": [["<unk>", 0], ["a", -1]], "unk_id": 0}}`), "aa")
+	f.Add([]byte(`{"model": {"type": "BPE", "vocab": {}, "merges": ["a b"]}, "pre_tokenizer": {"type": "ByteLevel"}}`), "ab")
+	f.Add([]byte(`{"added_tokens": [{"id": -1, "content": ""}], "model": null}`), "")
+	f.Fuzz(func(t *testing.T, file []byte, text string) {
+		path := filepath.Join(t.TempDir(), "tokenizer.json")
+		if err := os.WriteFile(path, file, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tok, err := FromTokenizerJSON(path)
+		if err != nil {
+			if !strings.Contains(err.Error(), path) {
+				t.Fatalf("error %q does not name the file", err)
+			}
+			return
+		}
+		enc, err := tok.Encode(text, true)
+		if err != nil {
+			return // a text the tokenizer cannot encode is an error, which is fine
+		}
+		n := len(enc.IDs)
+		if len(enc.TypeIDs) != n || len(enc.Offsets) != n || len(enc.Tokens) != n {
+			t.Fatalf("%d ids, %d type ids, %d offsets, %d tokens", n, len(enc.TypeIDs), len(enc.Offsets), len(enc.Tokens))
+		}
+		for i, id := range enc.IDs {
+			if s, ok := tok.IDToToken(id); !ok || s != enc.Tokens[i] {
+				t.Fatalf("id %d is token %q (%v), encoding says %q", id, s, ok, enc.Tokens[i])
+			}
+		}
+		_ = tok.Decode(enc.IDs, false)
+		_ = tok.Decode(enc.IDs, true)
+	})
+}
+
+// readGz returns the decompressed content of a committed .gz fixture.
+func readGz(f *testing.F, name string) []byte {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		f.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		f.Fatal(err)
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return out
 }

@@ -64,16 +64,22 @@ func (n bertNormalizer) normalize(t normText) normText {
 // stripAccents decomposes to NFD and drops nonspacing marks, as HF's
 // strip_accents does. NFD runs per normalization segment (a starter and its
 // marks) because canonical reordering may move marks inside a segment.
+// Segments are found with NextBoundaryInString, not norm.Iter: Iter panics
+// (nil flush function, x/text v0.44) on a segment whose marks it must
+// reorder after a starter it cannot decompose, such as "ｶﾞ\u0301\u0323".
 func stripAccents(t normText) normText {
 	out := normText{runes: make([]rune, 0, len(t.runes)), orig: make([]int, 0, len(t.runes))}
 	src := string(t.runes)
 	runeAt := byteToRune(src)
-	var it norm.Iter
-	it.InitString(norm.NFD, src)
-	for !it.Done() {
-		start := it.Pos()
-		seg := it.Next()
-		first, end := runeAt[start], runeAt[it.Pos()]
+	for start := 0; start < len(src); {
+		n := norm.NFD.NextBoundaryInString(src[start:], true)
+		if n <= 0 { // cannot happen on valid UTF-8; never loop forever
+			_, n = utf8.DecodeRuneInString(src[start:])
+		}
+		stop := start + n
+		seg := norm.NFD.String(src[start:stop])
+		first, end := runeAt[start], runeAt[stop]
+		start = stop
 		runes, from := t.runes[first:end], []int(nil) // from == nil: rune k came from rune k
 		if !equalUTF8(runes, seg) {                   // the common case skips this: NFD changed nothing
 			runes, from = decomposeSegment(runes, seg)
@@ -94,9 +100,9 @@ func stripAccents(t normText) normText {
 }
 
 // equalUTF8 reports whether b is the UTF-8 encoding of rs.
-func equalUTF8(rs []rune, b []byte) bool {
+func equalUTF8(rs []rune, b string) bool {
 	for _, r := range rs {
-		got, n := utf8.DecodeRune(b)
+		got, n := utf8.DecodeRuneInString(b)
 		if n == 0 || got != r {
 			return false
 		}
@@ -110,7 +116,7 @@ func equalUTF8(rs []rune, b []byte) bool {
 // the runes that Unicode 8.0 had not assigned: such runes stay as they are and
 // their segment is decomposed rune by rune, without reordering. Where NFD
 // reordered marks, outputs map to input runes by position.
-func decomposeSegment(rs []rune, nfd []byte) ([]rune, []int) {
+func decomposeSegment(rs []rune, nfd string) ([]rune, []int) {
 	var out []rune
 	var from []int
 	old := true
