@@ -36,12 +36,23 @@ func Read(path string, cfg any) error {
 	return nil
 }
 
-// Check refuses numbers in cfg that no flag would accept: NaN, ±Inf and
-// values below the field's bound (see the package doc), naming the key.
-// Read applies it; so must any other decoder of a config (the pipeline's
+// Check refuses values in cfg that no flag would accept, naming the key:
+// NaN, ±Inf and numbers below the field's bound (see the package doc),
+// and a choice (a string type with Validate) outside its choices; an empty
+// choice is left to the command, as it may mean "the default". Read
+// applies it; so must any other decoder of a config (the pipeline's
 // sections).
 func Check(cfg any) error {
 	return walk(reflect.ValueOf(cfg).Elem(), func(f reflect.StructField, fv reflect.Value, key string) error {
+		if fv.Kind() == reflect.String {
+			if fv.String() == "" {
+				return nil
+			}
+			if err := validate(fv); err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+			return nil
+		}
 		min, err := bound(f)
 		if err != nil {
 			return err

@@ -34,9 +34,9 @@ func FuzzRead(f *testing.F) {
 			f.Add(uint8(i), uint8(i), s)
 		}
 	}
+	path := filepath.Join(f.TempDir(), "in.data") // one file per worker: inputs run one at a time
 	f.Fuzz(func(t *testing.T, format, builder uint8, content []byte) {
 		fm := fuzzFormats[int(format)%len(fuzzFormats)]
-		path := filepath.Join(t.TempDir(), "in.data")
 		if err := os.WriteFile(path, content, 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -1,9 +1,6 @@
 package tokenizer
 
 import (
-	"bytes"
-	"compress/gzip"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -121,8 +118,8 @@ func FuzzVocabTxt(f *testing.F) {
 	} {
 		f.Add(s.vocab, s.text)
 	}
+	path := filepath.Join(f.TempDir(), "vocab.txt") // one file per worker: inputs run one at a time
 	f.Fuzz(func(t *testing.T, vocab, text string) {
-		path := filepath.Join(t.TempDir(), "vocab.txt")
 		if err := os.WriteFile(path, []byte(vocab), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -185,10 +182,23 @@ func FuzzTokenizerJSON(f *testing.F) {
 		}
 		f.Add(b, "hello 世界")
 	}
-	for _, name := range unigramTokenizers {
-		f.Add(readGz(f, filepath.Join("testdata", name, "tokenizer.json.gz")), "▁hello world 你好")
-	}
+	// Small seeds only: the committed Unigram fixtures (0.2–0.6 MB) would
+	// make each mutation slow; FuzzEncode runs them.
 	dir := f.TempDir()
+	uo := DefaultUnigramOptions()
+	uo.VocabSize, uo.UnkToken, uo.Workers, uo.SpecialTokens = 60, "<unk>", 1, []string{"<pad>", "</s>"}
+	un, err := TrainUnigram(Texts(fuzzCorpus), uo)
+	if err != nil {
+		f.Fatal(err)
+	}
+	if _, err := un.Save(filepath.Join(dir, "unigram")); err != nil {
+		f.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "unigram", "tokenizer.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b, "▁hello world 你好")
 	for _, train := range []func() (*Trained, error){
 		func() (*Trained, error) {
 			o := DefaultWordPieceOptions()
@@ -219,8 +229,8 @@ func FuzzTokenizerJSON(f *testing.F) {
 	f.Add([]byte(`{"model": {"type": "Unigram", "vocab": [["<unk>", 0], ["a", -1]], "unk_id": 0}}`), "aa")
 	f.Add([]byte(`{"model": {"type": "BPE", "vocab": {}, "merges": ["a b"]}, "pre_tokenizer": {"type": "ByteLevel"}}`), "ab")
 	f.Add([]byte(`{"added_tokens": [{"id": -1, "content": ""}], "model": null}`), "")
+	path := filepath.Join(f.TempDir(), "tokenizer.json") // one file per worker: inputs run one at a time
 	f.Fuzz(func(t *testing.T, file []byte, text string) {
-		path := filepath.Join(t.TempDir(), "tokenizer.json")
 		if err := os.WriteFile(path, file, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -247,21 +257,4 @@ func FuzzTokenizerJSON(f *testing.F) {
 		_ = tok.Decode(enc.IDs, false)
 		_ = tok.Decode(enc.IDs, true)
 	})
-}
-
-// readGz returns the decompressed content of a committed .gz fixture.
-func readGz(f *testing.F, name string) []byte {
-	b, err := os.ReadFile(name)
-	if err != nil {
-		f.Fatal(err)
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		f.Fatal(err)
-	}
-	out, err := io.ReadAll(zr)
-	if err != nil {
-		f.Fatal(err)
-	}
-	return out
 }
