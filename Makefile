@@ -4,7 +4,7 @@ GO ?= go
 INSTALL := scripts/install_libtorch.sh
 GOWORK_FILE := go.work
 
-.PHONY: all libtorch build install test test-pure demo bench vet lint clean readme-check
+.PHONY: all libtorch build install test test-pure fuzz demo bench vet lint clean readme-check
 
 all: build
 
@@ -40,7 +40,32 @@ lint:
 
 # pure-Go packages: no libtorch needed (checked with GOWORK=off and CGO disabled)
 test-pure:
-	GOWORK=off CGO_ENABLED=0 $(GO) test ./pkg/data/... ./pkg/prompt ./pkg/metrics/... ./pkg/models/weights/safetensors ./pkg/hub/...
+	GOWORK=off CGO_ENABLED=0 $(GO) test ./pkg/data/... ./pkg/prompt ./pkg/metrics/... ./pkg/models/weights/safetensors ./pkg/hub/... ./internal/config
+
+# Go native fuzzing: each target runs for FUZZTIME, one after another (go
+# test fuzzes one target per invocation). All fuzzed packages are pure Go.
+# Their seed corpora (f.Add and testdata/fuzz/) run in every go test.
+# A crash leaves its input in the package's testdata/fuzz/<target>/: fix
+# the code and commit the file, so it stays a regression test.
+# On a busy machine: make fuzz FUZZTIME=3m FUZZFLAGS='-parallel 1'
+FUZZTIME ?= 10m
+FUZZFLAGS ?=
+FUZZ_TARGETS := \
+	pkg/prompt:FuzzParse \
+	pkg/data:FuzzRead \
+	pkg/models/weights/safetensors:FuzzHeader \
+	pkg/data/tokenizer:FuzzEncode \
+	pkg/data/tokenizer:FuzzVocabTxt \
+	pkg/data/tokenizer:FuzzTokenizerJSON \
+	internal/config:FuzzResolve
+
+fuzz:
+	@failed=; for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t##*:}; \
+	  echo "==> $$name (./$$pkg, $(FUZZTIME))"; \
+	  GOWORK=off CGO_ENABLED=0 $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./$$pkg || failed="$$failed $$name"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: crashes in$$failed (inputs in testdata/fuzz/)"; exit 1; fi
 
 test: libtorch lint vet
 	$(GO) test -count=1 -timeout 60m ./...
