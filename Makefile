@@ -52,6 +52,7 @@ FUZZTIME ?= 10m
 FUZZFLAGS ?=
 FUZZ_TARGETS := \
 	pkg/prompt:FuzzParse \
+	pkg/prompt:FuzzParseConfig \
 	pkg/data:FuzzRead \
 	pkg/models/weights/safetensors:FuzzHeader \
 	pkg/data/tokenizer:FuzzEncode \
