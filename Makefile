@@ -47,7 +47,9 @@ test-pure:
 # Their seed corpora (f.Add and testdata/fuzz/) run in every go test.
 # A crash leaves its input in the package's testdata/fuzz/<target>/: fix
 # the code and commit the file, so it stays a regression test.
-# On a busy machine: make fuzz FUZZTIME=3m FUZZFLAGS='-parallel 1'
+# On a busy machine: make fuzz FUZZTIME=3m FUZZFLAGS='-parallel 1 -fuzzminimizetime 10s'
+# (with one worker, minimizing each new input for the default 60 s stops
+# the targets that write a file per input for most of their time).
 FUZZTIME ?= 10m
 FUZZFLAGS ?=
 FUZZ_TARGETS := \
