@@ -9,7 +9,6 @@ import (
 
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/data"
-	"github.com/gotrl/gotrl/pkg/data/tokenizer"
 	"github.com/gotrl/gotrl/pkg/dist"
 	"github.com/gotrl/gotrl/pkg/metrics"
 	"github.com/gotrl/gotrl/pkg/models"
@@ -201,7 +200,7 @@ func Classifier(ctx context.Context, cfg ClassifierConfig, env train.Env) (train
 	if err != nil {
 		return train.State{}, err
 	}
-	tok, err := tokenizer.Open(cfg.Data.Tokenizer)
+	tok, err := openTokenizer(env, cfg.Data.Tokenizer)
 	if err != nil {
 		return train.State{}, err
 	}

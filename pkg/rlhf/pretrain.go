@@ -26,7 +26,7 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, env train.Env) (train.Sta
 	if err != nil {
 		return train.State{}, err
 	}
-	tok, err := tokenizer.Open(cfg.Data.Tokenizer)
+	tok, err := openTokenizer(env, cfg.Data.Tokenizer)
 	if err != nil {
 		return train.State{}, err
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/data"
-	"github.com/gotrl/gotrl/pkg/data/tokenizer"
 	"github.com/gotrl/gotrl/pkg/dist"
 	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/nn"
@@ -105,7 +104,7 @@ func RM(ctx context.Context, cfg RMConfig, env train.Env) (train.State, error) {
 	if err != nil {
 		return train.State{}, err
 	}
-	tok, err := tokenizer.Open(cfg.Data.Tokenizer)
+	tok, err := openTokenizer(env, cfg.Data.Tokenizer)
 	if err != nil {
 		return train.State{}, err
 	}

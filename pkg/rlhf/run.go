@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gotrl/gotrl/pkg/data"
+	"github.com/gotrl/gotrl/pkg/data/tokenizer"
 	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/train"
 )
@@ -139,4 +140,17 @@ func tokens(b data.Batch) int {
 		n += l
 	}
 	return n
+}
+
+// openTokenizer opens a stage's tokenizer and logs what its loader warned
+// about (a token repeated in vocab.txt, say): the file still loads, as in HF.
+func openTokenizer(env train.Env, path string) (tokenizer.Tokenizer, error) {
+	tok, err := tokenizer.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range tok.Warnings() {
+		env.Logf("tokenizer: warning: %s\n", w)
+	}
+	return tok, nil
 }

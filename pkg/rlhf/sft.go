@@ -24,7 +24,7 @@ func SFT(ctx context.Context, cfg SFTConfig, env train.Env) (train.State, error)
 	if err != nil {
 		return train.State{}, err
 	}
-	tok, err := tokenizer.Open(cfg.Data.Tokenizer)
+	tok, err := openTokenizer(env, cfg.Data.Tokenizer)
 	if err != nil {
 		return train.State{}, err
 	}
