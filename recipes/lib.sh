@@ -43,13 +43,14 @@ splits() {
 	split senti "$SHARED/data/chnsenticorp/ChnSentiCorp_htl_all.csv" --test-size 500
 }
 
-# base_models: build the base models unless they exist or are hub ids.
+# base_models gpt2|bert...: build the base models a recipe needs unless
+# they exist or are hub ids.
 base_models() {
-	local m
-	for m in "$BASE_GPT2" "$BASE_BERT"; do
+	local name m
+	for name in "$@"; do
+		case $name in gpt2) m=$BASE_GPT2 ;; bert) m=$BASE_BERT ;; esac
 		if [[ $m == /* && ! -f $m/config.json ]]; then
-			bash "$ROOT/recipes/base/run.sh"
-			return
+			bash "$ROOT/recipes/base/run.sh" "$name"
 		fi
 	done
 }

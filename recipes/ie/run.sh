@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../lib.sh"
 begin ie
 splits
-base_models
+base_models gpt2
 
 # The answer's triples are joined with "；", not a line break: the
 # bert-base-chinese tokenizer treats line breaks as spaces, so a model could

@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../lib.sh"
 begin prompt-sentiment
 splits
-base_models
+base_models bert
 
 VERBALIZER='1=很,非常;0=不'
 TEMPLATES=(--template 'book={mask}满意。{text_a|trunc}' --template 'after={text_a|trunc}总之，{mask}满意。'

@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../lib.sh"
 begin question-rlhf
 splits
-base_models
+base_models gpt2
 LEN=(--max-prompt-length 320)
 
 say "SFT: paragraph → question"

@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../lib.sh"
 begin sentiment-ppo
 splits
-base_models
+base_models gpt2 bert
 
 say "sentiment classifier: the base BERT fine-tuned on the train side"
 timed "classifier" stage "$OUT/classifier" classifier --model-name-or-path "$BASE_BERT" \

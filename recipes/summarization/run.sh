@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../lib.sh"
 begin summarization
 splits
-base_models
+base_models gpt2
 
 say "SFT: abstract → title, loss on the title"
 timed "SFT" stage "$OUT/sft" sft --model-name-or-path "$BASE_GPT2" \
