@@ -57,7 +57,7 @@ base_models() {
 
 # g ARGS...: run gotrl, recording the command for the report.
 g() {
-	[ -n "${REPORT_CMDS:-}" ] && printf 'gotrl%s\n' "$(printf ' %q' "$@" | sed "s|$RUNS/|runs/recipes/|g; s|$SHARED/|../shared/|g")" >>"$REPORT_CMDS"
+	[ -n "${REPORT_CMDS:-}" ] && printf 'gotrl%s\n' "$(printf ' %q' "$@" | sed "s|$RUNS/|runs/recipes/|g; s|$SHARED/|../shared/|g; s|$ROOT/||g")" >>"$REPORT_CMDS"
 	"$G" "$@"
 }
 
