@@ -46,6 +46,9 @@ func newUnigram(vocab []UnigramPiece, unkID int64, byteFallback bool) (*unigram,
 		unkID: unkID, byteFallback: byteFallback,
 	}
 	for id, p := range vocab {
+		if p.Piece == "" { // no text encodes to it, and its id would have no token (found by FuzzTokenizerJSON)
+			return nil, fmt.Errorf("vocab[%d] is an empty piece", id)
+		}
 		m.pieces[id], m.scores[id] = p.Piece, p.Score
 		m.ids[p.Piece] = int64(id)
 		if p.Score < m.minScore { // NaN never compares below, as in HF
