@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gotrl/gotrl/pkg/rlhf"
+	"github.com/gotrl/gotrl/pkg/train"
 )
 
 func newClassifierCmd() *cobra.Command {
@@ -22,19 +23,9 @@ func newClassifierCmd() *cobra.Command {
 		Example: "  gotrl classifier --model-name-or-path runs/bert-base --train-file train.csv --validation-file dev.csv \\\n" +
 			"      --output-dir runs/sentiment --num-train-epochs 2 --learning-rate 3e-5",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			env, err := s.resolve(cmd)
-			if err != nil {
-				return err
-			}
-			if cfg.Data.Tokenizer == "" {
-				cfg.Data.Tokenizer = cfg.Model.Init // earlier stages copy their tokenizer there
-			}
-			return runStage(cmd, cfg.Data.Tokenizer, cfg.Train.OutputDir, func(ctx context.Context) (string, error) {
-				st, err := rlhf.Classifier(ctx, cfg, env)
-				return stateSummary(st), err
-			})
-		},
+		RunE: s.runE(&cfg.Data, &cfg.Model, &cfg.Train, func(ctx context.Context, env train.Env) (train.State, error) {
+			return rlhf.Classifier(ctx, cfg, env)
+		}),
 	}
 	s.bind(cmd)
 	return cmd

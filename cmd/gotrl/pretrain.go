@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gotrl/gotrl/pkg/rlhf"
+	"github.com/gotrl/gotrl/pkg/train"
 )
 
 func newPretrainCmd() *cobra.Command {
@@ -21,19 +22,9 @@ func newPretrainCmd() *cobra.Command {
 		Example: "  gotrl pretrain --config-name gpt2-small-zh.json --tokenizer vocab.txt --train-file corpus.txt --output-dir runs/pretrain --max-steps 1000\n" +
 			"  gotrl pretrain --model-name-or-path runs/bert --train-file docs.jsonl --dataset-text-field content --whole-word-mask -o runs/mlm",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			env, err := s.resolve(cmd)
-			if err != nil {
-				return err
-			}
-			if cfg.Data.Tokenizer == "" {
-				cfg.Data.Tokenizer = cfg.Model.Init // earlier stages copy their tokenizer there
-			}
-			return runStage(cmd, cfg.Data.Tokenizer, cfg.Train.OutputDir, func(ctx context.Context) (string, error) {
-				st, err := rlhf.Pretrain(ctx, cfg, env)
-				return stateSummary(st), err
-			})
-		},
+		RunE: s.runE(&cfg.Data, &cfg.Model, &cfg.Train, func(ctx context.Context, env train.Env) (train.State, error) {
+			return rlhf.Pretrain(ctx, cfg, env)
+		}),
 	}
 	s.bind(cmd)
 	return cmd

@@ -13,6 +13,7 @@ import (
 	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/rlhf"
 	"github.com/gotrl/gotrl/pkg/rlhf/reward"
+	"github.com/gotrl/gotrl/pkg/train"
 )
 
 func newRMCmd() *cobra.Command {
@@ -27,19 +28,9 @@ func newRMCmd() *cobra.Command {
 		Example: "  gotrl rm --model-name-or-path runs/sft --schema cmrc --train-file cmrc_dev.json --output-dir runs/rm --max-steps 200\n" +
 			"  gotrl rm score --model-name-or-path runs/rm --prompt \"文章…\" \"问题一？\" \"问题二？\"",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			env, err := s.resolve(cmd)
-			if err != nil {
-				return err
-			}
-			if cfg.Data.Tokenizer == "" {
-				cfg.Data.Tokenizer = cfg.Model.Init // earlier stages copy their tokenizer there
-			}
-			return runStage(cmd, cfg.Data.Tokenizer, cfg.Train.OutputDir, func(ctx context.Context) (string, error) {
-				st, err := rlhf.RM(ctx, cfg, env)
-				return stateSummary(st), err
-			})
-		},
+		RunE: s.runE(&cfg.Data, &cfg.Model, &cfg.Train, func(ctx context.Context, env train.Env) (train.State, error) {
+			return rlhf.RM(ctx, cfg, env)
+		}),
 	}
 	s.bind(cmd)
 	cmd.AddCommand(newRMScoreCmd())

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gotrl/gotrl/internal/config"
 	"github.com/gotrl/gotrl/pkg/data/tokenizer"
+	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/rlhf"
 	"github.com/gotrl/gotrl/pkg/train"
 )
@@ -53,6 +54,26 @@ func (s *stage) bind(cmd *cobra.Command) {
 func mustBind(cmd *cobra.Command, cfgs ...any) {
 	if _, err := config.Bind(cmd.Flags(), cfgs...); err != nil {
 		panic(fmt.Sprintf("gotrl %s: %v", cmd.Name(), err))
+	}
+}
+
+// runE is a training stage's RunE: resolve the configuration, take the
+// tokenizer from the model directory when none is named (every stage copies
+// its tokenizer into its run, so the next needs only the model), and run
+// the stage under runStage.
+func (s *stage) runE(d *rlhf.DataConfig, m *models.Source, tc *train.Config, run func(context.Context, train.Env) (train.State, error)) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		env, err := s.resolve(cmd)
+		if err != nil {
+			return err
+		}
+		if d.Tokenizer == "" {
+			d.Tokenizer = m.Init
+		}
+		return runStage(cmd, d.Tokenizer, tc.OutputDir, func(ctx context.Context) (string, error) {
+			st, err := run(ctx, env)
+			return stateSummary(st), err
+		})
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/rlhf"
+	"github.com/gotrl/gotrl/pkg/train"
 )
 
 func newSFTCmd() *cobra.Command {
@@ -24,19 +25,9 @@ func newSFTCmd() *cobra.Command {
 			"  gotrl sft --config sft.yaml --learning-rate 5e-5      # flags override the file\n" +
 			"  gotrl sft --resume runs/sft                           # continue exactly where it stopped",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			env, err := s.resolve(cmd)
-			if err != nil {
-				return err
-			}
-			if cfg.Data.Tokenizer == "" {
-				cfg.Data.Tokenizer = cfg.Model.Init // earlier stages copy their tokenizer there
-			}
-			return runStage(cmd, cfg.Data.Tokenizer, cfg.Train.OutputDir, func(ctx context.Context) (string, error) {
-				st, err := rlhf.SFT(ctx, cfg, env)
-				return stateSummary(st), err
-			})
-		},
+		RunE: s.runE(&cfg.Data, &cfg.Model, &cfg.Train, func(ctx context.Context, env train.Env) (train.State, error) {
+			return rlhf.SFT(ctx, cfg, env)
+		}),
 	}
 	s.bind(cmd)
 	return cmd

@@ -204,15 +204,7 @@ func Classifier(ctx context.Context, cfg ClassifierConfig, env train.Env) (train
 	if err != nil {
 		return train.State{}, err
 	}
-	opt, err := readOptions(cfg.Data)
-	if err != nil {
-		return train.State{}, err
-	}
-	tr, ev, err := splitEval(cfg.Data, cfg.Train.Seed, func(p string) ([]data.Labeled, error) {
-		xs, st, err := data.Classification(p, opt)
-		env.Logf("read %s: %s\n", p, st)
-		return xs, err
-	})
+	tr, ev, err := readSplit(env, cfg.Data, cfg.Train.Seed, data.Classification)
 	if err != nil {
 		return train.State{}, err
 	}

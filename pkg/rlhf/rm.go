@@ -156,29 +156,16 @@ func RM(ctx context.Context, cfg RMConfig, env train.Env) (train.State, error) {
 // readPairs reads the training and eval pairs in cfg.Schema. Ranked lists
 // are split by list (group) before expansion, so no prompt is on both sides.
 func readPairs(cfg RMConfig, env train.Env) (tr, ev []data.Pair, err error) {
-	opt, err := readOptions(cfg.Data)
-	if err != nil {
-		return nil, nil, err
-	}
 	if cfg.Schema == Preference {
-		return splitEval(cfg.Data, cfg.Train.Seed, func(p string) ([]data.Pair, error) {
-			xs, st, err := data.ReadPreference(p, opt)
-			env.Logf("read %s: %s\n", p, st)
-			return xs, err
-		})
+		return readSplit(env, cfg.Data, cfg.Train.Seed, data.ReadPreference)
 	}
-	read := func(p string) ([]data.Ranked, error) {
-		read := data.ReadRanked
-		if cfg.Schema == CMRC {
-			read = func(p string, opt data.Options) ([]data.Ranked, data.Stats, error) {
-				return data.CMRCRanked(p, opt, data.RankOptions{Seed: uint64(cfg.Train.Seed)})
-			}
+	read := data.ReadRanked
+	if cfg.Schema == CMRC {
+		read = func(p string, opt data.Options) ([]data.Ranked, data.Stats, error) {
+			return data.CMRCRanked(p, opt, data.RankOptions{Seed: uint64(cfg.Train.Seed)})
 		}
-		xs, st, err := read(p, opt)
-		env.Logf("read %s: %s\n", p, st)
-		return xs, err
 	}
-	rtr, rev, err := splitEval(cfg.Data, cfg.Train.Seed, read)
+	rtr, rev, err := readSplit(env, cfg.Data, cfg.Train.Seed, read)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -142,6 +142,20 @@ func tokens(b data.Batch) int {
 	return n
 }
 
+// readSplit reads a stage's data files with read, logging what each gave,
+// and holds out the eval side (splitEval).
+func readSplit[T data.Grouped](env train.Env, d DataConfig, seed int64, read func(string, data.Options) ([]T, data.Stats, error)) (tr, ev []T, err error) {
+	opt, err := readOptions(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	return splitEval(d, seed, func(p string) ([]T, error) {
+		xs, st, err := read(p, opt)
+		env.Logf("read %s: %s\n", p, st)
+		return xs, err
+	})
+}
+
 // openTokenizer opens a stage's tokenizer and logs what its loader warned
 // about (a token repeated in vocab.txt, say): the file still loads, as in HF.
 func openTokenizer(env train.Env, path string) (tokenizer.Tokenizer, error) {

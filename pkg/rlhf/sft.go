@@ -28,15 +28,7 @@ func SFT(ctx context.Context, cfg SFTConfig, env train.Env) (train.State, error)
 	if err != nil {
 		return train.State{}, err
 	}
-	opt, err := readOptions(cfg.Data)
-	if err != nil {
-		return train.State{}, err
-	}
-	tr, ev, err := splitEval(cfg.Data, cfg.Train.Seed, func(p string) ([]data.Example, error) {
-		xs, st, err := data.ReadSFT(p, opt)
-		env.Logf("read %s: %s\n", p, st)
-		return xs, err
-	})
+	tr, ev, err := readSplit(env, cfg.Data, cfg.Train.Seed, data.ReadSFT)
 	if err != nil {
 		return train.State{}, err
 	}
