@@ -8,6 +8,7 @@
 #   make bench                                  # everything, 2 rounds
 #   BENCH_ONLY="ops train-small" make bench     # some figures
 #   BENCH_ROUNDS=3 BENCH_THREADS=2 make bench
+#   BENCH_OUT=bench/results-amd-epyc-zen5.md make bench   # when two kinds of CPU share a model name
 #
 # Figures are each program's own timing (wall, and process CPU time where
 # the program prints it) and /usr/bin/time's peak RSS. A range is min–max
@@ -196,7 +197,7 @@ load0=$(cut -d' ' -f1-3 /proc/loadavg)
 for f in $only; do "fig_${f//-/_}"; done
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 
-out=bench/results-$slug.md
+out=${BENCH_OUT:-bench/results-$slug.md} # two kinds of CPU may share a model name
 {
   echo "# gotrl benchmarks on $model"
   echo
