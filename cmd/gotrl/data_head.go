@@ -1,8 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strconv"
@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gotrl/gotrl/pkg/data"
+	"github.com/gotrl/gotrl/pkg/train"
 )
 
 func newDataHeadCmd() *cobra.Command {
@@ -24,18 +25,13 @@ func newDataHeadCmd() *cobra.Command {
 		Example: "  gotrl data head pred.jsonl -n 10 --columns prompt,title,prediction",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			w := bufio.NewWriter(cmd.OutOrStdout())
-			defer w.Flush()
-			i := 0
+			var rows [][]string
 			_, err := data.Read(args[0], data.Options{}, func(r data.Record) error {
-				if i >= n {
+				if len(rows) >= n {
 					return nil
 				}
-				if i == 0 {
-					if len(cols) == 0 {
-						cols = slices.Sorted(maps.Keys(r.Fields))
-					}
-					fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(cols, " | "), strings.Repeat(" --- |", len(cols)))
+				if len(cols) == 0 {
+					cols = slices.Sorted(maps.Keys(r.Fields))
 				}
 				cells := make([]string, len(cols))
 				for j, c := range cols {
@@ -48,10 +44,13 @@ func newDataHeadCmd() *cobra.Command {
 					}
 					cells[j] = cell(fmt.Sprint(v), width)
 				}
-				fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
-				i++
+				rows = append(rows, cells)
 				return nil
 			})
+			if err != nil || len(rows) == 0 {
+				return err
+			}
+			_, err = io.WriteString(cmd.OutOrStdout(), train.MarkdownTable(cols, rows))
 			return err
 		},
 	}
@@ -61,10 +60,9 @@ func newDataHeadCmd() *cobra.Command {
 	return cmd
 }
 
-// cell makes a value fit one Markdown table cell.
+// cell makes a value fit one line of a table cell (MarkdownTable escapes it).
 func cell(s string, width int) string {
 	s = strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " / ")), " ")
-	s = strings.ReplaceAll(s, "|", `\|`)
 	if rs := []rune(s); len(rs) > width {
 		s = string(rs[:width]) + "…"
 	}

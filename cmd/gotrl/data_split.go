@@ -69,15 +69,25 @@ func newDataSplitCmd() *cobra.Command {
 	return cmd
 }
 
-// writeRecords writes records as JSONL, atomically.
+// writeRecords writes records' fields as JSONL, atomically.
 func writeRecords(path string, rs []data.Record) error {
+	vs := make([]any, len(rs))
+	for i, r := range rs {
+		vs[i] = r.Fields
+	}
+	return writeJSONL(path, vs)
+}
+
+// writeJSONL writes one JSON value per line, atomically, with non-ASCII
+// text and <, >, & as they are (not \u-escaped).
+func writeJSONL(path string, vs []any) error {
 	return safetensors.WriteAtomic(path, func(w io.Writer) error {
 		bw := bufio.NewWriter(w)
 		enc := json.NewEncoder(bw)
 		enc.SetEscapeHTML(false)
-		for _, r := range rs {
-			if err := enc.Encode(r.Fields); err != nil {
-				return fmt.Errorf("%s: %w", r.Pos, err)
+		for _, v := range vs {
+			if err := enc.Encode(v); err != nil {
+				return err
 			}
 		}
 		return bw.Flush()

@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gotrl/gotrl/pkg/data"
-	"github.com/gotrl/gotrl/pkg/models/weights/safetensors"
 )
 
 const evalLong = `Score predictions against references, one JSONL record per example with a
@@ -153,17 +152,7 @@ func textField(r data.Record, name string) (string, error) { return r.String(nam
 // per-example lines to --output.
 func (e *evalFlags) report(w io.Writer, table string, metrics any, perExample []any) error {
 	if e.Output != "" {
-		err := safetensors.WriteAtomic(e.Output, func(f io.Writer) error {
-			enc := json.NewEncoder(f)
-			enc.SetEscapeHTML(false)
-			for _, x := range perExample {
-				if err := enc.Encode(x); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
+		if err := writeJSONL(e.Output, perExample); err != nil {
 			return fmt.Errorf("--output: %w", err)
 		}
 	}
