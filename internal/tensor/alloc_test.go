@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"os"
+	"runtime"
 	"testing"
 
 	"github.com/sugarme/gotch"
@@ -35,6 +36,99 @@ func TestCacheReusesBigBlocks(t *testing.T) {
 	if s := CacheStats(); s.Cached != 0 || s.Mapped != s.Live {
 		t.Fatalf("after TrimCache: cached %d, mapped %d, live %d", s.Cached, s.Mapped, s.Live)
 	}
+}
+
+// TestCacheSmallBlocks: blocks below 64 KiB are reused on the thread that
+// freed them (last freed, first served); every block is 64-byte aligned and
+// holds its values, up to the mid sizes that go back to glibc.
+func TestCacheSmallBlocks(t *testing.T) {
+	if a, _ := AllocatorInfo(); a != AllocCache {
+		t.Skipf("%s=%s", AllocEnv, os.Getenv(AllocEnv))
+	}
+	defer Pin()()
+	tests := []struct {
+		floats int64
+		reused bool
+	}{
+		{1, true}, {16, true}, {17, true}, {256, true}, {257, true}, {1000, true},
+		{4096, true}, {16384, true}, // 64 KiB: the largest small class
+		{16385, false}, {200000, false}, // mid sizes: glibc's, no header reuse promised
+	}
+	for _, tt := range tests {
+		want := make([]float32, tt.floats)
+		for i := range want {
+			want[i] = float32(i%1000) + 0.5
+		}
+		x := must(t)(FromFloat32s(want, []int64{tt.floats}, gotch.CPU))
+		p := dataPtr(t, x)
+		if p%64 != 0 {
+			t.Errorf("%d floats: data at %#x, not 64-byte aligned", tt.floats, p)
+		}
+		if got := float32s(t, x); got[0] != want[0] || got[len(got)-1] != want[len(want)-1] {
+			t.Errorf("%d floats: values %v…%v, want %v…%v", tt.floats, got[0], got[len(got)-1], want[0], want[len(want)-1])
+		}
+		Free(x)
+		before := CacheStats()
+		y := must(t)(ts.Zeros([]int64{tt.floats}, gotch.Float, gotch.CPU))
+		after := CacheStats()
+		if hits := after.SmallHits - before.SmallHits; tt.reused && (hits != 1 || dataPtr(t, y) != p) {
+			t.Errorf("%d floats: small hits +%d, block %#x; want +1, the freed block %#x", tt.floats, hits, dataPtr(t, y), p)
+		}
+		if !tt.reused && after.SmallHits+after.SmallMisses != before.SmallHits+before.SmallMisses {
+			t.Errorf("%d floats: a mid-size block went through the small cache", tt.floats)
+		}
+		for i, v := range float32s(t, y) {
+			if v != 0 {
+				t.Fatalf("%d floats: zeros[%d] = %v in a reused block", tt.floats, i, v)
+			}
+		}
+		Free(y)
+	}
+
+	// More live blocks than a thread keeps, freed on another thread, which
+	// then exits: its cache is returned to glibc without touching the dead
+	// thread's state, and every tensor held its own values.
+	var xs []*Tensor
+	for i := range 300 {
+		xs = append(xs, must(t)(ts.Ones([]int64{64}, gotch.Float, gotch.CPU)))
+		if err := xs[i].Fill_(ts.FloatScalar(float64(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, x := range xs {
+		if v := float32s(t, x)[63]; v != float32(i) {
+			t.Fatalf("tensor %d holds %v", i, v)
+		}
+	}
+	done := make(chan [2]AllocStats)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread exits with the goroutine
+		before := CacheStats() // a thread Go reuses may hold blocks already
+		Free(xs...)
+		done <- [2]AllocStats{before, CacheStats()}
+	}()
+	s := <-done
+	if kept := s[1].SmallCached - s[0].SmallCached; kept > 128*256 || s[1].SmallCached < 128*256 {
+		t.Errorf("a thread that freed 300 blocks of 256 bytes keeps %d more bytes (%d in all); want 128 blocks of that class", kept, s[1].SmallCached)
+	}
+}
+
+func float32s(t *testing.T, x *Tensor) []float32 {
+	t.Helper()
+	v, err := Float32s(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func dataPtr(t *testing.T, x *Tensor) uintptr {
+	t.Helper()
+	p, err := x.DataPtr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uintptr(p)
 }
 
 func TestSetAllocatorRejectsBadValues(t *testing.T) {
