@@ -103,13 +103,20 @@ fig_ops() {
     g++ -O2 -std=c++17 -D_GLIBCXX_USE_CXX11_ABI=0 -I"$prefix/include" bench/ops.cpp -o bin/ops_cpp \
       -L"$prefix/lib" -Wl,-rpath,"$prefix/lib" -ltorch_cpu -lc10
   fi
+  # ops_o: gotrl with libtorch's own allocator (GOTRL_ALLOCATOR=off), the
+  # same allocator the C++ floor uses
   local g=(run ops_g "$gotrl" bench ops --threads 1 -n "$n") c=(run ops_c bin/ops_cpp "$n" 1)
+  local o=(run ops_o env GOTRL_ALLOCATOR=off "$gotrl" bench ops --threads 1 -n "$n")
   local p=(run ops_p "$py" bench/ops.py "$n" 1)
-  native=2 interleave g c p
-  grep 'add+free' "$tmp/ops_g.out" | grep -oE '[0-9.]+ µs/op cpu' | awk '{print $1}' >"$tmp/ops_g.free"
+  native=3 interleave g c o p
+  local id
+  for id in ops_g ops_o; do
+    grep 'add+free' "$tmp/$id.out" | grep -oE '[0-9.]+ µs/op cpu' | awk '{print $1}' >"$tmp/$id.free"
+  done
   grep 'Scope' "$tmp/ops_g.out" | grep -oE '[0-9.]+ µs/op cpu' | awk '{print $1}' >"$tmp/ops_g.scope"
   grab ops_c 'us/op cpu' free
   row "per-op 8×8 add+free, 1 thread (CPU µs/op)" µs ops_g gotrl ops_c "libtorch C++" free
+  row "per-op 8×8 add+free, 1 thread, both on libtorch's allocator (CPU µs/op)" µs ops_o "gotrl, GOTRL_ALLOCATOR=off" ops_c "libtorch C++" free
   cp "$tmp/ops_g.scope" "$tmp/ops_s.free"; cp "$tmp/ops_g.rss" "$tmp/ops_s.rss"
   row "per-op 8×8 add in a Scope, 1 thread (CPU µs/op)" µs ops_s "gotrl Scope" ops_c "libtorch C++" free
   if have_py; then

@@ -10,7 +10,8 @@ import (
 )
 
 // TestCacheReusesBigBlocks: a freed 4 MiB tensor's block serves the next
-// one of the same size without a new mapping; small tensors bypass the cache.
+// one of the same size without a new mapping; small tensors do not touch
+// the big blocks' cache.
 func TestCacheReusesBigBlocks(t *testing.T) {
 	if a, _ := AllocatorInfo(); a != AllocCache {
 		t.Skipf("%s=%s", AllocEnv, os.Getenv(AllocEnv))
@@ -23,7 +24,7 @@ func TestCacheReusesBigBlocks(t *testing.T) {
 	before := CacheStats()
 	for range 5 {
 		alloc(1 << 20)
-		alloc(16) // 64 bytes: glibc's
+		alloc(16) // 64 bytes: a small block
 	}
 	after := CacheStats()
 	if after.Hits-before.Hits != 5 || after.Misses != before.Misses {
