@@ -9,19 +9,10 @@ import (
 // IgnoreIndex is the label CrossEntropyLoss skips (PyTorch's and HF's -100).
 const IgnoreIndex = -100
 
-// fusedLoss routes CausalLMLoss through tensor.CausalLMLoss where it
-// applies (tests compare both routes).
-var fusedLoss = true
-
 // CausalLMLoss is HF's causal-LM loss (GPT2LMHeadModel.forward): the mean
 // cross-entropy of logits [B, T, V] at positions 0..T-2 against labels
 // [B, T] at 1..T-1, over labels that are not IgnoreIndex. Returns a scalar.
 func CausalLMLoss(logits, labels *tensor.Tensor) *tensor.Tensor {
-	if fusedLoss && tensor.FusedLossApplies(logits, labels) {
-		loss, err := tensor.CausalLMLoss(logits, labels, IgnoreIndex)
-		tensor.Checkf(err, "causal LM loss")
-		return loss
-	}
 	s := tensor.NewScope()
 	defer s.Close()
 	sh := tensor.Shape(logits)                                                             // [B, T, V]
