@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"math"
 	"unsafe"
 
 	"github.com/sugarme/gotch/ext"
@@ -14,10 +15,13 @@ import (
 // calls and several passes over memory per parameter.
 
 // AdamWHyper are one AdamW step's settings; Step counts from 1 (bias
-// correction).
+// correction). GradScale multiplies every gradient as the step reads it
+// (clip_grad_norm_'s coefficient, without a pass of its own over the
+// gradients, which stay as they are); 0 means 1.
 type AdamWHyper struct {
 	LR, Beta1, Beta2, Eps, WeightDecay float64
 	Step                               int64
+	GradScale                          float64
 }
 
 // AdamWStep is torch.optim.AdamW's update (amsgrad=False) over params in
@@ -39,7 +43,11 @@ func AdamWStep(params, m, v []*Tensor, decay []bool, h AdamWHyper) error {
 		}
 	}
 	newM, newV := make([]unsafe.Pointer, n), make([]unsafe.Pointer, n)
-	ext.AdamW(p, pm, pv, d, h.LR, h.Beta1, h.Beta2, h.Eps, h.WeightDecay, h.Step, newM, newV)
+	scale := h.GradScale
+	if scale == 0 {
+		scale = 1
+	}
+	ext.AdamW(p, pm, pv, d, h.LR, h.Beta1, h.Beta2, h.Eps, h.WeightDecay, h.Step, scale, newM, newV)
 	for i := range newM { // own what was created, even on error
 		if newM[i] != nil {
 			m[i], v[i] = ts.New(lib.Ctensor(newM[i])), ts.New(lib.Ctensor(newV[i]))
@@ -52,16 +60,42 @@ func AdamWStep(params, m, v []*Tensor, decay []bool, h AdamWHyper) error {
 }
 
 // ClipGradNorm is torch.nn.utils.clip_grad_norm_ (L2) over params'
-// gradients in one call: it returns the global norm and, when maxNorm > 0
-// and the norm is finite, scales the gradients by maxNorm/(norm+1e-6) if
-// that is below 1.
+// gradients: it returns the global norm and scales the gradients by
+// ClipCoef(norm, maxNorm) when that is below 1.
 func ClipGradNorm(params []*Tensor, maxNorm float64) (float64, error) {
-	defer Pin()()
-	norm := ext.ClipGradNorm(handles(params), maxNorm)
-	if err := ts.TorchErr(); err != nil {
-		return norm, fmt.Errorf("clip grad norm: %w", clean(err))
+	norm, err := GradNorm(params)
+	if err != nil {
+		return norm, err
+	}
+	if c := ClipCoef(norm, maxNorm); c < 1 {
+		ext.ScaleGrads(handles(params), c)
+		if err := ts.TorchErr(); err != nil {
+			return norm, fmt.Errorf("clip grad norm: %w", clean(err))
+		}
 	}
 	return norm, nil
+}
+
+// GradNorm is the global L2 norm of params' gradients (parameters without
+// one count as none), in one call.
+func GradNorm(params []*Tensor) (float64, error) {
+	defer Pin()()
+	norm := ext.GradNorm(handles(params))
+	if err := ts.TorchErr(); err != nil {
+		return norm, fmt.Errorf("gradient norm: %w", clean(err))
+	}
+	return norm, nil
+}
+
+// ClipCoef is clip_grad_norm_'s scale for gradients of global norm norm:
+// maxNorm/(norm+1e-6) when maxNorm > 0, norm is finite and that is below 1;
+// 1 otherwise (a non-finite norm leaves gradients as they are).
+func ClipCoef(norm, maxNorm float64) float64 {
+	c := maxNorm / (norm + 1e-6)
+	if maxNorm > 0 && !math.IsNaN(norm) && !math.IsInf(norm, 0) && c < 1 {
+		return c
+	}
+	return 1
 }
 
 // GradsToNone makes params' gradients undefined, as PyTorch 2.x's

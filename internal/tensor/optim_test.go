@@ -160,3 +160,74 @@ func TestClipGradNormOneCall(t *testing.T) {
 		t.Fatalf("clipped grad %v, want %v", got, []float64{3 * k, 4 * k})
 	}
 }
+
+// TestAdamWGradScaleEqualsClipThenStep: a step with GradScale c gives
+// bit for bit the parameters and moments of scaling the gradients by c in
+// place (clip_grad_norm_) and then stepping, on the fused float32 path and
+// on the ATen one (float64), and leaves the gradients unscaled.
+func TestAdamWGradScaleEqualsClipThenStep(t *testing.T) {
+	p0 := []float64{1, -0.5, 0.25, 2, 3, -7, 0.125, 9, 1e-3} // 9: the AVX loop and its tail
+	g0 := []float64{1, -2, 0.5, 3, 0, 40, -1e-3, 7, 2}
+	for _, kind := range []gotch.DType{gotch.Float, gotch.Double} {
+		t.Run(kind.String(), func(t *testing.T) {
+			h := AdamWHyper{LR: 0.1, Beta1: 0.9, Beta2: 0.99, Eps: 1e-8, WeightDecay: 0.5, Step: 1}
+			run := func(fused bool) (p, m, g []float64) {
+				x := param(t, p0, g0, kind)
+				mt, vt := []*Tensor{nil}, []*Tensor{nil}
+				defer func() { Free(x, mt[0], vt[0]) }()
+				norm, err := GradNorm([]*Tensor{x})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ClipCoef(norm, 2) >= 1 {
+					t.Fatalf("norm %v: the case must clip", norm)
+				}
+				hh := h
+				if fused {
+					hh.GradScale = ClipCoef(norm, 2)
+				} else if _, err := ClipGradNorm([]*Tensor{x}, 2); err != nil {
+					t.Fatal(err)
+				}
+				if err := AdamWStep([]*Tensor{x}, mt, vt, []bool{true}, hh); err != nil {
+					t.Fatal(err)
+				}
+				gt := must(t)(x.Grad(false))
+				defer Free(gt)
+				p, _ = Float64s(x)
+				m, _ = Float64s(mt[0])
+				g, _ = Float64s(gt)
+				return p, m, g
+			}
+			pf, mf, gf := run(true)
+			pc, mc, gc := run(false)
+			for i := range p0 {
+				if pf[i] != pc[i] || mf[i] != mc[i] {
+					t.Fatalf("[%d]: scaled step p %v m %v; clip then step p %v m %v", i, pf[i], mf[i], pc[i], mc[i])
+				}
+				if want := float64(float32(g0[i])); kind == gotch.Double && gf[i] != g0[i] || kind == gotch.Float && gf[i] != want {
+					t.Fatalf("[%d]: gradient %v after the scaled step, want it unchanged (%v)", i, gf[i], g0[i])
+				}
+				if gc[i] == gf[i] && g0[i] != 0 {
+					t.Fatalf("[%d]: ClipGradNorm left the gradient at %v", i, gc[i])
+				}
+			}
+		})
+	}
+}
+
+// TestClipCoef: clip_grad_norm_'s coefficient, and 1 where it leaves the
+// gradients alone.
+func TestClipCoef(t *testing.T) {
+	for _, c := range []struct{ norm, max, want float64 }{
+		{13, 6.5, 6.5 / (13 + 1e-6)},
+		{1, 6.5, 1},        // below the limit
+		{13, 0, 1},         // clipping off
+		{math.NaN(), 1, 1}, // non-finite: untouched
+		{math.Inf(1), 1, 1},
+	} {
+		// (Go folds the constant 6.5/(13+1e-6) exactly; at run time it rounds)
+		if got := ClipCoef(c.norm, c.max); math.Abs(got-c.want) > 1e-15 {
+			t.Errorf("ClipCoef(%v, %v) = %v, want %v", c.norm, c.max, got, c.want)
+		}
+	}
+}

@@ -68,7 +68,14 @@ func (o *AdamW) Steps() int64 { return o.step }
 
 // Step applies one update with learning rate lr to every variable that has
 // a gradient.
-func (o *AdamW) Step(lr float64) error {
+func (o *AdamW) Step(lr float64) error { return o.StepScaled(lr, 1) }
+
+// StepScaled is Step on the gradients multiplied by gradScale, which stay
+// as they are: clip_grad_norm_ then step, with the clipping coefficient
+// (tensor.ClipCoef) applied as the update reads each gradient rather than
+// in a pass of its own over all of them. The result is bit for bit the
+// same.
+func (o *AdamW) StepScaled(lr, gradScale float64) error {
 	o.step++
 	c := o.Config
 	decay := make([]bool, len(o.vars))
@@ -76,7 +83,7 @@ func (o *AdamW) Step(lr float64) error {
 		decay[i] = !v.NoDecay
 	}
 	return tensor.AdamWStep(params(o.vars), o.m, o.v, decay, tensor.AdamWHyper{
-		LR: lr, Beta1: c.Beta1, Beta2: c.Beta2, Eps: c.Eps, WeightDecay: c.WeightDecay, Step: o.step,
+		LR: lr, Beta1: c.Beta1, Beta2: c.Beta2, Eps: c.Eps, WeightDecay: c.WeightDecay, Step: o.step, GradScale: gradScale,
 	})
 }
 

@@ -15,6 +15,10 @@ func ClipGradNorm(vars []*nn.Var, maxNorm float64) (norm float64, err error) {
 	return tensor.ClipGradNorm(params(vars), maxNorm)
 }
 
+// GradNorm is the global L2 norm of vars' gradients, for a step that
+// clips through AdamW.StepScaled(lr, tensor.ClipCoef(norm, maxNorm)).
+func GradNorm(vars []*nn.Var) (float64, error) { return tensor.GradNorm(params(vars)) }
+
 // gradOf returns a copy of v's gradient values, for tests and checks.
 func gradOf(v *nn.Var) ([]float32, error) {
 	var out []float32

@@ -256,14 +256,15 @@ func (l *Loop[B]) Step() (Record, error) {
 	if t.items > 0 {
 		loss = t.loss / t.items
 	}
-	norm, err := ClipGradNorm(l.vars, l.cfg.MaxGradNorm)
+	norm, err := GradNorm(l.vars)
 	if err != nil {
 		return nil, err
 	}
 	if math.IsNaN(norm) || math.IsInf(norm, 0) {
 		return nil, fmt.Errorf("%w: gradient norm is %v", ErrNonFinite, norm)
 	}
-	if err := l.opt.Step(lr); err != nil {
+	// clip_grad_norm_ inside the update (one pass over the gradients fewer)
+	if err := l.opt.StepScaled(lr, tensor.ClipCoef(norm, l.cfg.MaxGradNorm)); err != nil {
 		return nil, err
 	}
 	el := time.Since(start).Seconds()

@@ -26,7 +26,7 @@ func NewActivation(name string) (Activation, error) {
 	case "gelu":
 		return one(func(x *tensor.Tensor) (*tensor.Tensor, error) { return x.Gelu("none", false) }), nil
 	case "gelu_new", "gelu_pytorch_tanh", "gelu_fast":
-		return one(func(x *tensor.Tensor) (*tensor.Tensor, error) { return x.Gelu("tanh", false) }), nil
+		return one(tensor.GeluTanh), nil
 	case "relu":
 		return one(func(x *tensor.Tensor) (*tensor.Tensor, error) { return x.Relu(false) }), nil
 	case "silu", "swish":

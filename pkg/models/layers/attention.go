@@ -12,9 +12,17 @@ import (
 // an additive float mask broadcastable to [B, H, T, S] (0 = attend,
 // a large negative = masked; T5's position bias is added into it) or nil.
 // dropoutP applies only when train is set. Returns [B, H, T, D].
+//
+// Training with dropout on the CPU runs q·kᵀ, then tensor.SoftmaxDropout
+// (scale, mask, softmax and dropout in one pass each way), then ·v: SDPA
+// has no fused CPU kernel with dropout and takes its composite path, a
+// pass over the [B, H, T, S] scores for each of those steps.
 func Attend(q, k, v, bias *tensor.Tensor, scale, dropoutP float64, train bool) *tensor.Tensor {
 	if !train {
 		dropoutP = 0
+	}
+	if dropoutP > 0 && tensor.SoftmaxDropoutApplies(q, bias) {
+		return attendDropout(q, k, v, bias, scale, dropoutP)
 	}
 	if bias == nil {
 		d, err := q.Device()
@@ -31,6 +39,17 @@ func Attend(q, k, v, bias *tensor.Tensor, scale, dropoutP float64, train bool) *
 		bias = cast
 	}
 	out, err := ts.ScaledDotProductAttention(q, k, v, bias, dropoutP, false, []float64{scale})
+	tensor.Checkf(err, "attention")
+	return out
+}
+
+// attendDropout is Attend's training path on the CPU (see Attend).
+func attendDropout(q, k, v, bias *tensor.Tensor, scale, dropoutP float64) *tensor.Tensor {
+	s := tensor.NewScope()
+	defer s.Close()
+	scores := s.T(q.Matmul(s.T(k.Transpose(-2, -1, false)), false))
+	p := s.T(tensor.SoftmaxDropout(scores, bias, scale, dropoutP))
+	out, err := p.Matmul(v, false)
 	tensor.Checkf(err, "attention")
 	return out
 }

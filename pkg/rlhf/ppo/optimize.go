@@ -109,14 +109,16 @@ func (t *Trainer) trainMinibatch(b *batch, rows []int, sync bool) (stats map[str
 		return stats, nil
 	}
 	t.averageGrads()
+	scale := 1.0 // clip_grad_norm_'s coefficient, applied inside the update
 	if c.MaxGradNorm > 0 && !(t.trlClipOnce && t.clipped) {
-		if _, err := train.ClipGradNorm(t.vars, c.MaxGradNorm); err != nil {
+		norm, err := train.GradNorm(t.vars)
+		if err != nil {
 			return nil, err
 		}
-		t.clipped = true
+		scale, t.clipped = tensor.ClipCoef(norm, c.MaxGradNorm), true
 	}
 	for _, o := range t.opts {
-		if err := o.Step(c.LearningRate); err != nil {
+		if err := o.StepScaled(c.LearningRate, scale); err != nil {
 			return nil, err
 		}
 		if err := o.ZeroGrad(); err != nil {

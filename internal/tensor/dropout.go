@@ -1,0 +1,55 @@
+package tensor
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ext"
+	lib "github.com/sugarme/gotch/libtch"
+	"github.com/sugarme/gotch/ts"
+)
+
+// SoftmaxDropout is dropout(softmax(scale·x + bias), p) over the last
+// dimension of attention scores x [B, H, T, S], as one C++ op with its own
+// backward (the gotch patch's ext package): one pass over the scores each
+// way instead of ATen's separate scaling, mask, softmax and dropout passes.
+// bias is an additive float mask broadcastable to x that needs no gradient,
+// or nil. The dropout mask is a hash of a seed drawn from libtorch's CPU
+// generator, so Seed makes it repeat. SoftmaxDropoutApplies says which
+// inputs it takes.
+func SoftmaxDropout(x, bias *Tensor, scale, p float64) (*Tensor, error) {
+	var b unsafe.Pointer
+	if bias != nil {
+		b = bias.Ctensor()
+	}
+	out := ext.SoftmaxDropout(x.Ctensor(), b, scale, p)
+	if err := ts.TorchErr(); err != nil {
+		if out != nil {
+			Free(ts.New(lib.Ctensor(out)))
+		}
+		return nil, fmt.Errorf("softmax dropout: %w", clean(err))
+	}
+	return ts.New(lib.Ctensor(out)), nil
+}
+
+// SoftmaxDropoutApplies reports whether SoftmaxDropout takes scores x and
+// bias: 4-D float32 or bfloat16 scores on the CPU, and a floating-point
+// bias (any dtype; it is read as float32) that needs no gradient, or nil.
+func SoftmaxDropoutApplies(x, bias *Tensor) bool {
+	if d, err := x.Device(); err != nil || d.IsCuda() || x.Dim() != 4 {
+		return false
+	}
+	if k := x.DType(); k != gotch.Float && k != gotch.BFloat16 {
+		return false
+	}
+	if bias == nil {
+		return true
+	}
+	switch bias.DType() {
+	case gotch.Float, gotch.BFloat16, gotch.Half, gotch.Double:
+		rg, err := bias.RequiresGrad()
+		return err == nil && !rg
+	}
+	return false
+}
