@@ -9,6 +9,7 @@
 #   BENCH_ONLY="ops train-small" make bench     # some figures
 #   BENCH_ROUNDS=3 BENCH_THREADS=2 make bench
 #   BENCH_OUT=bench/results-amd-epyc-zen5.md make bench   # when two kinds of CPU share a model name
+#   BENCH_WARMUP=2 BENCH_ONLY=train-bf16 make bench        # training steps timed after 2 warm-up steps
 #
 # Figures are each program's own timing (wall, and process CPU time where
 # the program prints it) and /usr/bin/time's peak RSS. A range is min–max
@@ -25,6 +26,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 rounds=${BENCH_ROUNDS:-2}
 threads=${BENCH_THREADS:-2}
+warmup=${BENCH_WARMUP:-1} # unmeasured training steps before the timed ones, both sides
 only=${BENCH_ONLY:-"ops train-small train-big train-bf16 decode ppo"}
 venv=${PEERS_VENV:-$root/.venv-peers}
 py="$venv/bin/python"
@@ -131,9 +133,9 @@ train() {
   local shape=$1 steps=$2 tag=$3 bf16=${4:-false} pyflag=()
   [ "$bf16" = true ] && pyflag=(--bf16)
   echo "== train step $shape, bf16 $bf16, $threads threads, $steps steps"
-  local g=(run "${tag}_g" "$gotrl" bench train --shape "$shape" --steps "$steps" --threads "$threads" --bf16="$bf16")
-  local pt=(run "${tag}_pt" env GLIBC_TUNABLES="$tuned" "$py" bench/train.py --shape "$shape" --steps "$steps" --threads "$threads" "${pyflag[@]}")
-  local pd=(run "${tag}_pd" "$py" bench/train.py --shape "$shape" --steps "$steps" --threads "$threads" "${pyflag[@]}")
+  local g=(run "${tag}_g" "$gotrl" bench train --shape "$shape" --steps "$steps" --warmup "$warmup" --threads "$threads" --bf16="$bf16")
+  local pt=(run "${tag}_pt" env GLIBC_TUNABLES="$tuned" "$py" bench/train.py --shape "$shape" --steps "$steps" --warmup "$warmup" --threads "$threads" "${pyflag[@]}")
+  local pd=(run "${tag}_pd" "$py" bench/train.py --shape "$shape" --steps "$steps" --warmup "$warmup" --threads "$threads" "${pyflag[@]}")
   interleave g pt pd
   have_py || { rows+=("| train $shape | skipped: no peers venv | | | |"); return; }
   for id in "${tag}_g" "${tag}_pd" "${tag}_pt"; do grab "$id" 's/step ' wall; grab "$id" 'cpu s/step' cpu; done
@@ -208,7 +210,7 @@ out=${BENCH_OUT:-bench/results-$slug.md} # two kinds of CPU may share a model na
 {
   echo "# gotrl benchmarks on $model"
   echo
-  echo "\`make bench\` ($(date -u +%Y-%m-%d), $(nproc) CPUs, $threads threads unless said, $rounds interleaved rounds,"
+  echo "\`make bench\` ($(date -u +%Y-%m-%d), $(nproc) CPUs, $threads threads unless said, $rounds interleaved rounds, $warmup warm-up step(s) before timed training steps,"
   echo "load average $load0 at start, $load1 at end; gotrl's allocator: $("$gotrl" env | sed -n 's/^cpu allocator *//p' | cut -d' ' -f1)."
   echo "Tunables = GLIBC_TUNABLES=$tuned; OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset} for both sides.)"
   echo
