@@ -19,6 +19,7 @@ import (
 // generator, so Seed makes it repeat. SoftmaxDropoutApplies says which
 // inputs it takes.
 func SoftmaxDropout(x, bias *Tensor, scale, p float64) (*Tensor, error) {
+	defer Pin()() // the error, if any, is the calling thread's
 	var b unsafe.Pointer
 	if bias != nil {
 		b = bias.Ctensor()

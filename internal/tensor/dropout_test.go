@@ -96,44 +96,47 @@ func sdRun(t *testing.T, c sdCase, seed uint64) (y, g, yRef, gRef []float64) {
 
 // TestSoftmaxDropoutMatchesATen: values and gradients against ATen's
 // softmax times the same mask, with and without dropout, with broadcast
-// biases; the dropped fraction is p and the mask differs row to row.
+// biases; the dropped fraction is p and the mask differs row to row; at
+// every vector width.
 func TestSoftmaxDropoutMatchesATen(t *testing.T) {
-	for _, c := range []sdCase{
-		{"float32 no dropout", gotch.Float, []int64{2, 3, 5, 37}, nil, 0, 0.125, 1e-6, false},
-		{"float32 bias [B,1,T,S]", gotch.Float, []int64{2, 3, 5, 37}, []int64{2, 1, 5, 37}, 0.1, 0.3, 1e-6, false},
-		{"float32 bias [1,1,T,S]", gotch.Float, []int64{2, 2, 64, 64}, []int64{1, 1, 64, 64}, 0.25, 0.125, 1e-6, true},
-		{"bfloat16 causal-sized", gotch.BFloat16, []int64{4, 4, 64, 256}, []int64{4, 1, 1, 256}, 0.1, 0.125, 1.0 / 128, true},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			y, g, yr, gr := sdRun(t, c, 11)
-			dropped, worst := 0, 0.0
-			for i := range y {
-				e := max(math.Abs(y[i]-yr[i])/max(1, math.Abs(yr[i])), math.Abs(g[i]-gr[i])/max(1, math.Abs(gr[i])))
-				worst = max(worst, e)
-				if e > c.tol {
-					t.Fatalf("[%d]: out %g, ATen %g; grad %g, ATen %g", i, y[i], yr[i], g[i], gr[i])
+	eachWidth(t, func(t *testing.T) {
+		for _, c := range []sdCase{
+			{"float32 no dropout", gotch.Float, []int64{2, 3, 5, 37}, nil, 0, 0.125, 1e-6, false},
+			{"float32 bias [B,1,T,S]", gotch.Float, []int64{2, 3, 5, 37}, []int64{2, 1, 5, 37}, 0.1, 0.3, 1e-6, false},
+			{"float32 bias [1,1,T,S]", gotch.Float, []int64{2, 2, 64, 64}, []int64{1, 1, 64, 64}, 0.25, 0.125, 1e-6, true},
+			{"bfloat16 causal-sized", gotch.BFloat16, []int64{4, 4, 64, 256}, []int64{4, 1, 1, 256}, 0.1, 0.125, 1.0 / 128, true},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				y, g, yr, gr := sdRun(t, c, 11)
+				dropped, worst := 0, 0.0
+				for i := range y {
+					e := max(math.Abs(y[i]-yr[i])/max(1, math.Abs(yr[i])), math.Abs(g[i]-gr[i])/max(1, math.Abs(gr[i])))
+					worst = max(worst, e)
+					if e > c.tol {
+						t.Fatalf("[%d]: out %g, ATen %g; grad %g, ATen %g", i, y[i], yr[i], g[i], gr[i])
+					}
+					if y[i] == 0 {
+						dropped++
+					}
 				}
-				if y[i] == 0 {
-					dropped++
+				t.Logf("worst %.3g; dropped %d of %d", worst, dropped, len(y))
+				if !c.checkStats {
+					return
 				}
-			}
-			t.Logf("worst %.3g; dropped %d of %d", worst, dropped, len(y))
-			if !c.checkStats {
-				return
-			}
-			// masked columns (bias −1e9) give 0 too: count among the rest
-			frac := float64(dropped) / float64(len(y))
-			if c.biasShape != nil {
-				frac = 1 - (1-frac)/(1-maskedShare(c))
-			}
-			if sd := math.Sqrt(c.p * (1 - c.p) / float64(len(y))); math.Abs(frac-c.p) > 6*sd+1e-3 {
-				t.Fatalf("dropped fraction %.4f, want %.2f", frac, c.p)
-			}
-			if same := sameRows(y, int(c.shape[3])); same > 0 {
-				t.Fatalf("%d rows repeat the previous row's dropout pattern", same)
-			}
-		})
-	}
+				// masked columns (bias −1e9) give 0 too: count among the rest
+				frac := float64(dropped) / float64(len(y))
+				if c.biasShape != nil {
+					frac = 1 - (1-frac)/(1-maskedShare(c))
+				}
+				if sd := math.Sqrt(c.p * (1 - c.p) / float64(len(y))); math.Abs(frac-c.p) > 6*sd+1e-3 {
+					t.Fatalf("dropped fraction %.4f, want %.2f", frac, c.p)
+				}
+				if same := sameRows(y, int(c.shape[3])); same > 0 {
+					t.Fatalf("%d rows repeat the previous row's dropout pattern", same)
+				}
+			})
+		}
+	})
 }
 
 // maskedShare is the share of columns a −1e9 bias entry masks (every 5th

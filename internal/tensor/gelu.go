@@ -19,6 +19,7 @@ func GeluTanh(x *Tensor) (*Tensor, error) {
 	if !fusedGelu(x) {
 		return x.Gelu("tanh", false)
 	}
+	defer Pin()() // the error, if any, is the calling thread's
 	p := ext.GeluTanh(x.Ctensor())
 	if err := ts.TorchErr(); err != nil {
 		if p != nil {

@@ -35,62 +35,64 @@ func setGrad(t *testing.T, p *Tensor, coef []float64) {
 // rule written out in float64: p *= 1-lr·wd; m = β1·m + (1-β1)·g;
 // v = β2·v + (1-β2)·g²; p -= lr/bc1 · m/(sqrt(v)/sqrt(bc2) + eps).
 func TestAdamWStepMatchesTorchRule(t *testing.T) {
-	h := AdamWHyper{LR: 0.1, Beta1: 0.9, Beta2: 0.99, Eps: 1e-8, WeightDecay: 0.5}
-	p0 := []float64{1, -0.5, 0.25, 2, 3}
-	grads := [][]float64{{1, -2, 0.5, 3, 0}, {0.1, 0.2, -0.3, 4, 1e-3}, {-1, 1, -1, 1, 7}}
-	for _, c := range []struct {
-		name  string
-		kind  gotch.DType
-		tol   float64
-		decay bool
-	}{
-		{"fused float32 with decay", gotch.Float, 2e-6, true},
-		{"fused float32 no decay", gotch.Float, 2e-6, false},
-		{"ATen float64 with decay", gotch.Double, 1e-12, true},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			ref, m, v := append([]float64(nil), p0...), make([]float64, len(p0)), make([]float64, len(p0))
-			p := param(t, p0, grads[0], c.kind)
-			defer Free(p)
-			mt, vt := []*Tensor{nil}, []*Tensor{nil}
-			defer func() { Free(mt[0], vt[0]) }()
-			for step, g := range grads {
-				if step > 0 {
-					if err := GradsToNone([]*Tensor{p}); err != nil {
+	eachWidth(t, func(t *testing.T) {
+		h := AdamWHyper{LR: 0.1, Beta1: 0.9, Beta2: 0.99, Eps: 1e-8, WeightDecay: 0.5}
+		p0 := []float64{1, -0.5, 0.25, 2, 3}
+		grads := [][]float64{{1, -2, 0.5, 3, 0}, {0.1, 0.2, -0.3, 4, 1e-3}, {-1, 1, -1, 1, 7}}
+		for _, c := range []struct {
+			name  string
+			kind  gotch.DType
+			tol   float64
+			decay bool
+		}{
+			{"fused float32 with decay", gotch.Float, 2e-6, true},
+			{"fused float32 no decay", gotch.Float, 2e-6, false},
+			{"ATen float64 with decay", gotch.Double, 1e-12, true},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				ref, m, v := append([]float64(nil), p0...), make([]float64, len(p0)), make([]float64, len(p0))
+				p := param(t, p0, grads[0], c.kind)
+				defer Free(p)
+				mt, vt := []*Tensor{nil}, []*Tensor{nil}
+				defer func() { Free(mt[0], vt[0]) }()
+				for step, g := range grads {
+					if step > 0 {
+						if err := GradsToNone([]*Tensor{p}); err != nil {
+							t.Fatal(err)
+						}
+						setGrad(t, p, g)
+					}
+					h.Step = int64(step + 1)
+					if err := AdamWStep([]*Tensor{p}, mt, vt, []bool{c.decay}, h); err != nil {
 						t.Fatal(err)
 					}
-					setGrad(t, p, g)
-				}
-				h.Step = int64(step + 1)
-				if err := AdamWStep([]*Tensor{p}, mt, vt, []bool{c.decay}, h); err != nil {
-					t.Fatal(err)
-				}
-				bc1 := 1 - math.Pow(h.Beta1, float64(h.Step))
-				bc2 := 1 - math.Pow(h.Beta2, float64(h.Step))
-				for i := range ref {
-					if c.decay {
-						ref[i] *= 1 - h.LR*h.WeightDecay
+					bc1 := 1 - math.Pow(h.Beta1, float64(h.Step))
+					bc2 := 1 - math.Pow(h.Beta2, float64(h.Step))
+					for i := range ref {
+						if c.decay {
+							ref[i] *= 1 - h.LR*h.WeightDecay
+						}
+						m[i] = h.Beta1*m[i] + (1-h.Beta1)*g[i]
+						v[i] = h.Beta2*v[i] + (1-h.Beta2)*g[i]*g[i]
+						ref[i] -= h.LR / bc1 * m[i] / (math.Sqrt(v[i])/math.Sqrt(bc2) + h.Eps)
 					}
-					m[i] = h.Beta1*m[i] + (1-h.Beta1)*g[i]
-					v[i] = h.Beta2*v[i] + (1-h.Beta2)*g[i]*g[i]
-					ref[i] -= h.LR / bc1 * m[i] / (math.Sqrt(v[i])/math.Sqrt(bc2) + h.Eps)
-				}
-				got, err := Float64s(p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				gm, _ := Float64s(mt[0])
-				for i := range ref {
-					if math.Abs(got[i]-ref[i]) > c.tol*math.Max(1, math.Abs(ref[i])) || math.Abs(gm[i]-m[i]) > c.tol {
-						t.Fatalf("step %d [%d]: p %.9g m %.9g, want %.9g %.9g", step+1, i, got[i], gm[i], ref[i], m[i])
+					got, err := Float64s(p)
+					if err != nil {
+						t.Fatal(err)
+					}
+					gm, _ := Float64s(mt[0])
+					for i := range ref {
+						if math.Abs(got[i]-ref[i]) > c.tol*math.Max(1, math.Abs(ref[i])) || math.Abs(gm[i]-m[i]) > c.tol {
+							t.Fatalf("step %d [%d]: p %.9g m %.9g, want %.9g %.9g", step+1, i, got[i], gm[i], ref[i], m[i])
+						}
+					}
+					if mt[0].DType() != c.kind {
+						t.Fatalf("exp_avg is %v, want the parameter's %v", mt[0].DType(), c.kind)
 					}
 				}
-				if mt[0].DType() != c.kind {
-					t.Fatalf("exp_avg is %v, want the parameter's %v", mt[0].DType(), c.kind)
-				}
-			}
-		})
-	}
+			})
+		}
+	})
 }
 
 // TestAdamWStepSkipsParamsWithoutGrad: a parameter whose gradient is
@@ -166,53 +168,55 @@ func TestClipGradNormOneCall(t *testing.T) {
 // place (clip_grad_norm_) and then stepping, on the fused float32 path and
 // on the ATen one (float64), and leaves the gradients unscaled.
 func TestAdamWGradScaleEqualsClipThenStep(t *testing.T) {
-	p0 := []float64{1, -0.5, 0.25, 2, 3, -7, 0.125, 9, 1e-3} // 9: the AVX loop and its tail
-	g0 := []float64{1, -2, 0.5, 3, 0, 40, -1e-3, 7, 2}
-	for _, kind := range []gotch.DType{gotch.Float, gotch.Double} {
-		t.Run(kind.String(), func(t *testing.T) {
-			h := AdamWHyper{LR: 0.1, Beta1: 0.9, Beta2: 0.99, Eps: 1e-8, WeightDecay: 0.5, Step: 1}
-			run := func(fused bool) (p, m, g []float64) {
-				x := param(t, p0, g0, kind)
-				mt, vt := []*Tensor{nil}, []*Tensor{nil}
-				defer func() { Free(x, mt[0], vt[0]) }()
-				norm, err := GradNorm([]*Tensor{x})
-				if err != nil {
-					t.Fatal(err)
+	eachWidth(t, func(t *testing.T) {
+		p0 := []float64{1, -0.5, 0.25, 2, 3, -7, 0.125, 9, 1e-3} // 9: the AVX loop and its tail
+		g0 := []float64{1, -2, 0.5, 3, 0, 40, -1e-3, 7, 2}
+		for _, kind := range []gotch.DType{gotch.Float, gotch.Double} {
+			t.Run(kind.String(), func(t *testing.T) {
+				h := AdamWHyper{LR: 0.1, Beta1: 0.9, Beta2: 0.99, Eps: 1e-8, WeightDecay: 0.5, Step: 1}
+				run := func(fused bool) (p, m, g []float64) {
+					x := param(t, p0, g0, kind)
+					mt, vt := []*Tensor{nil}, []*Tensor{nil}
+					defer func() { Free(x, mt[0], vt[0]) }()
+					norm, err := GradNorm([]*Tensor{x})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if ClipCoef(norm, 2) >= 1 {
+						t.Fatalf("norm %v: the case must clip", norm)
+					}
+					hh := h
+					if fused {
+						hh.GradScale = ClipCoef(norm, 2)
+					} else if _, err := ClipGradNorm([]*Tensor{x}, 2); err != nil {
+						t.Fatal(err)
+					}
+					if err := AdamWStep([]*Tensor{x}, mt, vt, []bool{true}, hh); err != nil {
+						t.Fatal(err)
+					}
+					gt := must(t)(x.Grad(false))
+					defer Free(gt)
+					p, _ = Float64s(x)
+					m, _ = Float64s(mt[0])
+					g, _ = Float64s(gt)
+					return p, m, g
 				}
-				if ClipCoef(norm, 2) >= 1 {
-					t.Fatalf("norm %v: the case must clip", norm)
+				pf, mf, gf := run(true)
+				pc, mc, gc := run(false)
+				for i := range p0 {
+					if pf[i] != pc[i] || mf[i] != mc[i] {
+						t.Fatalf("[%d]: scaled step p %v m %v; clip then step p %v m %v", i, pf[i], mf[i], pc[i], mc[i])
+					}
+					if want := float64(float32(g0[i])); kind == gotch.Double && gf[i] != g0[i] || kind == gotch.Float && gf[i] != want {
+						t.Fatalf("[%d]: gradient %v after the scaled step, want it unchanged (%v)", i, gf[i], g0[i])
+					}
+					if gc[i] == gf[i] && g0[i] != 0 {
+						t.Fatalf("[%d]: ClipGradNorm left the gradient at %v", i, gc[i])
+					}
 				}
-				hh := h
-				if fused {
-					hh.GradScale = ClipCoef(norm, 2)
-				} else if _, err := ClipGradNorm([]*Tensor{x}, 2); err != nil {
-					t.Fatal(err)
-				}
-				if err := AdamWStep([]*Tensor{x}, mt, vt, []bool{true}, hh); err != nil {
-					t.Fatal(err)
-				}
-				gt := must(t)(x.Grad(false))
-				defer Free(gt)
-				p, _ = Float64s(x)
-				m, _ = Float64s(mt[0])
-				g, _ = Float64s(gt)
-				return p, m, g
-			}
-			pf, mf, gf := run(true)
-			pc, mc, gc := run(false)
-			for i := range p0 {
-				if pf[i] != pc[i] || mf[i] != mc[i] {
-					t.Fatalf("[%d]: scaled step p %v m %v; clip then step p %v m %v", i, pf[i], mf[i], pc[i], mc[i])
-				}
-				if want := float64(float32(g0[i])); kind == gotch.Double && gf[i] != g0[i] || kind == gotch.Float && gf[i] != want {
-					t.Fatalf("[%d]: gradient %v after the scaled step, want it unchanged (%v)", i, gf[i], g0[i])
-				}
-				if gc[i] == gf[i] && g0[i] != 0 {
-					t.Fatalf("[%d]: ClipGradNorm left the gradient at %v", i, gc[i])
-				}
-			}
-		})
-	}
+			})
+		}
+	})
 }
 
 // TestClipCoef: clip_grad_norm_'s coefficient, and 1 where it leaves the
