@@ -1,13 +1,10 @@
 package tensor
 
 import (
-	"fmt"
 	"unsafe"
 
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ext"
-	lib "github.com/sugarme/gotch/libtch"
-	"github.com/sugarme/gotch/ts"
 )
 
 // SoftmaxDropout is dropout(softmax(scale·x + bias), p) over the last
@@ -24,14 +21,7 @@ func SoftmaxDropout(x, bias *Tensor, scale, p float64) (*Tensor, error) {
 	if bias != nil {
 		b = bias.Ctensor()
 	}
-	out := ext.SoftmaxDropout(x.Ctensor(), b, scale, p)
-	if err := ts.TorchErr(); err != nil {
-		if out != nil {
-			Free(ts.New(lib.Ctensor(out)))
-		}
-		return nil, fmt.Errorf("softmax dropout: %w", clean(err))
-	}
-	return ts.New(lib.Ctensor(out)), nil
+	return adopt("softmax dropout", ext.SoftmaxDropout(x.Ctensor(), b, scale, p))
 }
 
 // SoftmaxDropoutApplies reports whether SoftmaxDropout takes scores x and

@@ -1,12 +1,8 @@
 package tensor
 
 import (
-	"fmt"
-
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ext"
-	lib "github.com/sugarme/gotch/libtch"
-	"github.com/sugarme/gotch/ts"
 )
 
 // GeluTanh is GELU's tanh approximation (HF's gelu_new, F.gelu with
@@ -20,14 +16,7 @@ func GeluTanh(x *Tensor) (*Tensor, error) {
 		return x.Gelu("tanh", false)
 	}
 	defer Pin()() // the error, if any, is the calling thread's
-	p := ext.GeluTanh(x.Ctensor())
-	if err := ts.TorchErr(); err != nil {
-		if p != nil {
-			Free(ts.New(lib.Ctensor(p)))
-		}
-		return nil, fmt.Errorf("gelu: %w", clean(err))
-	}
-	return ts.New(lib.Ctensor(p)), nil
+	return adopt("gelu", ext.GeluTanh(x.Ctensor()))
 }
 
 // fusedGelu reports whether GeluTanh's own kernel takes x.

@@ -1,0 +1,23 @@
+package tensor
+
+import (
+	"fmt"
+	"unsafe"
+
+	lib "github.com/sugarme/gotch/libtch"
+	"github.com/sugarme/gotch/ts"
+)
+
+// adopt takes the handle an op of the gotch patch's ext package returned:
+// the tensor, or the pending libtorch error wrapped with op (a handle that
+// came back with an error is freed). The caller pins its thread around the
+// call, since the error is the calling thread's.
+func adopt(op string, p unsafe.Pointer) (*Tensor, error) {
+	if err := ts.TorchErr(); err != nil {
+		if p != nil {
+			Free(ts.New(lib.Ctensor(p)))
+		}
+		return nil, fmt.Errorf("%s: %w", op, clean(err))
+	}
+	return ts.New(lib.Ctensor(p)), nil
+}
