@@ -1,0 +1,92 @@
+package tensor
+
+import (
+	"testing"
+
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+)
+
+// The fused kernels at the shapes of a 12×768 GPT-2 training step (batch
+// 8×256, bf16 autocast): GELU over the MLP's [2048, 3072] activations and
+// softmax-dropout over one layer's [8, 12, 256, 256] scores, forward and
+// backward. BenchmarkCopyBF16 is the memory floor: one read and one write
+// of the GELU tensor.
+
+func benchInput(b *testing.B, shape []int64) *Tensor {
+	b.Helper()
+	x, err := ts.Randn(shape, gotch.Float, gotch.CPU)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer Free(x)
+	y, err := x.Totype(gotch.BFloat16, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { Free(y) })
+	return y
+}
+
+func BenchmarkCopyBF16(b *testing.B) {
+	x := benchInput(b, []int64{2048, 3072})
+	y, err := x.ZerosLike(false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer Free(y)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := CopyInto(y, x); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchOp times f(x), and its backward from sum(f(x)) when backward is
+// set.
+func benchOp(b *testing.B, shape []int64, backward bool, f func(x *Tensor) (*Tensor, error)) {
+	x := benchInput(b, shape)
+	if backward {
+		if _, err := x.SetRequiresGrad(true, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		y, err := f(x)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if backward {
+			s := NewScope()
+			if err := s.T(y.Sum(gotch.Float, false)).Backward(); err != nil {
+				b.Fatal(err)
+			}
+			s.Close()
+			if err := GradsToNone([]*Tensor{x}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		Free(y)
+	}
+}
+
+var (
+	geluShape  = []int64{2048, 3072}
+	scoreShape = []int64{8, 12, 256, 256}
+)
+
+func BenchmarkGeluTanh(b *testing.B) { benchOp(b, geluShape, false, GeluTanh) }
+func BenchmarkGeluTanhBackward(b *testing.B) {
+	benchOp(b, geluShape, true, GeluTanh)
+}
+func BenchmarkGeluTanhATen(b *testing.B) {
+	benchOp(b, geluShape, false, func(x *Tensor) (*Tensor, error) { return x.Gelu("tanh", false) })
+}
+func BenchmarkSoftmaxDropout(b *testing.B) {
+	benchOp(b, scoreShape, false, func(x *Tensor) (*Tensor, error) { return SoftmaxDropout(x, nil, 0.125, 0.1) })
+}
+func BenchmarkSoftmaxDropoutBackward(b *testing.B) {
+	benchOp(b, scoreShape, true, func(x *Tensor) (*Tensor, error) { return SoftmaxDropout(x, nil, 0.125, 0.1) })
+}
