@@ -62,11 +62,16 @@ type Input struct {
 	// the response). A model may ignore it and return all T positions
 	// (the caller reads which from the logits' shape).
 	LogitsFrom int64
+	// LogitsTo, when positive, ends that window before this position:
+	// Logits are then [B, LogitsTo-LogitsFrom, V]. A causal LM's loss has
+	// no label for the last position, so its head need not score it, nor
+	// the loss copy the logits to drop it. A model may ignore it too.
+	LogitsTo int64
 }
 
 // Output is a forward pass's result; the caller frees it with Close.
 type Output struct {
-	// Logits [B, T, V] (or [B, T-LogitsFrom, V]) over the scored
+	// Logits [B, T, V] (or the window LogitsFrom..LogitsTo) over the scored
 	// sequence: the input for decoder-only and encoder models, the decoder
 	// input for encoder-decoders. nil with SkipLogits.
 	Logits *tensor.Tensor

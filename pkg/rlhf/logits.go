@@ -32,6 +32,9 @@ func causalLogits(lm models.LM) func(data.Batch, bool) (*tensor.Tensor, *tensor.
 		s := tensor.NewScope()
 		defer s.Close()
 		in := input(s, lm, b)
+		if t := tensor.Shape(in.IDs)[1]; t > 1 {
+			in.LogitsTo = t - 1 // the last position has no label
+		}
 		logits := s.Add(forward(lm, in, train))
 		return shiftCausal(logits, ids(s, b.Labels, lm.Store().Device()))
 	}

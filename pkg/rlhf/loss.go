@@ -60,13 +60,18 @@ func labelledBatch(from int) func(data.Batch) int {
 	return func(b data.Batch) int { return labelled(b.Labels, from) }
 }
 
-// shiftCausal aligns a causal LM's logits [B, T, V] with labels [B, T]:
-// position t predicts token t+1 (GPT2LMHeadModel's shift_logits/labels).
+// shiftCausal aligns a causal LM's logits with labels [B, T]: position t
+// predicts token t+1 (GPT2LMHeadModel's shift_logits/labels). The logits
+// are [B, T, V], or [B, T-1, V] from a model that scored positions
+// 0..T-2 only (models.Input.LogitsTo), which are already aligned.
 func shiftCausal(logits, labels *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {
 	s := tensor.NewScope()
 	defer s.Close()
 	t := tensor.Shape(labels)[1]
-	lg := s.T(logits.Narrow(1, 0, t-1, false))
+	lg := logits
+	if tensor.Shape(logits)[1] == t {
+		lg = s.T(logits.Narrow(1, 0, t-1, false))
+	}
 	lb := s.T(labels.Narrow(1, 1, t-1, false))
 	return s.Keep(s.T(lg.Contiguous(false))), s.Keep(s.T(lb.Contiguous(false)))
 }

@@ -1,6 +1,7 @@
 package gpt2
 
 import (
+	"cmp"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -160,18 +161,25 @@ func (l *CausalLM) Save(dir string) error {
 	return models.SaveHF(dir, l.store, l.Model.Config, "gpt2", archLM, weights.SaveOptions{Tied: LoadOptions().Tied})
 }
 
-// Forward runs the transformer and the LM head; with in.LogitsFrom the
-// head runs only on positions from there on. No position ids are passed:
-// HF then counts from 0, as TRL's batched_forward_pass and run_clm do.
+// Forward runs the transformer and the LM head; with in.LogitsFrom or
+// in.LogitsTo the head runs only on positions [LogitsFrom, LogitsTo). No
+// position ids are passed: HF then counts from 0, as TRL's
+// batched_forward_pass and run_clm do.
 func (l *CausalLM) Forward(in models.Input, train bool) (out models.Output, err error) {
-	window := in.LogitsFrom > 0 && !in.SkipLogits
+	window := (in.LogitsFrom > 0 || in.LogitsTo > 0) && !in.SkipLogits
+	if window {
+		t := tensor.Shape(in.IDs)[1]
+		if to := cmp.Or(in.LogitsTo, t); in.LogitsFrom < 0 || in.LogitsFrom >= to || to > t {
+			return models.Output{}, fmt.Errorf("gpt2 forward: logits window [%d, %d) is not within the %d positions", in.LogitsFrom, to, t)
+		}
+	}
 	o, err := l.Model.Forward(Input{IDs: in.IDs, Mask: in.Mask, SkipLogits: in.SkipLogits || window}, train)
 	if err != nil {
 		return models.Output{}, err
 	}
 	out = models.Output{Logits: o.Logits, Hidden: o.Hidden}
 	if window {
-		if out.Logits, err = l.windowLogits(o.Hidden, in.LogitsFrom); err != nil {
+		if out.Logits, err = l.windowLogits(o.Hidden, in.LogitsFrom, in.LogitsTo); err != nil {
 			out.Close()
 			return models.Output{}, err
 		}
@@ -179,14 +187,14 @@ func (l *CausalLM) Forward(in models.Input, train bool) (out models.Output, err 
 	return out, nil
 }
 
-// windowLogits applies the LM head to hidden [B, T, C] from position from
-// on: [B, T-from, V].
-func (l *CausalLM) windowLogits(hidden *tensor.Tensor, from int64) (logits *tensor.Tensor, err error) {
+// windowLogits applies the LM head to hidden [B, T, C] at positions
+// [from, to) (to = 0: T): [B, to-from, V].
+func (l *CausalLM) windowLogits(hidden *tensor.Tensor, from, to int64) (logits *tensor.Tensor, err error) {
 	defer tensor.Recover(&err)
 	s := tensor.NewScope()
 	defer s.Close()
-	t := tensor.Shape(hidden)[1]
-	return l.LM.Forward(s.T(hidden.Narrow(1, from, t-from, false))), nil
+	to = cmp.Or(to, tensor.Shape(hidden)[1])
+	return l.LM.Forward(s.T(hidden.Narrow(1, from, to-from, false))), nil
 }
 
 // Stepper drives generation (cached).
