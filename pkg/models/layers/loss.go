@@ -1,8 +1,6 @@
 package layers
 
 import (
-	"github.com/sugarme/gotch/ts"
-
 	"github.com/gotrl/gotrl/internal/tensor"
 )
 
@@ -18,5 +16,7 @@ func CausalLMLoss(logits, labels *tensor.Tensor) *tensor.Tensor {
 	sh := tensor.Shape(logits)                                                             // [B, T, V]
 	lg := s.T(s.T(logits.Narrow(1, 0, sh[1]-1, false)).Reshape([]int64{-1, sh[2]}, false)) // [B·(T-1), V]
 	lb := s.T(s.T(labels.Narrow(1, 1, sh[1]-1, false)).Reshape([]int64{-1}, false))        // [B·(T-1)]
-	return s.Keep(s.T(lg.CrossEntropyLoss(lb, ts.None, 1, IgnoreIndex, 0, false)))
+	loss, _, _, err := tensor.CrossEntropy(lg, lb, IgnoreIndex)
+	tensor.Check(err)
+	return loss
 }
