@@ -24,6 +24,27 @@ func SoftmaxDropout(x, bias *Tensor, scale, p float64) (*Tensor, error) {
 	return adopt("softmax dropout", ext.SoftmaxDropout(x.Ctensor(), b, scale, p))
 }
 
+// Dropout is inverted dropout of x with probability p, 0 ≤ p < 1, as one
+// C++ op with its own backward (the gotch patch's ext package): one pass
+// each way, where ATen's CPU dropout draws a Bernoulli tensor, divides it,
+// multiplies and keeps it for backward. The mask is a hash of a seed drawn
+// from libtorch's CPU generator, so Seed makes it repeat; kept elements are
+// scaled by 1/(1 − p) in float32. DropoutApplies says which x it takes.
+func Dropout(x *Tensor, p float64) (*Tensor, error) {
+	defer Pin()() // the error, if any, is the calling thread's
+	return adopt("dropout", ext.Dropout(x.Ctensor(), p))
+}
+
+// DropoutApplies reports whether Dropout takes x: float32 or bfloat16 on
+// the CPU.
+func DropoutApplies(x *Tensor) bool {
+	if d, err := x.Device(); err != nil || d.IsCuda() {
+		return false
+	}
+	k := x.DType()
+	return k == gotch.Float || k == gotch.BFloat16
+}
+
 // SoftmaxDropoutApplies reports whether SoftmaxDropout takes scores x and
 // bias: 4-D float32 or bfloat16 scores on the CPU, and a floating-point
 // bias (any dtype; it is read as float32) that needs no gradient, or nil.

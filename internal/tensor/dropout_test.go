@@ -1,8 +1,11 @@
 package tensor
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/sugarme/gotch"
@@ -211,6 +214,119 @@ func TestSoftmaxDropoutRejects(t *testing.T) {
 		if y, err := SoftmaxDropout(c.x, c.bias, 1, c.p); err == nil {
 			Free(y)
 			t.Errorf("%s: want an error", c.name)
+		}
+	}
+}
+
+// dropRun returns Dropout's output and the gradient of sum(out) for n
+// values 1..n of kind, drawn after Seed(seed).
+func dropRun(t *testing.T, kind gotch.DType, n int64, p float64, seed int64) (y, g []float64) {
+	t.Helper()
+	s := NewScope()
+	defer s.Close()
+	x := s.T(s.T(s.T(ts.ArangeStart(s.Int(1), s.Int(n+1), gotch.Float, gotch.CPU)).Totype(kind, false)).SetRequiresGrad(true, false))
+	if !DropoutApplies(x) {
+		t.Fatal("DropoutApplies = false")
+	}
+	Seed(seed)
+	out, err := Dropout(x, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Add(out)
+	if k := out.DType(); k != kind {
+		t.Fatalf("output %v, want %v", k, kind)
+	}
+	if err := s.T(out.Sum(gotch.Float, false)).Backward(); err != nil {
+		t.Fatal(err)
+	}
+	if y, err = Float64s(out); err != nil {
+		t.Fatal(err)
+	}
+	if g, err = Float64s(s.T(x.Grad(false))); err != nil {
+		t.Fatal(err)
+	}
+	return y, g
+}
+
+// TestDropoutKeepsAndScales: each element is 0 or x/(1−p) (rounded to the
+// dtype), its gradient 0 or 1/(1−p) at the same places, the dropped share
+// is p, a seed repeats the mask and another seed changes it, and every
+// vector width draws the same mask.
+func TestDropoutKeepsAndScales(t *testing.T) {
+	const n = 50000 + 13 // a tail at every width
+	var first []float64
+	eachWidth(t, func(t *testing.T) {
+		for _, c := range []struct {
+			kind gotch.DType
+			p    float64
+		}{{gotch.Float, 0.1}, {gotch.BFloat16, 0.1}, {gotch.Float, 0.5}, {gotch.Float, 0}} {
+			t.Run(fmt.Sprintf("%v p=%v", c.kind, c.p), func(t *testing.T) {
+				y, g := dropRun(t, c.kind, n, c.p, 42)
+				scale := float64(float32(1 / (1 - c.p)))
+				dropped := 0
+				for i := range y {
+					x := float64(i + 1)
+					if c.kind == gotch.BFloat16 {
+						x = bf16(x)
+					}
+					want := x * scale
+					if c.kind == gotch.BFloat16 {
+						want = bf16(float64(float32(x) * float32(scale)))
+					} else {
+						want = float64(float32(x) * float32(scale))
+					}
+					switch {
+					case y[i] == 0 && g[i] == 0:
+						dropped++
+					case y[i] == want && g[i] == bf16or(c.kind, scale):
+					default:
+						t.Fatalf("[%d] = %g, gradient %g; want 0 and 0 or %g and %g", i, y[i], g[i], want, scale)
+					}
+				}
+				if sd := math.Sqrt(c.p * (1 - c.p) / n); math.Abs(float64(dropped)/n-c.p) > 6*sd {
+					t.Fatalf("dropped %d of %d, want a share of %v", dropped, n, c.p)
+				}
+				if c.kind == gotch.Float && c.p == 0.1 {
+					if first == nil {
+						first = y
+					} else if !slices.Equal(first, y) {
+						t.Fatal("another vector width drew another mask")
+					}
+					again, _ := dropRun(t, c.kind, n, c.p, 42)
+					other, _ := dropRun(t, c.kind, n, c.p, 43)
+					if !slices.Equal(again, y) || slices.Equal(other, y) {
+						t.Fatal("the mask does not follow the seed")
+					}
+				}
+			})
+		}
+	})
+}
+
+// bf16 rounds v to bfloat16 (nearest even).
+func bf16(v float64) float64 {
+	u := math.Float32bits(float32(v))
+	u = (u + 0x7fff + (u>>16)&1) &^ 0xffff
+	return float64(math.Float32frombits(u))
+}
+
+// bf16or is v rounded to kind's precision.
+func bf16or(kind gotch.DType, v float64) float64 {
+	if kind == gotch.BFloat16 {
+		return bf16(v)
+	}
+	return v
+}
+
+func TestDropoutRejectsP(t *testing.T) {
+	s := NewScope()
+	defer s.Close()
+	x := s.T(ts.Ones([]int64{4}, gotch.Float, gotch.CPU))
+	for _, p := range []float64{1, -0.1, 1.5} {
+		if y, err := Dropout(x, p); err == nil || !strings.Contains(err.Error(), "want 0 ≤ p < 1") {
+			Free(y)
+			t.Errorf("p = %v: error %v", p, err)
 		}
 	}
 }

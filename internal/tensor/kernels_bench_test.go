@@ -139,3 +139,12 @@ func BenchmarkCrossEntropyATen(b *testing.B) {
 		return l, err
 	})
 }
+
+// Dropout on one residual branch of the step, [8, 256, 768] bfloat16
+// (forward; backward is the same pass again): the fused op and ATen's.
+func BenchmarkDropout(b *testing.B) {
+	benchOp(b, []int64{8, 256, 768}, false, func(x *Tensor) (*Tensor, error) { return Dropout(x, 0.1) })
+}
+func BenchmarkDropoutATen(b *testing.B) {
+	benchOp(b, []int64{8, 256, 768}, false, func(x *Tensor) (*Tensor, error) { return ts.Dropout(x, 0.1, true) })
+}

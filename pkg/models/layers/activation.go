@@ -50,4 +50,11 @@ func Dropout(x *tensor.Tensor, p float64, train bool) *tensor.Tensor {
 	return y
 }
 
-func dropout(x *tensor.Tensor, p float64) (*tensor.Tensor, error) { return ts.Dropout(x, p, true) }
+// dropout is the training-mode op: gotrl's one-pass kernel on the CPU,
+// ATen's elsewhere.
+func dropout(x *tensor.Tensor, p float64) (*tensor.Tensor, error) {
+	if tensor.DropoutApplies(x) {
+		return tensor.Dropout(x, p)
+	}
+	return ts.Dropout(x, p, true)
+}
