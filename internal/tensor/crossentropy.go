@@ -44,11 +44,7 @@ func CrossEntropy(logits, target *Tensor, ignore int64) (loss *Tensor, correct, 
 // fusedCrossEntropy reports whether CrossEntropy's own op takes logits
 // and target: 2-D float32 or bfloat16 logits on the CPU, 1-D targets.
 func fusedCrossEntropy(logits, target *Tensor) bool {
-	if d, err := logits.Device(); err != nil || d.IsCuda() || logits.Dim() != 2 || target.Dim() != 1 {
-		return false
-	}
-	k := logits.DType()
-	return k == gotch.Float || k == gotch.BFloat16
+	return extFloat(logits) && logits.Dim() == 2 && target.Dim() == 1
 }
 
 // crossEntropyATen is CrossEntropy through ATen's ops.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ext"
+	"github.com/sugarme/gotch/ts"
 )
 
 // SoftmaxDropout is dropout(softmax(scale·x + bias), p) over the last
@@ -29,30 +30,21 @@ func SoftmaxDropout(x, bias *Tensor, scale, p float64) (*Tensor, error) {
 // each way, where ATen's CPU dropout draws a Bernoulli tensor, divides it,
 // multiplies and keeps it for backward. The mask is a hash of a seed drawn
 // from libtorch's CPU generator, so Seed makes it repeat; kept elements are
-// scaled by 1/(1 − p) in float32. DropoutApplies says which x it takes.
+// scaled by 1/(1 − p) in float32. That op takes float32 and bfloat16 on
+// the CPU; anything else goes through ATen's dropout.
 func Dropout(x *Tensor, p float64) (*Tensor, error) {
+	if !extFloat(x) {
+		return ts.Dropout(x, p, true)
+	}
 	defer Pin()() // the error, if any, is the calling thread's
 	return adopt("dropout", ext.Dropout(x.Ctensor(), p))
-}
-
-// DropoutApplies reports whether Dropout takes x: float32 or bfloat16 on
-// the CPU.
-func DropoutApplies(x *Tensor) bool {
-	if d, err := x.Device(); err != nil || d.IsCuda() {
-		return false
-	}
-	k := x.DType()
-	return k == gotch.Float || k == gotch.BFloat16
 }
 
 // SoftmaxDropoutApplies reports whether SoftmaxDropout takes scores x and
 // bias: 4-D float32 or bfloat16 scores on the CPU, and a floating-point
 // bias (any dtype; it is read as float32) that needs no gradient, or nil.
 func SoftmaxDropoutApplies(x, bias *Tensor) bool {
-	if d, err := x.Device(); err != nil || d.IsCuda() || x.Dim() != 4 {
-		return false
-	}
-	if k := x.DType(); k != gotch.Float && k != gotch.BFloat16 {
+	if !extFloat(x) || x.Dim() != 4 {
 		return false
 	}
 	if bias == nil {

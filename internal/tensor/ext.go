@@ -4,9 +4,20 @@ import (
 	"fmt"
 	"unsafe"
 
+	"github.com/sugarme/gotch"
 	lib "github.com/sugarme/gotch/libtch"
 	"github.com/sugarme/gotch/ts"
 )
+
+// extFloat reports whether x is what the ext package's kernels take:
+// float32 or bfloat16 on the CPU.
+func extFloat(x *Tensor) bool {
+	if d, err := x.Device(); err != nil || d.IsCuda() {
+		return false
+	}
+	k := x.DType()
+	return k == gotch.Float || k == gotch.BFloat16
+}
 
 // adopt takes the handle an op of the gotch patch's ext package returned:
 // the tensor, or the pending libtorch error wrapped with op (a handle that

@@ -1,7 +1,6 @@
 package tensor
 
 import (
-	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ext"
 )
 
@@ -12,18 +11,9 @@ import (
 // it to a few float32 ulps, see the ext source); anything else through
 // ATen's gelu.
 func GeluTanh(x *Tensor) (*Tensor, error) {
-	if !fusedGelu(x) {
+	if !extFloat(x) {
 		return x.Gelu("tanh", false)
 	}
 	defer Pin()() // the error, if any, is the calling thread's
 	return adopt("gelu", ext.GeluTanh(x.Ctensor()))
-}
-
-// fusedGelu reports whether GeluTanh's own kernel takes x.
-func fusedGelu(x *Tensor) bool {
-	if d, err := x.Device(); err != nil || d.IsCuda() {
-		return false
-	}
-	k := x.DType()
-	return k == gotch.Float || k == gotch.BFloat16
 }

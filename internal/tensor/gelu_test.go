@@ -51,8 +51,8 @@ func geluRun(t *testing.T, vals, coef []float64, kind gotch.DType, fused, transp
 	var out *Tensor
 	var err error
 	if fused {
-		if !fusedGelu(in) {
-			t.Fatalf("fusedGelu(%v) = false", kind)
+		if !extFloat(in) {
+			t.Fatalf("extFloat(%v) = false", kind)
 		}
 		out, err = GeluTanh(in)
 	} else {

@@ -3,8 +3,6 @@ package layers
 import (
 	"fmt"
 
-	"github.com/sugarme/gotch/ts"
-
 	"github.com/gotrl/gotrl/internal/tensor"
 )
 
@@ -50,11 +48,6 @@ func Dropout(x *tensor.Tensor, p float64, train bool) *tensor.Tensor {
 	return y
 }
 
-// dropout is the training-mode op: gotrl's one-pass kernel on the CPU,
-// ATen's elsewhere.
-func dropout(x *tensor.Tensor, p float64) (*tensor.Tensor, error) {
-	if tensor.DropoutApplies(x) {
-		return tensor.Dropout(x, p)
-	}
-	return ts.Dropout(x, p, true)
-}
+// dropout is the training-mode op (tensor.Dropout: one pass on the CPU,
+// ATen's elsewhere).
+func dropout(x *tensor.Tensor, p float64) (*tensor.Tensor, error) { return tensor.Dropout(x, p) }
