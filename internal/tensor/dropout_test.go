@@ -19,6 +19,7 @@ type sdCase struct {
 	kind       gotch.DType
 	shape      []int64
 	biasShape  []int64 // nil: no bias
+	causal     bool    // bias [1, 1, T, S] masks the columns after each row's (finfo.min), as GPT-2's
 	p, scale   float64
 	tol        float64 // |Δ| against ATen's composite, relative to max(1, |value|)
 	checkStats bool
@@ -42,7 +43,17 @@ func sdRun(t *testing.T, c sdCase, seed uint64) (y, g, yRef, gRef []float64) {
 	s := NewScope()
 	defer s.Close()
 	var bias *Tensor
-	if c.biasShape != nil {
+	switch {
+	case c.causal:
+		T, S := c.shape[2], c.shape[3]
+		bv := make([]float64, T*S)
+		for i := range bv {
+			if int64(i)%S > int64(i)/S {
+				bv[i] = -math.MaxFloat32
+			}
+		}
+		bias = s.T(s.T(s.T(ts.OfSlice(bv)).Totype(gotch.Float, false)).Reshape([]int64{1, 1, T, S}, false))
+	case c.biasShape != nil:
 		m := int64(1)
 		for _, d := range c.biasShape {
 			m *= d
@@ -104,10 +115,13 @@ func sdRun(t *testing.T, c sdCase, seed uint64) (y, g, yRef, gRef []float64) {
 func TestSoftmaxDropoutMatchesATen(t *testing.T) {
 	eachWidth(t, func(t *testing.T) {
 		for _, c := range []sdCase{
-			{"float32 no dropout", gotch.Float, []int64{2, 3, 5, 37}, nil, 0, 0.125, 1e-6, false},
-			{"float32 bias [B,1,T,S]", gotch.Float, []int64{2, 3, 5, 37}, []int64{2, 1, 5, 37}, 0.1, 0.3, 1e-6, false},
-			{"float32 bias [1,1,T,S]", gotch.Float, []int64{2, 2, 64, 64}, []int64{1, 1, 64, 64}, 0.25, 0.125, 1e-6, true},
-			{"bfloat16 causal-sized", gotch.BFloat16, []int64{4, 4, 64, 256}, []int64{4, 1, 1, 256}, 0.1, 0.125, 1.0 / 128, true},
+			{"float32 no dropout", gotch.Float, []int64{2, 3, 5, 37}, nil, false, 0, 0.125, 1e-6, false},
+			{"float32 bias [B,1,T,S]", gotch.Float, []int64{2, 3, 5, 37}, []int64{2, 1, 5, 37}, false, 0.1, 0.3, 1e-6, false},
+			{"float32 bias [1,1,T,S]", gotch.Float, []int64{2, 2, 64, 64}, []int64{1, 1, 64, 64}, false, 0.25, 0.125, 1e-6, true},
+			{"bfloat16 causal-sized", gotch.BFloat16, []int64{4, 4, 64, 256}, []int64{4, 1, 1, 256}, false, 0.1, 0.125, 1.0 / 128, true},
+			// whole vectors of masked columns: the kernels skip them
+			{"float32 causal", gotch.Float, []int64{2, 3, 67, 67}, nil, true, 0.1, 0.125, 1e-6, false},
+			{"bfloat16 causal", gotch.BFloat16, []int64{2, 2, 256, 256}, nil, true, 0.1, 0.125, 1.0 / 128, false},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				y, g, yr, gr := sdRun(t, c, 11)
@@ -173,7 +187,7 @@ func sameRows(y []float64, w int) int {
 // TestSoftmaxDropoutSeeded: the same seed draws the same mask, another
 // seed another one.
 func TestSoftmaxDropoutSeeded(t *testing.T) {
-	c := sdCase{"", gotch.Float, []int64{1, 2, 16, 64}, nil, 0.5, 1, 1e-6, false}
+	c := sdCase{"", gotch.Float, []int64{1, 2, 16, 64}, nil, false, 0.5, 1, 1e-6, false}
 	a, _, _, _ := sdRun(t, c, 3)
 	b, _, _, _ := sdRun(t, c, 3)
 	d, _, _, _ := sdRun(t, c, 4) // other inputs too; compare masks only

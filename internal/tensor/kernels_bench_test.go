@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"math"
 	"testing"
 
 	"github.com/sugarme/gotch"
@@ -89,6 +90,31 @@ func BenchmarkSoftmaxDropout(b *testing.B) {
 }
 func BenchmarkSoftmaxDropoutBackward(b *testing.B) {
 	benchOp(b, scoreShape, true, func(x *Tensor) (*Tensor, error) { return SoftmaxDropout(x, nil, 0.125, 0.1) })
+}
+
+// The Causal variants add GPT-2's mask (finfo.min after each row's
+// position), whose masked columns the kernels skip.
+func BenchmarkSoftmaxDropoutCausal(b *testing.B) {
+	bias := causalBias(b, scoreShape[2])
+	benchOp(b, scoreShape, false, func(x *Tensor) (*Tensor, error) { return SoftmaxDropout(x, bias, 0.125, 0.1) })
+}
+func BenchmarkSoftmaxDropoutCausalBackward(b *testing.B) {
+	bias := causalBias(b, scoreShape[2])
+	benchOp(b, scoreShape, true, func(x *Tensor) (*Tensor, error) { return SoftmaxDropout(x, bias, 0.125, 0.1) })
+}
+
+// causalBias is [1, 1, t, t]: 0 up to each row's position, finfo.min after.
+func causalBias(b *testing.B, t int64) *Tensor {
+	b.Helper()
+	s := NewScope()
+	defer s.Close()
+	ones := s.T(ts.Ones([]int64{1, 1, t, t}, gotch.Float, gotch.CPU))
+	bias, err := s.T(ones.Triu(1, false)).MulScalar(s.Float(-math.MaxFloat32), false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { Free(bias) })
+	return bias
 }
 
 // benchCrossEntropy times the loss of a 12×768 step's logits [2040, 21128]
