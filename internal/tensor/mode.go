@@ -2,8 +2,10 @@ package tensor
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ext"
 	lib "github.com/sugarme/gotch/libtch"
 	"github.com/sugarme/gotch/ts"
 )
@@ -38,5 +40,36 @@ func Autocast(dev gotch.Device, dtype gotch.DType, fn func()) (err error) {
 		return fmt.Errorf("enable autocast: %w", ts.TorchErr())
 	}
 	defer lib.Autocast(kind, false, code)
+	if kind == 0 && dtype == gotch.BFloat16 {
+		cpuAutocast.Add(1)
+		defer cpuAutocast.Add(-1)
+	}
 	return Catch(fn)
+}
+
+// cpuAutocast counts the CPU bfloat16 Autocast calls under way, on any
+// thread: where it is 0, AutocastWeight needs no call into C++ to know
+// that autocast is off.
+var cpuAutocast atomic.Int32
+
+// AutocastWeight is what a matmul should read for the weight w. Under CPU
+// bfloat16 autocast that is a bfloat16 copy of a float32 weight, kept
+// between steps and rewritten by AdamWStep in the pass that updates the
+// weight, where autocast would cast the weight anew at every use (a copy
+// goes stale, and is cast again, when the weight changes any other way);
+// the gradient reaches w as through the cast. Otherwise it is w. The copy
+// is owned by s; w is returned as it is.
+func AutocastWeight(s *Scope, w *Tensor) *Tensor {
+	if cpuAutocast.Load() == 0 || w == nil {
+		return w
+	}
+	defer Pin()()
+	return s.T(adopt("autocast weight", ext.AutocastWeight(w.Ctensor())))
+}
+
+// WeightCopies reports how many bfloat16 weight copies AutocastWeight
+// keeps and how many casts have made one since the process started.
+func WeightCopies() (kept, cast int64) {
+	defer Pin()()
+	return ext.WeightCopies()
 }

@@ -74,7 +74,8 @@ func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
 	if q := l.Hook.inference(x); q != nil {
 		y = s.Add(q.forward(x))
 	} else {
-		y = s.T(ts.Linear(x, l.Weight, tensor.Opt(l.Bias)))
+		w, b := tensor.AutocastWeight(s, l.Weight), tensor.AutocastWeight(s, l.Bias)
+		y = s.T(ts.Linear(x, w, tensor.Opt(b)))
 	}
 	return s.Keep(l.Hook.add(s, x, y))
 }
@@ -107,8 +108,9 @@ func (c *Conv1D) Forward(x *tensor.Tensor) *tensor.Tensor {
 	shape := tensor.Shape(x)
 	in := shape[len(shape)-1]
 	x2 := s.T(x.Reshape([]int64{-1, in}, false))
-	y := s.T(c.Bias.Addmm(x2, c.Weight, false)) // [N, out]
-	shape[len(shape)-1] = -1                    // [..., out]
+	w, b := tensor.AutocastWeight(s, c.Weight), tensor.AutocastWeight(s, c.Bias)
+	y := s.T(b.Addmm(x2, w, false)) // [N, out]
+	shape[len(shape)-1] = -1        // [..., out]
 	y = s.T(y.Reshape(shape, false))
 	return s.Keep(c.Hook.add(s, x, y))
 }
