@@ -43,6 +43,7 @@ func Autocast(dev gotch.Device, dtype gotch.DType, fn func()) (err error) {
 	if kind == 0 && dtype == gotch.BFloat16 {
 		cpuAutocast.Add(1)
 		defer cpuAutocast.Add(-1)
+		defer ext.AutocastRegionEnd()
 	}
 	return Catch(fn)
 }
