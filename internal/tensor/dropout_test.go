@@ -19,7 +19,7 @@ type sdCase struct {
 	kind       gotch.DType
 	shape      []int64
 	biasShape  []int64 // nil: no bias
-	causal     bool    // bias [1, 1, T, S] masks the columns after each row's (finfo.min), as GPT-2's
+	causal     bool    // bias [1, 1, T, T] masks the columns after each row's (causalBias)
 	p, scale   float64
 	tol        float64 // |Δ| against ATen's composite, relative to max(1, |value|)
 	checkStats bool
@@ -45,14 +45,10 @@ func sdRun(t *testing.T, c sdCase, seed uint64) (y, g, yRef, gRef []float64) {
 	var bias *Tensor
 	switch {
 	case c.causal:
-		T, S := c.shape[2], c.shape[3]
-		bv := make([]float64, T*S)
-		for i := range bv {
-			if int64(i)%S > int64(i)/S {
-				bv[i] = -math.MaxFloat32
-			}
+		if c.shape[2] != c.shape[3] {
+			t.Fatalf("causal case %v: want square scores", c.shape)
 		}
-		bias = s.T(s.T(s.T(ts.OfSlice(bv)).Totype(gotch.Float, false)).Reshape([]int64{1, 1, T, S}, false))
+		bias = causalBias(t, c.shape[2])
 	case c.biasShape != nil:
 		m := int64(1)
 		for _, d := range c.biasShape {

@@ -103,8 +103,9 @@ func BenchmarkSoftmaxDropoutCausalBackward(b *testing.B) {
 	benchOp(b, scoreShape, true, func(x *Tensor) (*Tensor, error) { return SoftmaxDropout(x, bias, 0.125, 0.1) })
 }
 
-// causalBias is [1, 1, t, t]: 0 up to each row's position, finfo.min after.
-func causalBias(b *testing.B, t int64) *Tensor {
+// causalBias is GPT-2's mask as an additive bias [1, 1, t, t]: 0 up to
+// each row's position, finfo.min after.
+func causalBias(b testing.TB, t int64) *Tensor {
 	b.Helper()
 	s := NewScope()
 	defer s.Close()
