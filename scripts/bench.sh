@@ -10,6 +10,7 @@
 #   BENCH_ROUNDS=3 BENCH_THREADS=2 make bench
 #   BENCH_OUT=bench/results-amd-epyc-zen5.md make bench   # when two kinds of CPU share a model name
 #   BENCH_WARMUP=2 BENCH_ONLY=train-bf16 make bench        # training steps timed after 2 warm-up steps
+#   BENCH_ISA=avx2 make bench   # both sides kept to AVX2 (a CPU without AVX-512, imitated)
 #
 # Figures are each program's own timing (wall, and process CPU time where
 # the program prints it) and /usr/bin/time's peak RSS. A range is min–max
@@ -38,6 +39,19 @@ trap 'rm -rf "$tmp"' EXIT
 rows=()
 
 [ -x "$gotrl" ] || { echo "bench: $gotrl missing (make build)" >&2; exit 1; }
+
+# BENCH_ISA=avx2 keeps every library of both sides to AVX2 and FMA through
+# its own switch — ATen's kernels and gotrl's (ATEN_CPU_CAPABILITY), oneDNN,
+# MKL, fbgemm, CTranslate2 — so that a CPU with AVX-512 runs the code a CPU
+# without it runs (not its caches or clocks). bf16 autocast is then off.
+isa=${BENCH_ISA:-}
+case "$isa" in
+  "") ;;
+  avx2)
+    export ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 MKL_ENABLE_INSTRUCTIONS=AVX2 \
+      FBGEMM_ENABLE_INSTRUCTIONS=AVX2 CT2_FORCE_CPU_ISA=AVX2 ;;
+  *) echo "bench: BENCH_ISA=$isa: want avx2 or nothing" >&2; exit 2 ;;
+esac
 have_py() { [ -x "$py" ]; }
 native=1 # how many of interleave's first commands need no Python
 
@@ -152,7 +166,7 @@ fig_train_bf16() {
   local why
   why=$("$gotrl" env | sed -n 's/^cpu bf16 *//p')
   case "$why" in
-    no*) rows+=("| train big, bf16 autocast | skipped: $why | | | |") ;;
+    no:*) rows+=("| train big, bf16 autocast | skipped: ${why#no: } | | | |") ;;
     *) rounds=${BENCH_BIG_ROUNDS:-$rounds} train big "${BENCH_BIG_STEPS:-2}" bf16 true ;;
   esac
 }
@@ -206,13 +220,14 @@ load0=$(cut -d' ' -f1-3 /proc/loadavg)
 for f in $only; do "fig_${f//-/_}"; done
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 
-out=${BENCH_OUT:-bench/results-$slug.md} # two kinds of CPU may share a model name
+out=${BENCH_OUT:-bench/results-$slug${isa:+-$isa}.md} # two kinds of CPU may share a model name
 {
   echo "# gotrl benchmarks on $model"
   echo
   echo "\`make bench\` ($(date -u +%Y-%m-%d), $(nproc) CPUs, $threads threads unless said, $rounds interleaved rounds, $warmup warm-up step(s) before timed training steps,"
   echo "load average $load0 at start, $load1 at end; gotrl's allocator: $("$gotrl" env | sed -n 's/^cpu allocator *//p' | cut -d' ' -f1)."
   echo "Tunables = GLIBC_TUNABLES=$tuned; OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset} for both sides.)"
+  [ -z "$isa" ] || echo "Both sides kept to ${isa^^}: ATEN_CPU_CAPABILITY=$ATEN_CPU_CAPABILITY ONEDNN_MAX_CPU_ISA=$ONEDNN_MAX_CPU_ISA MKL_ENABLE_INSTRUCTIONS=$MKL_ENABLE_INSTRUCTIONS FBGEMM_ENABLE_INSTRUCTIONS=$FBGEMM_ENABLE_INSTRUCTIONS CT2_FORCE_CPU_ISA=$CT2_FORCE_CPU_ISA; the CPU's flags below are the machine's."
   echo
   echo "| figure | gotrl | peer | ratio gotrl/peer | peak RSS gotrl / peer |"
   echo "| --- | --- | --- | --- | --- |"

@@ -29,9 +29,9 @@ func newEnvCmd() *cobra.Command {
 			fmt.Fprintf(w, "cpu threads\t%d (of %d logical CPUs)\n", tensor.Threads(), runtime.NumCPU())
 			alloc, _ := tensor.AllocatorInfo()
 			fmt.Fprintf(w, "cpu allocator\t%s (%s=cache|malloc|off)\n", alloc, tensor.AllocEnv)
-			bf16 := tensor.CPUBF16()
+			bf16, off := tensor.CPUBF16()
 			if bf16 == "" {
-				bf16 = "no AMX/AVX-512-BF16: --bf16 auto is off"
+				bf16 = "no: " + off + "; --bf16 auto is off"
 			}
 			fmt.Fprintf(w, "cpu bf16\t%s\n", bf16)
 			fmt.Fprintf(w, "cuda available\t%v\n", tensor.CUDAAvailable())

@@ -3,6 +3,7 @@ package tensor
 import (
 	"os"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/sugarme/gotch"
@@ -154,15 +155,29 @@ func TestSetAllocatorRejectsBadValues(t *testing.T) {
 }
 
 func TestBF16Feature(t *testing.T) {
-	tests := []struct{ cpuinfo, want string }{
-		{"processor\t: 0\nflags\t\t: fpu avx2 fma\n", ""},
-		{"flags\t\t: avx512f avx512_bf16 amx_tile\n", "AVX-512-BF16"},
-		{"flags\t\t: avx512f avx512_bf16 amx_bf16 amx_tile\n", "AMX"},
-		{"vendor_id\t: x\n", ""},
+	const avx2 = "processor\t: 0\nflags\t\t: fpu avx2 fma\n"
+	const zen5 = "flags\t\t: avx512f avx512_bf16\n"
+	const spr = "flags\t\t: avx512f avx512_bf16 amx_bf16 amx_tile\n"
+	tests := []struct {
+		cpuinfo, maxISA, want string
+		offHas                string
+	}{
+		{avx2, "", "", "lacks"},
+		{zen5, "", "AVX-512-BF16", ""},
+		{spr, "", "AMX", ""},
+		{spr, "avx512_core_bf16", "AVX-512-BF16", ""},
+		{spr, "AVX512_CORE_AMX", "AMX", ""},
+		{spr, "ALL", "AMX", ""},
+		{zen5, "AVX2", "", "ONEDNN_MAX_CPU_ISA=AVX2"},
+		{spr, "AVX512_CORE_VNNI", "", "below AVX512_CORE_BF16"},
+		{zen5, "no-such-isa", "AVX-512-BF16", ""},
+		{avx2, "ALL", "", "lacks"},
+		{"vendor_id\t: x\n", "", "", "no flags"},
 	}
 	for _, tt := range tests {
-		if got := bf16Feature(tt.cpuinfo); got != tt.want {
-			t.Errorf("bf16Feature(%q) = %q, want %q", tt.cpuinfo, got, tt.want)
+		got, off := bf16Feature(tt.cpuinfo, tt.maxISA)
+		if got != tt.want || (got == "") != (off != "") || !strings.Contains(off, tt.offHas) {
+			t.Errorf("bf16Feature(%q, %q) = %q, %q; want %q, off naming %q", tt.cpuinfo, tt.maxISA, got, off, tt.want, tt.offHas)
 		}
 	}
 }

@@ -75,18 +75,37 @@ func DeviceName(d gotch.Device) string {
 
 // CPUBF16 names the CPU feature that runs bf16 matmuls in hardware — "AMX"
 // (amx_bf16) or "AVX-512-BF16" (avx512_bf16) in /proc/cpuinfo's flags — or
-// returns "" when the CPU has neither (libtorch then emulates bf16, ~15×
-// slower than fp32) or the flags cannot be read.
-func CPUBF16() string {
+// returns "" and why not: the CPU has neither (libtorch then emulates bf16,
+// ~15× slower than fp32), the flags cannot be read, or ONEDNN_MAX_CPU_ISA
+// keeps oneDNN, which runs libtorch's bf16 matmuls, below them.
+func CPUBF16() (feature, off string) {
 	b, err := os.ReadFile("/proc/cpuinfo")
 	if err != nil {
-		return ""
+		return "", "CPU flags unreadable: " + err.Error()
 	}
-	return bf16Feature(string(b))
+	return bf16Feature(string(b), maxCPUISA())
 }
 
-// bf16Feature reads the first "flags" line of a /proc/cpuinfo text.
-func bf16Feature(cpuinfo string) string {
+// maxCPUISA is oneDNN's ISA cap as its variable (or the older name) sets it.
+func maxCPUISA() string {
+	if v := os.Getenv("ONEDNN_MAX_CPU_ISA"); v != "" {
+		return v
+	}
+	return os.Getenv("DNNL_MAX_CPU_ISA")
+}
+
+// bf16Feature reads the first "flags" line of a /proc/cpuinfo text, capped
+// by a ONEDNN_MAX_CPU_ISA value ("" or an unknown value leaves it, as in
+// oneDNN; the names are oneDNN 3.1's, libtorch 2.1's).
+func bf16Feature(cpuinfo, maxISA string) (feature, off string) {
+	isa := strings.ToUpper(maxISA)
+	amx := isa == "" || slices.Contains([]string{"AVX512_CORE_AMX", "AVX512_CORE_AMX_FP16", "ALL"}, isa)
+	avx512 := amx || isa == "AVX512_CORE_BF16" || isa == "AVX512_CORE_FP16"
+	known := avx512 || slices.Contains([]string{"SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2",
+		"AVX512_CORE", "AVX512_CORE_VNNI"}, isa)
+	if !known {
+		amx, avx512 = true, true
+	}
 	for _, line := range strings.Split(cpuinfo, "\n") {
 		k, v, ok := strings.Cut(line, ":")
 		if !ok || strings.TrimSpace(k) != "flags" {
@@ -94,12 +113,14 @@ func bf16Feature(cpuinfo string) string {
 		}
 		flags := strings.Fields(v)
 		switch {
-		case slices.Contains(flags, "amx_bf16"):
-			return "AMX"
+		case amx && slices.Contains(flags, "amx_bf16"):
+			return "AMX", ""
+		case avx512 && slices.Contains(flags, "avx512_bf16"):
+			return "AVX-512-BF16", ""
 		case slices.Contains(flags, "avx512_bf16"):
-			return "AVX-512-BF16"
+			return "", "ONEDNN_MAX_CPU_ISA=" + maxISA + " is below AVX512_CORE_BF16"
 		}
-		return ""
+		return "", "CPU lacks AMX/AVX-512-BF16"
 	}
-	return ""
+	return "", "no flags line in /proc/cpuinfo"
 }

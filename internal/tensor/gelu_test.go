@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/sugarme/gotch"
@@ -16,13 +19,45 @@ import (
 // that a CPU with AVX-512 tests the AVX2 and scalar code too.
 func eachWidth(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
-	defer ext.Lanes(16)
+	defer ext.Lanes(ext.Lanes(0))
 	seen := map[int]bool{}
 	for _, w := range []int{16, 8, 1} {
 		got := ext.Lanes(w)
 		if !seen[got] {
 			seen[got] = true
 			t.Run(fmt.Sprintf("lanes %d", got), f)
+		}
+	}
+}
+
+// TestLanesFollowAtenCapability: ATEN_CPU_CAPABILITY, read once when the
+// process starts, caps the kernels' width as it caps ATen's, so that
+// benchmarks of a CPU without AVX-512 cap both with one variable.
+func TestLanesFollowAtenCapability(t *testing.T) {
+	if os.Getenv("GOTRL_LANES_HELPER") != "" {
+		fmt.Printf("lanes=%d\n", ext.Lanes(0))
+		return
+	}
+	defer ext.Lanes(ext.Lanes(0))
+	widest := ext.Lanes(16)
+	tests := []struct {
+		capability string
+		want       int
+	}{
+		{"", widest},
+		{"avx512", widest},
+		{"avx2", min(widest, 8)},
+		{"default", 1},
+	}
+	for _, tt := range tests {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestLanesFollowAtenCapability$", "-test.v")
+		cmd.Env = append(os.Environ(), "GOTRL_LANES_HELPER=1", "ATEN_CPU_CAPABILITY="+tt.capability)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("ATEN_CPU_CAPABILITY=%q: %v\n%s", tt.capability, err, out)
+		}
+		if want := fmt.Sprintf("lanes=%d\n", tt.want); !strings.Contains(string(out), want) {
+			t.Errorf("ATEN_CPU_CAPABILITY=%q: want %q in\n%s", tt.capability, want, out)
 		}
 	}
 }
@@ -186,7 +221,7 @@ func roundTo(t *testing.T, vals []float64, kind gotch.DType) []float64 {
 // TestGeluTanhSameAtEveryWidth: every vector width computes each element
 // by the same operations, so outputs and gradients agree bit for bit.
 func TestGeluTanhSameAtEveryWidth(t *testing.T) {
-	defer ext.Lanes(16)
+	defer ext.Lanes(ext.Lanes(0))
 	vals, coef := make([]float64, 1000), make([]float64, 1000)
 	for i := range vals {
 		vals[i], coef[i] = -9+18*float64(i)/1000, 1

@@ -42,10 +42,11 @@ func (m BF16Mode) Resolve(dev gotch.Device) (on bool, why string) {
 	case dev.IsCuda():
 		return false, "off (auto decides on CPUs only; --bf16 true turns it on)"
 	}
-	if f := tensor.CPUBF16(); f != "" {
-		return true, "on (CPU has " + f + ")"
+	f, off := tensor.CPUBF16()
+	if f == "" {
+		return false, "off (" + off + ")"
 	}
-	return false, "off (CPU lacks AMX/AVX-512-BF16)"
+	return true, "on (CPU has " + f + ")"
 }
 
 // String, Set and Type make a BF16Mode a command-line flag; --bf16 alone

@@ -11,7 +11,8 @@ import (
 )
 
 func TestBF16ModeValidateAndResolve(t *testing.T) {
-	cpuOn := tensor.CPUBF16() != ""
+	cpuFeature, cpuOff := tensor.CPUBF16()
+	cpuOn := cpuFeature != ""
 	tests := []struct {
 		mode    BF16Mode
 		wantErr bool
@@ -20,7 +21,7 @@ func TestBF16ModeValidateAndResolve(t *testing.T) {
 	}{
 		{BF16On, false, true, "on (--bf16 true)"},
 		{BF16Off, false, false, "off (--bf16 false)"},
-		{BF16Auto, false, cpuOn, map[bool]string{true: "on (CPU has ", false: "off (CPU lacks AMX/AVX-512-BF16)"}[cpuOn]},
+		{BF16Auto, false, cpuOn, map[bool]string{true: "on (CPU has ", false: "off (" + cpuOff + ")"}[cpuOn]},
 		{"yes", true, false, ""},
 		{"", true, false, ""},
 	}
