@@ -150,12 +150,22 @@ train() {
   local g=(run "${tag}_g" "$gotrl" bench train --shape "$shape" --steps "$steps" --warmup "$warmup" --threads "$threads" --bf16="$bf16")
   local pt=(run "${tag}_pt" env GLIBC_TUNABLES="$tuned" "$py" bench/train.py --shape "$shape" --steps "$steps" --warmup "$warmup" --threads "$threads" "${pyflag[@]}")
   local pd=(run "${tag}_pd" "$py" bench/train.py --shape "$shape" --steps "$steps" --warmup "$warmup" --threads "$threads" "${pyflag[@]}")
-  interleave g pt pd
+  # On AMD, PyTorch's MKL runs its generic kernels (gotrl answers MKL's
+  # vendor check, scripts/gotch/README.md row 1b); pm preloads gotrl's
+  # answer into PyTorch too, which runs the fp32 GEMMs an Intel CPU would.
+  local pm=(run "${tag}_pm" env GLIBC_TUNABLES="$tuned" LD_PRELOAD="$prefix/lib/libgotrl_mkl.so" "$py" bench/train.py --shape "$shape" --steps "$steps" --warmup "$warmup" --threads "$threads" "${pyflag[@]}")
+  local peers=(pt pd)
+  [ "$bf16" = false ] && grep -q AuthenticAMD /proc/cpuinfo && peers+=(pm)
+  interleave g "${peers[@]}"
   have_py || { rows+=("| train $shape | skipped: no peers venv | | | |"); return; }
   for id in "${tag}_g" "${tag}_pd" "${tag}_pt"; do grab "$id" 's/step ' wall; grab "$id" 'cpu s/step' cpu; done
   row "train $shape, bf16 $bf16 (s/step)" s "${tag}_g" gotrl "${tag}_pt" "PyTorch, tunables" wall
   row "train $shape, bf16 $bf16 (CPU s/step)" s "${tag}_g" gotrl "${tag}_pt" "PyTorch, tunables" cpu
   row "train $shape, bf16 $bf16 (s/step)" s "${tag}_g" gotrl "${tag}_pd" "PyTorch, glibc defaults" wall
+  if [ -s "$tmp/${tag}_pm.out" ]; then
+    grab "${tag}_pm" 's/step ' wall
+    row "train $shape, bf16 $bf16 (s/step)" s "${tag}_g" gotrl "${tag}_pm" "PyTorch, tunables, MKL's vendor check answered as gotrl does" wall
+  fi
 }
 
 fig_train_small() { train small "${BENCH_SMALL_STEPS:-20}" small; }

@@ -75,7 +75,7 @@ func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
 		y = s.Add(q.forward(x))
 	} else {
 		w, b := tensor.AutocastWeight(s, l.Weight), tensor.AutocastWeight(s, l.Bias)
-		y = s.T(ts.Linear(x, w, tensor.Opt(b)))
+		y = s.T(tensor.Linear(x, w, b, tensor.OutIn))
 	}
 	return s.Keep(l.Hook.add(s, x, y))
 }
@@ -105,13 +105,8 @@ func (c *Conv1D) Forward(x *tensor.Tensor) *tensor.Tensor {
 	if q := c.Hook.inference(x); q != nil {
 		return s.Keep(c.Hook.add(s, x, s.Add(q.forward(x))))
 	}
-	shape := tensor.Shape(x)
-	in := shape[len(shape)-1]
-	x2 := s.T(x.Reshape([]int64{-1, in}, false))
 	w, b := tensor.AutocastWeight(s, c.Weight), tensor.AutocastWeight(s, c.Bias)
-	y := s.T(b.Addmm(x2, w, false)) // [N, out]
-	shape[len(shape)-1] = -1        // [..., out]
-	y = s.T(y.Reshape(shape, false))
+	y := s.T(tensor.Linear(x, w, b, tensor.InOut)) // bias + x @ W on the rows
 	return s.Keep(c.Hook.add(s, x, y))
 }
 

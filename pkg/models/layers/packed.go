@@ -83,11 +83,7 @@ func (q *packed) forward(x *tensor.Tensor) *tensor.Tensor {
 	defer s.Close()
 	switch q.prec {
 	case FP32:
-		shape := tensor.Shape(x)
-		x2 := s.T(x.Reshape([]int64{-1, shape[len(shape)-1]}, false))
-		y := s.T(q.bias.Addmm(x2, q.weight, false)) // [N, out]
-		shape[len(shape)-1] = -1                    // [..., out]
-		return s.Keep(s.T(y.Reshape(shape, false)))
+		return s.Keep(s.T(tensor.Linear(x, q.weight, q.bias, tensor.InOut)))
 	case FP16:
 		return s.Keep(s.T(ts.FbgemmLinearFp16Weight(x, q.matrix, q.bias)))
 	case BF16:

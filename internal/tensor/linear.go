@@ -1,0 +1,32 @@
+package tensor
+
+import (
+	"unsafe"
+
+	"github.com/sugarme/gotch/ext"
+)
+
+// WeightLayout is how a projection stores its weight.
+type WeightLayout int
+
+const (
+	OutIn WeightLayout = iota // [out, in], torch.nn.Linear
+	InOut                     // [in, out], GPT-2's Conv1D
+)
+
+// Linear is x·wᵀ + b (OutIn) or x·w + b (InOut) over x's last dimension;
+// b may be nil. Decoding's few rows (at most 16, float32, on the CPU,
+// needing no gradient, outside autocast) are multiplied by the gotch
+// patch's kernels, which read each weight once where it lies: MKL packs
+// the weight first, a second pass over memory that bounds decoding.
+// Anything else goes through ATen (at::linear; InOut as HF's Conv1D does,
+// addmm on the rows). The two sum in different orders, so results differ
+// in the last bits.
+func Linear(x, w, b *Tensor, layout WeightLayout) (*Tensor, error) {
+	var bp unsafe.Pointer
+	if b != nil {
+		bp = b.Ctensor()
+	}
+	defer Pin()() // the error, if any, is the calling thread's
+	return adopt("linear", ext.Linear(x.Ctensor(), w.Ctensor(), bp, layout == InOut))
+}
