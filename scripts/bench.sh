@@ -112,6 +112,15 @@ row() {
 
 # ---- figures ------------------------------------------------------------------
 
+# On AMD CPUs PyTorch's MKL runs its generic kernels, while gotrl answers
+# MKL's vendor check (scripts/gotch/README.md row 1b). mkl_peer is the env
+# prefix that preloads gotrl's answer into a Python peer too, so that it
+# runs the float32 GEMMs an Intel CPU would give it; empty elsewhere, where
+# the figure is skipped.
+mkl_peer=()
+grep -q AuthenticAMD /proc/cpuinfo && [ -f "$prefix/lib/libgotrl_mkl.so" ] && mkl_peer=(env LD_PRELOAD="$prefix/lib/libgotrl_mkl.so")
+mkl_name="MKL's vendor check answered as gotrl does"
+
 fig_ops() {
   local n=${BENCH_OPS:-1000000}
   echo "== per-op: 8x8 float32 add + free, 1 thread, $n ops"
@@ -150,12 +159,9 @@ train() {
   local g=(run "${tag}_g" "$gotrl" bench train --shape "$shape" --steps "$steps" --warmup "$warmup" --threads "$threads" --bf16="$bf16")
   local pt=(run "${tag}_pt" env GLIBC_TUNABLES="$tuned" "$py" bench/train.py --shape "$shape" --steps "$steps" --warmup "$warmup" --threads "$threads" "${pyflag[@]}")
   local pd=(run "${tag}_pd" "$py" bench/train.py --shape "$shape" --steps "$steps" --warmup "$warmup" --threads "$threads" "${pyflag[@]}")
-  # On AMD, PyTorch's MKL runs its generic kernels (gotrl answers MKL's
-  # vendor check, scripts/gotch/README.md row 1b); pm preloads gotrl's
-  # answer into PyTorch too, which runs the fp32 GEMMs an Intel CPU would.
-  local pm=(run "${tag}_pm" env GLIBC_TUNABLES="$tuned" LD_PRELOAD="$prefix/lib/libgotrl_mkl.so" "$py" bench/train.py --shape "$shape" --steps "$steps" --warmup "$warmup" --threads "$threads" "${pyflag[@]}")
+  local pm=(run "${tag}_pm" "${mkl_peer[@]}" env GLIBC_TUNABLES="$tuned" "$py" bench/train.py --shape "$shape" --steps "$steps" --warmup "$warmup" --threads "$threads" "${pyflag[@]}")
   local peers=(pt pd)
-  [ "$bf16" = false ] && grep -q AuthenticAMD /proc/cpuinfo && peers+=(pm)
+  [ "$bf16" = false ] && [ ${#mkl_peer[@]} -gt 0 ] && peers+=(pm)
   interleave g "${peers[@]}"
   have_py || { rows+=("| train $shape | skipped: no peers venv | | | |"); return; }
   for id in "${tag}_g" "${tag}_pd" "${tag}_pt"; do grab "$id" 's/step ' wall; grab "$id" 'cpu s/step' cpu; done
@@ -164,7 +170,7 @@ train() {
   row "train $shape, bf16 $bf16 (s/step)" s "${tag}_g" gotrl "${tag}_pd" "PyTorch, glibc defaults" wall
   if [ -s "$tmp/${tag}_pm.out" ]; then
     grab "${tag}_pm" 's/step ' wall
-    row "train $shape, bf16 $bf16 (s/step)" s "${tag}_g" gotrl "${tag}_pm" "PyTorch, tunables, MKL's vendor check answered as gotrl does" wall
+    row "train $shape, bf16 $bf16 (s/step)" s "${tag}_g" gotrl "${tag}_pm" "PyTorch, tunables, $mkl_name" wall
   fi
 }
 
@@ -189,7 +195,10 @@ fig_decode() {
   local g=(run dec_g "$gotrl" bench generate --threads "$threads" --batch-sizes 1,8 --uncached=false --precisions fp32,int8)
   local p=(run dec_p "$py" bench/generate.py --threads "$threads" --batch 1 8 --no-uncached)
   local c=(run dec_c "$py" bench/generate_ct2.py --threads "$threads" --batch 1 8 --compute-type int8)
-  interleave g p c
+  local pm=(run dec_pm "${mkl_peer[@]}" "$py" bench/generate.py --threads "$threads" --batch 1 8 --no-uncached)
+  local peers=(p c)
+  [ ${#mkl_peer[@]} -gt 0 ] && peers+=(pm)
+  interleave g "${peers[@]}"
   have_py || { rows+=("| decode | skipped: no peers venv | | | |"); return; }
   local b id
   for b in 1 8; do
@@ -200,6 +209,10 @@ fig_decode() {
     pick dec_c dec_c.b$b 'int8 ' 'tokens/s'
     row "greedy decode fp32, batch $b (tokens/s; ratio > 1 is faster)" tok/s dec_g32 "gotrl fp32" dec_p "HF generate" "b$b"
     row "greedy decode int8, batch $b (tokens/s; ratio > 1 is faster)" tok/s dec_g8 "gotrl int8" dec_c "CTranslate2 int8" "b$b"
+    if [ -s "$tmp/dec_pm.out" ]; then
+      pick dec_pm dec_pm.b$b '' 'tokens/s'
+      row "greedy decode fp32, batch $b (tokens/s; ratio > 1 is faster)" tok/s dec_g32 "gotrl fp32" dec_pm "HF generate, $mkl_name" "b$b"
+    fi
   done
 }
 
@@ -208,9 +221,13 @@ fig_ppo() {
   local g=(run ppo_g "$gotrl" bench ppo --threads "$threads")
   local pt=(run ppo_pt env GLIBC_TUNABLES="$tuned" "$py" bench/ppo.py --threads "$threads")
   local pd=(run ppo_pd "$py" bench/ppo.py --threads "$threads")
-  interleave g pt pd
+  local pm=(run ppo_pm "${mkl_peer[@]}" env GLIBC_TUNABLES="$tuned" "$py" bench/ppo.py --threads "$threads")
+  local peers=(pt pd)
+  [ ${#mkl_peer[@]} -gt 0 ] && peers+=(pm)
+  interleave g "${peers[@]}"
   have_py || { rows+=("| PPO | skipped: no peers venv | | | |"); return; }
-  for id in ppo_g ppo_pd ppo_pt; do
+  for id in ppo_g ppo_pd ppo_pt ppo_pm; do
+    [ -s "$tmp/$id.out" ] || continue
     grab "$id" 's  \(rollout' iter
     grep -oE 'rollout [0-9.]+' "$tmp/$id.out" | awk '{print $2}' >"$tmp/$id.roll"
     grab "$id" 'cpu s' cpu
@@ -219,6 +236,10 @@ fig_ppo() {
   row "PPO iteration (CPU s)" s ppo_g gotrl ppo_pt "TRL 0.11.4, tunables" cpu
   row "PPO rollout (s)" s ppo_g gotrl ppo_pt "TRL generate, tunables" roll
   row "PPO iteration (s)" s ppo_g gotrl ppo_pd "TRL 0.11.4, glibc defaults" iter
+  if [ -s "$tmp/ppo_pm.out" ]; then
+    row "PPO iteration (s)" s ppo_g gotrl ppo_pm "TRL 0.11.4, tunables, $mkl_name" iter
+    row "PPO rollout (s)" s ppo_g gotrl ppo_pm "TRL generate, tunables, $mkl_name" roll
+  fi
 }
 
 # ---- the table ----------------------------------------------------------------

@@ -31,9 +31,15 @@ func BenchmarkLinearFewRows(b *testing.B) {
 			if sh.layout == InOut {
 				wShape = []int64{sh.in, sh.out}
 			}
-			w, err := ts.Randn(wShape, gotch.Float, gotch.CPU)
-			if err != nil {
-				b.Fatal(err)
+			// enough copies of the weight that they stream from memory, as
+			// a model's layers do, rather than from the last-level cache
+			ws := make([]*Tensor, 1+(256<<20)/(sh.in*sh.out*4))
+			for i := range ws {
+				w, err := ts.Randn(wShape, gotch.Float, gotch.CPU)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ws[i] = w
 			}
 			x, err := ts.Randn([]int64{rows, 1, sh.in}, gotch.Float, gotch.CPU)
 			if err != nil {
@@ -43,6 +49,7 @@ func BenchmarkLinearFewRows(b *testing.B) {
 				b.Run(fmt.Sprintf("%s/rows=%d/%s", sh.name, rows, impl), func(b *testing.B) {
 					b.SetBytes(sh.in * sh.out * 4)
 					for i := 0; i < b.N; i++ {
+						w := ws[i%len(ws)]
 						var y *Tensor
 						if impl == "gotrl" {
 							y, err = Linear(x, w, nil, sh.layout)
@@ -58,7 +65,8 @@ func BenchmarkLinearFewRows(b *testing.B) {
 					}
 				})
 			}
-			Free(w, x)
+			Free(x)
+			Free(ws...)
 		}
 	}
 }
