@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -111,14 +112,14 @@ func TestLinearFallsBack(t *testing.T) {
 		}
 		var few, ref *Tensor
 		Check(NoGrad(func() { few, ref = s.T(Linear(x, w, b, layout)), aten(x, w) }))
-		if !equalBits(t, few, ref) {
+		if !slices.Equal(float32s(t, few), float32s(t, ref)) {
 			t.Errorf("layout %d, 17 rows: differs from ATen", layout)
 		}
 
 		x1 := s.T(x.Narrow(0, 0, 2, false))
 		s.T(w.SetRequiresGrad(true, false))
 		g := s.T(Linear(x1, w, b, layout))
-		if rg, err := g.RequiresGrad(); err != nil || !rg || !equalBits(t, g, aten(x1, w)) {
+		if rg, err := g.RequiresGrad(); err != nil || !rg || !slices.Equal(float32s(t, g), float32s(t, aten(x1, w))) {
 			t.Errorf("layout %d, weight needing a gradient: want ATen's product, recorded for autograd", layout)
 		}
 		s.T(w.SetRequiresGrad(false, false))
@@ -137,19 +138,4 @@ func TestLinearFallsBack(t *testing.T) {
 		}
 		s.Close()
 	}
-}
-
-// equalBits reports whether a and b hold the same float32 values bit for bit.
-func equalBits(t *testing.T, a, b *Tensor) bool {
-	t.Helper()
-	av, bv := float32s(t, a), float32s(t, b)
-	if len(av) != len(bv) {
-		return false
-	}
-	for i := range av {
-		if math.Float32bits(av[i]) != math.Float32bits(bv[i]) {
-			return false
-		}
-	}
-	return true
 }
