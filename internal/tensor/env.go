@@ -94,18 +94,21 @@ func maxCPUISA() string {
 	return os.Getenv("DNNL_MAX_CPU_ISA")
 }
 
+// oneDNNISAs are oneDNN 3.1's (libtorch 2.1's) ONEDNN_MAX_CPU_ISA values,
+// from the lowest cap to none.
+var oneDNNISAs = []string{"SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2", "AVX512_CORE",
+	"AVX512_CORE_VNNI", "AVX512_CORE_BF16", "AVX512_CORE_FP16", "AVX512_CORE_AMX", "AVX512_CORE_AMX_FP16", "ALL"}
+
 // bf16Feature reads the first "flags" line of a /proc/cpuinfo text, capped
 // by a ONEDNN_MAX_CPU_ISA value ("" or an unknown value leaves it, as in
-// oneDNN; the names are oneDNN 3.1's, libtorch 2.1's).
+// oneDNN).
 func bf16Feature(cpuinfo, maxISA string) (feature, off string) {
-	isa := strings.ToUpper(maxISA)
-	amx := isa == "" || slices.Contains([]string{"AVX512_CORE_AMX", "AVX512_CORE_AMX_FP16", "ALL"}, isa)
-	avx512 := amx || isa == "AVX512_CORE_BF16" || isa == "AVX512_CORE_FP16"
-	known := avx512 || slices.Contains([]string{"SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2",
-		"AVX512_CORE", "AVX512_CORE_VNNI"}, isa)
-	if !known {
-		amx, avx512 = true, true
+	isa := slices.Index(oneDNNISAs, strings.ToUpper(maxISA))
+	if isa < 0 {
+		isa = len(oneDNNISAs) - 1
 	}
+	amx := isa >= slices.Index(oneDNNISAs, "AVX512_CORE_AMX")
+	avx512 := isa >= slices.Index(oneDNNISAs, "AVX512_CORE_BF16")
 	for _, line := range strings.Split(cpuinfo, "\n") {
 		k, v, ok := strings.Cut(line, ":")
 		if !ok || strings.TrimSpace(k) != "flags" {
