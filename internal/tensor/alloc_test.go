@@ -124,6 +124,26 @@ func float32s(t *testing.T, x *Tensor) []float32 {
 	return v
 }
 
+// leafOf is vals as a tensor of kind and shape that requires grad, owned
+// by s.
+func leafOf(s *Scope, vals []float64, kind gotch.DType, shape []int64) *Tensor {
+	x := s.T(s.T(s.T(ts.OfSlice(vals)).Totype(kind, false)).Reshape(shape, false))
+	return s.T(x.SetRequiresGrad(true, false))
+}
+
+// gradOf runs backward from the scalar l and returns x's gradient.
+func gradOf(t *testing.T, s *Scope, x, l *Tensor) []float64 {
+	t.Helper()
+	if err := l.Backward(); err != nil {
+		t.Fatal(err)
+	}
+	g, err := Float64s(s.T(x.Grad(false)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
 func dataPtr(t *testing.T, x *Tensor) uintptr {
 	t.Helper()
 	p, err := x.DataPtr()

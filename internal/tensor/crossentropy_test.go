@@ -51,20 +51,7 @@ func ceRun(t *testing.T, c ceCase, seed uint64) (loss float64, grad []float64, c
 	s := NewScope()
 	defer s.Close()
 	target := s.T(ts.OfSlice(targets))
-	leaf := func() *Tensor {
-		x := s.T(s.T(s.T(ts.OfSlice(vals)).Totype(c.kind, false)).Reshape([]int64{c.rows, c.v}, false))
-		return s.T(x.SetRequiresGrad(true, false))
-	}
-	backward := func(x, l *Tensor) []float64 {
-		if err := l.Backward(); err != nil {
-			t.Fatal(err)
-		}
-		g, err := Float64s(s.T(x.Grad(false)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return g
-	}
+	leaf := func() *Tensor { return leafOf(s, vals, c.kind, []int64{c.rows, c.v}) }
 	x := leaf()
 	if !fusedCrossEntropy(x, target) {
 		t.Fatal("fusedCrossEntropy = false")
@@ -77,7 +64,7 @@ func ceRun(t *testing.T, c ceCase, seed uint64) (loss float64, grad []float64, c
 	if loss, err = Item(l); err != nil {
 		t.Fatal(err)
 	}
-	grad = backward(x, l)
+	grad = gradOf(t, s, x, l)
 
 	xr := leaf()
 	lr, refCorrect, refCount, err := crossEntropyATen(s.T(xr.Totype(gotch.Float, false)), target, -100)
@@ -88,7 +75,7 @@ func ceRun(t *testing.T, c ceCase, seed uint64) (loss float64, grad []float64, c
 	if refLoss, err = Item(lr); err != nil {
 		t.Fatal(err)
 	}
-	return loss, grad, correct, count, refLoss, backward(xr, lr), refCorrect, refCount
+	return loss, grad, correct, count, refLoss, gradOf(t, s, xr, lr), refCorrect, refCount
 }
 
 // TestCrossEntropyMatchesATen: loss, gradient and token accuracy against
@@ -142,14 +129,7 @@ func TestCrossEntropyEdges(t *testing.T) {
 	if v, _ := Item(l); !math.IsNaN(v) || correct != 0 || count != 0 {
 		t.Errorf("all ignored: loss %v, %v of %v right; want NaN, 0 of 0", v, correct, count)
 	}
-	if err := l.Backward(); err != nil {
-		t.Fatal(err)
-	}
-	g, err := Float64s(s.T(x.Grad(false)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, v := range g {
+	for i, v := range gradOf(t, s, x, l) {
 		if v != 0 {
 			t.Fatalf("all ignored: grad[%d] = %g, want 0", i, v)
 		}

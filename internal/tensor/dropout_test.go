@@ -63,20 +63,10 @@ func sdRun(t *testing.T, c sdCase, seed uint64) (y, g, yRef, gRef []float64) {
 		}
 		bias = s.T(s.T(s.T(ts.OfSlice(bv)).Totype(gotch.Float, false)).Reshape(c.biasShape, false))
 	}
-	leaf := func() *Tensor {
-		x := s.T(s.T(s.T(ts.OfSlice(vals)).Totype(c.kind, false)).Reshape(c.shape, false))
-		return s.T(x.SetRequiresGrad(true, false))
-	}
+	leaf := func() *Tensor { return leafOf(s, vals, c.kind, c.shape) }
 	cf := s.T(s.T(s.T(ts.OfSlice(coef)).Totype(c.kind, false)).Reshape(c.shape, false))
 	grad := func(x, out *Tensor) []float64 {
-		if err := s.T(s.T(out.Mul(cf, false)).Sum(gotch.Float, false)).Backward(); err != nil {
-			t.Fatal(err)
-		}
-		v, err := Float64s(s.T(x.Grad(false)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
+		return gradOf(t, s, x, s.T(s.T(out.Mul(cf, false)).Sum(gotch.Float, false)))
 	}
 	x := leaf()
 	if !SoftmaxDropoutApplies(x, bias) {
@@ -247,16 +237,10 @@ func dropRun(t *testing.T, kind gotch.DType, n int64, p float64, seed int64) (y,
 	if k := out.DType(); k != kind {
 		t.Fatalf("output %v, want %v", k, kind)
 	}
-	if err := s.T(out.Sum(gotch.Float, false)).Backward(); err != nil {
-		t.Fatal(err)
-	}
 	if y, err = Float64s(out); err != nil {
 		t.Fatal(err)
 	}
-	if g, err = Float64s(s.T(x.Grad(false))); err != nil {
-		t.Fatal(err)
-	}
-	return y, g
+	return y, gradOf(t, s, x, s.T(out.Sum(gotch.Float, false)))
 }
 
 // TestDropoutKeepsAndScales: each element is 0 or x/(1−p) (rounded to the

@@ -101,18 +101,10 @@ func geluRun(t *testing.T, vals, coef []float64, kind gotch.DType, fused, transp
 		out = s.T(s.T(out.Transpose(0, 1, false)).Reshape([]int64{-1}, false))
 	}
 	c := s.T(s.T(ts.OfSlice(coef)).Totype(kind, false))
-	if err := s.T(s.T(out.Mul(c, false)).Sum(kind, false)).Backward(); err != nil {
+	if y, err = Float64s(out); err != nil {
 		t.Fatal(err)
 	}
-	y, err = Float64s(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	grad, err = Float64s(s.T(x.Grad(false)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return y, grad
+	return y, gradOf(t, s, x, s.T(s.T(out.Mul(c, false)).Sum(kind, false)))
 }
 
 // TestGeluTanhMatchesATen: the one-exponential kernel against float64

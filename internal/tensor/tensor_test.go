@@ -132,14 +132,7 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 			s := NewScope()
 			defer s.Close()
 			x := s.T(s.T(ts.OfSlice(x0)).SetRequiresGrad(true, false))
-			y := c.f(s, x)
-			if err := y.Backward(); err != nil {
-				t.Fatal(err)
-			}
-			grad, err := Float64s(s.T(x.Grad(false)))
-			if err != nil {
-				t.Fatal(err)
-			}
+			grad := gradOf(t, s, x, c.f(s, x))
 			const h = 1e-6
 			for i := range x0 {
 				plus := append([]float64(nil), x0...)
