@@ -26,21 +26,21 @@ func BenchmarkLinearFewRows(b *testing.B) {
 		{"lm_head", 768, 21128, OutIn},
 	}
 	for _, sh := range shapes {
+		wShape := []int64{sh.out, sh.in}
+		if sh.layout == InOut {
+			wShape = []int64{sh.in, sh.out}
+		}
+		// enough copies of the weight that they stream from memory, as a
+		// model's layers do, rather than from the last-level cache
+		ws := make([]*Tensor, 1+(256<<20)/(sh.in*sh.out*4))
+		for i := range ws {
+			w, err := ts.Randn(wShape, gotch.Float, gotch.CPU)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ws[i] = w
+		}
 		for _, rows := range []int64{1, 8} {
-			wShape := []int64{sh.out, sh.in}
-			if sh.layout == InOut {
-				wShape = []int64{sh.in, sh.out}
-			}
-			// enough copies of the weight that they stream from memory, as
-			// a model's layers do, rather than from the last-level cache
-			ws := make([]*Tensor, 1+(256<<20)/(sh.in*sh.out*4))
-			for i := range ws {
-				w, err := ts.Randn(wShape, gotch.Float, gotch.CPU)
-				if err != nil {
-					b.Fatal(err)
-				}
-				ws[i] = w
-			}
 			x, err := ts.Randn([]int64{rows, 1, sh.in}, gotch.Float, gotch.CPU)
 			if err != nil {
 				b.Fatal(err)
@@ -51,6 +51,7 @@ func BenchmarkLinearFewRows(b *testing.B) {
 					for i := 0; i < b.N; i++ {
 						w := ws[i%len(ws)]
 						var y *Tensor
+						var err error
 						if impl == "gotrl" {
 							y, err = Linear(x, w, nil, sh.layout)
 						} else if sh.layout == InOut {
@@ -66,7 +67,7 @@ func BenchmarkLinearFewRows(b *testing.B) {
 				})
 			}
 			Free(x)
-			Free(ws...)
 		}
+		Free(ws...)
 	}
 }
