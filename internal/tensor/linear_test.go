@@ -3,7 +3,6 @@ package tensor
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -12,34 +11,21 @@ import (
 	"github.com/sugarme/gotch/ts"
 )
 
-// linearCase builds x [lead..., K], w in layout and b [N] (or nil) from a
-// seeded generator, in s.
+// linearCase builds x [lead..., K], w in layout and b [N] (or nil) with
+// randTensor's seeded values, owned by s, and returns their values too.
 func linearCase(t *testing.T, s *Scope, lead []int64, k, n int64, layout WeightLayout, bias bool) (x, w, b *Tensor, xv, wv, bv []float32) {
 	t.Helper()
-	r := rand.New(rand.NewPCG(uint64(k), uint64(n)))
-	vals := func(size int64) []float32 {
-		v := make([]float32, size)
-		for i := range v {
-			v[i] = float32(r.NormFloat64())
-		}
-		return v
-	}
-	rows := int64(1)
-	for _, d := range lead {
-		rows *= d
-	}
-	xv, wv = vals(rows*k), vals(k*n)
-	x = s.T(s.T(ts.OfSlice(xv)).Reshape(append(append([]int64{}, lead...), k), false))
+	x = s.Add(randTensor(t, uint64(k*n), append(append([]int64{}, lead...), k)...))
 	wShape := []int64{n, k}
 	if layout == InOut {
 		wShape = []int64{k, n}
 	}
-	w = s.T(s.T(ts.OfSlice(wv)).Reshape(wShape, false))
+	w = s.Add(randTensor(t, uint64(k*n+1), wShape...))
 	if bias {
-		bv = vals(n)
-		b = s.T(ts.OfSlice(bv))
+		b = s.Add(randTensor(t, uint64(k*n+2), n))
+		bv = float32s(t, b)
 	}
-	return x, w, b, xv, wv, bv
+	return x, w, b, float32s(t, x), float32s(t, w), bv
 }
 
 // TestLinearFewRows: the few-rows kernels agree with a float64 product
