@@ -18,7 +18,10 @@ import (
 // as it would alone.
 func (m *MaskedLM) Stepper() generate.Stepper { return stepper{m} }
 
-var _ generate.Stepper = stepper{}
+var (
+	_ generate.Stepper  = stepper{}
+	_ generate.Reserver = (*state)(nil)
+)
 
 type stepper struct{ m *MaskedLM }
 
@@ -45,6 +48,9 @@ func (st *state) Reorder(idx []int64) error {
 	st.mask, st.pos = mask, pos
 	return nil
 }
+
+// Reserve makes the cache's room for tokens more positions.
+func (st *state) Reserve(tokens int) { st.cache.Reserve(int64(tokens)) }
 
 // Close frees the cache.
 func (st *state) Close() { st.cache.Close() }

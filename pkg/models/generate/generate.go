@@ -56,6 +56,9 @@ func Generate(ctx context.Context, m Stepper, prompts Batch, c Config) (out *Out
 			return
 		}
 		defer prep.State.Close()
+		if r, ok := prep.State.(Reserver); ok {
+			r.Reserve(c.MaxNewTokens)
+		}
 		if c.NumBeams > 1 {
 			out, runErr = beamSearch(ctx, m, prep, c)
 		} else {

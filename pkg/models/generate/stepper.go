@@ -41,3 +41,10 @@ type State interface {
 	// Close frees the state's tensors.
 	Close()
 }
+
+// Reserver is a State whose cache can make room up front: Generate tells
+// it how many more tokens it may feed, so the cache is allocated once for
+// the whole run (HF's StaticCache) instead of regrown as it fills.
+type Reserver interface {
+	Reserve(tokens int)
+}

@@ -234,11 +234,10 @@ func (m *Model) Forward(in Input, train bool) (out *Output, err error) {
 		x = s.T(x.Add(s.Add(m.WTE.Forward(in.TypeIDs)), false))
 	}
 	x = s.Add(layers.Dropout(x, m.Config.EmbdPdrop, train))
-	bias := m.attentionBias(in.Mask, sh[1], past+sh[1], dev)
-	if bias == nil {
-		bias = layers.AllowAll(dev) // once, not per block
+	bias := m.attentionBias(in.Mask, sh[1], past+sh[1], dev) // nil: nothing masked
+	if bias != nil {
+		s.Add(bias)
 	}
-	s.Add(bias)
 	out = &Output{Cache: in.Cache}
 	for i, b := range m.Blocks {
 		if in.AllHidden {

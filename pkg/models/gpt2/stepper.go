@@ -21,7 +21,10 @@ func (m *Model) Stepper() generate.Stepper { return stepper{m: m} }
 // use_cache=False): the reference the cache is measured against.
 func (m *Model) UncachedStepper() generate.Stepper { return stepper{m: m, noCache: true} }
 
-var _ generate.Stepper = stepper{}
+var (
+	_ generate.Stepper  = stepper{}
+	_ generate.Reserver = (*state)(nil)
+)
 
 type stepper struct {
 	m       *Model
@@ -177,6 +180,10 @@ func (st *state) Reorder(idx []int64) (err error) {
 	st.next, st.ids = next, ids
 	return nil
 }
+
+// Reserve makes the cache's room for tokens more positions (none without
+// a cache).
+func (st *state) Reserve(tokens int) { st.cache.Reserve(int64(tokens)) }
 
 // Close frees the cache and the mask.
 func (st *state) Close() {

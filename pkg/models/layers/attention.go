@@ -1,16 +1,16 @@
 package layers
 
 import (
-	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
 	"github.com/gotrl/gotrl/internal/tensor"
 )
 
-// Attend computes softmax(q·kᵀ·scale + bias)·v with libtorch's
-// scaled_dot_product_attention. q [B, H, T, D]; k, v [B, H, S, D]; bias is
-// an additive float mask broadcastable to [B, H, T, S] (0 = attend,
-// a large negative = masked; T5's position bias is added into it) or nil.
+// Attend computes softmax(q·kᵀ·scale + bias)·v (tensor.Attend: libtorch's
+// scaled_dot_product_attention, or for decoding's few queries a kernel
+// that reads the cache once). q [B, H, T, D]; k, v [B, H, S, D]; bias is
+// an additive float mask broadcastable to [B, H, T, S] (0 = attend, a
+// large negative = masked; T5's position bias is added into it) or nil.
 // dropoutP applies only when train is set. Returns [B, H, T, D].
 //
 // Training with dropout on the CPU runs q·kᵀ, then tensor.SoftmaxDropout
@@ -24,21 +24,7 @@ func Attend(q, k, v, bias *tensor.Tensor, scale, dropoutP float64, train bool) *
 	if dropoutP > 0 && tensor.SoftmaxDropoutApplies(q, bias) {
 		return attendDropout(q, k, v, bias, scale, dropoutP)
 	}
-	if bias == nil {
-		d, err := q.Device()
-		tensor.Check(err)
-		bias = AllowAll(d)
-		defer tensor.Free(bias)
-	}
-	if bk, qk := bias.DType(), q.DType(); bk != gotch.Bool && bk != qk {
-		// Under autocast q, k, v leave the linears in bf16/fp16 while the
-		// additive mask was built in fp32; SDPA wants them equal.
-		cast, err := bias.Totype(qk, false)
-		tensor.Check(err)
-		defer tensor.Free(cast)
-		bias = cast
-	}
-	out, err := ts.ScaledDotProductAttention(q, k, v, bias, dropoutP, false, []float64{scale})
+	out, err := tensor.Attend(q, k, v, bias, scale, dropoutP)
 	tensor.Checkf(err, "attention")
 	return out
 }
@@ -52,16 +38,6 @@ func attendDropout(q, k, v, bias *tensor.Tensor, scale, dropoutP float64) *tenso
 	out, err := p.Matmul(v, false)
 	tensor.Checkf(err, "attention")
 	return out
-}
-
-// AllowAll is the mask Attend uses for "nothing masked", [1, 1, 1, 1] true:
-// gotch hands libtorch an undefined tensor, not nullopt, for a missing
-// attn_mask, which SDPA rejects. A model makes it once per forward rather
-// than letting every layer make its own. The caller frees it.
-func AllowAll(dev gotch.Device) *tensor.Tensor {
-	all, err := ts.Ones([]int64{1, 1, 1, 1}, gotch.Bool, dev)
-	tensor.Check(err)
-	return all
 }
 
 // SplitHeads maps [B, T, H·D] to [B, H, T, D] (views, no copy).
@@ -95,7 +71,15 @@ type KV struct {
 	K, V       *tensor.Tensor
 	kbuf, vbuf *tensor.Tensor // [B, H, capacity, D] or nil
 	n, room    int64          // cached positions; buffer capacity (0 without buffers)
+	want       int64          // capacity Reserve asked for (0: none)
 }
+
+// Reserve makes the next growth of the buffers hold at least total
+// positions, so a cache whose final length is known (generation's
+// max_new_tokens) is copied into its buffers once, as HF's StaticCache is
+// allocated once, rather than regrown by doubling: each regrowth is a
+// fresh block the kernel must fault in and zero, and a copy of the cache.
+func (c *KV) Reserve(total int64) { c.want = total }
 
 // Append adds keys and values [B, H, T, D] after the cached ones and
 // returns the full ones (owned by the cache; the caller must not free
@@ -112,8 +96,12 @@ func (c *KV) Append(k, v *tensor.Tensor) (K, V *tensor.Tensor) {
 		return c.K, c.V
 	}
 	t := tensor.Shape(k)[2]
-	if c.n+t > c.room {
-		c.grow(max(2*(c.n+t), 64))
+	if need := c.n + t; need > c.room {
+		capacity := max(2*need, 64)
+		if c.want >= need {
+			capacity = c.want
+		}
+		c.grow(capacity)
 	}
 	c.K = write(c.kbuf, c.K, k, c.n)
 	c.V = write(c.vbuf, c.V, v, c.n)

@@ -27,6 +27,17 @@ func (c *KVStack) Layer(i int) *KV {
 	return &c.Layers[i]
 }
 
+// Reserve asks every layer to make room for more positions after the
+// cached ones when it next grows (see KV.Reserve). A nil stack ignores it.
+func (c *KVStack) Reserve(more int64) {
+	if c == nil {
+		return
+	}
+	for i := range c.Layers {
+		c.Layers[i].Reserve(c.Layers[i].Len() + more)
+	}
+}
+
 // Reorder keeps batch rows idx (int64 [N]) of every layer, in place (beam search).
 func (c *KVStack) Reorder(idx *tensor.Tensor) (err error) {
 	defer tensor.Recover(&err)

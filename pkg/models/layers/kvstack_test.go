@@ -53,60 +53,85 @@ func TestKVStack(t *testing.T) {
 	}
 }
 
-// TestKVGrows appends a 3-position prompt and then 70 single positions (the
-// buffer grows at 4 and at 65), reorders rows in between and after, and
-// checks every cached value against the concatenation the cache replaces.
+// TestKVGrows appends a 3-position prompt and then 70 single positions,
+// reserving room after the prompt or not, reorders rows in between and
+// after, checks every cached value against the concatenation the cache
+// replaces, and counts the buffer's growths: doubling grows at 4 and at 65;
+// a reservation that covers the 74 positions grows once, to exactly that.
 func TestKVGrows(t *testing.T) {
-	before := tensor.Live()
-	err := tensor.Catch(func() {
-		var c KV
-		defer c.Close()
-		// want[r] is row r's cached values, one per position (D = 1, H = 1)
-		want := [][]float32{{}, {}}
-		step := func(vals [][]float32) {
-			s := tensor.NewScope()
-			defer s.Close()
-			var flat []float32
-			for r := range vals {
-				flat = append(flat, vals[r]...)
-				want[r] = append(want[r], vals[r]...)
-			}
-			x := s.T(tensor.FromFloat32s(flat, []int64{2, 1, int64(len(vals[0])), 1}, gotch.CPU))
-			k, v := c.Append(x, x)
-			for _, got := range []*tensor.Tensor{k, v} {
-				vals, err := tensor.Float32s(got)
-				tensor.Check(err)
-				if w := slices.Concat(want...); !slices.Equal(vals, w) {
-					t.Fatalf("after %d positions: cache %v, want %v", c.Len(), vals, w)
+	for _, tc := range []struct {
+		name          string
+		reserve       int64 // positions reserved after the prompt (0: none)
+		growths, room int
+	}{
+		{"doubling", 0, 2, 130},
+		{"reserved", 71, 1, 74},
+		{"reserved too little", 10, 3, 130},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := tensor.Live()
+			err := tensor.Catch(func() {
+				var c KV
+				defer c.Close()
+				growths := 0
+				// want[r] is row r's cached values, one per position (D = 1, H = 1)
+				want := [][]float32{{}, {}}
+				step := func(vals [][]float32) {
+					s := tensor.NewScope()
+					defer s.Close()
+					var flat []float32
+					for r := range vals {
+						flat = append(flat, vals[r]...)
+						want[r] = append(want[r], vals[r]...)
+					}
+					x := s.T(tensor.FromFloat32s(flat, []int64{2, 1, int64(len(vals[0])), 1}, gotch.CPU))
+					room := c.room
+					k, v := c.Append(x, x)
+					if c.room != room {
+						growths++
+					}
+					for _, got := range []*tensor.Tensor{k, v} {
+						vals, err := tensor.Float32s(got)
+						tensor.Check(err)
+						if w := slices.Concat(want...); !slices.Equal(vals, w) {
+							t.Fatalf("after %d positions: cache %v, want %v", c.Len(), vals, w)
+						}
+					}
 				}
+				reorder := func(idx ...int64) {
+					s := tensor.NewScope()
+					defer s.Close()
+					c.Reorder(s.T(tensor.FromInt64s(idx, []int64{int64(len(idx))}, gotch.CPU)))
+					old := slices.Clone(want)
+					for i, j := range idx {
+						want[i] = slices.Clone(old[j])
+					}
+				}
+				step([][]float32{{1, 2, 3}, {-1, -2, -3}})
+				if tc.reserve > 0 {
+					c.Reserve(c.Len() + tc.reserve)
+				}
+				for i := range 70 {
+					step([][]float32{{float32(10 + i)}, {float32(-10 - i)}})
+					if i == 30 || i == 65 {
+						reorder(1, 0)
+					}
+				}
+				reorder(1, 1)
+				step([][]float32{{7}, {8}})
+				if c.Len() != 74 {
+					t.Errorf("Len = %d, want 74", c.Len())
+				}
+				if growths != tc.growths || c.room != int64(tc.room) {
+					t.Errorf("grew %d times to room %d, want %d times to %d", growths, c.room, tc.growths, tc.room)
+				}
+			})
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		reorder := func(idx ...int64) {
-			s := tensor.NewScope()
-			defer s.Close()
-			c.Reorder(s.T(tensor.FromInt64s(idx, []int64{int64(len(idx))}, gotch.CPU)))
-			old := slices.Clone(want)
-			for i, j := range idx {
-				want[i] = slices.Clone(old[j])
+			if d := tensor.Live() - before; d != 0 {
+				t.Errorf("%d tensors leaked", d)
 			}
-		}
-		step([][]float32{{1, 2, 3}, {-1, -2, -3}})
-		for i := range 70 {
-			step([][]float32{{float32(10 + i)}, {float32(-10 - i)}})
-			if i == 30 || i == 65 {
-				reorder(1, 0)
-			}
-		}
-		reorder(1, 1)
-		step([][]float32{{7}, {8}})
-		if c.Len() != 74 {
-			t.Errorf("Len = %d, want 74", c.Len())
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := tensor.Live() - before; d != 0 {
-		t.Errorf("%d tensors leaked", d)
+		})
 	}
 }

@@ -14,7 +14,10 @@ import (
 // through the cache (self part growing, cross part computed once).
 func (m *Model) Stepper() generate.Stepper { return stepper{m} }
 
-var _ generate.Stepper = stepper{}
+var (
+	_ generate.Stepper  = stepper{}
+	_ generate.Reserver = (*state)(nil)
+)
 
 type stepper struct{ m *Model }
 
@@ -40,6 +43,10 @@ func (st *state) Reorder(idx []int64) (err error) {
 	st.enc, st.encMask = s.Keep(enc), s.Keep(mask)
 	return nil
 }
+
+// Reserve makes the decoder's self-attention cache room for tokens more
+// positions; the cross-attention cache never grows.
+func (st *state) Reserve(tokens int) { st.cache.Self.Reserve(int64(tokens)) }
 
 // Close frees the state.
 func (st *state) Close() {
