@@ -22,8 +22,9 @@ const (
 	// AllocCache (the default) puts a caching allocator in front of
 	// libtorch's CPU allocator: blocks ≥ 1 MiB are mapped once, 2 MiB
 	// aligned with transparent huge pages where the kernel allows them,
-	// and reused; the idle cache never exceeds the peak of live bytes
-	// (or GOTRL_ALLOC_CACHE_MB), so RSS stays within 2× the working set.
+	// and reused; mapped bytes never exceed twice the peak of live bytes
+	// (a miss that would pass that unmaps the longest-idle blocks first;
+	// with GOTRL_ALLOC_CACHE_MB, idle bytes stay within it instead).
 	// Blocks ≤ 64 KiB are reused from lock-free free lists of the thread
 	// that freed them (at most 4 MiB per thread): glibc serves libtorch's
 	// 64-byte-aligned requests through posix_memalign, which skips its own

@@ -40,6 +40,40 @@ func TestCacheReusesBigBlocks(t *testing.T) {
 	}
 }
 
+// TestCacheBoundsMapped: freeing never unmaps, even when idle bytes pass
+// the live peak (sizes peak at different moments of a step); a miss that
+// would map more than twice the live peak first unmaps idle blocks, the
+// longest idle first. Blocks are left untouched (empty tensors), so the
+// test costs address space, not memory.
+func TestCacheBoundsMapped(t *testing.T) {
+	if a, _ := AllocatorInfo(); a != AllocCache {
+		t.Skipf("%s=%s", AllocEnv, os.Getenv(AllocEnv))
+	}
+	TrimCache()
+	defer TrimCache()
+	// big ≥ twice any earlier live peak, so that the blocks below set it
+	big := max(int64(64)<<20, 2*CacheStats().PeakLive)
+	alloc := func(n int64) { Free(must(t)(ts.Empty([]int64{n * big / 4}, gotch.Float, gotch.CPU))) }
+	before := CacheStats()
+	for n := range int64(3) {
+		alloc(n + 1)
+	}
+	s := CacheStats()
+	if s.Unmaps != before.Unmaps || s.Cached != 6*big {
+		t.Fatalf("1, 2, 3 blocks' worth freed: unmaps +%d, cached %d; want +0, %d", s.Unmaps-before.Unmaps, s.Cached, 6*big)
+	}
+	alloc(4) // mapped would pass 2 × peak: the 1- and 2-block ones go
+	s = CacheStats()
+	if s.Mapped > 2*s.PeakLive || s.Unmaps-before.Unmaps != 2 {
+		t.Fatalf("after a 4-block miss: mapped %d, peak live %d, unmaps +%d; want mapped ≤ 2 × peak, +2", s.Mapped, s.PeakLive, s.Unmaps-before.Unmaps)
+	}
+	alloc(3)
+	alloc(1)
+	if a := CacheStats(); a.Hits-s.Hits != 1 || a.Misses-s.Misses != 1 {
+		t.Fatalf("3 blocks then 1: hits +%d, misses +%d; want the 3-block one kept and the 1-block one unmapped", a.Hits-s.Hits, a.Misses-s.Misses)
+	}
+}
+
 // TestCacheSmallBlocks: blocks below 64 KiB are reused on the thread that
 // freed them (last freed, first served); every block is 64-byte aligned and
 // holds its values, up to the mid sizes that go back to glibc.
