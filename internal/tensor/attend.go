@@ -15,7 +15,9 @@ import (
 // and value once: SDPA's CPU path for a masked query scales the whole key
 // cache into a new tensor first. Anything else goes through SDPA, an
 // additive bias cast to q's type (autocast leaves q in bfloat16). The two
-// sum in different orders, so results differ in the last bits.
+// sum in different orders, so results differ in the last bits. A nil bias
+// reaches SDPA as no mask at all (gotch's own binding would hand it an
+// undefined tensor, which SDPA rejects).
 func Attend(q, k, v, bias *Tensor, scale, p float64) (*Tensor, error) {
 	var bp unsafe.Pointer
 	if bias != nil {
