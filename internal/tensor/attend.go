@@ -1,10 +1,6 @@
 package tensor
 
-import (
-	"unsafe"
-
-	"github.com/sugarme/gotch/ext"
-)
+import "github.com/sugarme/gotch/ext"
 
 // Attend is softmax(scale·q·kᵀ + bias)·v with dropout p, libtorch's
 // scaled_dot_product_attention: q [B, H, T, D], k and v [B, H, S, D], bias
@@ -19,10 +15,6 @@ import (
 // reaches SDPA as no mask at all (gotch's own binding would hand it an
 // undefined tensor, which SDPA rejects).
 func Attend(q, k, v, bias *Tensor, scale, p float64) (*Tensor, error) {
-	var bp unsafe.Pointer
-	if bias != nil {
-		bp = bias.Ctensor()
-	}
 	defer Pin()() // the error, if any, is the calling thread's
-	return adopt("attention", ext.Attend(q.Ctensor(), k.Ctensor(), v.Ctensor(), bp, scale, p))
+	return adopt("attention", ext.Attend(q.Ctensor(), k.Ctensor(), v.Ctensor(), handle(bias), scale, p))
 }

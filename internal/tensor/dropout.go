@@ -1,8 +1,6 @@
 package tensor
 
 import (
-	"unsafe"
-
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ext"
 	"github.com/sugarme/gotch/ts"
@@ -18,11 +16,7 @@ import (
 // inputs it takes.
 func SoftmaxDropout(x, bias *Tensor, scale, p float64) (*Tensor, error) {
 	defer Pin()() // the error, if any, is the calling thread's
-	var b unsafe.Pointer
-	if bias != nil {
-		b = bias.Ctensor()
-	}
-	return adopt("softmax dropout", ext.SoftmaxDropout(x.Ctensor(), b, scale, p))
+	return adopt("softmax dropout", ext.SoftmaxDropout(x.Ctensor(), handle(bias), scale, p))
 }
 
 // Dropout is inverted dropout of x with probability p, 0 ≤ p < 1, as one

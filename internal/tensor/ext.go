@@ -19,6 +19,15 @@ func extFloat(x *Tensor) bool {
 	return k == gotch.Float || k == gotch.BFloat16
 }
 
+// handle is t's C handle for the gotch patch's calls, nil for a nil t
+// (an optional argument).
+func handle(t *Tensor) unsafe.Pointer {
+	if t == nil {
+		return nil
+	}
+	return t.Ctensor()
+}
+
 // adopt takes the handle an op of the gotch patch's ext package returned:
 // the tensor, or the pending libtorch error wrapped with op (a handle that
 // came back with an error is freed). The caller pins its thread around the

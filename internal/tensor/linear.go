@@ -1,10 +1,6 @@
 package tensor
 
-import (
-	"unsafe"
-
-	"github.com/sugarme/gotch/ext"
-)
+import "github.com/sugarme/gotch/ext"
 
 // WeightLayout is how a projection stores its weight.
 type WeightLayout int
@@ -23,10 +19,6 @@ const (
 // addmm on the rows). The two sum in different orders, so results differ
 // in the last bits.
 func Linear(x, w, b *Tensor, layout WeightLayout) (*Tensor, error) {
-	var bp unsafe.Pointer
-	if b != nil {
-		bp = b.Ctensor()
-	}
 	defer Pin()() // the error, if any, is the calling thread's
-	return adopt("linear", ext.Linear(x.Ctensor(), w.Ctensor(), bp, layout == InOut))
+	return adopt("linear", ext.Linear(x.Ctensor(), w.Ctensor(), handle(b), layout == InOut))
 }

@@ -113,9 +113,7 @@ func GradsToNone(params []*Tensor) error {
 func handles(tensors []*Tensor) []unsafe.Pointer {
 	out := make([]unsafe.Pointer, len(tensors))
 	for i, t := range tensors {
-		if t != nil {
-			out[i] = t.Ctensor()
-		}
+		out[i] = handle(t)
 	}
 	return out
 }
