@@ -61,11 +61,18 @@ func pack(w, bias *tensor.Tensor, p Precision) (q *packed) {
 	case Int8:
 		qmax := s.Float(float64(int8Max()))
 		// per-row symmetric scale max|w|/qmax; an all-zero row gets a tiny
-		// scale instead of 0 (its q is 0 either way)
-		amax := s.T(s.T(w.Abs(false)).Amax([]int64{1}, false, false)) // [out]
+		// scale instead of 0 (its q is 0 either way). One float32 copy of
+		// the weight at a time, freed once used, and rounding in place: a
+		// GPT-2's 21128-row head would otherwise hold four at once.
+		abs := s.T(w.Abs(false))
+		amax := s.T(abs.Amax([]int64{1}, false, false)) // [out]
+		tensor.Free(abs)
 		q.scale = s.Keep(s.T(s.T(amax.DivScalar(qmax, false)).ClampMin(s.Float(1e-12), false)))
 		scaled := s.T(w.Div(s.T(q.scale.Unsqueeze(1, false)), false))
-		iq := s.T(s.T(s.T(scaled.Round(false)).Clamp(s.Float(-float64(int8Max())), qmax, false)).Totype(gotch.Int8, false)) // [out, in]
+		tensor.Check(scaled.Round_())
+		tensor.Check(scaled.Clamp_(s.Float(-float64(int8Max())), qmax))
+		iq := s.T(scaled.Totype(gotch.Int8, false)) // [out, in]
+		tensor.Free(scaled)
 		q.matrix = s.Keep(s.T(ts.FbgemmPackQuantizedMatrix(iq)))
 		q.colSum = s.Keep(s.T(iq.SumDimIntlist([]int64{1}, false, gotch.Int, false)))
 		q.bias = s.Keep(s.T(bias.Div(q.scale, false)))
@@ -77,10 +84,15 @@ func pack(w, bias *tensor.Tensor, p Precision) (q *packed) {
 	return q
 }
 
-// forward maps x [..., in] (float32) to [..., out].
+// forward maps x [..., in] to [..., out] float32.
 func (q *packed) forward(x *tensor.Tensor) *tensor.Tensor {
 	s := tensor.NewScope()
 	defer s.Close()
+	if q.prec != BF16 && x.DType() != gotch.Float {
+		// fbgemm's kernels take float32 activations only; under autocast
+		// the previous layer may have produced bfloat16
+		x = s.T(x.Totype(gotch.Float, false))
+	}
 	switch q.prec {
 	case FP32:
 		return s.Keep(s.T(tensor.Linear(x, q.weight, q.bias, tensor.InOut)))

@@ -157,6 +157,90 @@ func TestQuantizeKeepsGradients(t *testing.T) {
 	}
 }
 
+// TestQuantizePacksWithoutGraph: packing trainable weights records no
+// autograd graph, in every precision. A graph on the packed copies would
+// keep its saved intermediates alive (the int8 scales' |w| is a float32
+// copy of the weight) for as long as the layer stays packed.
+func TestQuantizePacksWithoutGraph(t *testing.T) {
+	for _, p := range []Precision{FP32, FP16, BF16, Int8} {
+		t.Run(string(p), func(t *testing.T) {
+			err := tensor.Catch(func() {
+				store := nn.NewStore(gotch.CPU)
+				defer store.Close()
+				lin := NewLinear(store.Root().Sub("q"), 64, 32, true, 0.1)
+				conv := NewConv1D(store.Root().Sub("c_fc"), 64, 32, 0.1)
+				tensor.Check(Quantize(store, p))
+				defer func() { tensor.Check(Quantize(store, None)) }()
+				for name, l := range map[string]struct {
+					h    *Hook
+					bias *tensor.Tensor
+				}{"linear": {lin.Hook, lin.Bias}, "conv1d": {conv.Hook, conv.Bias}} {
+					q := l.h.packed
+					if q == nil {
+						continue // FP32 leaves Conv1D as it is
+					}
+					for i, x := range []*tensor.Tensor{q.weight, q.matrix, q.scale, q.colSum, q.bias} {
+						if x == nil || (x == q.bias && samePtr(x, l.bias)) {
+							continue // absent, or the bias parameter itself (a leaf)
+						}
+						rg, err := x.RequiresGrad()
+						tensor.Check(err)
+						if rg {
+							t.Errorf("%s: packed tensor %d records a gradient", name, i)
+						}
+					}
+				}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestQuantizeTakesBF16Input: under autocast the layer before a packed
+// projection may hand it bfloat16; the float32 kernels (fbgemm's, the
+// decoding layout) take it as float32 and stay within their bound.
+func TestQuantizeTakesBF16Input(t *testing.T) {
+	for _, p := range []Precision{FP32, FP16, Int8} {
+		t.Run(string(p), func(t *testing.T) {
+			err := tensor.Catch(func() {
+				tensor.Seed(3)
+				store := nn.NewStore(gotch.CPU)
+				defer store.Close()
+				lin := NewLinear(store.Root().Sub("q"), 256, 96, true, 0.02)
+				s := tensor.NewScope()
+				defer s.Close()
+				xb := s.T(s.T(ts.Randn([]int64{3, 256}, gotch.Float, gotch.CPU)).Totype(gotch.BFloat16, false))
+				x := s.T(xb.Totype(gotch.Float, false))
+				var want, got *tensor.Tensor
+				tensor.Check(tensor.NoGrad(func() { want = s.Add(lin.Forward(x)) }))
+				tensor.Check(Quantize(store, p))
+				defer func() { tensor.Check(Quantize(store, None)) }()
+				tensor.Check(tensor.NoGrad(func() { got = s.Add(lin.Forward(xb)) }))
+				if got.DType() != gotch.Float {
+					t.Fatalf("output %v, want float32", got.DType())
+				}
+				if e := relErr(got, want); e > quantBound[p] {
+					t.Errorf("relative error %.3g > %.3g", e, quantBound[p])
+				}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// samePtr reports whether a and b start at the same address.
+func samePtr(a, b *tensor.Tensor) bool {
+	pa, err := a.DataPtr()
+	tensor.Check(err)
+	pb, err := b.DataPtr()
+	tensor.Check(err)
+	return pa == pb
+}
+
 // TestQuantizeErrors: an unknown precision and a projection without a Hook
 // are refused with the layer named, and nothing stays packed.
 func TestQuantizeErrors(t *testing.T) {
