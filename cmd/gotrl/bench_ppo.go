@@ -9,6 +9,7 @@ import (
 
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/models/gpt2"
+	"github.com/gotrl/gotrl/pkg/models/layers"
 	"github.com/gotrl/gotrl/pkg/models/nn"
 	"github.com/gotrl/gotrl/pkg/rlhf/ppo"
 )
@@ -18,6 +19,7 @@ import (
 // bench/ppo.py (TRL 0.11.4, same shapes and settings).
 func newBenchPPOCmd() *cobra.Command {
 	var query, response, iters int
+	var quantize string
 	shape := gpt2Shape{layers: 4, embd: 256, heads: 4, vocab: 21128}
 	cfg := ppo.DefaultConfig()
 	cfg.BatchSize, cfg.MiniBatchSize, cfg.PPOEpochs = 16, 4, 4
@@ -65,6 +67,10 @@ func newBenchPPOCmd() *cobra.Command {
 			defer tr.Close()
 			rc := ppo.DefaultRolloutConfig() // no eos: every response is exactly --response tokens
 			rc.MinLength, rc.MaxLength = response, response
+			rc.Quantize = layers.Precision(quantize)
+			if err := rc.Validate(); err != nil {
+				return err // names the flag
+			}
 			rng := rand.New(rand.NewPCG(uint64(global.seed), 2))
 			var roll, step, cpu time.Duration
 			for it := 0; it <= iters; it++ { // iteration 0 warms up
@@ -88,8 +94,8 @@ func newBenchPPOCmd() *cobra.Command {
 			}
 			r, s := roll.Seconds()/float64(iters), step.Seconds()/float64(iters)
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "gotrl PPO  gpt2 %d×%d vocab %d  batch %d mini %d epochs %d query %d response %d  threads %d\n",
-				shape.layers, shape.embd, shape.vocab, cfg.BatchSize, cfg.MiniBatchSize, cfg.PPOEpochs, query, response, tensor.Threads())
+			fmt.Fprintf(out, "gotrl PPO  gpt2 %d×%d vocab %d  batch %d mini %d epochs %d query %d response %d  rollouts %s  threads %d\n",
+				shape.layers, shape.embd, shape.vocab, cfg.BatchSize, cfg.MiniBatchSize, cfg.PPOEpochs, query, response, rc.Quantize.Resolve(), tensor.Threads())
 			fmt.Fprintf(out, "gotrl per iteration %.3f s  (rollout %.3f s + step %.3f s)  %.3f cpu s  over %d iterations\n", r+s, r, s, cpu.Seconds()/float64(iters), iters)
 			printAlloc(cmd.ErrOrStderr())
 			return nil
@@ -103,5 +109,6 @@ func newBenchPPOCmd() *cobra.Command {
 	f.IntVar(&cfg.BatchSize, "batch-size", cfg.BatchSize, "samples per PPO step (rollout batch)")
 	f.IntVar(&cfg.MiniBatchSize, "mini-batch-size", cfg.MiniBatchSize, "samples per forward/backward")
 	f.IntVar(&cfg.PPOEpochs, "ppo-epochs", cfg.PPOEpochs, "passes over each batch")
+	f.StringVar(&quantize, "rollout-quantize", "none", "sample rollouts with the policy packed in this precision: none, fp32, int8, fp16, bf16 or auto (see gotrl ppo --rollout-quantize)")
 	return cmd
 }

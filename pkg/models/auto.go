@@ -85,15 +85,24 @@ func quantize(dir string, m Model, p layers.Precision) (Model, error) {
 	if p.Resolve() == layers.None {
 		return m, nil
 	}
-	var heads []*layers.Linear
-	if t, ok := m.(tiedHeads); ok {
-		heads = t.TiedHeads()
-	}
-	if err := layers.Quantize(m.Store(), p, heads...); err != nil {
+	if err := Pack(m, p); err != nil {
 		m.Close()
 		return nil, fmt.Errorf("load %s: %w", dir, err)
 	}
 	return m, nil
+}
+
+// Pack packs m's projections for inference in p (layers.Quantize), the
+// heads tied to an embedding included where the family lists them: its
+// forward passes then run the packed copies whenever their input records
+// no gradient. layers.None frees them; packing again after the weights
+// changed repacks them.
+func Pack(m Model, p layers.Precision) error {
+	var heads []*layers.Linear
+	if t, ok := m.(tiedHeads); ok {
+		heads = t.TiedHeads()
+	}
+	return layers.Quantize(m.Store(), p, heads...)
 }
 
 // Extra is a module added under Prefix in a model's store (TRL's

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/generate"
+	"github.com/gotrl/gotrl/pkg/models/layers"
 )
 
 // Generator is a policy that can sample responses (pkg/models/generate).
@@ -18,6 +20,24 @@ func (ac ActorCritic) Stepper() generate.Stepper {
 		return g.Stepper()
 	}
 	return nil
+}
+
+// Packer is a policy whose projections can be packed for inference
+// (models.Pack); layers.None frees the packed copies.
+type Packer interface {
+	Pack(p layers.Precision) error
+}
+
+// Pack packs the language model's projections (the value head's too).
+func (p *ValueModel) Pack(prec layers.Precision) error { return models.Pack(p.LM, prec) }
+
+// Pack packs the actor, the model that samples.
+func (ac ActorCritic) Pack(p layers.Precision) error {
+	a, ok := ac.Actor.(Packer)
+	if !ok {
+		return fmt.Errorf("actor %s cannot pack its weights", describe(ac.Actor))
+	}
+	return a.Pack(p)
 }
 
 // RolloutConfig says how responses are sampled. The book (and TRL's
@@ -36,6 +56,16 @@ type RolloutConfig struct {
 	// its tokenizer); responses stop at eos.
 	EOSTokenID generate.IDs `yaml:"-"`
 	PadTokenID *int64       `yaml:"-"`
+	// Quantize samples with the policy's projections packed in this
+	// precision (layers.Quantize; int8 and fp16 read a quarter and a half
+	// of the float32 weights' bytes a token), repacked from the current
+	// weights at every rollout and freed when it ends. Rollouts then
+	// sample from a close approximation of the policy; log-probabilities,
+	// values and the update use the float32 weights as before, so the PPO
+	// ratio still compares the policy with itself. Autocast does not apply
+	// to such rollouts. "" and none sample with the weights as they are
+	// (TRL).
+	Quantize layers.Precision `yaml:"rollout_quantize" help:"sample rollouts with the policy packed in this precision: none (as stored, TRL), fp32, int8, fp16, bf16 or auto (see gotrl generate --quantize); the update still uses float32 weights"`
 }
 
 // DefaultRolloutConfig samples 16 new tokens from the full distribution.
@@ -56,14 +86,19 @@ func (c RolloutConfig) Validate() error {
 	if c.MinLength < 1 || c.MaxLength < c.MinLength {
 		return fmt.Errorf("rollout: output_min_length (--output-min-length) %d and output_max_length (--output-max-length) %d: want 1 ≤ min ≤ max", c.MinLength, c.MaxLength)
 	}
+	if err := c.Quantize.Validate(); err != nil {
+		return fmt.Errorf("rollout: rollout_quantize (--rollout-quantize): %w", err)
+	}
 	return c.generation(c.MaxLength, 0).Validate()
 }
 
 // Rollout samples one response per query with the policy, as one batch:
 // queries are left-padded with pad_token_id (generate gives left-padded
 // rows HF's position ids, cumsum(mask)-1). A response is the new tokens up
-// to and including eos. seed fixes the sampling stream.
-func (t *Trainer) Rollout(ctx context.Context, queries [][]int64, rc RolloutConfig, seed int64) ([][]int64, error) {
+// to and including eos. seed fixes the sampling stream. With
+// rc.Quantize the policy is packed for the rollout only (see
+// RolloutConfig.Quantize).
+func (t *Trainer) Rollout(ctx context.Context, queries [][]int64, rc RolloutConfig, seed int64) (responses [][]int64, err error) {
 	if err := rc.Validate(); err != nil {
 		return nil, err
 	}
@@ -88,12 +123,29 @@ func (t *Trainer) Rollout(ctx context.Context, queries [][]int64, rc RolloutConf
 		pad := t.Config.PadTokenID
 		gc.PadTokenID = &pad
 	}
+	if q := rc.Quantize.Resolve(); q != layers.None {
+		pk, ok := t.Policy.(Packer)
+		if !ok {
+			return nil, fmt.Errorf("rollout: rollout_quantize %s: policy %s cannot pack its weights", q, describe(t.Policy))
+		}
+		if err := pk.Pack(q); err != nil {
+			return nil, fmt.Errorf("rollout: %w", err)
+		}
+		// unpacked whatever happens: every later forward (log-probabilities,
+		// the reference, the update) runs under no-grad and would otherwise
+		// take the packed copies
+		defer func() {
+			if uerr := pk.Pack(layers.None); uerr != nil && err == nil {
+				responses, err = nil, fmt.Errorf("rollout: %w", uerr)
+			}
+		}()
+	}
 	ids, mask := padRows(queries, t.Config.PadTokenID, true)
 	out, err := generate.Generate(ctx, g.Stepper(), generate.Batch{IDs: ids, Mask: mask}, gc)
 	if err != nil {
 		return nil, fmt.Errorf("rollout: %w", err)
 	}
-	responses := make([][]int64, len(queries))
+	responses = make([][]int64, len(queries))
 	for i := range responses {
 		for j := out.PrefixLen; j < len(out.Sequences[i]); j++ {
 			if out.Mask[i][j] == 1 {

@@ -15,6 +15,7 @@ import (
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/models"
+	"github.com/gotrl/gotrl/pkg/models/layers"
 	"github.com/gotrl/gotrl/pkg/rlhf"
 	"github.com/gotrl/gotrl/pkg/rlhf/reward"
 	"github.com/gotrl/gotrl/pkg/train"
@@ -331,9 +332,12 @@ func (r *Loop) iteration(ctx context.Context) (rec train.Record, err error) {
 	queries := r.nextPrompts()
 	tic := time.Now()
 	var responses [][]int64
-	if aerr := r.autocast(func() {
+	roll := func() {
 		responses, err = r.Trainer.Rollout(ctx, queries, r.Config.Rollout, tensor.StepSeed(r.rankSeed(), int64(r.state.Step)))
-	}); aerr != nil {
+	}
+	if r.Config.Rollout.Quantize.Resolve() != layers.None {
+		roll() // the packed precision is the rollout's; autocast would recast it
+	} else if aerr := r.autocast(roll); aerr != nil {
 		return nil, aerr
 	}
 	if err != nil {
