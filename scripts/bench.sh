@@ -189,22 +189,25 @@ fig_train_bf16() {
 
 # decode: greedy decoding of the 12×768 GPT-2, fp32 against HF generate and
 # int8 against CTranslate2's int8. Every command prints lines
-# "batch B  cache  [PRECISION]  N tokens/s  M ms CPU/token".
+# "batch B  cache  [PRECISION]  N tokens/s  M ms CPU/token". gotrl runs
+# each precision in a process of its own, so that each row's peak RSS is
+# that precision's alone.
 fig_decode() {
   echo "== greedy decode 12×768, prompt 32, 128 new, $threads threads"
-  local g=(run dec_g "$gotrl" bench generate --threads "$threads" --batch-sizes 1,8 --uncached=false --precisions fp32,int8)
+  local g32=(run dec_g32 "$gotrl" bench generate --threads "$threads" --batch-sizes 1,8 --uncached=false --precisions fp32)
+  local g8=(run dec_g8 "$gotrl" bench generate --threads "$threads" --batch-sizes 1,8 --uncached=false --precisions int8)
   local p=(run dec_p "$py" bench/generate.py --threads "$threads" --batch 1 8 --no-uncached)
   local c=(run dec_c "$py" bench/generate_ct2.py --threads "$threads" --batch 1 8 --compute-type int8)
   local pm=(run dec_pm "${mkl_peer[@]}" "$py" bench/generate.py --threads "$threads" --batch 1 8 --no-uncached)
   local peers=(p c)
   [ ${#mkl_peer[@]} -gt 0 ] && peers+=(pm)
-  interleave g "${peers[@]}"
+  native=2 interleave g32 g8 "${peers[@]}"
   have_py || { rows+=("| decode | skipped: no peers venv | | | |"); return; }
   local b id
   for b in 1 8; do
     pick() { grep -E "^batch $b +cache +$3" "$tmp/$1.out" | grep -oE "[0-9.]+ $4" | awk '{print $1}' >"$tmp/$2"; }
-    pick dec_g dec_g32.b$b 'fp32 ' 'tokens/s'; cp "$tmp/dec_g.rss" "$tmp/dec_g32.rss"
-    pick dec_g dec_g8.b$b 'int8 ' 'tokens/s'; cp "$tmp/dec_g.rss" "$tmp/dec_g8.rss"
+    pick dec_g32 dec_g32.b$b 'fp32 ' 'tokens/s'
+    pick dec_g8 dec_g8.b$b 'int8 ' 'tokens/s'
     pick dec_p dec_p.b$b '' 'tokens/s'
     pick dec_c dec_c.b$b 'int8 ' 'tokens/s'
     row "greedy decode fp32, batch $b (tokens/s; ratio > 1 is faster)" tok/s dec_g32 "gotrl fp32" dec_p "HF generate" "b$b"
