@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ext"
 	lib "github.com/sugarme/gotch/libtch"
 	"github.com/sugarme/gotch/ts"
 )
@@ -40,4 +41,14 @@ func adopt(op string, p unsafe.Pointer) (*Tensor, error) {
 		return nil, fmt.Errorf("%s: %w", op, clean(err))
 	}
 	return ts.New(lib.Ctensor(p)), nil
+}
+
+// QuietFbgemm stops libtorch's notices that the fbgemm_* functions behind
+// quantized inference are deprecated: libtorch is pinned at 2.1, so they
+// ask nothing of the user. libtorch keeps its warning handler per OS
+// thread; this installs the filter on the caller's (the thread all
+// libtorch work runs on), and every other warning still prints.
+func QuietFbgemm() {
+	defer Pin()()
+	ext.QuietFbgemm()
 }

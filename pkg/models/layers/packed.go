@@ -42,6 +42,9 @@ func pack(w, bias *tensor.Tensor, p Precision) (q *packed) {
 			panic(r)
 		}
 	}()
+	if p == Int8 || p == FP16 {
+		tensor.QuietFbgemm()
+	}
 	out := tensor.Shape(w)[0]
 	if bias == nil {
 		d, err := w.Device()

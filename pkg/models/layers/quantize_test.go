@@ -3,6 +3,8 @@ package layers
 import (
 	"fmt"
 	"math"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -229,6 +231,42 @@ func TestQuantizeTakesBF16Input(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestQuantizeQuietsFbgemmNotices: packing and running int8 and fp16
+// layers prints none of libtorch's notices that its fbgemm_* functions are
+// deprecated. libtorch prints each once per process, so a fresh process
+// (this test binary again) does the work.
+func TestQuantizeQuietsFbgemmNotices(t *testing.T) {
+	const child = "GOTRL_TEST_FBGEMM_CHILD"
+	if os.Getenv(child) == "1" {
+		err := tensor.Catch(func() {
+			store := nn.NewStore(gotch.CPU)
+			defer store.Close()
+			lin := NewLinear(store.Root().Sub("q"), 32, 8, true, 0.1)
+			s := tensor.NewScope()
+			defer s.Close()
+			x := s.T(ts.Randn([]int64{2, 32}, gotch.Float, gotch.CPU))
+			for _, p := range []Precision{Int8, FP16} {
+				tensor.Check(Quantize(store, p))
+				tensor.Check(tensor.NoGrad(func() { s.Add(lin.Forward(x)) }))
+			}
+			tensor.Check(Quantize(store, None))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestQuantizeQuietsFbgemmNotices$", "-test.v")
+	cmd.Env = append(os.Environ(), child+"=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS") {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), "deprecated") {
+		t.Errorf("libtorch's deprecation notices printed:\n%s", out)
 	}
 }
 
