@@ -22,3 +22,15 @@ func Linear(x, w, b *Tensor, layout WeightLayout) (*Tensor, error) {
 	defer Pin()() // the error, if any, is the calling thread's
 	return adopt("linear", ext.Linear(x.Ctensor(), w.Ctensor(), handle(b), layout == InOut))
 }
+
+// LinearBF16 is x·wᵀ + b, float32 out, for a weight w [out, in] stored
+// in bfloat16; b (float32) may be nil. Up to 16 float32 rows that need no
+// gradient (decoding) keep float32 activations and sums and read each
+// weight once, widening it in registers: half of float32's bytes. More rows
+// go to ATen's bfloat16 matmul (oneDNN, AMX where the CPU has it) with x
+// and b rounded to bfloat16; an input that records gradients multiplies
+// the widened weight through at::linear.
+func LinearBF16(x, w, b *Tensor) (*Tensor, error) {
+	defer Pin()()
+	return adopt("linear (bfloat16 weights)", ext.LinearBF16(x.Ctensor(), w.Ctensor(), handle(b)))
+}

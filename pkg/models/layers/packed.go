@@ -14,8 +14,9 @@ import (
 // change them (Quantize again after an update).
 type packed struct {
 	prec Precision
-	// weight: FP32 [in, out] contiguous; BF16 [out, in] bfloat16; Int8 a
-	// zero-stride int8 [out, in] view, since fbgemm reads only its shape.
+	// weight: FP32 [in, out] contiguous; BF16 [out, in] bfloat16,
+	// contiguous; Int8 a zero-stride int8 [out, in] view, since fbgemm
+	// reads only its shape.
 	weight *tensor.Tensor
 	matrix *tensor.Tensor // Int8, FP16: fbgemm's packed matrix
 	// scale (Int8) is each output row's weight scale, [out]: row n of the
@@ -24,9 +25,9 @@ type packed struct {
 	// colSum (Int8) is Σₖ q[n, k], int32 [out]: fbgemm's col_offsets for a
 	// zero point of 0, which corrects for the activations' zero point.
 	colSum *tensor.Tensor
-	// bias [out] is what the kernel adds: Int8 bias/scale (it is scaled
-	// back with the product), FP16 and BF16 the bias; zeros for a layer
-	// without one, since fbgemm requires a bias.
+	// bias [out] (float32) is what the kernel adds: Int8 bias/scale (it is
+	// scaled back with the product), the others the bias; zeros for a
+	// layer without one, since fbgemm requires a bias.
 	bias *tensor.Tensor
 }
 
@@ -59,8 +60,8 @@ func pack(w, bias *tensor.Tensor, p Precision) (q *packed) {
 		q.matrix = s.Keep(s.T(ts.FbgemmPackGemmMatrixFp16(w)))
 		q.bias = s.Keep(s.T(bias.ShallowClone()))
 	case BF16:
-		q.weight = s.Keep(s.T(w.Totype(gotch.BFloat16, false)))
-		q.bias = s.Keep(s.T(bias.Totype(gotch.BFloat16, false)))
+		q.weight = s.Keep(s.T(s.T(w.Totype(gotch.BFloat16, false)).Contiguous(false)))
+		q.bias = s.Keep(s.T(bias.ShallowClone()))
 	case Int8:
 		qmax := s.Float(float64(int8Max()))
 		// per-row symmetric scale max|w|/qmax; an all-zero row gets a tiny
@@ -91,9 +92,9 @@ func pack(w, bias *tensor.Tensor, p Precision) (q *packed) {
 func (q *packed) forward(x *tensor.Tensor) *tensor.Tensor {
 	s := tensor.NewScope()
 	defer s.Close()
-	if q.prec != BF16 && x.DType() != gotch.Float {
-		// fbgemm's kernels take float32 activations only; under autocast
-		// the previous layer may have produced bfloat16
+	if x.DType() != gotch.Float {
+		// the kernels take float32 activations; under autocast the
+		// previous layer may have produced bfloat16
 		x = s.T(x.Totype(gotch.Float, false))
 	}
 	switch q.prec {
@@ -102,9 +103,7 @@ func (q *packed) forward(x *tensor.Tensor) *tensor.Tensor {
 	case FP16:
 		return s.Keep(s.T(ts.FbgemmLinearFp16Weight(x, q.matrix, q.bias)))
 	case BF16:
-		xb := s.T(x.Totype(gotch.BFloat16, false))
-		y := s.T(ts.Linear(xb, q.weight, q.bias))
-		return s.Keep(s.T(y.Totype(gotch.Float, false)))
+		return s.Keep(s.T(tensor.LinearBF16(x, q.weight, q.bias)))
 	}
 	y := s.T(ts.FbgemmLinearInt8WeightFp32Activation(x, q.weight, q.matrix, q.colSum,
 		s.Float(1), s.Int(0), q.bias)) // [..., out] in units of the row scales

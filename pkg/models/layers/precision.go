@@ -28,8 +28,9 @@ const (
 	// activations and accumulation (torch.ao dynamic quantization with
 	// float16_dynamic_qconfig).
 	FP16 Precision = "fp16"
-	// BF16 keeps bfloat16 weights and runs the matmul in bfloat16 (oneDNN;
-	// fast only where the CPU has AMX or AVX-512-BF16).
+	// BF16 keeps bfloat16 weights: a decoding step's few rows keep float32
+	// activations and sums, reading half of float32's bytes; more rows run
+	// a bfloat16 matmul (oneDNN; fast where the CPU has AMX).
 	BF16 Precision = "bf16"
 	// Auto is BF16 on CPUs with AMX-BF16, Int8 elsewhere.
 	Auto Precision = "auto"

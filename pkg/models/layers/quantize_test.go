@@ -36,8 +36,8 @@ func relErr(got, want *tensor.Tensor) float64 {
 //   - FP32: the same products summed in another order, ~1e-7;
 //   - FP16: weights rounded to 11 significant bits, relative error per
 //     weight ≤ 2⁻¹¹, RMS 2⁻¹¹/√3 ≈ 3e-4;
-//   - BF16: weights and activations rounded to 8 bits, RMS ≈ √2·2⁻⁸/√3 ≈
-//     3e-3;
+//   - BF16: weights rounded to 8 bits, RMS 2⁻⁸/√3 ≈ 2.3e-3, and past 16
+//     rows activations too, ≈ 3e-3;
 //   - Int8: a weight row's step is max|w|/64 (see int8Max) ≈ 4σ/64, error
 //     RMS step/√12 ≈ 1.8 % of σ; activations add (range/255)/√12 ≈ 0.9 %;
 //     together ≈ 2 %. A scale 5 % off, or int16 saturation, exceeds it.
