@@ -58,25 +58,7 @@ func checkLinearBF16(t *testing.T, name string, lead []int64, k, n int64, bias b
 	if got := Shape(y); fmt.Sprint(got) != fmt.Sprint(want) || y.DType() != gotch.Float {
 		t.Fatalf("%s: %v %v, want float32 %v", name, y.DType(), got, want)
 	}
-	got := float32s(t, y)
-	rows := int64(len(xv)) / k
-	for m := int64(0); m < rows; m++ {
-		for j := int64(0); j < n; j++ {
-			var ref, mag float64
-			for i := int64(0); i < k; i++ {
-				p := float64(xv[m*k+i]) * float64(wv[j*k+i])
-				ref += p
-				mag += math.Abs(p)
-			}
-			if bias {
-				ref += float64(bv[j])
-				mag += math.Abs(float64(bv[j]))
-			}
-			if d := math.Abs(float64(got[m*n+j]) - ref); !(d <= tol*float64(k)*mag+1e-30) {
-				t.Fatalf("%s: y[%d, %d] = %g, want %g (|Σ|x·w|| %g)", name, m, j, got[m*n+j], ref, mag)
-			}
-		}
-	}
+	checkProduct(t, name, float32s(t, y), xv, wv, bv, k, n, OutIn, tol)
 }
 
 // TestLinearBF16FallsBack: an input that records gradients gets the

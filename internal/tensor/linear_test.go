@@ -58,7 +58,14 @@ func checkLinear(t *testing.T, name string, lead []int64, k, n int64, layout Wei
 	if got := Shape(y); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("%s: shape %v, want %v", name, got, want)
 	}
-	got := float32s(t, y)
+	checkProduct(t, name, float32s(t, y), xv, wv, bv, k, n, layout, 4e-7)
+}
+
+// checkProduct compares got [rows, n] with the float64 product of xv
+// [rows, k] and wv (in layout), plus bv when there is one: within
+// tol·k·Σ|x·w|, float32 summation error for tol 4e-7.
+func checkProduct(t *testing.T, name string, got, xv, wv, bv []float32, k, n int64, layout WeightLayout, tol float64) {
+	t.Helper()
 	rows := int64(len(xv)) / k
 	for m := int64(0); m < rows; m++ {
 		for j := int64(0); j < n; j++ {
@@ -72,11 +79,11 @@ func checkLinear(t *testing.T, name string, lead []int64, k, n int64, layout Wei
 				ref += p
 				mag += math.Abs(p)
 			}
-			if bias {
+			if bv != nil {
 				ref += float64(bv[j])
 				mag += math.Abs(float64(bv[j]))
 			}
-			if d := math.Abs(float64(got[m*n+j]) - ref); !(d <= 4e-7*float64(k)*mag+1e-30) {
+			if d := math.Abs(float64(got[m*n+j]) - ref); !(d <= tol*float64(k)*mag+1e-30) {
 				t.Fatalf("%s: y[%d, %d] = %g, want %g (|Σ|x·w|| %g)", name, m, j, got[m*n+j], ref, mag)
 			}
 		}
