@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gotrl/gotrl/internal/config"
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/models/gpt2"
 	"github.com/gotrl/gotrl/pkg/models/layers"
@@ -109,6 +110,6 @@ func newBenchPPOCmd() *cobra.Command {
 	f.IntVar(&cfg.BatchSize, "batch-size", cfg.BatchSize, "samples per PPO step (rollout batch)")
 	f.IntVar(&cfg.MiniBatchSize, "mini-batch-size", cfg.MiniBatchSize, "samples per forward/backward")
 	f.IntVar(&cfg.PPOEpochs, "ppo-epochs", cfg.PPOEpochs, "passes over each batch")
-	f.StringVar(&quantize, "rollout-quantize", "none", "sample rollouts with the policy packed in this precision: none, fp32, int8, fp16, bf16 or auto (see gotrl ppo --rollout-quantize)")
+	f.StringVar(&quantize, "rollout-quantize", "", config.Vocabulary["rollout_quantize"])
 	return cmd
 }

@@ -43,6 +43,7 @@ var Vocabulary = map[string]string{
 	"max_length":         "tokens per input, special tokens included; longer inputs are cut",
 	"max_prompt_length":  "longest prompt in tokens (specials included); longer ones are cut; 0 = what the positions allow",
 	"max_new_tokens":     "tokens generated at most",
+	"rollout_quantize":   "sample PPO rollouts with the policy packed in this precision: none (as stored, TRL), fp32, int8, fp16, bf16 or auto (see gotrl generate --quantize); log-probabilities and the update keep float32 weights",
 	"temperature":        "sampling temperature",
 	"top_k":              "sample among the k likeliest tokens; 0 = off",
 	"top_p":              "nucleus sampling mass; 1 = off",

@@ -65,7 +65,7 @@ type RolloutConfig struct {
 	// ratio still compares the policy with itself. Autocast does not apply
 	// to such rollouts. "" and none sample with the weights as they are
 	// (TRL).
-	Quantize layers.Precision `yaml:"rollout_quantize" help:"sample rollouts with the policy packed in this precision: none (as stored, TRL), fp32, int8, fp16, bf16 or auto (see gotrl generate --quantize); the update still uses float32 weights"`
+	Quantize layers.Precision `yaml:"rollout_quantize"`
 }
 
 // DefaultRolloutConfig samples 16 new tokens from the full distribution.
