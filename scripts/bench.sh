@@ -191,27 +191,31 @@ fig_train_bf16() {
 # int8 against CTranslate2's int8. Every command prints lines
 # "batch B  cache  [PRECISION]  N tokens/s  M ms CPU/token". gotrl runs
 # each precision in a process of its own, so that each row's peak RSS is
-# that precision's alone.
+# that precision's alone; bf16 (what --quantize auto picks where the CPU
+# has AMX) is compared with CTranslate2's int8 too.
 fig_decode() {
   echo "== greedy decode 12×768, prompt 32, 128 new, $threads threads"
   local g32=(run dec_g32 "$gotrl" bench generate --threads "$threads" --batch-sizes 1,8 --uncached=false --precisions fp32)
   local g8=(run dec_g8 "$gotrl" bench generate --threads "$threads" --batch-sizes 1,8 --uncached=false --precisions int8)
+  local g16=(run dec_g16 "$gotrl" bench generate --threads "$threads" --batch-sizes 1,8 --uncached=false --precisions bf16)
   local p=(run dec_p "$py" bench/generate.py --threads "$threads" --batch 1 8 --no-uncached)
   local c=(run dec_c "$py" bench/generate_ct2.py --threads "$threads" --batch 1 8 --compute-type int8)
   local pm=(run dec_pm "${mkl_peer[@]}" "$py" bench/generate.py --threads "$threads" --batch 1 8 --no-uncached)
   local peers=(p c)
   [ ${#mkl_peer[@]} -gt 0 ] && peers+=(pm)
-  native=2 interleave g32 g8 "${peers[@]}"
+  native=3 interleave g32 g8 g16 "${peers[@]}"
   have_py || { rows+=("| decode | skipped: no peers venv | | | |"); return; }
   local b id
   for b in 1 8; do
     pick() { grep -E "^batch $b +cache +$3" "$tmp/$1.out" | grep -oE "[0-9.]+ $4" | awk '{print $1}' >"$tmp/$2"; }
     pick dec_g32 dec_g32.b$b 'fp32 ' 'tokens/s'
     pick dec_g8 dec_g8.b$b 'int8 ' 'tokens/s'
+    pick dec_g16 dec_g16.b$b 'bf16 ' 'tokens/s'
     pick dec_p dec_p.b$b '' 'tokens/s'
     pick dec_c dec_c.b$b 'int8 ' 'tokens/s'
     row "greedy decode fp32, batch $b (tokens/s; ratio > 1 is faster)" tok/s dec_g32 "gotrl fp32" dec_p "HF generate" "b$b"
     row "greedy decode int8, batch $b (tokens/s; ratio > 1 is faster)" tok/s dec_g8 "gotrl int8" dec_c "CTranslate2 int8" "b$b"
+    row "greedy decode bf16, batch $b (tokens/s; ratio > 1 is faster)" tok/s dec_g16 "gotrl bf16" dec_c "CTranslate2 int8" "b$b"
     if [ -s "$tmp/dec_pm.out" ]; then
       pick dec_pm dec_pm.b$b '' 'tokens/s'
       row "greedy decode fp32, batch $b (tokens/s; ratio > 1 is faster)" tok/s dec_g32 "gotrl fp32" dec_pm "HF generate, $mkl_name" "b$b"
