@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/sugarme/gotch"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -49,7 +50,7 @@ func newBenchGenerateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			precs, err := parsePrecisions(quantize)
+			precs, err := parsePrecisions(quantize, dev)
 			if err != nil {
 				return err
 			}
@@ -98,14 +99,14 @@ func newBenchGenerateCmd() *cobra.Command {
 }
 
 // parsePrecisions reads --quantize values.
-func parsePrecisions(values []string) ([]layers.Precision, error) {
+func parsePrecisions(values []string, dev gotch.Device) ([]layers.Precision, error) {
 	var out []layers.Precision
 	for _, v := range values {
 		p := layers.Precision(v)
 		if err := p.Validate(); err != nil {
 			return nil, fmt.Errorf("--precisions: %w", err)
 		}
-		out = append(out, p.Resolve())
+		out = append(out, p.Resolve(dev))
 	}
 	return out, nil
 }

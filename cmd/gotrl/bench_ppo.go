@@ -96,7 +96,7 @@ func newBenchPPOCmd() *cobra.Command {
 			r, s := roll.Seconds()/float64(iters), step.Seconds()/float64(iters)
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "gotrl PPO  gpt2 %d×%d vocab %d  batch %d mini %d epochs %d query %d response %d  rollouts %s  threads %d\n",
-				shape.layers, shape.embd, shape.vocab, cfg.BatchSize, cfg.MiniBatchSize, cfg.PPOEpochs, query, response, rc.Quantize.Resolve(), tensor.Threads())
+				shape.layers, shape.embd, shape.vocab, cfg.BatchSize, cfg.MiniBatchSize, cfg.PPOEpochs, query, response, rc.Quantize.Resolve(dev), tensor.Threads())
 			fmt.Fprintf(out, "gotrl per iteration %.3f s  (rollout %.3f s + step %.3f s)  %.3f cpu s  over %d iterations\n", r+s, r, s, cpu.Seconds()/float64(iters), iters)
 			printAlloc(cmd.ErrOrStderr())
 			return nil

@@ -66,7 +66,7 @@ type generateConfig struct {
 	MaxPrompt int              `yaml:"max_prompt_length"`
 	Side      truncationSide   `yaml:"truncation_side" help:"which end of a long prompt is cut: left or right (default: left for GPT-2, right for BERT and T5)"`
 	Special   bool             `yaml:"add_special_tokens" help:"apply the tokenizer's template ([CLS] … [SEP] for BERT vocabularies), as SFT formats prompts"`
-	Quantize  layers.Precision `yaml:"quantize" help:"weights for inference: fp32 (float32 laid out for decoding), int8 (fbgemm dynamic quantization), fp16, bf16 (for CPUs with AMX), auto (bf16 with AMX, else int8) or none (as stored)"`
+	Quantize  layers.Precision `yaml:"quantize" help:"weights for inference: fp32 (float32 laid out for decoding), int8 (fbgemm dynamic quantization), fp16, bf16 (for CPUs with AMX), auto (bf16 with AMX, int8 on other CPUs, none on CUDA) or none (as stored); int8 and fp16 run on the CPU only"`
 	Gen       generate.Config  `yaml:",inline"`
 }
 

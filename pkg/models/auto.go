@@ -80,9 +80,9 @@ type tiedHeads interface {
 	TiedHeads() []*layers.Linear
 }
 
-// quantize applies opts.Quantize to a model just loaded from dir.
-func quantize(dir string, m Model, p layers.Precision) (Model, error) {
-	if p.Resolve() == layers.None {
+// quantize applies opts.Quantize to a model just loaded from dir onto dev.
+func quantize(dir string, m Model, p layers.Precision, dev gotch.Device) (Model, error) {
+	if p.Resolve(dev) == layers.None {
 		return m, nil
 	}
 	if err := Pack(m, p); err != nil {
@@ -167,7 +167,7 @@ func Load(dir string, opts Options) (Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	return quantize(dir, m, q)
+	return quantize(dir, m, q, opts.Device)
 }
 
 // New builds a model with fresh weights from a config.json (a file, or a

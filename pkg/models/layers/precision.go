@@ -3,7 +3,10 @@ package layers
 import (
 	"fmt"
 
+	"github.com/sugarme/gotch"
 	"golang.org/x/sys/cpu"
+
+	"github.com/gotrl/gotrl/internal/tensor"
 )
 
 // Precision is the number format the projections (Linear, Conv1D, LM
@@ -32,7 +35,7 @@ const (
 	// activations and sums, reading half of float32's bytes; more rows run
 	// a bfloat16 matmul (oneDNN; fast where the CPU has AMX).
 	BF16 Precision = "bf16"
-	// Auto is BF16 on CPUs with AMX-BF16, Int8 elsewhere.
+	// Auto is BF16 on CPUs with AMX-BF16, Int8 on other CPUs, None on CUDA.
 	Auto Precision = "auto"
 )
 
@@ -46,15 +49,29 @@ func (p Precision) Validate() error {
 	return fmt.Errorf("precision %q: want none, fp32, int8, fp16, bf16 or auto", string(p))
 }
 
-// Resolve maps "" to None and Auto to this CPU's choice.
-func (p Precision) Resolve() Precision {
-	switch p {
-	case "":
+// Resolve maps "" to None and Auto to the choice for weights on dev. On
+// CUDA, Auto and FP32 are None: the packed layouts feed gotrl's CPU
+// decoding kernels, and CUDA tensors take ATen's matmul whatever their
+// layout, so a second copy would only take device memory.
+func (p Precision) Resolve(dev gotch.Device) Precision {
+	switch {
+	case p == "":
 		return None
-	case Auto:
+	case dev.IsCuda() && (p == Auto || p == FP32):
+		return None
+	case p == Auto:
 		return autoPrecision()
 	}
 	return p
+}
+
+// runsOn refuses a resolved precision whose kernels cannot take weights
+// on dev: fbgemm's int8 and fp16 kernels are CPU-only.
+func (p Precision) runsOn(dev gotch.Device) error {
+	if dev.IsCuda() && (p == Int8 || p == FP16) {
+		return fmt.Errorf("precision %s runs fbgemm's CPU kernels, and the weights are on %s: want bf16 or none there", p, tensor.DeviceName(dev))
+	}
+	return nil
 }
 
 // autoPrecision is the reduced precision worth using on this CPU: AMX

@@ -12,8 +12,8 @@ import (
 // the store does not list), for inference in precision p: their Forward
 // then runs the packed copy whenever the input records no gradient. Calling
 // it again repacks (after a training step changed the weights, as PPO
-// rollouts need); None frees the packed copies; Auto picks for this CPU. On error no layer is left
-// packed. Counterpart: torch.ao.quantization.quantize_dynamic(model,
+// rollouts need); None frees the packed copies; Auto picks for the store's device. On error
+// no layer is left packed. Counterpart: torch.ao.quantization.quantize_dynamic(model,
 // {nn.Linear}, dtype).
 //
 // FP32 repacks Linear weights only: Conv1D already stores [in, out].
@@ -21,7 +21,10 @@ func Quantize(store *nn.Store, p Precision, extra ...*Linear) (err error) {
 	if err := p.Validate(); err != nil {
 		return fmt.Errorf("quantize: %w", err)
 	}
-	p = p.Resolve()
+	p = p.Resolve(store.Device())
+	if err := p.runsOn(store.Device()); err != nil {
+		return fmt.Errorf("quantize: %w", err)
+	}
 	var targets []projection
 	for _, m := range store.Modules() {
 		switch l := m.Module.(type) {

@@ -312,21 +312,64 @@ func TestQuantizeErrors(t *testing.T) {
 	}
 }
 
-// TestPrecision: config values are checked, "" and auto resolved.
+// TestPrecision: config values are checked, "" and auto resolved for the
+// device, and fbgemm's precisions refused on CUDA.
 func TestPrecision(t *testing.T) {
+	cuda := gotch.CudaBuilder(0)
 	cases := []struct {
-		in, want Precision
-		err      bool
+		in   Precision
+		dev  gotch.Device
+		want Precision
+		err  bool // Validate fails
+		cpu  bool // runsOn fails
 	}{
-		{"", None, false}, {"none", None, false}, {"fp32", FP32, false}, {"int8", Int8, false},
-		{"fp16", FP16, false}, {"bf16", BF16, false}, {"auto", autoPrecision(), false}, {"INT8", "", true},
+		{"", gotch.CPU, None, false, false},
+		{"none", gotch.CPU, None, false, false},
+		{"fp32", gotch.CPU, FP32, false, false},
+		{"int8", gotch.CPU, Int8, false, false},
+		{"fp16", gotch.CPU, FP16, false, false},
+		{"bf16", gotch.CPU, BF16, false, false},
+		{"auto", gotch.CPU, autoPrecision(), false, false},
+		{"INT8", gotch.CPU, "", true, false},
+		{"", cuda, None, false, false},
+		{"auto", cuda, None, false, false},
+		{"fp32", cuda, None, false, false},
+		{"bf16", cuda, BF16, false, false},
+		{"int8", cuda, Int8, false, true},
+		{"fp16", cuda, FP16, false, true},
 	}
 	for _, c := range cases {
 		if err := c.in.Validate(); (err != nil) != c.err {
 			t.Errorf("%q.Validate() = %v, want an error: %v", c.in, err, c.err)
 		}
-		if !c.err && c.in.Resolve() != c.want {
-			t.Errorf("%q.Resolve() = %q, want %q", c.in, c.in.Resolve(), c.want)
+		if c.err {
+			continue
+		}
+		got := c.in.Resolve(c.dev)
+		if got != c.want {
+			t.Errorf("%q.Resolve(%v) = %q, want %q", c.in, c.dev, got, c.want)
+		}
+		if err := got.runsOn(c.dev); (err != nil) != c.cpu {
+			t.Errorf("%q.runsOn(%v) = %v, want an error: %v", got, c.dev, err, c.cpu)
+		}
+	}
+}
+
+// TestQuantizeRefusesFbgemmOnCUDA: a store on CUDA is refused int8 and fp16
+// before anything is packed, with the device named, and auto packs nothing.
+// The store holds no tensor, so no CUDA device is needed.
+func TestQuantizeRefusesFbgemmOnCUDA(t *testing.T) {
+	store := nn.NewStore(gotch.CudaBuilder(0))
+	defer store.Close()
+	for _, p := range []Precision{Int8, FP16} {
+		err := Quantize(store, p)
+		if err == nil || !strings.Contains(err.Error(), "cuda:0") || !strings.Contains(err.Error(), string(p)) {
+			t.Errorf("Quantize(cuda store, %s) = %v, want a refusal naming %s and cuda:0", p, err, p)
+		}
+	}
+	for _, p := range []Precision{Auto, FP32, None} {
+		if err := Quantize(store, p); err != nil {
+			t.Errorf("Quantize(cuda store, %s) = %v, want nil", p, err)
 		}
 	}
 }

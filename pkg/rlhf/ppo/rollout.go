@@ -123,7 +123,7 @@ func (t *Trainer) Rollout(ctx context.Context, queries [][]int64, rc RolloutConf
 		pad := t.Config.PadTokenID
 		gc.PadTokenID = &pad
 	}
-	if q := rc.Quantize.Resolve(); q != layers.None {
+	if q := rc.Quantize.Resolve(t.Policy.Stores()[0].Device()); q != layers.None {
 		pk, ok := t.Policy.(Packer)
 		if !ok {
 			return nil, fmt.Errorf("rollout: rollout_quantize %s: policy %s cannot pack its weights", q, describe(t.Policy))

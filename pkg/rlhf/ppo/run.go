@@ -335,7 +335,7 @@ func (r *Loop) iteration(ctx context.Context) (rec train.Record, err error) {
 	roll := func() {
 		responses, err = r.Trainer.Rollout(ctx, queries, r.Config.Rollout, tensor.StepSeed(r.rankSeed(), int64(r.state.Step)))
 	}
-	if r.Config.Rollout.Quantize.Resolve() != layers.None {
+	if r.Config.Rollout.Quantize.Resolve(r.Trainer.Policy.Stores()[0].Device()) != layers.None {
 		roll() // the packed precision is the rollout's; autocast would recast it
 	} else if aerr := r.autocast(roll); aerr != nil {
 		return nil, aerr
