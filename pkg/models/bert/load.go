@@ -117,7 +117,7 @@ func build(dir string, c Config, arch string, o models.Options) (*Loaded, error)
 		err = models.BuildExtra(store.Root(), dims(c), o)
 	}
 	if err == nil {
-		err = models.Fill(dir, store, LoadOptions(a.ignore...), o)
+		err = models.Fill(dir, store, LoadOptions(c, a.ignore...), o)
 	}
 	if err != nil {
 		store.Close()
