@@ -26,6 +26,8 @@ type Config struct {
 	LayerNormEpsilon    float64 `json:"layer_norm_epsilon"`
 	InitializerFactor   float64 `json:"initializer_factor"`
 	FeedForwardProj     string  `json:"feed_forward_proj"`             // "relu", "gated-gelu", "gated-<act>"
+	DenseActFn          *string `json:"dense_act_fn,omitempty"`        // nil = from feed_forward_proj (see Activation)
+	IsGatedAct          *bool   `json:"is_gated_act,omitempty"`        // nil = from feed_forward_proj
 	TieWordEmbeddings   *bool   `json:"tie_word_embeddings,omitempty"` // nil = true
 	PadTokenID          int64   `json:"pad_token_id"`
 	EOSTokenID          int64   `json:"eos_token_id"`
@@ -121,7 +123,11 @@ func (c Config) Validate() error {
 		return err
 	}
 	if _, err := layers.NewActivation(act); err != nil {
-		return fmt.Errorf("field %q: %w", "feed_forward_proj", err)
+		field := "feed_forward_proj"
+		if c.DenseActFn != nil {
+			field = "dense_act_fn"
+		}
+		return fmt.Errorf("field %q: %w", field, err)
 	}
 	for name, id := range map[string]int64{
 		"pad_token_id": c.PadTokenID, "eos_token_id": c.EOSTokenID, "decoder_start_token_id": c.DecoderStart(),
@@ -133,9 +139,28 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Activation parses feed_forward_proj as T5Config does: "gated-gelu" is
-// gated with gelu_new, "gated-X" gated with X, "X" plain.
+// Activation is the feed-forward's activation and whether it is gated, as
+// T5Config resolves them: feed_forward_proj "gated-gelu" is gated with
+// gelu_new, "gated-X" gated with X, "X" plain; then dense_act_fn and
+// is_gated_act, when config.json has them, win (T5Config derives the two
+// from feed_forward_proj, then PretrainedConfig sets the file's keys over
+// them, and the model reads only the two).
 func (c Config) Activation() (act string, gated bool, err error) {
+	act, gated, err = c.projection()
+	if err != nil {
+		return "", false, err
+	}
+	if c.DenseActFn != nil {
+		act = *c.DenseActFn
+	}
+	if c.IsGatedAct != nil {
+		gated = *c.IsGatedAct
+	}
+	return act, gated, nil
+}
+
+// projection parses feed_forward_proj alone.
+func (c Config) projection() (act string, gated bool, err error) {
 	act, gated = c.FeedForwardProj, false
 	if rest, ok := strings.CutPrefix(act, "gated-"); ok {
 		act, gated = rest, true
