@@ -276,7 +276,7 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{"heads do not divide hidden", `{"hidden_size": 30, "num_attention_heads": 4}`, `"hidden_size": hidden_size 30 is not a multiple of num_attention_heads 4`},
 		{"other family", `{"model_type": "gpt2"}`, `model_type "gpt2": want bert`},
-		{"unknown activation", `{"hidden_act": "mish"}`, `"hidden_act"`},
+		{"unknown activation", `{"hidden_act": "gelu_fancy"}`, `"hidden_act"`},
 		{"no layers", `{"num_hidden_layers": 0}`, `"num_hidden_layers": must be positive`},
 		{"relative positions", `{"position_embedding_type": "relative_key"}`, `only absolute`},
 	}

@@ -181,8 +181,8 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{"wrong family", `{"model_type": "bert"}`, `"model_type": "bert", want t5 or mt5`},
 		{"bad projection", `{"model_type": "t5", "feed_forward_proj": "gated-gelu-x"}`, `"feed_forward_proj"`},
-		{"unknown activation", `{"model_type": "t5", "feed_forward_proj": "mish"}`, `"feed_forward_proj"`},
-		{"unknown dense_act_fn", `{"model_type": "t5", "dense_act_fn": "mish"}`, `"dense_act_fn"`},
+		{"unknown activation", `{"model_type": "t5", "feed_forward_proj": "gelu_fancy"}`, `"feed_forward_proj"`},
+		{"unknown dense_act_fn", `{"model_type": "t5", "dense_act_fn": "gelu_fancy"}`, `"dense_act_fn"`},
 		{"no heads", `{"model_type": "t5", "num_heads": 0}`, `"num_heads": must be positive`},
 		{"short distance", `{"model_type": "t5", "relative_attention_max_distance": 8}`, `"relative_attention_max_distance"`},
 	}
