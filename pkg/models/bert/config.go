@@ -42,6 +42,12 @@ type Config struct {
 	// PositionEmbeddingType must be "absolute": the relative variants of
 	// BertSelfAttention are not implemented.
 	PositionEmbeddingType string `json:"position_embedding_type"`
+	// IsDecoder (a causal mask: BertLMHeadModel), AddCrossAttention and
+	// PrunedHeads change what BertModel computes or holds; all three are
+	// refused (Validate).
+	IsDecoder         bool               `json:"is_decoder,omitempty"`
+	AddCrossAttention bool               `json:"add_cross_attention,omitempty"`
+	PrunedHeads       map[string][]int64 `json:"pruned_heads,omitempty"`
 }
 
 // DefaultConfig is bert-base: BertConfig()'s defaults.
@@ -120,7 +126,18 @@ func (c Config) Validate() error {
 		return fmt.Errorf("field %q: must be positive, got %g", "layer_norm_eps", c.LayerNormEps)
 	}
 	if c.PositionEmbeddingType != "" && c.PositionEmbeddingType != "absolute" {
-		return fmt.Errorf("field %q: %q is not supported (only absolute)", "position_embedding_type", c.PositionEmbeddingType)
+		return fmt.Errorf("field %q: %q is not supported (want \"absolute\")", "position_embedding_type", c.PositionEmbeddingType)
+	}
+	// HF's BertModel makes its mask causal for is_decoder, even under
+	// BertForMaskedLM; gotrl's attends both ways.
+	if c.IsDecoder {
+		return fmt.Errorf("field %q: true (a causal BERT, BertLMHeadModel) is not supported", "is_decoder")
+	}
+	if c.AddCrossAttention {
+		return fmt.Errorf("field %q: true is not supported (BERT layers with cross-attention)", "add_cross_attention")
+	}
+	if len(c.PrunedHeads) > 0 {
+		return fmt.Errorf("field %q: %v: checkpoints with pruned heads are not supported", "pruned_heads", c.PrunedHeads)
 	}
 	if _, err := layers.NewActivation(c.HiddenAct); err != nil {
 		return fmt.Errorf("field %q: %w", "hidden_act", err)

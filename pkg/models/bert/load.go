@@ -44,7 +44,7 @@ var architectures = map[string]struct {
 func load(dir string, raw []byte, o models.Options) (models.Model, error) {
 	c, err := ParseConfig(raw)
 	if err != nil {
-		return nil, fmt.Errorf("bert config %s: %w", dir, err)
+		return nil, fmt.Errorf("bert config %s: %w", filepath.Join(dir, weights.ConfigFile), err)
 	}
 	arch, err := architecture(c, o)
 	if err != nil {

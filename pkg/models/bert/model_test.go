@@ -278,7 +278,10 @@ func TestConfigErrors(t *testing.T) {
 		{"other family", `{"model_type": "gpt2"}`, `model_type "gpt2": want bert`},
 		{"unknown activation", `{"hidden_act": "gelu_fancy"}`, `"hidden_act"`},
 		{"no layers", `{"num_hidden_layers": 0}`, `"num_hidden_layers": must be positive`},
-		{"relative positions", `{"position_embedding_type": "relative_key"}`, `only absolute`},
+		{"relative positions", `{"position_embedding_type": "relative_key"}`, `"position_embedding_type": "relative_key" is not supported (want "absolute")`},
+		{"causal decoder", `{"is_decoder": true}`, `"is_decoder": true (a causal BERT, BertLMHeadModel) is not supported`},
+		{"cross-attention", `{"add_cross_attention": true}`, `"add_cross_attention": true is not supported`},
+		{"pruned heads", `{"pruned_heads": {"1": [0]}}`, `"pruned_heads": map[1:[0]]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

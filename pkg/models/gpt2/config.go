@@ -2,8 +2,11 @@ package gpt2
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+
+	"github.com/gotrl/gotrl/pkg/models/layers"
 )
 
 // Config is HF's GPT2Config as read from config.json; field names are the
@@ -35,6 +38,10 @@ type Config struct {
 	PadTokenID           *int64            `json:"pad_token_id"`
 	ID2Label             map[string]string `json:"id2label"`
 	Architectures        []string          `json:"architectures"`
+	// AddCrossAttention and PrunedHeads change the blocks' tensors; both
+	// are refused (Validate).
+	AddCrossAttention bool               `json:"add_cross_attention,omitempty"`
+	PrunedHeads       map[string][]int64 `json:"pruned_heads,omitempty"`
 }
 
 // Default is GPT-2 small as HF's GPT2Config() builds it.
@@ -94,6 +101,15 @@ func (c Config) Validate() error {
 	}
 	if c.LayerNormEpsilon <= 0 {
 		return fmt.Errorf("field \"layer_norm_epsilon\": %g, want > 0", c.LayerNormEpsilon)
+	}
+	if _, err := layers.NewActivation(c.ActivationFunction); err != nil {
+		return fmt.Errorf("field \"activation_function\": %w", err)
+	}
+	if c.AddCrossAttention {
+		return errors.New("field \"add_cross_attention\": true is not supported (GPT-2 blocks with cross-attention)")
+	}
+	if len(c.PrunedHeads) > 0 {
+		return fmt.Errorf("field \"pruned_heads\": %v: checkpoints with pruned heads are not supported", c.PrunedHeads)
 	}
 	if c.ModelType != "" && c.ModelType != "gpt2" {
 		return fmt.Errorf("field \"model_type\": %q, want \"gpt2\"", c.ModelType)

@@ -215,6 +215,9 @@ func TestConfig(t *testing.T) {
 		{"dropout", `{"attn_pdrop": 1.5}`, 0, `"attn_pdrop": 1.5`},
 		{"zero layers", `{"n_layer": 0}`, 0, `"n_layer": 0`},
 		{"other family", `{"model_type": "bert"}`, 0, `"model_type"`},
+		{"unknown activation", `{"activation_function": "gelu_fancy"}`, 0, `"activation_function": unknown activation "gelu_fancy"`},
+		{"cross-attention", `{"add_cross_attention": true}`, 0, `"add_cross_attention": true is not supported`},
+		{"pruned heads", `{"pruned_heads": {"0": [1, 2]}}`, 0, `"pruned_heads": map[0:[1 2]]`},
 		{"bad json", `{"n_embd": "x"}`, 0, "cannot unmarshal"},
 	}
 	for _, c := range cases {

@@ -32,6 +32,10 @@ type Config struct {
 	PadTokenID          int64   `json:"pad_token_id"`
 	EOSTokenID          int64   `json:"eos_token_id"`
 	DecoderStartTokenID *int64  `json:"decoder_start_token_id,omitempty"` // nil = PadTokenID
+	// TieEncoderDecoder (the decoder sharing the encoder's weights) and
+	// PrunedHeads change what the model holds; both are refused (Validate).
+	TieEncoderDecoder bool               `json:"tie_encoder_decoder,omitempty"`
+	PrunedHeads       map[string][]int64 `json:"pruned_heads,omitempty"`
 }
 
 // DefaultConfig is t5-small: T5Config()'s defaults.
@@ -128,6 +132,12 @@ func (c Config) Validate() error {
 			field = "dense_act_fn"
 		}
 		return fmt.Errorf("field %q: %w", field, err)
+	}
+	if c.TieEncoderDecoder {
+		return fmt.Errorf("field %q: true is not supported (decoder weights tied to the encoder's)", "tie_encoder_decoder")
+	}
+	if len(c.PrunedHeads) > 0 {
+		return fmt.Errorf("field %q: %v: checkpoints with pruned heads are not supported", "pruned_heads", c.PrunedHeads)
 	}
 	for name, id := range map[string]int64{
 		"pad_token_id": c.PadTokenID, "eos_token_id": c.EOSTokenID, "decoder_start_token_id": c.DecoderStart(),

@@ -184,6 +184,8 @@ func TestConfigErrors(t *testing.T) {
 		{"unknown activation", `{"model_type": "t5", "feed_forward_proj": "gelu_fancy"}`, `"feed_forward_proj"`},
 		{"unknown dense_act_fn", `{"model_type": "t5", "dense_act_fn": "gelu_fancy"}`, `"dense_act_fn"`},
 		{"no heads", `{"model_type": "t5", "num_heads": 0}`, `"num_heads": must be positive`},
+		{"tied encoder and decoder", `{"model_type": "t5", "tie_encoder_decoder": true}`, `"tie_encoder_decoder": true is not supported`},
+		{"pruned heads", `{"model_type": "mt5", "pruned_heads": {"0": [3]}}`, `"pruned_heads": map[0:[3]]`},
 		{"short distance", `{"model_type": "t5", "relative_attention_max_distance": 8}`, `"relative_attention_max_distance"`},
 	}
 	for _, tt := range tests {
