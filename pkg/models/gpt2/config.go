@@ -37,6 +37,7 @@ type Config struct {
 	EosTokenID           *int64            `json:"eos_token_id"`
 	PadTokenID           *int64            `json:"pad_token_id"`
 	ID2Label             map[string]string `json:"id2label"`
+	Labels               int64             `json:"num_labels,omitempty"` // see NumLabels
 	Architectures        []string          `json:"architectures"`
 	// AddCrossAttention and PrunedHeads change the blocks' tensors; both
 	// are refused (Validate).
@@ -131,10 +132,15 @@ func (c Config) HeadDim() int64 { return c.NEmbd / c.NHead }
 // Tied reports whether lm_head shares wte's weight (HF default true).
 func (c Config) Tied() bool { return c.TieWordEmbeddings == nil || *c.TieWordEmbeddings }
 
-// NumLabels is len(id2label), or HF's default 2.
+// NumLabels is the number of classifier outputs as PretrainedConfig
+// counts them: the size of id2label (which wins over a disagreeing
+// num_labels), else num_labels, else 2.
 func (c Config) NumLabels() int64 {
-	if len(c.ID2Label) == 0 {
-		return 2
+	switch {
+	case len(c.ID2Label) > 0:
+		return int64(len(c.ID2Label))
+	case c.Labels > 0:
+		return c.Labels
 	}
-	return int64(len(c.ID2Label))
+	return 2
 }
