@@ -56,13 +56,20 @@ func TestForwardMatchesHF(t *testing.T) {
 
 // TestCacheMatchesHF feeds each fixture case in two parts — a prefix of 3,
 // then one token at a time through the cache — and compares every step's
-// logits with HF's full forward.
+// logits with HF's full forward (gpt2-variant: with its per-layer score
+// scaling).
 func TestCacheMatchesHF(t *testing.T) {
-	dir := filepath.Join(fixtures, "gpt2")
+	for _, name := range []string{"gpt2", "gpt2-variant"} {
+		testCacheMatchesHF(t, name)
+	}
+}
+
+func testCacheMatchesHF(t *testing.T, name string) {
+	dir := filepath.Join(fixtures, name)
 	m := build(t, dir, newModel)
 	exp := modeltest.Expected(t, dir)
 	for _, c := range modeltest.Cases(t, dir) {
-		t.Run(c.Name, func(t *testing.T) {
+		t.Run(name+"/"+c.Name, func(t *testing.T) {
 			ids, mask, pos, types := c.Rows(t, "input_ids"), c.Rows(t, "attention_mask"), c.Rows(t, "position_ids"), c.Rows(t, "token_type_ids")
 			wantLogits := exp[c.Name+".logits"]
 			if wantLogits == nil {
