@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/layers"
 )
 
@@ -82,6 +83,17 @@ func ParseConfig(data []byte) (Config, error) {
 	c.ModelType = ""
 	if err := json.Unmarshal(data, &c); err != nil {
 		return Config{}, err
+	}
+	null, err := models.NullKeys(data)
+	if err != nil {
+		return Config{}, err
+	}
+	if null["tie_word_embeddings"] { // HF tests the flag for truth
+		c.TieWordEmbeddings = new(bool)
+	}
+	if null["position_embedding_type"] {
+		// HF's BertEmbeddings then adds no position embeddings at all.
+		return Config{}, fmt.Errorf("field %q: null is not supported (want \"absolute\")", "position_embedding_type")
 	}
 	if c.ModelType == "" {
 		c.ModelType = "bert"

@@ -306,6 +306,8 @@ func TestConfigErrors(t *testing.T) {
 		{"causal decoder", `{"is_decoder": true}`, `"is_decoder": true (a causal BERT, BertLMHeadModel) is not supported`},
 		{"cross-attention", `{"add_cross_attention": true}`, `"add_cross_attention": true is not supported`},
 		{"pruned heads", `{"pruned_heads": {"1": [0]}}`, `"pruned_heads": map[1:[0]]`},
+		// HF's BertEmbeddings adds no position embeddings for None
+		{"no position embeddings", `{"position_embedding_type": null}`, `"position_embedding_type": null is not supported (want "absolute")`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -314,6 +316,10 @@ func TestConfigErrors(t *testing.T) {
 				t.Errorf("error %v, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+	// a null flag is false, as in HF (BertForMaskedLM's decoder is untied)
+	if c, err := ParseConfig([]byte(`{"tie_word_embeddings": null}`)); err != nil || c.Tied() {
+		t.Errorf("tie_word_embeddings null: tied %v, %v", c.Tied(), err)
 	}
 	c, err := ParseConfig([]byte(`{"type_vocab_size": 6}`)) // UniLM: no model_type
 	if err != nil || c.TypeVocabSize != 6 || c.LayerNormEps != 1e-12 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/layers"
 )
 
@@ -71,6 +72,16 @@ func ParseConfig(b []byte, name string) (Config, error) {
 	c := Default()
 	if err := json.Unmarshal(b, &c); err != nil {
 		return Config{}, fmt.Errorf("gpt2 config %s: %w", name, err)
+	}
+	null, err := models.NullKeys(b)
+	if err != nil {
+		return Config{}, fmt.Errorf("gpt2 config %s: %w", name, err)
+	}
+	if null["scale_attn_weights"] { // HF tests these flags for truth
+		c.ScaleAttnWeights = false
+	}
+	if null["tie_word_embeddings"] {
+		c.TieWordEmbeddings = new(bool)
 	}
 	if err := c.Validate(); err != nil {
 		return Config{}, fmt.Errorf("gpt2 config %s: %w", name, err)

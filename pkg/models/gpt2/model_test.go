@@ -232,6 +232,29 @@ func TestNumLabels(t *testing.T) {
 	}
 }
 
+// TestNullFlags: a flag given as null is false, as in transformers 4.46.3
+// (GPT2LMHeadModel built from such a config has an untied lm_head and
+// unscaled scores), not the default an absent key gets.
+func TestNullFlags(t *testing.T) {
+	tests := []struct {
+		json         string
+		tied, scaled bool
+	}{
+		{`{}`, true, true},
+		{`{"tie_word_embeddings": null, "scale_attn_weights": null}`, false, false},
+		{`{"tie_word_embeddings": true, "scale_attn_weights": true}`, true, true},
+	}
+	for _, tt := range tests {
+		c, err := ParseConfig([]byte(tt.json), "config.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Tied() != tt.tied || c.ScaleAttnWeights != tt.scaled {
+			t.Errorf("%s: tied %v, scaled %v; want %v, %v", tt.json, c.Tied(), c.ScaleAttnWeights, tt.tied, tt.scaled)
+		}
+	}
+}
+
 func TestConfig(t *testing.T) {
 	null := `{"n_embd": 64, "n_head": 4, "n_layer": 2, "vocab_size": 100, "n_positions": 32, "n_inner": null}`
 	cases := []struct {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/layers"
 )
 
@@ -85,6 +86,16 @@ func ParseConfig(data []byte) (Config, error) {
 	}
 	if err := json.Unmarshal(data, &c); err != nil {
 		return Config{}, err
+	}
+	null, err := models.NullKeys(data)
+	if err != nil {
+		return Config{}, err
+	}
+	if null["tie_word_embeddings"] { // HF tests these flags for truth
+		c.TieWordEmbeddings = new(bool)
+	}
+	if null["is_gated_act"] {
+		c.IsGatedAct = new(bool)
 	}
 	if err := c.Validate(); err != nil {
 		return Config{}, err

@@ -196,6 +196,10 @@ func TestConfigErrors(t *testing.T) {
 			}
 		})
 	}
+	// a null flag is false, as in HF (an untied lm_head, no rescale)
+	if c, err := ParseConfig([]byte(`{"model_type": "t5", "tie_word_embeddings": null}`)); err != nil || c.Tied() {
+		t.Errorf("tie_word_embeddings null: tied %v, %v", c.Tied(), err)
+	}
 	c, err := ParseConfig([]byte(`{"model_type": "mt5"}`))
 	act, gated, _ := c.Activation()
 	if err != nil || c.Tied() || !gated || act != "gelu_new" || c.DecoderLayers() != 8 {
@@ -222,6 +226,7 @@ func TestActivation(t *testing.T) {
 		{`{"model_type": "t5", "dense_act_fn": "silu"}`, "silu", false},
 		{`{"model_type": "mt5"}`, "gelu_new", true},
 		{`{"model_type": "mt5", "feed_forward_proj": "gated-gelu", "dense_act_fn": "gelu_new", "is_gated_act": true}`, "gelu_new", true},
+		{`{"model_type": "t5", "feed_forward_proj": "gated-gelu", "is_gated_act": null}`, "gelu_new", false},
 	}
 	for _, tt := range tests {
 		c, err := ParseConfig([]byte(tt.json))
