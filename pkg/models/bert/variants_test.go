@@ -1,17 +1,12 @@
 package bert
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/sugarme/gotch"
-
-	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/internal/modeltest"
-	"github.com/gotrl/gotrl/pkg/models/weights"
 )
 
 // TestVariantsMatchHF loads, through models.Load as a user would, the
@@ -56,40 +51,25 @@ func TestVariantsMatchHF(t *testing.T) {
 	}
 }
 
-// TestUntiedDecoderIsNotEmbedding: with tie_word_embeddings false, the MLM
-// decoder weight is a tensor of its own, so a file without it is missing
-// that tensor (HF leaves it random) instead of having the word embeddings
-// read into it.
-func TestUntiedDecoderIsNotEmbedding(t *testing.T) {
-	src := filepath.Join(fixtures, "bert-variant")
-	dir := t.TempDir()
-	config, err := os.ReadFile(filepath.Join(src, "config.json"))
-	if err != nil {
-		t.Fatal(err)
+// TestMissingTensorsRefused: a checkpoint lacking a tensor its config
+// implies is refused, naming it, where HF would leave it random: an untied
+// MLM decoder weight (never read from the word embeddings instead), or the
+// pooler of a BertModel saved without one (add_pooling_layer=False).
+func TestMissingTensorsRefused(t *testing.T) {
+	tests := []struct{ dir, missing string }{
+		{"bert-variant", "cls.predictions.decoder.weight"},
+		{"bert-bare", "pooler.dense.weight"},
 	}
-	if err := os.WriteFile(filepath.Join(dir, "config.json"), config, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	file, err := weights.ReadTensors(filepath.Join(src, "model.safetensors"), gotch.CPU)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const decoder = "cls.predictions.decoder.weight"
-	tensor.Free(file[decoder])
-	delete(file, decoder)
-	err = weights.SaveTensors(filepath.Join(dir, "model.safetensors"), file)
-	for _, x := range file {
-		tensor.Free(x)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := models.Load(dir, models.Options{})
-	if err == nil {
-		m.Close()
-		t.Fatal("an untied checkpoint without " + decoder + " loaded")
-	}
-	if !strings.Contains(err.Error(), "missing ("+decoder) {
-		t.Fatalf("error %q, want %s reported missing", err, decoder)
+	for _, tt := range tests {
+		dir := modeltest.Without(t, filepath.Join(fixtures, tt.dir), tt.missing)
+		m, err := models.Load(dir, models.Options{})
+		if err == nil {
+			m.Close()
+			t.Errorf("%s without %s loaded", tt.dir, tt.missing)
+			continue
+		}
+		if !strings.Contains(err.Error(), "missing (") || !strings.Contains(err.Error(), tt.missing) {
+			t.Errorf("%s without %s: error %q, want it reported missing", tt.dir, tt.missing, err)
+		}
 	}
 }

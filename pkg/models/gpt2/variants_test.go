@@ -2,17 +2,13 @@ package gpt2
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/sugarme/gotch"
-
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/internal/modeltest"
-	"github.com/gotrl/gotrl/pkg/models/weights"
 )
 
 // TestVariantsMatchHF loads, through models.Load as a user would, the
@@ -53,28 +49,7 @@ func TestVariantsMatchHF(t *testing.T) {
 // is a tensor of its own, so a file without it is missing that tensor (HF
 // leaves it random) instead of having wte read into it.
 func TestUntiedHeadIsNotWTE(t *testing.T) {
-	src := filepath.Join(fixtures, "gpt2-variant")
-	dir := t.TempDir()
-	config, err := os.ReadFile(filepath.Join(src, "config.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "config.json"), config, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	file, err := weights.ReadTensors(filepath.Join(src, "model.safetensors"), gotch.CPU)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tensor.Free(file["lm_head.weight"])
-	delete(file, "lm_head.weight")
-	err = weights.SaveTensors(filepath.Join(dir, "model.safetensors"), file)
-	for _, x := range file {
-		tensor.Free(x)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := modeltest.Without(t, filepath.Join(fixtures, "gpt2-variant"), "lm_head.weight")
 	m, err := models.Load(dir, models.Options{})
 	if err == nil {
 		m.Close()
