@@ -1,6 +1,7 @@
 package models
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -65,4 +66,23 @@ func typeOfArch(arch string) string {
 		}
 	}
 	return archPrefixes[best]
+}
+
+// NullKeys returns the top-level keys of a config.json whose value is
+// null. encoding/json leaves a field's default in place for null, as for
+// an absent key, but transformers keeps None, and its models test flags
+// for truth: a null flag is false there (tie_word_embeddings null unties
+// the head). The families read such keys with it.
+func NullKeys(raw []byte) (map[string]bool, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	null := map[string]bool{}
+	for k, v := range m {
+		if bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+			null[k] = true
+		}
+	}
+	return null, nil
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/sugarme/gotch"
@@ -26,6 +27,11 @@ func TestLoadFamilies(t *testing.T) {
 		{"gpt2", "gpt2"}, {"gpt2-bin", "gpt2"}, {"gpt2-sharded", "gpt2"}, {"gpt2-seqcls", "gpt2-seqcls"},
 		{"bert", "bert"}, {"bert-seqcls", "bert-seqcls"}, {"bert-unilm", "bert-unilm"},
 		{"t5", "t5"}, {"mt5", "mt5"},
+		// make_variants.py: config options off their defaults, narrower files
+		// (gpt2-legacy and bert-bare name their tensors otherwise: their
+		// families' TestVariantsMatchHF)
+		{"gpt2-variant", "gpt2-variant"}, {"gpt2-fp16", "gpt2-fp16"}, {"gpt2-bf16", "gpt2-bf16"},
+		{"bert-variant", "bert-variant"}, {"t5-variant", "t5-variant"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.dir, func(t *testing.T) {
@@ -61,6 +67,38 @@ func TestLoadFamilies(t *testing.T) {
 				t.Errorf("%d tensor(s) leaked", after-before)
 			}
 		})
+	}
+}
+
+// TestLoadRefusesUnsupportedConfig: a config option HF honours and gotrl
+// does not implement stops models.Load with an error naming the file and
+// the field, before any weights are read (there are none here).
+func TestLoadRefusesUnsupportedConfig(t *testing.T) {
+	tests := []struct{ config, want string }{
+		{`{"model_type": "gpt2", "activation_function": "gelu_fancy"}`, `field "activation_function": unknown activation "gelu_fancy"`},
+		{`{"model_type": "gpt2", "add_cross_attention": true}`, `field "add_cross_attention": true is not supported`},
+		{`{"model_type": "gpt2", "pruned_heads": {"0": [1]}}`, `field "pruned_heads": map[0:[1]]`},
+		{`{"model_type": "bert", "position_embedding_type": "relative_key_query"}`, `field "position_embedding_type": "relative_key_query" is not supported (want "absolute")`},
+		{`{"model_type": "bert", "is_decoder": true}`, `field "is_decoder": true (a causal BERT, BertLMHeadModel) is not supported`},
+		{`{"model_type": "bert", "hidden_act": "gelu_fancy"}`, `field "hidden_act": unknown activation "gelu_fancy"`},
+		{`{"model_type": "t5", "tie_encoder_decoder": true}`, `field "tie_encoder_decoder": true is not supported`},
+		{`{"model_type": "mt5", "dense_act_fn": "gelu_fancy"}`, `field "dense_act_fn": unknown activation "gelu_fancy"`},
+	}
+	for _, tt := range tests {
+		dir := t.TempDir()
+		path := filepath.Join(dir, models.ConfigFile)
+		if err := os.WriteFile(path, []byte(tt.config), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m, err := models.Load(dir, models.Options{})
+		if err == nil {
+			m.Close()
+			t.Errorf("%s: loaded", tt.config)
+			continue
+		}
+		if want := path + ": " + tt.want; !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %q, want it to contain %q", tt.config, err, want)
+		}
 	}
 }
 

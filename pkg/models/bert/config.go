@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/layers"
 )
 
@@ -42,6 +43,12 @@ type Config struct {
 	// PositionEmbeddingType must be "absolute": the relative variants of
 	// BertSelfAttention are not implemented.
 	PositionEmbeddingType string `json:"position_embedding_type"`
+	// IsDecoder (a causal mask: BertLMHeadModel), AddCrossAttention and
+	// PrunedHeads change what BertModel computes or holds; all three are
+	// refused (Validate).
+	IsDecoder         bool               `json:"is_decoder,omitempty"`
+	AddCrossAttention bool               `json:"add_cross_attention,omitempty"`
+	PrunedHeads       map[string][]int64 `json:"pruned_heads,omitempty"`
 }
 
 // DefaultConfig is bert-base: BertConfig()'s defaults.
@@ -76,6 +83,17 @@ func ParseConfig(data []byte) (Config, error) {
 	c.ModelType = ""
 	if err := json.Unmarshal(data, &c); err != nil {
 		return Config{}, err
+	}
+	null, err := models.NullKeys(data)
+	if err != nil {
+		return Config{}, err
+	}
+	if null["tie_word_embeddings"] { // HF tests the flag for truth
+		c.TieWordEmbeddings = new(bool)
+	}
+	if null["position_embedding_type"] {
+		// HF's BertEmbeddings then adds no position embeddings at all.
+		return Config{}, fmt.Errorf("field %q: null is not supported (want \"absolute\")", "position_embedding_type")
 	}
 	if c.ModelType == "" {
 		c.ModelType = "bert"
@@ -120,7 +138,18 @@ func (c Config) Validate() error {
 		return fmt.Errorf("field %q: must be positive, got %g", "layer_norm_eps", c.LayerNormEps)
 	}
 	if c.PositionEmbeddingType != "" && c.PositionEmbeddingType != "absolute" {
-		return fmt.Errorf("field %q: %q is not supported (only absolute)", "position_embedding_type", c.PositionEmbeddingType)
+		return fmt.Errorf("field %q: %q is not supported (want \"absolute\")", "position_embedding_type", c.PositionEmbeddingType)
+	}
+	// HF's BertModel makes its mask causal for is_decoder, even under
+	// BertForMaskedLM; gotrl's attends both ways.
+	if c.IsDecoder {
+		return fmt.Errorf("field %q: true (a causal BERT, BertLMHeadModel) is not supported", "is_decoder")
+	}
+	if c.AddCrossAttention {
+		return fmt.Errorf("field %q: true is not supported (BERT layers with cross-attention)", "add_cross_attention")
+	}
+	if len(c.PrunedHeads) > 0 {
+		return fmt.Errorf("field %q: %v: checkpoints with pruned heads are not supported", "pruned_heads", c.PrunedHeads)
 	}
 	if _, err := layers.NewActivation(c.HiddenAct); err != nil {
 		return fmt.Errorf("field %q: %w", "hidden_act", err)
@@ -134,14 +163,15 @@ func (c Config) Validate() error {
 // HeadDim is the size of one attention head.
 func (c Config) HeadDim() int64 { return c.HiddenSize / c.NumAttentionHeads }
 
-// Labels is the number of classifier outputs: num_labels, else the size of
-// id2label, else 2 (PretrainedConfig's default).
+// Labels is the number of classifier outputs as PretrainedConfig counts
+// them: the size of id2label (which wins over a disagreeing num_labels),
+// else num_labels, else 2.
 func (c Config) Labels() int64 {
 	switch {
-	case c.NumLabels > 0:
-		return c.NumLabels
 	case len(c.ID2Label) > 0:
 		return int64(len(c.ID2Label))
+	case c.NumLabels > 0:
+		return c.NumLabels
 	}
 	return 2
 }

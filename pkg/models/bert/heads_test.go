@@ -28,7 +28,7 @@ func TestRewardScoresCLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := LoadOptions("bert.pooler", "cls")
+	opts := LoadOptions(c, "bert.pooler", "cls")
 	opts.Partial = true
 	rep, err := weights.Load(dir, store, opts)
 	if err != nil {

@@ -44,7 +44,7 @@ var architectures = map[string]struct {
 func load(dir string, raw []byte, o models.Options) (models.Model, error) {
 	c, err := ParseConfig(raw)
 	if err != nil {
-		return nil, fmt.Errorf("bert config %s: %w", dir, err)
+		return nil, fmt.Errorf("bert config %s: %w", filepath.Join(dir, weights.ConfigFile), err)
 	}
 	arch, err := architecture(c, o)
 	if err != nil {
@@ -117,7 +117,7 @@ func build(dir string, c Config, arch string, o models.Options) (*Loaded, error)
 		err = models.BuildExtra(store.Root(), dims(c), o)
 	}
 	if err == nil {
-		err = models.Fill(dir, store, LoadOptions(a.ignore...), o)
+		err = models.Fill(dir, store, LoadOptions(c, a.ignore...), o)
 	}
 	if err != nil {
 		store.Close()

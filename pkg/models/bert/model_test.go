@@ -270,15 +270,44 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
+// TestNumLabels: the classifier's size as PretrainedConfig of
+// transformers 4.46.3 counts it (num_labels printed by from_dict for each
+// JSON): id2label wins over num_labels.
+func TestNumLabels(t *testing.T) {
+	tests := []struct {
+		json string
+		want int64
+	}{
+		{`{}`, 2},
+		{`{"num_labels": 3}`, 3},
+		{`{"num_labels": 3, "id2label": {"0": "a", "1": "b"}}`, 2},
+		{`{"id2label": {"0": "a"}}`, 1},
+	}
+	for _, tt := range tests {
+		c, err := ParseConfig([]byte(tt.json))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Labels(); got != tt.want {
+			t.Errorf("%s: %d labels, want %d", tt.json, got, tt.want)
+		}
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	tests := []struct {
 		name, json, want string
 	}{
 		{"heads do not divide hidden", `{"hidden_size": 30, "num_attention_heads": 4}`, `"hidden_size": hidden_size 30 is not a multiple of num_attention_heads 4`},
 		{"other family", `{"model_type": "gpt2"}`, `model_type "gpt2": want bert`},
-		{"unknown activation", `{"hidden_act": "mish"}`, `"hidden_act"`},
+		{"unknown activation", `{"hidden_act": "gelu_fancy"}`, `"hidden_act"`},
 		{"no layers", `{"num_hidden_layers": 0}`, `"num_hidden_layers": must be positive`},
-		{"relative positions", `{"position_embedding_type": "relative_key"}`, `only absolute`},
+		{"relative positions", `{"position_embedding_type": "relative_key"}`, `"position_embedding_type": "relative_key" is not supported (want "absolute")`},
+		{"causal decoder", `{"is_decoder": true}`, `"is_decoder": true (a causal BERT, BertLMHeadModel) is not supported`},
+		{"cross-attention", `{"add_cross_attention": true}`, `"add_cross_attention": true is not supported`},
+		{"pruned heads", `{"pruned_heads": {"1": [0]}}`, `"pruned_heads": map[1:[0]]`},
+		// HF's BertEmbeddings adds no position embeddings for None
+		{"no position embeddings", `{"position_embedding_type": null}`, `"position_embedding_type": null is not supported (want "absolute")`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -287,6 +316,10 @@ func TestConfigErrors(t *testing.T) {
 				t.Errorf("error %v, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+	// a null flag is false, as in HF (BertForMaskedLM's decoder is untied)
+	if c, err := ParseConfig([]byte(`{"tie_word_embeddings": null}`)); err != nil || c.Tied() {
+		t.Errorf("tie_word_embeddings null: tied %v, %v", c.Tied(), err)
 	}
 	c, err := ParseConfig([]byte(`{"type_vocab_size": 6}`)) // UniLM: no model_type
 	if err != nil || c.TypeVocabSize != 6 || c.LayerNormEps != 1e-12 {

@@ -8,15 +8,16 @@ import (
 )
 
 // LoadOptions lists BERT's only differences from "file name = store name":
-//   - the tied MLM decoder: cls.predictions.decoder.weight is the word
-//     embeddings and decoder.bias is cls.predictions.bias;
+//   - the MLM decoder: cls.predictions.decoder.bias is cls.predictions.bias,
+//     and decoder.weight is the word embeddings when c ties them (an untied
+//     decoder weight is a tensor of its own, never filled from them);
 //   - BertModel files lack the "bert." prefix;
 //   - TF-converted files name LayerNorm parameters gamma/beta and may carry
 //     the position_ids buffer;
 //   - ignore drops tensors under the given prefixes, as HF does when
 //     BertForMaskedLM reads a BertForPreTraining file ("bert.pooler",
 //     "cls.seq_relationship").
-func LoadOptions(ignore ...string) weights.LoadOptions {
+func LoadOptions(c Config, ignore ...string) weights.LoadOptions {
 	rename := func(name string) (string, bool) {
 		if strings.HasSuffix(name, "embeddings.position_ids") || nn.Prefixed(name, ignore...) {
 			return "", false
@@ -29,8 +30,9 @@ func LoadOptions(ignore ...string) weights.LoadOptions {
 		}
 		return name, true
 	}
-	return weights.LoadOptions{Rename: rename, Tied: map[string]string{
-		"cls.predictions.decoder.weight": "bert.embeddings.word_embeddings.weight",
-		"cls.predictions.decoder.bias":   "cls.predictions.bias",
-	}}
+	tied := map[string]string{"cls.predictions.decoder.bias": "cls.predictions.bias"}
+	if c.Tied() {
+		tied["cls.predictions.decoder.weight"] = "bert.embeddings.word_embeddings.weight"
+	}
+	return weights.LoadOptions{Rename: rename, Tied: tied}
 }

@@ -2,8 +2,12 @@ package gpt2
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+
+	"github.com/gotrl/gotrl/pkg/models"
+	"github.com/gotrl/gotrl/pkg/models/layers"
 )
 
 // Config is HF's GPT2Config as read from config.json; field names are the
@@ -34,7 +38,12 @@ type Config struct {
 	EosTokenID           *int64            `json:"eos_token_id"`
 	PadTokenID           *int64            `json:"pad_token_id"`
 	ID2Label             map[string]string `json:"id2label"`
+	Labels               int64             `json:"num_labels,omitempty"` // see NumLabels
 	Architectures        []string          `json:"architectures"`
+	// AddCrossAttention and PrunedHeads change the blocks' tensors; both
+	// are refused (Validate).
+	AddCrossAttention bool               `json:"add_cross_attention,omitempty"`
+	PrunedHeads       map[string][]int64 `json:"pruned_heads,omitempty"`
 }
 
 // Default is GPT-2 small as HF's GPT2Config() builds it.
@@ -63,6 +72,16 @@ func ParseConfig(b []byte, name string) (Config, error) {
 	c := Default()
 	if err := json.Unmarshal(b, &c); err != nil {
 		return Config{}, fmt.Errorf("gpt2 config %s: %w", name, err)
+	}
+	null, err := models.NullKeys(b)
+	if err != nil {
+		return Config{}, fmt.Errorf("gpt2 config %s: %w", name, err)
+	}
+	if null["scale_attn_weights"] { // HF tests these flags for truth
+		c.ScaleAttnWeights = false
+	}
+	if null["tie_word_embeddings"] {
+		c.TieWordEmbeddings = new(bool)
 	}
 	if err := c.Validate(); err != nil {
 		return Config{}, fmt.Errorf("gpt2 config %s: %w", name, err)
@@ -95,6 +114,15 @@ func (c Config) Validate() error {
 	if c.LayerNormEpsilon <= 0 {
 		return fmt.Errorf("field \"layer_norm_epsilon\": %g, want > 0", c.LayerNormEpsilon)
 	}
+	if _, err := layers.NewActivation(c.ActivationFunction); err != nil {
+		return fmt.Errorf("field \"activation_function\": %w", err)
+	}
+	if c.AddCrossAttention {
+		return errors.New("field \"add_cross_attention\": true is not supported (GPT-2 blocks with cross-attention)")
+	}
+	if len(c.PrunedHeads) > 0 {
+		return fmt.Errorf("field \"pruned_heads\": %v: checkpoints with pruned heads are not supported", c.PrunedHeads)
+	}
 	if c.ModelType != "" && c.ModelType != "gpt2" {
 		return fmt.Errorf("field \"model_type\": %q, want \"gpt2\"", c.ModelType)
 	}
@@ -115,10 +143,15 @@ func (c Config) HeadDim() int64 { return c.NEmbd / c.NHead }
 // Tied reports whether lm_head shares wte's weight (HF default true).
 func (c Config) Tied() bool { return c.TieWordEmbeddings == nil || *c.TieWordEmbeddings }
 
-// NumLabels is len(id2label), or HF's default 2.
+// NumLabels is the number of classifier outputs as PretrainedConfig
+// counts them: the size of id2label (which wins over a disagreeing
+// num_labels), else num_labels, else 2.
 func (c Config) NumLabels() int64 {
-	if len(c.ID2Label) == 0 {
-		return 2
+	switch {
+	case len(c.ID2Label) > 0:
+		return int64(len(c.ID2Label))
+	case c.Labels > 0:
+		return c.Labels
 	}
-	return int64(len(c.ID2Label))
+	return 2
 }

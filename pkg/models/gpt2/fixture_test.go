@@ -42,7 +42,7 @@ func build[M any](t *testing.T, dir string, fn func(root *nn.Path, c Config) (M,
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := weights.Load(dir, store, LoadOptions()); err != nil {
+	if _, err := weights.Load(dir, store, LoadOptions(c)); err != nil {
 		t.Fatal(err)
 	}
 	return m

@@ -98,7 +98,7 @@ func loadInto[M any](dir string, c Config, o models.Options, newModel func(*nn.P
 		err = models.BuildExtra(store.Root(), dims(c), o)
 	}
 	if err == nil {
-		opts := LoadOptions()
+		opts := LoadOptions(c)
 		// A PPO policy checkpoint carries TRL's value head; a model loaded
 		// from it without one leaves the head out, as HF's from_pretrained
 		// does (with a warning).
@@ -158,7 +158,7 @@ func (l *CausalLM) Tokens() models.Tokens {
 // Save writes config.json and model.safetensors, the tied lm_head left
 // out as save_pretrained does.
 func (l *CausalLM) Save(dir string) error {
-	return models.SaveHF(dir, l.store, l.Model.Config, "gpt2", archLM, weights.SaveOptions{Tied: LoadOptions().Tied})
+	return models.SaveHF(dir, l.store, l.Model.Config, "gpt2", archLM, weights.SaveOptions{Tied: LoadOptions(l.Model.Config).Tied})
 }
 
 // Forward runs the transformer and the LM head; with in.LogitsFrom or

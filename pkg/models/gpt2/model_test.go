@@ -56,13 +56,20 @@ func TestForwardMatchesHF(t *testing.T) {
 
 // TestCacheMatchesHF feeds each fixture case in two parts — a prefix of 3,
 // then one token at a time through the cache — and compares every step's
-// logits with HF's full forward.
+// logits with HF's full forward (gpt2-variant: with its per-layer score
+// scaling).
 func TestCacheMatchesHF(t *testing.T) {
-	dir := filepath.Join(fixtures, "gpt2")
+	for _, name := range []string{"gpt2", "gpt2-variant"} {
+		testCacheMatchesHF(t, name)
+	}
+}
+
+func testCacheMatchesHF(t *testing.T, name string) {
+	dir := filepath.Join(fixtures, name)
 	m := build(t, dir, newModel)
 	exp := modeltest.Expected(t, dir)
 	for _, c := range modeltest.Cases(t, dir) {
-		t.Run(c.Name, func(t *testing.T) {
+		t.Run(name+"/"+c.Name, func(t *testing.T) {
 			ids, mask, pos, types := c.Rows(t, "input_ids"), c.Rows(t, "attention_mask"), c.Rows(t, "position_ids"), c.Rows(t, "token_type_ids")
 			wantLogits := exp[c.Name+".logits"]
 			if wantLogits == nil {
@@ -201,6 +208,53 @@ func TestForwardRejectsBadInput(t *testing.T) {
 	}
 }
 
+// TestNumLabels: the classifier's size as PretrainedConfig of
+// transformers 4.46.3 counts it (num_labels printed by from_dict for each
+// JSON): id2label wins over num_labels.
+func TestNumLabels(t *testing.T) {
+	tests := []struct {
+		json string
+		want int64
+	}{
+		{`{}`, 2},
+		{`{"num_labels": 3}`, 3},
+		{`{"num_labels": 3, "id2label": {"0": "a", "1": "b"}}`, 2},
+		{`{"id2label": {"0": "a"}}`, 1},
+	}
+	for _, tt := range tests {
+		c, err := ParseConfig([]byte(tt.json), "config.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.NumLabels(); got != tt.want {
+			t.Errorf("%s: %d labels, want %d", tt.json, got, tt.want)
+		}
+	}
+}
+
+// TestNullFlags: a flag given as null is false, as in transformers 4.46.3
+// (GPT2LMHeadModel built from such a config has an untied lm_head and
+// unscaled scores), not the default an absent key gets.
+func TestNullFlags(t *testing.T) {
+	tests := []struct {
+		json         string
+		tied, scaled bool
+	}{
+		{`{}`, true, true},
+		{`{"tie_word_embeddings": null, "scale_attn_weights": null}`, false, false},
+		{`{"tie_word_embeddings": true, "scale_attn_weights": true}`, true, true},
+	}
+	for _, tt := range tests {
+		c, err := ParseConfig([]byte(tt.json), "config.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Tied() != tt.tied || c.ScaleAttnWeights != tt.scaled {
+			t.Errorf("%s: tied %v, scaled %v; want %v, %v", tt.json, c.Tied(), c.ScaleAttnWeights, tt.tied, tt.scaled)
+		}
+	}
+}
+
 func TestConfig(t *testing.T) {
 	null := `{"n_embd": 64, "n_head": 4, "n_layer": 2, "vocab_size": 100, "n_positions": 32, "n_inner": null}`
 	cases := []struct {
@@ -215,6 +269,9 @@ func TestConfig(t *testing.T) {
 		{"dropout", `{"attn_pdrop": 1.5}`, 0, `"attn_pdrop": 1.5`},
 		{"zero layers", `{"n_layer": 0}`, 0, `"n_layer": 0`},
 		{"other family", `{"model_type": "bert"}`, 0, `"model_type"`},
+		{"unknown activation", `{"activation_function": "gelu_fancy"}`, 0, `"activation_function": unknown activation "gelu_fancy"`},
+		{"cross-attention", `{"add_cross_attention": true}`, 0, `"add_cross_attention": true is not supported`},
+		{"pruned heads", `{"pruned_heads": {"0": [1, 2]}}`, 0, `"pruned_heads": map[0:[1 2]]`},
 		{"bad json", `{"n_embd": "x"}`, 0, "cannot unmarshal"},
 	}
 	for _, c := range cases {

@@ -7,12 +7,18 @@ import (
 )
 
 // LoadOptions lists GPT-2's only differences from "file name = store name":
-//   - lm_head.weight is wte (pytorch_model.bin files carry the copy);
+//   - lm_head.weight is wte when c ties them (pytorch_model.bin files carry
+//     the copy); an untied lm_head is a tensor of its own, never filled
+//     from wte nor left out of a save;
 //   - GPT2Model checkpoints (OpenAI's "gpt2" files) lack the "transformer."
 //     prefix of GPT2LMHeadModel's;
 //   - older files hold the causal-mask buffers attn.bias / attn.masked_bias.
-func LoadOptions() weights.LoadOptions {
-	return weights.LoadOptions{Rename: rename, Tied: map[string]string{"lm_head.weight": "transformer.wte.weight"}}
+func LoadOptions(c Config) weights.LoadOptions {
+	opts := weights.LoadOptions{Rename: rename}
+	if c.Tied() {
+		opts.Tied = map[string]string{"lm_head.weight": "transformer.wte.weight"}
+	}
+	return opts
 }
 
 func rename(name string) (string, bool) {

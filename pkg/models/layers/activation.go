@@ -2,6 +2,10 @@ package layers
 
 import (
 	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strings"
 
 	"github.com/gotrl/gotrl/internal/tensor"
 )
@@ -9,30 +13,59 @@ import (
 // Activation maps a tensor to a new tensor (owned by the caller).
 type Activation func(x *tensor.Tensor) *tensor.Tensor
 
-// NewActivation returns HF's ACT2FN entry for name: "gelu" (erf),
-// "gelu_new" / "gelu_pytorch_tanh" / "gelu_fast" (tanh approximation),
-// "relu", "silu"/"swish", "tanh".
+// activations is transformers' ACT2FN (activations.py, v4.46): every name
+// a config's activation_function, hidden_act or feed_forward_proj may
+// give, so that none is silently replaced by another. testdata/models/
+// act2fn holds HF's values of each.
+var activations = map[string]func(s *tensor.Scope, x *tensor.Tensor) *tensor.Tensor{
+	"gelu":        geluErf,
+	"gelu_python": geluErf, // HF's own erf formula
+	// The tanh approximation; gelu_fast and gelu_accurate spell its
+	// constants differently, equal to float32 rounding.
+	"gelu_new":          geluTanh,
+	"gelu_pytorch_tanh": geluTanh,
+	"gelu_fast":         geluTanh,
+	"gelu_accurate":     geluTanh,
+	"gelu_10": func(s *tensor.Scope, x *tensor.Tensor) *tensor.Tensor {
+		return s.T(geluErf(s, x).Clamp(s.Float(-10), s.Float(10), false))
+	},
+	"quick_gelu": func(s *tensor.Scope, x *tensor.Tensor) *tensor.Tensor { // x·σ(1.702x)
+		return s.T(x.Mul(s.T(s.T(x.MulScalar(s.Float(1.702), false)).Sigmoid(false)), false))
+	},
+	"laplace": func(s *tensor.Scope, x *tensor.Tensor) *tensor.Tensor { // ½(1 + erf((x − μ)/(σ√2)))
+		const mu, sigma = 0.707107, 0.282095
+		z := s.T(s.T(x.SubScalar(s.Float(mu), false)).DivScalar(s.Float(sigma*math.Sqrt2), false))
+		return s.T(s.T(s.T(z.Erf(false)).AddScalar(s.Float(1), false)).MulScalar(s.Float(0.5), false))
+	},
+	"leaky_relu": func(s *tensor.Scope, x *tensor.Tensor) *tensor.Tensor { return s.T(x.LeakyRelu(false)) }, // slope 0.01
+	"linear":     func(s *tensor.Scope, x *tensor.Tensor) *tensor.Tensor { return s.T(x.ShallowClone()) },
+	"mish":       func(s *tensor.Scope, x *tensor.Tensor) *tensor.Tensor { return s.T(x.Mish(false)) },
+	"relu":       relu,
+	"relu2":      func(s *tensor.Scope, x *tensor.Tensor) *tensor.Tensor { return s.T(relu(s, x).Square(false)) },
+	"relu6":      func(s *tensor.Scope, x *tensor.Tensor) *tensor.Tensor { return s.T(x.Relu6(false)) },
+	"sigmoid":    func(s *tensor.Scope, x *tensor.Tensor) *tensor.Tensor { return s.T(x.Sigmoid(false)) },
+	"silu":       silu,
+	"swish":      silu,
+	"tanh":       func(s *tensor.Scope, x *tensor.Tensor) *tensor.Tensor { return s.T(x.Tanh(false)) },
+}
+
+func geluErf(s *tensor.Scope, x *tensor.Tensor) *tensor.Tensor  { return s.T(x.Gelu("none", false)) }
+func geluTanh(s *tensor.Scope, x *tensor.Tensor) *tensor.Tensor { return s.T(tensor.GeluTanh(x)) }
+func relu(s *tensor.Scope, x *tensor.Tensor) *tensor.Tensor     { return s.T(x.Relu(false)) }
+func silu(s *tensor.Scope, x *tensor.Tensor) *tensor.Tensor     { return s.T(x.Silu(false)) }
+
+// NewActivation returns HF's ACT2FN entry for name, or an error naming
+// the ones there are.
 func NewActivation(name string) (Activation, error) {
-	one := func(f func(x *tensor.Tensor) (*tensor.Tensor, error)) Activation {
-		return func(x *tensor.Tensor) *tensor.Tensor {
-			y, err := f(x)
-			tensor.Checkf(err, "activation %s", name)
-			return y
-		}
+	f, ok := activations[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown activation %q (want one of transformers' ACT2FN: %s)", name, strings.Join(slices.Sorted(maps.Keys(activations)), ", "))
 	}
-	switch name {
-	case "gelu":
-		return one(func(x *tensor.Tensor) (*tensor.Tensor, error) { return x.Gelu("none", false) }), nil
-	case "gelu_new", "gelu_pytorch_tanh", "gelu_fast":
-		return one(tensor.GeluTanh), nil
-	case "relu":
-		return one(func(x *tensor.Tensor) (*tensor.Tensor, error) { return x.Relu(false) }), nil
-	case "silu", "swish":
-		return one(func(x *tensor.Tensor) (*tensor.Tensor, error) { return x.Silu(false) }), nil
-	case "tanh":
-		return one(func(x *tensor.Tensor) (*tensor.Tensor, error) { return x.Tanh(false) }), nil
-	}
-	return nil, fmt.Errorf("unknown activation %q (want gelu, gelu_new, gelu_pytorch_tanh, relu, silu or tanh)", name)
+	return func(x *tensor.Tensor) *tensor.Tensor {
+		s := tensor.NewScope()
+		defer s.Close()
+		return s.Keep(f(s, x))
+	}, nil
 }
 
 // Dropout applies inverted dropout with probability p when train is set;

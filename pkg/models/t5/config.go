@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/layers"
 )
 
@@ -26,10 +27,16 @@ type Config struct {
 	LayerNormEpsilon    float64 `json:"layer_norm_epsilon"`
 	InitializerFactor   float64 `json:"initializer_factor"`
 	FeedForwardProj     string  `json:"feed_forward_proj"`             // "relu", "gated-gelu", "gated-<act>"
+	DenseActFn          *string `json:"dense_act_fn,omitempty"`        // nil = from feed_forward_proj (see Activation)
+	IsGatedAct          *bool   `json:"is_gated_act,omitempty"`        // nil = from feed_forward_proj
 	TieWordEmbeddings   *bool   `json:"tie_word_embeddings,omitempty"` // nil = true
 	PadTokenID          int64   `json:"pad_token_id"`
 	EOSTokenID          int64   `json:"eos_token_id"`
 	DecoderStartTokenID *int64  `json:"decoder_start_token_id,omitempty"` // nil = PadTokenID
+	// TieEncoderDecoder (the decoder sharing the encoder's weights) and
+	// PrunedHeads change what the model holds; both are refused (Validate).
+	TieEncoderDecoder bool               `json:"tie_encoder_decoder,omitempty"`
+	PrunedHeads       map[string][]int64 `json:"pruned_heads,omitempty"`
 }
 
 // DefaultConfig is t5-small: T5Config()'s defaults.
@@ -80,6 +87,16 @@ func ParseConfig(data []byte) (Config, error) {
 	if err := json.Unmarshal(data, &c); err != nil {
 		return Config{}, err
 	}
+	null, err := models.NullKeys(data)
+	if err != nil {
+		return Config{}, err
+	}
+	if null["tie_word_embeddings"] { // HF tests these flags for truth
+		c.TieWordEmbeddings = new(bool)
+	}
+	if null["is_gated_act"] {
+		c.IsGatedAct = new(bool)
+	}
 	if err := c.Validate(); err != nil {
 		return Config{}, err
 	}
@@ -121,7 +138,17 @@ func (c Config) Validate() error {
 		return err
 	}
 	if _, err := layers.NewActivation(act); err != nil {
-		return fmt.Errorf("field %q: %w", "feed_forward_proj", err)
+		field := "feed_forward_proj"
+		if c.DenseActFn != nil {
+			field = "dense_act_fn"
+		}
+		return fmt.Errorf("field %q: %w", field, err)
+	}
+	if c.TieEncoderDecoder {
+		return fmt.Errorf("field %q: true is not supported (decoder weights tied to the encoder's)", "tie_encoder_decoder")
+	}
+	if len(c.PrunedHeads) > 0 {
+		return fmt.Errorf("field %q: %v: checkpoints with pruned heads are not supported", "pruned_heads", c.PrunedHeads)
 	}
 	for name, id := range map[string]int64{
 		"pad_token_id": c.PadTokenID, "eos_token_id": c.EOSTokenID, "decoder_start_token_id": c.DecoderStart(),
@@ -133,9 +160,28 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Activation parses feed_forward_proj as T5Config does: "gated-gelu" is
-// gated with gelu_new, "gated-X" gated with X, "X" plain.
+// Activation is the feed-forward's activation and whether it is gated, as
+// T5Config resolves them: feed_forward_proj "gated-gelu" is gated with
+// gelu_new, "gated-X" gated with X, "X" plain; then dense_act_fn and
+// is_gated_act, when config.json has them, win (T5Config derives the two
+// from feed_forward_proj, then PretrainedConfig sets the file's keys over
+// them, and the model reads only the two).
 func (c Config) Activation() (act string, gated bool, err error) {
+	act, gated, err = c.projection()
+	if err != nil {
+		return "", false, err
+	}
+	if c.DenseActFn != nil {
+		act = *c.DenseActFn
+	}
+	if c.IsGatedAct != nil {
+		gated = *c.IsGatedAct
+	}
+	return act, gated, nil
+}
+
+// projection parses feed_forward_proj alone.
+func (c Config) projection() (act string, gated bool, err error) {
 	act, gated = c.FeedForwardProj, false
 	if rest, ok := strings.CutPrefix(act, "gated-"); ok {
 		act, gated = rest, true

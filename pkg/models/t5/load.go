@@ -23,7 +23,7 @@ func init() {
 func load(dir string, raw []byte, o models.Options) (models.Model, error) {
 	c, err := ParseConfig(raw)
 	if err != nil {
-		return nil, fmt.Errorf("t5 config %s: %w", dir, err)
+		return nil, fmt.Errorf("t5 config %s: %w", filepath.Join(dir, weights.ConfigFile), err)
 	}
 	if o.Task != "" && o.Task != models.TaskLM {
 		return nil, fmt.Errorf("t5 load %s: task %q is not supported (T5 is a seq2seq LM here)", dir, o.Task)

@@ -37,7 +37,7 @@ func maskOr(t *testing.T, c modeltest.Case, mask, ids string) [][]int64 {
 }
 
 func TestMatchesHF(t *testing.T) {
-	for _, name := range []string{"t5", "mt5"} {
+	for _, name := range []string{"t5", "mt5", "t5-variant"} {
 		m := loadFixture(t, name)
 		dir := filepath.Join(fixtures, name)
 		want := modeltest.Expected(t, dir)
@@ -82,7 +82,7 @@ func TestMatchesHF(t *testing.T) {
 // TestIncrementalDecoding feeds the decoder one token at a time through
 // the cache and compares each step's logits with the full forward's.
 func TestIncrementalDecoding(t *testing.T) {
-	for _, name := range []string{"t5", "mt5"} {
+	for _, name := range []string{"t5", "mt5", "t5-variant"} {
 		t.Run(name, func(t *testing.T) {
 			m := loadFixture(t, name)
 			c := modeltest.Cases(t, filepath.Join(fixtures, name))[0]
@@ -181,8 +181,11 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{"wrong family", `{"model_type": "bert"}`, `"model_type": "bert", want t5 or mt5`},
 		{"bad projection", `{"model_type": "t5", "feed_forward_proj": "gated-gelu-x"}`, `"feed_forward_proj"`},
-		{"unknown activation", `{"model_type": "t5", "feed_forward_proj": "mish"}`, `"feed_forward_proj"`},
+		{"unknown activation", `{"model_type": "t5", "feed_forward_proj": "gelu_fancy"}`, `"feed_forward_proj"`},
+		{"unknown dense_act_fn", `{"model_type": "t5", "dense_act_fn": "gelu_fancy"}`, `"dense_act_fn"`},
 		{"no heads", `{"model_type": "t5", "num_heads": 0}`, `"num_heads": must be positive`},
+		{"tied encoder and decoder", `{"model_type": "t5", "tie_encoder_decoder": true}`, `"tie_encoder_decoder": true is not supported`},
+		{"pruned heads", `{"model_type": "mt5", "pruned_heads": {"0": [3]}}`, `"pruned_heads": map[0:[3]]`},
 		{"short distance", `{"model_type": "t5", "relative_attention_max_distance": 8}`, `"relative_attention_max_distance"`},
 	}
 	for _, tt := range tests {
@@ -193,10 +196,48 @@ func TestConfigErrors(t *testing.T) {
 			}
 		})
 	}
+	// a null flag is false, as in HF (an untied lm_head, no rescale)
+	if c, err := ParseConfig([]byte(`{"model_type": "t5", "tie_word_embeddings": null}`)); err != nil || c.Tied() {
+		t.Errorf("tie_word_embeddings null: tied %v, %v", c.Tied(), err)
+	}
 	c, err := ParseConfig([]byte(`{"model_type": "mt5"}`))
 	act, gated, _ := c.Activation()
 	if err != nil || c.Tied() || !gated || act != "gelu_new" || c.DecoderLayers() != 8 {
 		t.Errorf("mt5 defaults: %+v (act %s gated %v), %v", c, act, gated, err)
+	}
+}
+
+// TestActivation: the feed-forward's activation and gating as T5Config /
+// MT5Config of transformers 4.46.3 resolve them (dense_act_fn and
+// is_gated_act printed by from_dict for each JSON): the file's
+// dense_act_fn and is_gated_act win over feed_forward_proj.
+func TestActivation(t *testing.T) {
+	tests := []struct {
+		json  string
+		act   string
+		gated bool
+	}{
+		{`{"model_type": "t5"}`, "relu", false},
+		{`{"model_type": "t5", "feed_forward_proj": "gelu"}`, "gelu", false},
+		{`{"model_type": "t5", "feed_forward_proj": "gated-gelu"}`, "gelu_new", true},
+		{`{"model_type": "t5", "feed_forward_proj": "gated-gelu", "dense_act_fn": "gelu"}`, "gelu", true},
+		{`{"model_type": "t5", "feed_forward_proj": "relu", "is_gated_act": true}`, "relu", true},
+		{`{"model_type": "t5", "feed_forward_proj": "gated-silu", "dense_act_fn": "relu", "is_gated_act": false}`, "relu", false},
+		{`{"model_type": "t5", "dense_act_fn": "silu"}`, "silu", false},
+		{`{"model_type": "mt5"}`, "gelu_new", true},
+		{`{"model_type": "mt5", "feed_forward_proj": "gated-gelu", "dense_act_fn": "gelu_new", "is_gated_act": true}`, "gelu_new", true},
+		{`{"model_type": "t5", "feed_forward_proj": "gated-gelu", "is_gated_act": null}`, "gelu_new", false},
+	}
+	for _, tt := range tests {
+		c, err := ParseConfig([]byte(tt.json))
+		if err != nil {
+			t.Errorf("%s: %v", tt.json, err)
+			continue
+		}
+		act, gated, err := c.Activation()
+		if err != nil || act != tt.act || gated != tt.gated {
+			t.Errorf("%s: activation %q gated %v (%v), want %q gated %v", tt.json, act, gated, err, tt.act, tt.gated)
+		}
 	}
 }
 

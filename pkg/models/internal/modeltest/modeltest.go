@@ -238,3 +238,37 @@ func SaveAndReload(t testing.TB, m models.Model, name string) models.Model {
 	t.Cleanup(again.Close)
 	return again
 }
+
+// Without copies the checkpoint dir (config.json and model.safetensors)
+// into a temporary directory, leaving out the named tensors, and returns
+// the copy: a checkpoint that lacks what its config implies.
+func Without(t testing.TB, dir string, names ...string) string {
+	t.Helper()
+	out := t.TempDir()
+	config, err := os.ReadFile(filepath.Join(dir, models.ConfigFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, models.ConfigFile), config, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file, err := weights.ReadTensors(filepath.Join(dir, weights.SafetensorsFile), gotch.CPU)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		if file[name] == nil {
+			t.Fatalf("%s has no tensor %s", dir, name)
+		}
+		tensor.Free(file[name])
+		delete(file, name)
+	}
+	err = weights.SaveTensors(filepath.Join(out, weights.SafetensorsFile), file)
+	for _, x := range file {
+		tensor.Free(x)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
