@@ -140,6 +140,19 @@ func (o Options) FixOptionalID(name string, id **int64, want, vocab int64) {
 	}
 }
 
+// LabelCount is the number of classifier outputs as PretrainedConfig
+// counts them from config.json: the size of id2label (which wins over a
+// disagreeing num_labels), else num_labels, else 2.
+func LabelCount(id2label map[string]string, numLabels int64) int64 {
+	switch {
+	case len(id2label) > 0:
+		return int64(len(id2label))
+	case numLabels > 0:
+		return numLabels
+	}
+	return 2
+}
+
 // ID2Label is HF's default label map for n labels: {"0": "LABEL_0", …}.
 func ID2Label(n int) map[string]string {
 	m := make(map[string]string, n)

@@ -163,18 +163,8 @@ func (c Config) Validate() error {
 // HeadDim is the size of one attention head.
 func (c Config) HeadDim() int64 { return c.HiddenSize / c.NumAttentionHeads }
 
-// Labels is the number of classifier outputs as PretrainedConfig counts
-// them: the size of id2label (which wins over a disagreeing num_labels),
-// else num_labels, else 2.
-func (c Config) Labels() int64 {
-	switch {
-	case len(c.ID2Label) > 0:
-		return int64(len(c.ID2Label))
-	case c.NumLabels > 0:
-		return c.NumLabels
-	}
-	return 2
-}
+// Labels is the number of classifier outputs (models.LabelCount).
+func (c Config) Labels() int64 { return models.LabelCount(c.ID2Label, c.NumLabels) }
 
 // Tied reports whether the MLM decoder shares the word embeddings.
 func (c Config) Tied() bool { return c.TieWordEmbeddings == nil || *c.TieWordEmbeddings }

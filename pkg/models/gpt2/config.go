@@ -143,15 +143,5 @@ func (c Config) HeadDim() int64 { return c.NEmbd / c.NHead }
 // Tied reports whether lm_head shares wte's weight (HF default true).
 func (c Config) Tied() bool { return c.TieWordEmbeddings == nil || *c.TieWordEmbeddings }
 
-// NumLabels is the number of classifier outputs as PretrainedConfig
-// counts them: the size of id2label (which wins over a disagreeing
-// num_labels), else num_labels, else 2.
-func (c Config) NumLabels() int64 {
-	switch {
-	case len(c.ID2Label) > 0:
-		return int64(len(c.ID2Label))
-	case c.Labels > 0:
-		return c.Labels
-	}
-	return 2
-}
+// NumLabels is the number of classifier outputs (models.LabelCount).
+func (c Config) NumLabels() int64 { return models.LabelCount(c.ID2Label, c.Labels) }
