@@ -30,23 +30,56 @@ func (s Source) Validate() error {
 
 // Type is the model type the source's config names (the override first).
 func (s Source) Type() (string, error) {
-	if s.Init != "" {
-		if isAdapterDir(s.Init) {
-			base, err := adapterBase(s.Init)
-			if err != nil {
-				return "", err
-			}
-			s.Init = base
-		}
-		_, t, err := ReadConfig(s.Init, s.ModelType)
-		return t, err
-	}
-	path := s.Config
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		path = filepath.Join(path, ConfigFile)
+	path, err := s.configFile()
+	if err != nil {
+		return "", err
 	}
 	_, t, err := readConfigFile(path, s.ModelType)
 	return t, err
+}
+
+// ProblemType is the problem_type the source's config names ("" when it
+// names none): the loss transformers trains a sequence classifier with
+// (single_label_classification, multi_label_classification, regression).
+func (s Source) ProblemType() (string, error) {
+	path, err := s.configFile()
+	if err != nil {
+		return "", err
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("read config: %w", err)
+	}
+	var c struct {
+		ProblemType *string `json:"problem_type"`
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	if c.ProblemType == nil {
+		return "", nil
+	}
+	return *c.ProblemType, nil
+}
+
+// configFile is the config.json s reads: its checkpoint's (an adapter's
+// base's), else its Config (a file, or a directory holding one).
+func (s Source) configFile() (string, error) {
+	if s.Init != "" {
+		dir := s.Init
+		if isAdapterDir(dir) {
+			base, err := adapterBase(dir)
+			if err != nil {
+				return "", err
+			}
+			dir = base
+		}
+		return filepath.Join(dir, ConfigFile), nil
+	}
+	if st, err := os.Stat(s.Config); err == nil && st.IsDir() {
+		return filepath.Join(s.Config, ConfigFile), nil
+	}
+	return s.Config, nil
 }
 
 // Open loads s.Init, or builds a fresh model from s.Config.

@@ -50,6 +50,22 @@ func (c ClassifierConfig) Validate() error {
 	return nil
 }
 
+// singleLabel refuses a model whose config.json asks transformers for
+// another loss than the cross-entropy this stage trains with: Trainer
+// would fit "regression" with MSE and "multi_label_classification" with
+// binary cross-entropy over independent labels.
+func singleLabel(src models.Source) error {
+	pt, err := src.ProblemType()
+	if err != nil {
+		return fmt.Errorf("classifier: %w", err)
+	}
+	switch pt {
+	case "", "single_label_classification":
+		return nil
+	}
+	return fmt.Errorf("classifier: config.json of %s: problem_type %q is not supported: gotrl classifier trains single-label classifiers with cross-entropy (want single_label_classification or no problem_type)", src.Init+src.Config, pt)
+}
+
 // labeledBatch is a padded batch of texts and their labels.
 type labeledBatch struct {
 	data.Batch
@@ -198,6 +214,9 @@ func Classifier(ctx context.Context, cfg ClassifierConfig, env train.Env) (train
 	}
 	ckpt, err := start(env, cfg.Train, "classifier", &cfg.Model, cfg.PEFT, cfg)
 	if err != nil {
+		return train.State{}, err
+	}
+	if err := singleLabel(cfg.Model); err != nil {
 		return train.State{}, err
 	}
 	tok, err := openTokenizer(env, cfg.Data.Tokenizer)

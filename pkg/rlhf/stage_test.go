@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,6 +22,36 @@ import (
 
 // fixture is a tiny random HF checkpoint from testdata/models (vocab 512).
 func fixture(name string) string { return filepath.Join("..", "..", "testdata", "models", name) }
+
+// withConfig returns a copy of the checkpoint dir whose config.json has
+// the given keys set; the weights are linked, not copied.
+func withConfig(t *testing.T, dir string, set map[string]any) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c map[string]any
+	if err := json.Unmarshal(raw, &c); err != nil {
+		t.Fatal(err)
+	}
+	maps.Copy(c, set)
+	if raw, err = json.Marshal(c); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	if err := os.WriteFile(filepath.Join(out, "config.json"), raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	abs, err := filepath.Abs(filepath.Join(dir, "model.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(abs, filepath.Join(out, "model.safetensors")); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
 
 // testVocab writes a small WordPiece vocabulary (ids < 512, as the
 // fixtures' embeddings) and returns its directory.
@@ -136,11 +167,21 @@ func TestBadInputs(t *testing.T) {
 	vocab := testVocab(t)
 	pref := jsonl(t, []map[string]any{{"prompt": "a", "chosen": "b", "rejected": "c"}})
 	sft := jsonl(t, sftRecords(3))
+	labeled := jsonl(t, []map[string]any{{"text": "的", "label": 0}, {"text": "一", "label": 1}})
+	regression := withConfig(t, fixture("bert-seqcls"), map[string]any{"problem_type": "regression"})
 	tests := []struct {
 		name string
 		run  func(dir string) error
 		want []string
 	}{
+		{"classifier of a regression checkpoint", func(dir string) error {
+			c := DefaultClassifier()
+			c.Train = shortTrain(dir)
+			c.Model.Init = regression
+			c.Data = DataConfig{Tokenizer: vocab, Path: data.Files{labeled}, MaxLen: 16}
+			_, err := Classifier(context.Background(), c, train.Env{Device: gotch.CPU})
+			return err
+		}, []string{regression, `problem_type "regression"`, "single_label_classification"}},
 		{"sft on preference data", func(dir string) error {
 			c := DefaultSFT()
 			c.Train = shortTrain(dir)
