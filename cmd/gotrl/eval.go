@@ -50,6 +50,11 @@ func evalSubcommand(cmd *cobra.Command, read fieldReader, score evalScorer) *cob
 	var e evalFlags
 	cmd.Args = cobra.NoArgs
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if e.Output != "" {
+			if err := checkOutputFile("--output-file", e.Output); err != nil {
+				return err
+			}
+		}
 		exs, err := e.examples(read)
 		if err != nil {
 			return err

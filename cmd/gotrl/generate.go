@@ -37,7 +37,8 @@ for gotrl eval:
 
 (--num-return-sequences N writes N records per prompt.) The file is written
 atomically; if generation fails part way, what was generated is kept in
-FILE.partial.
+FILE.partial. An --output-file that cannot be written (a directory, a
+missing directory) is refused before anything is generated.
 
 Prompts longer than --max-prompt-length tokens (the tokenizer's special tokens
 included) are cut: on the left for decoder-only models (GPT-2), on the right
@@ -86,6 +87,11 @@ func newGenerateCmd() *cobra.Command {
 			}
 			if g.BatchSize < 1 {
 				return fmt.Errorf("--per-device-eval-batch-size %d: want ≥ 1", g.BatchSize)
+			}
+			if g.Output != "" {
+				if err := checkOutputFile("--output-file", g.Output); err != nil {
+					return err
+				}
 			}
 			if err := resolveHub(cmd, &g); err != nil {
 				return err

@@ -219,6 +219,12 @@ func TestHardeningRefused(t *testing.T) {
 		// good: malformed data and weights name the file
 		{"malformed jsonl", h.sftArgs(out("bad"), "--train-file", filepath.Join(h.root, "bad.jsonl")), "bad.jsonl:1: malformed JSON"},
 		{"bad safetensors header", gen(header), "model.safetensors"},
+		// outside review: an output file that cannot be written is refused
+		// before anything is generated, not after (the predictions were lost)
+		{"generate output is a directory", gen(h.model, "--output-file", h.root), "--output-file " + h.root + " is a directory"},
+		{"generate output dir missing", gen(h.model, "--output-file", filepath.Join(h.root, "nope", "pred.jsonl")), "directory " + filepath.Join(h.root, "nope") + " does not exist"},
+		{"rm score output is a directory", []string{"rm", "score", "--model-name-or-path", h.rm, "--input", h.sft, "--output-file", h.root}, "--output-file " + h.root + " is a directory"},
+		{"eval output is a directory", []string{"eval", "summary", "--input", h.sft, "--fields", "prediction=prompt", "--fields", "reference=response", "--output-file", h.root}, "--output-file " + h.root + " is a directory"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -78,6 +78,11 @@ func newRMScoreCmd() *cobra.Command {
 				if len(args) > 0 || len(c.Prompt) > 0 {
 					return errors.New("give responses as arguments (with --prompt) or --input, not both")
 				}
+				if c.Save != "" {
+					if err := checkOutputFile("--output-file", c.Save); err != nil {
+						return err
+					}
+				}
 			} else if len(args) == 0 {
 				return errors.New("give responses to score as arguments or --input FILE")
 			}
