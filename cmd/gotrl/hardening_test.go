@@ -224,6 +224,11 @@ func TestHardeningRefused(t *testing.T) {
 		{"generate output is a directory", gen(h.model, "--output-file", h.root), "--output-file " + h.root + " is a directory"},
 		{"generate output dir missing", gen(h.model, "--output-file", filepath.Join(h.root, "nope", "pred.jsonl")), "directory " + filepath.Join(h.root, "nope") + " does not exist"},
 		{"rm score output is a directory", []string{"rm", "score", "--model-name-or-path", h.rm, "--input", h.sft, "--output-file", h.root}, "--output-file " + h.root + " is a directory"},
+		// outside review: a model flag naming a file (the weights, the
+		// config) was read as a vocab.txt and blamed on --tokenizer
+		{"model path is a file generate", gen(filepath.Join(h.model, "model.safetensors")), "--model-name-or-path " + filepath.Join(h.model, "model.safetensors") + " is a file: give the model's directory (" + h.model + ")"},
+		{"model path is a file sft", h.sftArgs(out("file"), "--model-name-or-path", filepath.Join(h.model, "config.json")), "--model-name-or-path " + filepath.Join(h.model, "config.json") + " is a file"},
+		{"reward model path is a file", ppo(filepath.Join(h.root, "prompts.jsonl"), "--reward-model", filepath.Join(h.rm, "model.safetensors")), "--reward-model " + filepath.Join(h.rm, "model.safetensors") + " is a file"},
 		{"eval output is a directory", []string{"eval", "summary", "--input", h.sft, "--fields", "prediction=prompt", "--fields", "reference=response", "--output-file", h.root}, "--output-file " + h.root + " is a directory"},
 	}
 	for _, tt := range tests {
