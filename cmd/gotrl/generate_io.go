@@ -69,17 +69,6 @@ func inputFormat(path string) data.Format {
 	return data.FormatJSONL
 }
 
-// promptTexts returns the texts of --prompt flags and an --input file;
-// ppo's --prompts file has the same format.
-func promptTexts(flags []string, input string) ([]string, error) {
-	recs, err := readPrompts(flags, input, nil)
-	texts := make([]string, len(recs))
-	for i, r := range recs {
-		texts[i] = r.Text
-	}
-	return texts, err
-}
-
 // members returns a record's fields in file order, each value as the
 // file spells it (already validated by data.Read); a record of a CSV,
 // Parquet or SQuAD file, which has no JSON text, gives its fields in name
