@@ -222,7 +222,7 @@ func Classifier(ctx context.Context, cfg ClassifierConfig, env train.Env) (train
 	if n < 2 {
 		return train.State{}, fmt.Errorf("classifier: the training data has %d label(s); a classifier needs 2 or more", n)
 	}
-	opened, err := openModel(cfg.Model, tok, env, models.Options{Task: models.TaskClassifier, NumLabels: n, Partial: cfg.Model.Init != "" && (ckpt == "" || cfg.PEFT.UsePEFT)})
+	opened, err := openModel(cfg.Model, tok, env, models.Options{Task: models.TaskClassifier, NumLabels: n, Partial: cfg.Model.Init != "" && (ckpt == "" || cfg.PEFT.UsePEFT)}, &cfg.Data.MaxLen)
 	if err != nil {
 		return train.State{}, err
 	}
