@@ -180,6 +180,8 @@ func TestHardeningRefused(t *testing.T) {
 	write(t, filepath.Join(h.root, "nan.yaml"), "learning_rate: .nan\n")
 	write(t, filepath.Join(h.root, "neg.yaml"), "max_steps: -5\n")
 	write(t, filepath.Join(h.root, "empty.jsonl"), "")
+	write(t, filepath.Join(h.root, "cls.jsonl"), strings.Repeat(`{"text": "`+cjk(3, 3)+`", "label": 0}`+"\n"+`{"text": "`+cjk(9, 3)+`", "label": 1}`+"\n", 4))
+	write(t, filepath.Join(h.root, "cls-val.jsonl"), `{"text": "`+cjk(3, 3)+`", "label": 0}`+"\n\n"+`{"text": "`+cjk(5, 3)+`", "label": 2}`+"\n")
 	write(t, filepath.Join(h.root, "prompts.jsonl"), strings.Repeat(`{"prompt": "`+cjk(3, 3)+`"}`+"\n", 4))
 	out := func(name string) string { return filepath.Join(h.root, "runs", name) }
 	gen := func(model string, more ...string) []string {
@@ -232,6 +234,14 @@ func TestHardeningRefused(t *testing.T) {
 		// outside review: rm score's --max-length beyond the positions failed
 		// in the forward, naming no flag
 		{"rm score max-length beyond positions", []string{"rm", "score", "--model-name-or-path", h.rm, "--max-length", "1000", cjk(0, 100)}, "max_length 1000 (--max-length) is more than the model's 64 positions"},
+		// outside review: a label the classifier has no output for named no
+		// file or line
+		{"classifier validation label beyond num_labels", []string{"classifier", "--model-name-or-path", h.rm, "--train-file", filepath.Join(h.root, "cls.jsonl"),
+			"--validation-file", filepath.Join(h.root, "cls-val.jsonl"), "-o", out("cls"), "--max-steps", "1", "--threads", "1"},
+			`cls-val.jsonl:3: field "label": 2, but the classifier has num_labels 2 (--num-labels; by default the largest training label + 1)`},
+		{"classifier label beyond --num-labels", []string{"classifier", "--model-name-or-path", h.rm, "--train-file", filepath.Join(h.root, "cls.jsonl"),
+			"--num-labels", "1", "-o", out("cls"), "--max-steps", "1", "--threads", "1"},
+			`field "label": 1, but the classifier has num_labels 1`},
 		{"eval output is a directory", []string{"eval", "summary", "--input", h.sft, "--fields", "prediction=prompt", "--fields", "reference=response", "--output-file", h.root}, "--output-file " + h.root + " is a directory"},
 	}
 	for _, tt := range tests {
