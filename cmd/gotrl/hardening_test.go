@@ -446,3 +446,49 @@ func resumeShort(t *testing.T, out string) {
 	}
 	runBin(t, "sft", "--resume", out, "--max-steps", fmt.Sprint(st.Step+1), "--eval-samples", "1").check(t, 0, "resuming from "+ckpt)
 }
+
+// TestHardeningPromptTrain: prompt train has no --resume (its settings are
+// flags, with no config.yaml to check a resume against), so it must not
+// promise one: a directory holding a run is refused without
+// --overwrite-output-dir (a second run trained over the first, replacing
+// its model), and an interrupted run says to run it again.
+func TestHardeningPromptTrain(t *testing.T) {
+	model, vocab := fixtureModel(t, "bert")
+	root := t.TempDir()
+	labeled := filepath.Join(root, "pet.jsonl")
+	var lines []string
+	for i := range 40 {
+		lines = append(lines, fmt.Sprintf(`{"review": %q, "label": %d}`, cjk(10+i, 8), i%2))
+	}
+	write(t, labeled, strings.Join(lines, "\n")+"\n")
+	args := func(out string, more ...string) []string {
+		return append([]string{"prompt", "train", "--model-name-or-path", model, "--tokenizer-name", vocab, "--labeled-file", labeled,
+			"--test-size", "10", "--k", "4", "--template", "{mask}丁。{text_a|trunc}", "--verbalizer", "1=七;0=万",
+			"--output-dir", out, "--threads", "1"}, more...)
+	}
+	out := filepath.Join(root, "pet")
+	runBin(t, args(out, "--max-steps", "2")...).check(t, 0, "")
+	runBin(t, args(out, "--max-steps", "2")...).check(t, 1, "--output-dir "+out+" holds a run, and prompt train cannot resume one: give --overwrite-output-dir to start over, or another --output-dir")
+	runBin(t, args(out, "--max-steps", "2", "--overwrite-output-dir")...).check(t, 0, "")
+
+	long := filepath.Join(root, "long")
+	c := gotrl(nil, args(long, "--max-steps", "1000000", "--save-steps", "0")...)
+	var o, e bytes.Buffer
+	c.Stdout, c.Stderr = &o, &e
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Process.Kill(); _ = c.Wait() })
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if b, _ := os.ReadFile(filepath.Join(long, "metrics.jsonl")); len(b) > 0 {
+			break
+		}
+	}
+	_ = c.Process.Signal(syscall.SIGINT)
+	if code := exitCode(t, c); code != 130 {
+		t.Fatalf("exit %d after SIGINT, want 130:\n%s", code, e.String())
+	}
+	if s := o.String() + e.String(); strings.Contains(s, "--resume") || !strings.Contains(s, "prompt train cannot resume: run it again") {
+		t.Errorf("after SIGINT:\n%s\nwant it to say to run again, not to --resume", s)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/gotrl/gotrl/pkg/data/tokenizer"
 	"github.com/gotrl/gotrl/pkg/prompt"
 	"github.com/gotrl/gotrl/pkg/prompt/run"
+	"github.com/gotrl/gotrl/pkg/train"
 )
 
 func newPromptCmd() *cobra.Command {
@@ -406,6 +408,9 @@ func newPromptTrainCmd() *cobra.Command {
 	var mf modelFlags
 	var k int
 	var fewSeed uint64
+	var over struct {
+		Overwrite bool `yaml:"overwrite_output_dir" alias:"overwrite"`
+	}
 	cfg := run.DefaultPET()
 	cmd := &cobra.Command{
 		Use:   "train",
@@ -454,8 +459,24 @@ func newPromptTrainCmd() *cobra.Command {
 			if tok == "" {
 				tok = mf.Dir
 			}
-			return runStage(cmd, tok, cfg.Train.OutputDir, func(ctx context.Context) (string, error) {
+			// prompt train has no --resume (its settings are flags, with no
+			// config.yaml to check one against): it must neither train over
+			// a run nor promise to continue one
+			dir := cfg.Train.OutputDir
+			return runStage(cmd, tok, dir, func(ctx context.Context) (string, error) {
+				if cfg.Dist.Main() {
+					err := train.PrepareOutputDir(dir, false, over.Overwrite)
+					if errors.Is(err, train.ErrRunDirNotEmpty) {
+						return "", fmt.Errorf("--output-dir %s holds a run, and prompt train cannot resume one: give --overwrite-output-dir to start over, or another --output-dir", dir)
+					}
+					if err != nil {
+						return "", err
+					}
+				}
 				st, err := run.PET(ctx, r, p, run.Examples(few, pf.Field), cfg)
+				if errors.Is(err, train.ErrInterrupted) {
+					err = fmt.Errorf("%w at step %d (prompt train cannot resume: run it again, with --overwrite-output-dir)", train.ErrInterrupted, st.Step)
+				}
 				return stateSummary(st), err
 			})
 		},
@@ -466,7 +487,7 @@ func newPromptTrainCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.IntVar(&k, "k", 20, "training examples per label")
 	f.Uint64Var(&fewSeed, "few-shot-seed", 1, "seed of the k-per-label draw")
-	mustBind(cmd, &cfg.Train) // TrainingArguments' flags: --output-dir, --num-train-epochs, --learning-rate, …
+	mustBind(cmd, &cfg.Train, &over) // TrainingArguments' flags: --output-dir, --num-train-epochs, --learning-rate, …
 	f.StringVar(&cfg.Trainable, "trainable", cfg.Trainable, `regexp of parameters to train ('^cls\.predictions\.' = MLM head, '' = all, '^prompt_encoder\.' = soft tokens)`)
 	_ = cmd.MarkFlagRequired("output-dir")
 	return cmd

@@ -2,6 +2,7 @@ package train
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -63,8 +64,12 @@ func PrepareOutputDir(dir string, resume, overwrite bool) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("output directory %s exists and is not empty: pass --resume %s to continue it or --overwrite to start over", dir, dir)
+	return fmt.Errorf("output directory %s %w: pass --resume %s to continue it or --overwrite to start over", dir, ErrRunDirNotEmpty, dir)
 }
+
+// ErrRunDirNotEmpty is wrapped by PrepareOutputDir's refusal of a
+// directory that holds a run.
+var ErrRunDirNotEmpty = errors.New("exists and is not empty")
 
 // onlyStartFiles reports whether entries are at most startFiles.
 func onlyStartFiles(entries []os.DirEntry) bool {
