@@ -343,6 +343,23 @@ func TestHardeningAccepted(t *testing.T) {
 			r.check(t, 0, "max_length 100000 is more than the model's 64 positions: using max_length=64")
 		})
 	}
+	// outside review: reductions (layer norm's gradients, for one) sum
+	// per thread, so a run resumed without the --threads it was started
+	// with went on within rounding, not bit for bit, and said nothing
+	t.Run("resume says when the thread count differs", func(t *testing.T) {
+		note := "the checkpoint was written with 1 CPU thread(s), this run has 2"
+		out := filepath.Join(runs, "threads")
+		runBin(t, h.sftArgs(out, "--max-steps", "2")...).check(t, 0, "")
+		r := runBin(t, "sft", "--resume", out, "--max-steps", "3", "--threads", "2")
+		r.check(t, 0, note+": its sums run in another order, so it continues within rounding of the run it resumes, not bit for bit (--threads 1 for that)")
+		if r = runBin(t, "sft", "--resume", out, "--max-steps", "4", "--threads", "2"); strings.Contains(r.stderr, "CPU thread") {
+			t.Errorf("a resume with the same threads warned:\n%s", r.stderr)
+		}
+		ppo := filepath.Join(runs, "threads-ppo")
+		runBin(t, "ppo", "--model-name-or-path", h.model, "--reward-model", h.rm, "--reward-label", "1", "--train-file", h.sft,
+			"--batch-size", "4", "--mini-batch-size", "2", "--max-steps", "1", "--threads", "1", "-o", ppo).check(t, 0, "")
+		runBin(t, "ppo", "--resume", ppo, "--max-steps", "2", "--threads", "2").check(t, 0, note)
+	})
 	t.Run("rm score finds the model dir's tokenizer", func(t *testing.T) {
 		runBin(t, "rm", "score", "--model-name-or-path", h.rm, "--prompt", cjk(0, 3), cjk(1, 2), cjk(2, 2)).check(t, 0, "")
 	})
