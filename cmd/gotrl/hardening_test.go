@@ -360,6 +360,15 @@ func TestHardeningAccepted(t *testing.T) {
 			"--batch-size", "4", "--mini-batch-size", "2", "--max-steps", "1", "--threads", "1", "-o", ppo).check(t, 0, "")
 		runBin(t, "ppo", "--resume", ppo, "--max-steps", "2", "--threads", "2").check(t, 0, note)
 	})
+	// outside review: resuming another command's run listed the YAML keys
+	// the command does not know ("field objective not found in type
+	// rlhf.SFTConfig") instead of saying whose run it is
+	t.Run("resume of another command's run names that command", func(t *testing.T) {
+		out := filepath.Join(runs, "pretrained")
+		runBin(t, "pretrain", "--model-name-or-path", h.model, "--train-file", h.sft, "--dataset-text-field", "prompt", "-o", out,
+			"--max-length", "16", "--max-steps", "1", "--batch-size", "2", "--threads", "1").check(t, 0, "")
+		runBin(t, "sft", "--resume", out).check(t, 1, "--resume "+out+": a pretrain run (checkpoint-1 was written by stage \"pretrain causal\"): resume it with gotrl pretrain --resume "+out)
+	})
 	t.Run("rm score finds the model dir's tokenizer", func(t *testing.T) {
 		runBin(t, "rm", "score", "--model-name-or-path", h.rm, "--prompt", cjk(0, 3), cjk(1, 2), cjk(2, 2)).check(t, 0, "")
 	})
