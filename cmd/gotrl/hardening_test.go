@@ -242,6 +242,12 @@ func TestHardeningRefused(t *testing.T) {
 		{"classifier label beyond --num-labels", []string{"classifier", "--model-name-or-path", h.rm, "--train-file", filepath.Join(h.root, "cls.jsonl"),
 			"--num-labels", "1", "-o", out("cls"), "--max-steps", "1", "--threads", "1"},
 			`field "label": 1, but the classifier has num_labels 1`},
+		// outside review: two numbers bound by hand, not through
+		// internal/config, went unchecked into a slice bound: a Go panic
+		{"negative eval --lead", []string{"eval", "summary", "--input", h.sft, "--fields", "source=prompt", "--fields", "reference=response", "--lead", "-1"},
+			`invalid argument "-1" for "--lead" flag: -1, want ≥ 0`},
+		{"negative data head --width", []string{"data", "head", h.sft, "--width", "-1"}, `invalid argument "-1" for "--width" flag: -1, want ≥ 1`},
+		{"negative data head --rows", []string{"data", "head", h.sft, "-n", "-1"}, `invalid argument "-1" for "-n, --rows" flag: -1, want ≥ 1`},
 		{"eval output is a directory", []string{"eval", "summary", "--input", h.sft, "--fields", "prediction=prompt", "--fields", "reference=response", "--output-file", h.root}, "--output-file " + h.root + " is a directory"},
 	}
 	for _, tt := range tests {
