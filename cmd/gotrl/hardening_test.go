@@ -248,6 +248,9 @@ func TestHardeningRefused(t *testing.T) {
 			`invalid argument "-1" for "--lead" flag: -1, want ≥ 0`},
 		{"negative data head --width", []string{"data", "head", h.sft, "--width", "-1"}, `invalid argument "-1" for "--width" flag: -1, want ≥ 1`},
 		{"negative data head --rows", []string{"data", "head", h.sft, "-n", "-1"}, `invalid argument "-1" for "-n, --rows" flag: -1, want ≥ 1`},
+		{"negative bench ops --size", []string{"bench", "ops", "--size", "-1", "--threads", "1"}, `--size -1: want ≥ 0`},
+		{"negative bench memory --steps", []string{"bench", "memory", "--steps", "-5", "--threads", "1"}, `--steps -5: want ≥ 0`},
+		{"negative bench generate --batch-sizes", []string{"bench", "generate", "--batch-sizes", "1,-8", "--threads", "1"}, `--batch-sizes -8: want ≥ 0`},
 		{"eval output is a directory", []string{"eval", "summary", "--input", h.sft, "--fields", "prediction=prompt", "--fields", "reference=response", "--output-file", h.root}, "--output-file " + h.root + " is a directory"},
 	}
 	for _, tt := range tests {
