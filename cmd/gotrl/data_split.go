@@ -90,10 +90,10 @@ func checkOutputFile(flag, path string) error {
 	}
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%s %s: directory %s does not exist", flag, path, dir)
-	}
 	if err != nil {
+		if _, serr := os.Stat(dir); errors.Is(serr, fs.ErrNotExist) {
+			return fmt.Errorf("%s %s: directory %s does not exist", flag, path, dir)
+		}
 		return fmt.Errorf("%s %s: cannot write in %s: %w", flag, path, dir, err)
 	}
 	f.Close()

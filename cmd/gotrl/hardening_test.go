@@ -225,6 +225,7 @@ func TestHardeningRefused(t *testing.T) {
 		// before anything is generated, not after (the predictions were lost)
 		{"generate output is a directory", gen(h.model, "--output-file", h.root), "--output-file " + h.root + " is a directory"},
 		{"generate output dir missing", gen(h.model, "--output-file", filepath.Join(h.root, "nope", "pred.jsonl")), "directory " + filepath.Join(h.root, "nope") + " does not exist"},
+		{"generate output where no file can be made", gen(h.model, "--output-file", "/proc/gotrl-pred.jsonl"), "--output-file /proc/gotrl-pred.jsonl: cannot write in /proc"},
 		{"rm score output is a directory", []string{"rm", "score", "--model-name-or-path", h.rm, "--input", h.sft, "--output-file", h.root}, "--output-file " + h.root + " is a directory"},
 		// outside review: a model flag naming a file (the weights, the
 		// config) was read as a vocab.txt and blamed on --tokenizer
