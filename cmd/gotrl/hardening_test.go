@@ -502,6 +502,23 @@ func TestHardeningPromptTrain(t *testing.T) {
 			"--test-size", "10", "--k", "4", "--template", "{mask}丁。{text_a|trunc}", "--verbalizer", "1=七;0=万",
 			"--output-dir", out, "--threads", "1"}, more...)
 	}
+	// outside review: a label no verbalizer names was found after every
+	// test example had been classified, as "example 2" of the split
+	three := filepath.Join(root, "three.jsonl")
+	write(t, three, strings.Replace(strings.Join(lines, "\n")+"\n", `"label": 1}`, `"label": 2}`, 1))
+	eval := func(file string, more ...string) []string {
+		return append([]string{"prompt", "eval", "--model-name-or-path", model, "--tokenizer-name", vocab, "--labeled-file", file, "--part", "all",
+			"--template", "{mask}丁。{text_a|trunc}", "--verbalizer", "1=七;0=万", "--threads", "1"}, more...)
+	}
+	runBin(t, eval(three)...).check(t, 1, `three.jsonl:2: field "label": 2 is not one of the verbalizer's labels 1, 0`)
+	// and an --output-dir that cannot be made was found after the evaluation
+	r := runBin(t, eval(labeled, "--output-dir", labeled)...)
+	r.check(t, 1, "--output-dir "+labeled+": mkdir "+labeled+": not a directory")
+	if r.stdout != "" {
+		t.Errorf("evaluated before refusing the --output-dir:\n%s", r.stdout)
+	}
+	runBin(t, args(filepath.Join(root, "pet3"), "--labeled-file", three, "--part", "all", "--max-steps", "2")...).check(t, 1, `three.jsonl:2: field "label": 2 is not one of the verbalizer's labels 1, 0`)
+
 	out := filepath.Join(root, "pet")
 	runBin(t, args(out, "--max-steps", "2")...).check(t, 0, "")
 	runBin(t, args(out, "--max-steps", "2")...).check(t, 1, "--output-dir "+out+" holds a run, and prompt train cannot resume one: give --overwrite-output-dir to start over, or another --output-dir")

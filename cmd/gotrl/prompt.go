@@ -9,12 +9,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gotrl/gotrl/internal/config"
+	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/data/tokenizer"
 	"github.com/gotrl/gotrl/pkg/prompt"
 	"github.com/gotrl/gotrl/pkg/prompt/run"
@@ -196,12 +198,33 @@ func (s *splitFlags) bind(cmd *cobra.Command, part string) {
 	_ = cmd.MarkFlagRequired("labeled-file")
 }
 
-func (s *splitFlags) examples(field string) ([]prompt.Example, error) {
+// examples reads the examples, each with a label every verbalizer of vs
+// names.
+func (s *splitFlags) examples(field string, vs []run.NamedVerbalizer) ([]prompt.Example, error) {
 	xs, err := run.ReadLabeled(s.Data, s.TestSize, uint64(s.Seed), run.Part(s.Part))
 	if err != nil {
 		return nil, err
 	}
+	if err := verbalized(xs, vs); err != nil {
+		return nil, err
+	}
 	return run.Examples(xs, field), nil
+}
+
+// verbalized refuses, before any model pass, a labeled text whose label
+// a verbalizer does not name, with its file and line (it was found once
+// the whole set was classified, as the split's "example N").
+func verbalized(xs []data.Labeled, vs []run.NamedVerbalizer) error {
+	for _, x := range xs {
+		l := strconv.Itoa(x.Label)
+		for _, v := range vs {
+			if !slices.Contains(v.Verbalizer.Labels, l) {
+				return &data.RecordError{Pos: x.Pos, Field: "label",
+					Err: fmt.Errorf("%s is not one of the verbalizer's labels %s", l, strings.Join(v.Verbalizer.Labels, ", "))}
+			}
+		}
+	}
+	return nil
 }
 
 func newPromptSplitCmd() *cobra.Command {
@@ -344,9 +367,14 @@ func newPromptEvalCmd() *cobra.Command {
 					return err
 				}
 			}
-			exs, err := sf.examples(pf.Field)
+			exs, err := sf.examples(pf.Field, vs)
 			if err != nil {
 				return err
+			}
+			if out != "" { // before the evaluation, not after it
+				if err := os.MkdirAll(out, 0o755); err != nil {
+					return fmt.Errorf("--output-dir %s: %w", out, err)
+				}
 			}
 			g := run.Grid{Templates: ts, Verbalizers: vs, Shots: ks, Seed: demoSeed, MaxLen: limit(pf.MaxLen, r),
 				Strict: !dropDemos, Ensemble: prompt.Method(ensemble), Calibrate: calibrate}
@@ -358,7 +386,7 @@ func newPromptEvalCmd() *cobra.Command {
 			if slicesMax(ks) > 0 { // demonstrations come from the other side of the split
 				pool := sf
 				pool.Part = string(run.Train)
-				if g.Pool, err = pool.examples(pf.Field); err != nil {
+				if g.Pool, err = pool.examples(pf.Field, vs); err != nil {
 					return err
 				}
 			}
@@ -371,9 +399,6 @@ func newPromptEvalCmd() *cobra.Command {
 			}
 			if out == "" {
 				return nil
-			}
-			if err := os.MkdirAll(out, 0o755); err != nil {
-				return err
 			}
 			if err := writeFile(filepath.Join(out, "results.csv"), func(f *os.File) error { return run.WriteCSV(f, cells) }); err != nil {
 				return err
@@ -443,6 +468,9 @@ func newPromptTrainCmd() *cobra.Command {
 			}
 			xs, err := run.ReadLabeled(sf.Data, sf.TestSize, uint64(sf.Seed), run.Part(sf.Part))
 			if err != nil {
+				return err
+			}
+			if err := verbalized(xs, vs); err != nil {
 				return err
 			}
 			few, err := run.FewShot(xs, k, fewSeed)
