@@ -252,6 +252,7 @@ func TestHardeningRefused(t *testing.T) {
 		{"negative bench ops --size", []string{"bench", "ops", "--size", "-1", "--threads", "1"}, `--size -1: want ≥ 0`},
 		{"negative bench memory --steps", []string{"bench", "memory", "--steps", "-5", "--threads", "1"}, `--steps -5: want ≥ 0`},
 		{"negative bench generate --batch-sizes", []string{"bench", "generate", "--batch-sizes", "1,-8", "--threads", "1"}, `--batch-sizes -8: want ≥ 0`},
+		{"output dir is a file", h.sftArgs(h.sft), "--output-dir: lock run directory: mkdir " + h.sft + ": not a directory"},
 		{"eval output is a directory", []string{"eval", "summary", "--input", h.sft, "--fields", "prediction=prompt", "--fields", "reference=response", "--output-file", h.root}, "--output-file " + h.root + " is a directory"},
 	}
 	for _, tt := range tests {

@@ -183,7 +183,7 @@ func runStage(cmd *cobra.Command, tok, dir string, run func(ctx context.Context)
 	if dir != "" && job.Main() {
 		unlock, err := train.LockRunDir(dir)
 		if err != nil {
-			return err
+			return fmt.Errorf("--output-dir: %w", err)
 		}
 		defer unlock()
 	}
