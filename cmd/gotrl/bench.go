@@ -22,6 +22,23 @@ func newBenchCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Benchmarks that print figures (per-op cost, memory, training and generation speed)",
+		// the benchmarks' numbers are counts and sizes, bound by hand
+		// beside the shared ones: a negative one is refused here, naming
+		// its flag (it printed negative timings, or a libtorch backtrace)
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			cmd.Flags().Visit(func(f *pflag.Flag) {
+				if t := f.Value.Type(); err != nil || t != "int" && t != "intSlice" {
+					return
+				}
+				for _, s := range strings.Split(strings.Trim(f.Value.String(), "[]"), ",") {
+					if n, perr := strconv.Atoi(s); perr == nil && n < 0 && err == nil {
+						err = fmt.Errorf("--%s %d: want ≥ 0", f.Name, n)
+					}
+				}
+			})
+			return err
+		},
 	}
 	cmd.AddCommand(newBenchOpsCmd(), newBenchMemoryCmd())
 	cmd.AddCommand(newBenchTrainCmd())

@@ -15,7 +15,10 @@ import (
 )
 
 func newDataHeadCmd() *cobra.Command {
-	var n, width int
+	f := struct {
+		Rows  int `yaml:"rows" short:"n" min:"1" help:"records to print"`
+		Width int `yaml:"width" min:"1" help:"characters per cell at most"`
+	}{Rows: 10, Width: 80}
 	var cols []string
 	cmd := &cobra.Command{
 		Use:   "head FILE",
@@ -27,7 +30,7 @@ func newDataHeadCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var rows [][]string
 			_, err := data.Read(args[0], data.Options{}, func(r data.Record) error {
-				if len(rows) >= n {
+				if len(rows) >= f.Rows {
 					return nil
 				}
 				if len(cols) == 0 {
@@ -42,7 +45,7 @@ func newDataHeadCmd() *cobra.Command {
 					if f, ok := v.(float64); ok {
 						v = strconv.FormatFloat(f, 'g', 4, 64) // scores, not their last digits
 					}
-					cells[j] = cell(fmt.Sprint(v), width)
+					cells[j] = cell(fmt.Sprint(v), f.Width)
 				}
 				rows = append(rows, cells)
 				return nil
@@ -54,8 +57,7 @@ func newDataHeadCmd() *cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().IntVarP(&n, "rows", "n", 10, "records to print")
-	cmd.Flags().IntVar(&width, "width", 80, "characters per cell at most")
+	mustBind(cmd, &f)
 	cmd.Flags().StringSliceVar(&cols, "columns", nil, "fields to print, in order (comma-separated)")
 	return cmd
 }

@@ -3,8 +3,10 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,6 +78,26 @@ func writeRecords(path string, rs []data.Record) error {
 		vs[i] = r.Fields
 	}
 	return writeJSONL(path, vs)
+}
+
+// checkOutputFile says, before any work is done, whether flag's file path
+// can be written as writeJSONL writes it (a new file beside it, renamed
+// over it): path is not a directory and its directory takes a new file.
+// Generation or scoring that ran for hours is then not lost at the end.
+func checkOutputFile(flag, path string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("%s %s is a directory: give a file name", flag, path)
+	}
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		if _, serr := os.Stat(dir); errors.Is(serr, fs.ErrNotExist) {
+			return fmt.Errorf("%s %s: directory %s does not exist", flag, path, dir)
+		}
+		return fmt.Errorf("%s %s: cannot write in %s: %w", flag, path, dir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 // writeJSONL writes one JSON value per line, atomically, with non-ASCII

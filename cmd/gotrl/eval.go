@@ -13,12 +13,14 @@ import (
 	"github.com/gotrl/gotrl/pkg/data"
 )
 
-const evalLong = `Score predictions against references, one JSONL record per example with a
-"prediction" and a "reference" field (other fields are ignored). --field
-want=have reads them under other names, e.g. --fields reference=title for a
-file that 'gotrl generate --input' wrote from CSL records. With --references
-FILE the references come from a second JSONL file instead, record i scoring
-prediction i (both files must have as many records).
+const evalLong = `Score predictions against references, one record per example with a
+"prediction" and a "reference" field (other fields are ignored), in any data
+file gotrl reads: JSONL (also under a name that says nothing), a JSON array,
+CSV/TSV, Parquet, gzipped. --field want=have reads them under other names,
+e.g. --fields reference=title for a file that 'gotrl generate --input' wrote
+from CSL records. With --references FILE the references come from a second
+file instead, record i scoring prediction i (both files must have as many
+records).
 
 Metrics go to stdout as a table, or with --json as one JSON object; scores are
 percentages (0–100). --output-file FILE also writes one JSON line of scores per
@@ -50,6 +52,11 @@ func evalSubcommand(cmd *cobra.Command, read fieldReader, score evalScorer) *cob
 	var e evalFlags
 	cmd.Args = cobra.NoArgs
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if e.Output != "" {
+			if err := checkOutputFile("--output-file", e.Output); err != nil {
+				return err
+			}
+		}
 		exs, err := e.examples(read)
 		if err != nil {
 			return err
@@ -63,7 +70,7 @@ func evalSubcommand(cmd *cobra.Command, read fieldReader, score evalScorer) *cob
 // evalFlags are the flags every eval subcommand shares.
 type evalFlags struct {
 	Input      string        `yaml:"input"`
-	References string        `yaml:"references" help:"JSONL file of {\"reference\"} records, the i-th for the i-th prediction (default: --input's)"`
+	References string        `yaml:"references" help:"data file of {\"reference\"} records, the i-th for the i-th prediction (default: --input's)"`
 	Fields     []string      `yaml:"fields" alias:"field"`
 	JSON       bool          `yaml:"json" help:"print the metrics as one JSON object"`
 	Output     string        `yaml:"output_file" alias:"output"`
@@ -93,9 +100,8 @@ func (e *evalFlags) examples(read fieldReader) ([]evalExample, error) {
 	}
 	e.fieldMap = fm
 	read = withFieldHint(read)
-	opt := data.Options{Format: data.FormatJSONL, Fields: fm}
 	var out []evalExample
-	_, err = data.Read(e.Input, opt, func(r data.Record) (err error) {
+	_, err = data.Read(e.Input, data.Options{Format: inputFormat(e.Input), Fields: fm}, func(r data.Record) (err error) {
 		ex := evalExample{Pos: r.Pos, RefPos: r.Pos}
 		if ex.Prediction, err = read(r, "prediction"); err != nil {
 			return err
@@ -112,7 +118,7 @@ func (e *evalFlags) examples(read fieldReader) ([]evalExample, error) {
 		return out, err
 	}
 	n := 0
-	_, err = data.Read(e.References, opt, func(r data.Record) (err error) {
+	_, err = data.Read(e.References, data.Options{Format: inputFormat(e.References), Fields: fm}, func(r data.Record) (err error) {
 		if n < len(out) {
 			out[n].RefPos = r.Pos
 			out[n].Reference, err = read(r, "reference")

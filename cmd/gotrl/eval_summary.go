@@ -33,10 +33,13 @@ reference with no tokens is an error. --output lines: {"line", "prediction",
 "reference", "rouge-1", "rouge-2", "rouge-l"} (BLEU is corpus-level only).`
 
 func newEvalSummaryCmd() *cobra.Command {
-	var lead int
+	var f struct {
+		Lead int `yaml:"lead" help:"score the first N characters of the \"source\" field as the prediction: the lead-N baseline (--fields source=content)"`
+	}
 	// With --lead the prediction is the source's first characters: the
 	// lead-N baseline, scored by the same code as the model it is read against.
 	read := func(r data.Record, name string) (string, error) {
+		lead := f.Lead
 		if name != "prediction" || lead == 0 {
 			return textField(r, name)
 		}
@@ -53,7 +56,7 @@ func newEvalSummaryCmd() *cobra.Command {
 		Example: "  gotrl eval summary --input pred.jsonl --field reference=title --output rouge.jsonl\n" +
 			"  gotrl eval summary --input test.jsonl --fields source=content --fields reference=title --lead 20",
 	}, read, scoreSummary)
-	cmd.Flags().IntVar(&lead, "lead", 0, "score the first N characters of the \"source\" field as the prediction: the lead-N baseline (--fields source=content)")
+	mustBind(cmd, &f)
 	return cmd
 }
 

@@ -50,6 +50,12 @@ func TestEvalScores(t *testing.T) {
 		// label 1: P 2/3 R 2/3 → macro-F1 (0 + 2/3)/2.
 		"cls.jsonl": `{"label": 1, "prediction": "1"}` + "\n" + `{"label": 0, "prediction": 1}` + "\n" +
 			`{"label": 1, "prediction": 0}` + "\n" + `{"label": 1, "prediction": 1}` + "\n",
+		// the same records as users have them in other files: a JSON
+		// array (CSL's own layout), a CSV saved by Excel (BOM, CRLF), and
+		// JSONL under a name that says nothing
+		"sum.json": "[\n  {\"title\": \"基于图神经网络\", \"completion\": \"基于图神经网络\"},\n  {\"title\": \"深度学习\", \"completion\": \"\"}\n]\n",
+		"cls.csv":  "\ufefflabel,prediction\r\n1,1\r\n0,1\r\n1,0\r\n1,1\r\n",
+		"sum.out":  `{"title": "基于图神经网络", "completion": "基于图神经网络"}` + "\n" + `{"title": "深度学习", "completion": ""}` + "\n",
 	})
 	p := func(name string) string { return filepath.Join(dir, name) }
 	tests := []struct {
@@ -64,6 +70,14 @@ func TestEvalScores(t *testing.T) {
 		{"classify", []string{"eval", "classify", "--input", p("cls.jsonl"), "--field", "reference=label"},
 			map[string]float64{"examples": 4, "accuracy": 50, "macro-f1": 100.0 / 3}},
 		{"classify --labels", []string{"eval", "classify", "--input", p("cls.jsonl"), "--field", "reference=label", "--labels", "1,0"},
+			map[string]float64{"examples": 4, "accuracy": 50, "macro-f1": 100.0 / 3}},
+		{"summary from a JSON array", []string{"eval", "summary", "--input", p("sum.json"), "--field", "reference=title", "--field", "prediction=completion"},
+			map[string]float64{"examples": 2, "rouge-1": 50, "bleu-4": 100 * math.Exp(-4.0/7)}},
+		{"summary from a .out JSONL", []string{"eval", "summary", "--input", p("sum.out"), "--field", "reference=title", "--field", "prediction=completion"},
+			map[string]float64{"examples": 2, "rouge-1": 50}},
+		{"classify from a CSV", []string{"eval", "classify", "--input", p("cls.csv"), "--field", "reference=label"},
+			map[string]float64{"examples": 4, "accuracy": 50, "macro-f1": 100.0 / 3}},
+		{"classify with CSV references", []string{"eval", "classify", "--input", p("cls.jsonl"), "--references", p("cls.csv"), "--field", "reference=label"},
 			map[string]float64{"examples": 4, "accuracy": 50, "macro-f1": 100.0 / 3}},
 	}
 	for _, tt := range tests {

@@ -25,19 +25,22 @@ import (
 const generateLong = `Generate text from a model directory: greedy, sampling or beam search with HF
 generate()'s settings.
 
-Prompts come from --prompt flags and/or --input, a JSONL file with a "prompt"
-field (--field prompt=content reads another field, as the training stages do).
-Without --output each result prints as "prompt ⟶ text". With --output each
-prompt's record is written back with every field unchanged plus "prediction"
-(the generated text) and "ids" (its token ids), so a reference field survives
-for gotrl eval:
+Prompts come from --prompt flags and/or --input, a data file (JSONL, also under
+a name that says nothing, a JSON array, CSV/TSV, Parquet, gzipped) whose records
+have a "prompt" field (--field prompt=content reads another field, as the
+training stages do). Without --output each result prints as "prompt ⟶ text".
+With --output each prompt's record is written back as JSONL with every field
+unchanged (as the file spells it; a CSV or Parquet record's fields in name
+order) plus "prediction" (the generated text) and "ids" (its token ids), so a
+reference field survives for gotrl eval:
 
   gotrl generate --model runs/sft --input test.jsonl --field prompt=content --output pred.jsonl
   gotrl eval summary --input pred.jsonl --field reference=title
 
 (--num-return-sequences N writes N records per prompt.) The file is written
 atomically; if generation fails part way, what was generated is kept in
-FILE.partial.
+FILE.partial. An --output-file that cannot be written (a directory, a
+missing directory) is refused before anything is generated.
 
 Prompts longer than --max-prompt-length tokens (the tokenizer's special tokens
 included) are cut: on the left for decoder-only models (GPT-2), on the right
@@ -86,6 +89,11 @@ func newGenerateCmd() *cobra.Command {
 			}
 			if g.BatchSize < 1 {
 				return fmt.Errorf("--per-device-eval-batch-size %d: want ≥ 1", g.BatchSize)
+			}
+			if g.Output != "" {
+				if err := checkOutputFile("--output-file", g.Output); err != nil {
+					return err
+				}
 			}
 			if err := resolveHub(cmd, &g); err != nil {
 				return err

@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
+	"maps"
+	"slices"
 
 	"github.com/gotrl/gotrl/pkg/data"
 )
@@ -25,7 +26,7 @@ type member struct {
 }
 
 // readPrompts collects the --prompt texts, then the records of --input
-// (JSONL, the prompt in field "prompt" unless --field renames it).
+// (any data file, the prompt in field "prompt" unless --field renames it).
 func readPrompts(flags []string, input string, fields []string) ([]promptRecord, error) {
 	var recs []promptRecord
 	for _, p := range flags {
@@ -36,17 +37,12 @@ func readPrompts(flags []string, input string, fields []string) ([]promptRecord,
 		if err != nil {
 			return nil, fmt.Errorf("--field: %w", err)
 		}
-		raw, err := os.ReadFile(input)
-		if err != nil {
-			return nil, fmt.Errorf("--input: %w", err)
-		}
-		lines := bytes.Split(bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")), []byte("\n"))
-		_, err = data.Read(input, data.Options{Format: data.FormatJSONL, Fields: fm}, func(r data.Record) error {
+		_, err = data.Read(input, data.Options{Format: inputFormat(input), Fields: fm}, func(r data.Record) error {
 			text, err := withFieldHint(textField)(r, "prompt")
 			if err != nil {
 				return err
 			}
-			ms, err := members(lines[r.Pos.Line-1])
+			ms, err := members(r)
 			if err != nil {
 				return &data.RecordError{Pos: r.Pos, Err: err}
 			}
@@ -63,21 +59,29 @@ func readPrompts(flags []string, input string, fields []string) ([]promptRecord,
 	return recs, nil
 }
 
-// promptTexts returns the texts of --prompt flags and an --input file;
-// ppo's --prompts file has the same format.
-func promptTexts(flags []string, input string) ([]string, error) {
-	recs, err := readPrompts(flags, input, nil)
-	texts := make([]string, len(recs))
-	for i, r := range recs {
-		texts[i] = r.Text
+// inputFormat is the format of an --input file of generate or eval: by
+// its name, as every reader takes it, and JSONL (what generate writes)
+// for a name that does not say (pred.out).
+func inputFormat(path string) data.Format {
+	if f, err := data.DetectFormat(path); err == nil {
+		return f
 	}
-	return texts, err
+	return data.FormatJSONL
 }
 
-// members splits one JSON object (already validated by data.Read) into
-// its fields in order.
-func members(line []byte) ([]member, error) {
-	dec := json.NewDecoder(bytes.NewReader(line))
+// members returns a record's fields in file order, each value as the
+// file spells it (already validated by data.Read); a record of a CSV,
+// Parquet or SQuAD file, which has no JSON text, gives its fields in name
+// order.
+func members(r data.Record) ([]member, error) {
+	if r.Raw == nil {
+		var out []member
+		for _, k := range slices.Sorted(maps.Keys(r.Fields)) {
+			out = append(out, member{key: k, value: marshal(r.Fields[k])})
+		}
+		return out, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(r.Raw))
 	if _, err := dec.Token(); err != nil { // {
 		return nil, err
 	}

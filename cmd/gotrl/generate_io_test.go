@@ -3,14 +3,18 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gotrl/gotrl/pkg/data"
 )
 
 // fixtureModel returns a committed tiny checkpoint and a 512-entry
@@ -51,7 +55,7 @@ func readJSONL(t *testing.T, path string) [][]member {
 	var out [][]member
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
-		ms, err := members(sc.Bytes())
+		ms, err := members(data.Record{Raw: sc.Bytes()})
 		if err != nil {
 			t.Fatalf("%v in %s", err, sc.Text())
 		}
@@ -258,5 +262,74 @@ func TestGeneratePartial(t *testing.T) {
 	}
 	if recs := readJSONL(t, out+".partial"); len(recs) != 1 || string(recs[0][0].value) != `"一丁"` {
 		t.Errorf("partial records %v, want the first prompt's", recs)
+	}
+}
+
+// TestGenerateInputFormats: --input reads any data file gotrl reads, as
+// eval does: a JSON array (CSL's layout) and gzipped JSONL pass their
+// records through as written, keys in order; a CSV's record is written
+// with its columns in name order. Each prompt generates what the JSONL
+// file gives for it.
+func TestGenerateInputFormats(t *testing.T) {
+	model, vocab := fixtureModel(t, "gpt2")
+	dir := t.TempDir()
+	a, b := cjk(3, 6), cjk(40, 4)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	fmt.Fprintf(zw, "{\"title\": \"t1\", \"content\": %q, \"n\": 1.50}\n{\"title\": \"t2\", \"content\": %q, \"n\": 2}\n", a, b)
+	zw.Close()
+	files := map[string]string{
+		"test.jsonl":    fmt.Sprintf("{\"title\": \"t1\", \"content\": %q, \"n\": 1.50}\n{\"title\": \"t2\", \"content\": %q, \"n\": 2}\n", a, b),
+		"test.json":     fmt.Sprintf("[\n  {\"title\": \"t1\", \"content\": %q, \"n\": 1.50},\n  {\"title\": \"t2\",\n   \"content\": %q, \"n\": 2}\n]\n", a, b),
+		"test.jsonl.gz": gz.String(),
+		"test.csv":      fmt.Sprintf("\ufefftitle,content,n\r\nt1,%s,1.50\r\nt2,%s,2\r\n", a, b),
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(name string) [][]member {
+		t.Helper()
+		out := filepath.Join(dir, name+".pred")
+		if _, _, err := runCLI(t, "generate", "--model", model, "--tokenizer", vocab, "--max-new-tokens", "4", "--threads", "1",
+			"--input", filepath.Join(dir, name), "--field", "prompt=content", "--output", out); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return readJSONL(t, out)
+	}
+	want := run("test.jsonl")
+	tests := []struct {
+		name string
+		keys []string
+		n    []string // the raw values of "n"
+	}{
+		{"test.json", []string{"title", "content", "n", "prediction", "ids"}, []string{"1.50", "2"}},
+		{"test.jsonl.gz", []string{"title", "content", "n", "prediction", "ids"}, []string{"1.50", "2"}},
+		{"test.csv", []string{"content", "n", "title", "prediction", "ids"}, []string{`"1.50"`, `"2"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := run(tt.name)
+			if len(got) != len(want) {
+				t.Fatalf("%d records, want %d", len(got), len(want))
+			}
+			for i, ms := range got {
+				var keys []string
+				for _, m := range ms {
+					keys = append(keys, m.key)
+					if m.key == "n" && string(m.value) != tt.n[i] {
+						t.Errorf("record %d: n = %s, want %s", i, m.value, tt.n[i])
+					}
+				}
+				if !slices.Equal(keys, tt.keys) {
+					t.Errorf("record %d keys %v, want %v", i, keys, tt.keys)
+				}
+				w := want[i]
+				if string(ms[len(ms)-1].value) != string(w[len(w)-1].value) {
+					t.Errorf("record %d: ids %s, the JSONL file gives %s", i, ms[len(ms)-1].value, w[len(w)-1].value)
+				}
+			}
+		})
 	}
 }

@@ -180,6 +180,8 @@ func TestHardeningRefused(t *testing.T) {
 	write(t, filepath.Join(h.root, "nan.yaml"), "learning_rate: .nan\n")
 	write(t, filepath.Join(h.root, "neg.yaml"), "max_steps: -5\n")
 	write(t, filepath.Join(h.root, "empty.jsonl"), "")
+	write(t, filepath.Join(h.root, "cls.jsonl"), strings.Repeat(`{"text": "`+cjk(3, 3)+`", "label": 0}`+"\n"+`{"text": "`+cjk(9, 3)+`", "label": 1}`+"\n", 4))
+	write(t, filepath.Join(h.root, "cls-val.jsonl"), `{"text": "`+cjk(3, 3)+`", "label": 0}`+"\n\n"+`{"text": "`+cjk(5, 3)+`", "label": 2}`+"\n")
 	write(t, filepath.Join(h.root, "prompts.jsonl"), strings.Repeat(`{"prompt": "`+cjk(3, 3)+`"}`+"\n", 4))
 	out := func(name string) string { return filepath.Join(h.root, "runs", name) }
 	gen := func(model string, more ...string) []string {
@@ -219,6 +221,39 @@ func TestHardeningRefused(t *testing.T) {
 		// good: malformed data and weights name the file
 		{"malformed jsonl", h.sftArgs(out("bad"), "--train-file", filepath.Join(h.root, "bad.jsonl")), "bad.jsonl:1: malformed JSON"},
 		{"bad safetensors header", gen(header), "model.safetensors"},
+		// outside review: an output file that cannot be written is refused
+		// before anything is generated, not after (the predictions were lost)
+		{"generate output is a directory", gen(h.model, "--output-file", h.root), "--output-file " + h.root + " is a directory"},
+		{"generate output dir missing", gen(h.model, "--output-file", filepath.Join(h.root, "nope", "pred.jsonl")), "directory " + filepath.Join(h.root, "nope") + " does not exist"},
+		{"generate output where no file can be made", gen(h.model, "--output-file", "/proc/gotrl-pred.jsonl"), "--output-file /proc/gotrl-pred.jsonl: cannot write in /proc"},
+		{"rm score output is a directory", []string{"rm", "score", "--model-name-or-path", h.rm, "--input", h.sft, "--output-file", h.root}, "--output-file " + h.root + " is a directory"},
+		// outside review: a model flag naming a file (the weights, the
+		// config) was read as a vocab.txt and blamed on --tokenizer
+		{"model path is a file generate", gen(filepath.Join(h.model, "model.safetensors")), "--model-name-or-path " + filepath.Join(h.model, "model.safetensors") + " is a file: give the model's directory (" + h.model + ")"},
+		{"model path is a file sft", h.sftArgs(out("file"), "--model-name-or-path", filepath.Join(h.model, "config.json")), "--model-name-or-path " + filepath.Join(h.model, "config.json") + " is a file"},
+		{"reward model path is a file", ppo(filepath.Join(h.root, "prompts.jsonl"), "--reward-model", filepath.Join(h.rm, "model.safetensors")), "--reward-model " + filepath.Join(h.rm, "model.safetensors") + " is a file"},
+		// outside review: rm score's --max-length beyond the positions failed
+		// in the forward, naming no flag
+		{"rm score max-length beyond positions", []string{"rm", "score", "--model-name-or-path", h.rm, "--max-length", "1000", cjk(0, 100)}, "max_length 1000 (--max-length) is more than the model's 64 positions"},
+		// outside review: a label the classifier has no output for named no
+		// file or line
+		{"classifier validation label beyond num_labels", []string{"classifier", "--model-name-or-path", h.rm, "--train-file", filepath.Join(h.root, "cls.jsonl"),
+			"--validation-file", filepath.Join(h.root, "cls-val.jsonl"), "-o", out("cls"), "--max-steps", "1", "--threads", "1"},
+			`cls-val.jsonl:3: field "label": 2, but the classifier has num_labels 2 (--num-labels; by default the largest training label + 1)`},
+		{"classifier label beyond --num-labels", []string{"classifier", "--model-name-or-path", h.rm, "--train-file", filepath.Join(h.root, "cls.jsonl"),
+			"--num-labels", "1", "-o", out("cls"), "--max-steps", "1", "--threads", "1"},
+			`field "label": 1, but the classifier has num_labels 1`},
+		// outside review: two numbers bound by hand, not through
+		// internal/config, went unchecked into a slice bound: a Go panic
+		{"negative eval --lead", []string{"eval", "summary", "--input", h.sft, "--fields", "source=prompt", "--fields", "reference=response", "--lead", "-1"},
+			`invalid argument "-1" for "--lead" flag: -1, want ≥ 0`},
+		{"negative data head --width", []string{"data", "head", h.sft, "--width", "-1"}, `invalid argument "-1" for "--width" flag: -1, want ≥ 1`},
+		{"negative data head --rows", []string{"data", "head", h.sft, "-n", "-1"}, `invalid argument "-1" for "-n, --rows" flag: -1, want ≥ 1`},
+		{"negative bench ops --size", []string{"bench", "ops", "--size", "-1", "--threads", "1"}, `--size -1: want ≥ 0`},
+		{"negative bench memory --steps", []string{"bench", "memory", "--steps", "-5", "--threads", "1"}, `--steps -5: want ≥ 0`},
+		{"negative bench generate --batch-sizes", []string{"bench", "generate", "--batch-sizes", "1,-8", "--threads", "1"}, `--batch-sizes -8: want ≥ 0`},
+		{"output dir is a file", h.sftArgs(h.sft), "--output-dir: lock run directory: mkdir " + h.sft + ": not a directory"},
+		{"eval output is a directory", []string{"eval", "summary", "--input", h.sft, "--fields", "prediction=prompt", "--fields", "reference=response", "--output-file", h.root}, "--output-file " + h.root + " is a directory"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -297,6 +332,53 @@ func TestHardeningAccepted(t *testing.T) {
 		}
 		write(t, path, strings.Replace(string(b), `"global_step": 3`, `"global_step": -7`, 1))
 		runBin(t, "sft", "--resume", bad, "--max-steps", "5").check(t, 1, "trainer_state.json: global_step -7, want ≥ 0")
+	})
+	// outside review: a --max-length beyond the model's positions failed
+	// at the first long batch (sequence length 102 exceeds n_positions 64),
+	// possibly hours into a run; HF's example scripts cap it and say so
+	for _, stage := range []string{"sft", "rm", "classifier", "pretrain"} {
+		t.Run(stage+" caps max-length at the positions", func(t *testing.T) {
+			long := filepath.Join(h.root, stage+"-long.jsonl")
+			var lines []string
+			for i := range 8 {
+				lines = append(lines, fmt.Sprintf(`{"prompt": %q, "response": %q, "chosen": %q, "rejected": %q, "text": %q, "label": %d}`,
+					cjk(i, 90), cjk(i+7, 10), cjk(i, 90), cjk(i+3, 90), cjk(i, 200), i%2))
+			}
+			write(t, long, strings.Join(lines, "\n")+"\n")
+			model := h.model
+			if stage == "classifier" {
+				model = h.rm
+			}
+			r := runBin(t, stage, "--model-name-or-path", model, "--train-file", long, "-o", filepath.Join(runs, stage+"-long"),
+				"--max-length", "100000", "--max-steps", "1", "--batch-size", "2", "--threads", "1", "--eval-fraction", "0")
+			r.check(t, 0, "max_length 100000 is more than the model's 64 positions: using max_length=64")
+		})
+	}
+	// outside review: reductions (layer norm's gradients, for one) sum
+	// per thread, so a run resumed without the --threads it was started
+	// with went on within rounding, not bit for bit, and said nothing
+	t.Run("resume says when the thread count differs", func(t *testing.T) {
+		note := "the checkpoint was written with 1 CPU thread(s), this run has 2"
+		out := filepath.Join(runs, "threads")
+		runBin(t, h.sftArgs(out, "--max-steps", "2")...).check(t, 0, "")
+		r := runBin(t, "sft", "--resume", out, "--max-steps", "3", "--threads", "2")
+		r.check(t, 0, note+": its sums run in another order, so it continues within rounding of the run it resumes, not bit for bit (--threads 1 for that)")
+		if r = runBin(t, "sft", "--resume", out, "--max-steps", "4", "--threads", "2"); strings.Contains(r.stderr, "CPU thread") {
+			t.Errorf("a resume with the same threads warned:\n%s", r.stderr)
+		}
+		ppo := filepath.Join(runs, "threads-ppo")
+		runBin(t, "ppo", "--model-name-or-path", h.model, "--reward-model", h.rm, "--reward-label", "1", "--train-file", h.sft,
+			"--batch-size", "4", "--mini-batch-size", "2", "--max-steps", "1", "--threads", "1", "-o", ppo).check(t, 0, "")
+		runBin(t, "ppo", "--resume", ppo, "--max-steps", "2", "--threads", "2").check(t, 0, note)
+	})
+	// outside review: resuming another command's run listed the YAML keys
+	// the command does not know ("field objective not found in type
+	// rlhf.SFTConfig") instead of saying whose run it is
+	t.Run("resume of another command's run names that command", func(t *testing.T) {
+		out := filepath.Join(runs, "pretrained")
+		runBin(t, "pretrain", "--model-name-or-path", h.model, "--train-file", h.sft, "--dataset-text-field", "prompt", "-o", out,
+			"--max-length", "16", "--max-steps", "1", "--batch-size", "2", "--threads", "1").check(t, 0, "")
+		runBin(t, "sft", "--resume", out).check(t, 1, "--resume "+out+": a pretrain run (checkpoint-1 was written by stage \"pretrain causal\"): resume it with gotrl pretrain --resume "+out)
 	})
 	t.Run("rm score finds the model dir's tokenizer", func(t *testing.T) {
 		runBin(t, "rm", "score", "--model-name-or-path", h.rm, "--prompt", cjk(0, 3), cjk(1, 2), cjk(2, 2)).check(t, 0, "")
@@ -400,4 +482,67 @@ func resumeShort(t *testing.T, out string) {
 		t.Fatal(err)
 	}
 	runBin(t, "sft", "--resume", out, "--max-steps", fmt.Sprint(st.Step+1), "--eval-samples", "1").check(t, 0, "resuming from "+ckpt)
+}
+
+// TestHardeningPromptTrain: prompt train has no --resume (its settings are
+// flags, with no config.yaml to check a resume against), so it must not
+// promise one: a directory holding a run is refused without
+// --overwrite-output-dir (a second run trained over the first, replacing
+// its model), and an interrupted run says to run it again.
+func TestHardeningPromptTrain(t *testing.T) {
+	model, vocab := fixtureModel(t, "bert")
+	root := t.TempDir()
+	labeled := filepath.Join(root, "pet.jsonl")
+	var lines []string
+	for i := range 40 {
+		lines = append(lines, fmt.Sprintf(`{"review": %q, "label": %d}`, cjk(10+i, 8), i%2))
+	}
+	write(t, labeled, strings.Join(lines, "\n")+"\n")
+	args := func(out string, more ...string) []string {
+		return append([]string{"prompt", "train", "--model-name-or-path", model, "--tokenizer-name", vocab, "--labeled-file", labeled,
+			"--test-size", "10", "--k", "4", "--template", "{mask}丁。{text_a|trunc}", "--verbalizer", "1=七;0=万",
+			"--output-dir", out, "--threads", "1"}, more...)
+	}
+	// outside review: a label no verbalizer names was found after every
+	// test example had been classified, as "example 2" of the split
+	three := filepath.Join(root, "three.jsonl")
+	write(t, three, strings.Replace(strings.Join(lines, "\n")+"\n", `"label": 1}`, `"label": 2}`, 1))
+	eval := func(file string, more ...string) []string {
+		return append([]string{"prompt", "eval", "--model-name-or-path", model, "--tokenizer-name", vocab, "--labeled-file", file, "--part", "all",
+			"--template", "{mask}丁。{text_a|trunc}", "--verbalizer", "1=七;0=万", "--threads", "1"}, more...)
+	}
+	runBin(t, eval(three)...).check(t, 1, `three.jsonl:2: field "label": 2 is not one of the verbalizer's labels 1, 0`)
+	// and an --output-dir that cannot be made was found after the evaluation
+	r := runBin(t, eval(labeled, "--output-dir", labeled)...)
+	r.check(t, 1, "--output-dir "+labeled+": mkdir "+labeled+": not a directory")
+	if r.stdout != "" {
+		t.Errorf("evaluated before refusing the --output-dir:\n%s", r.stdout)
+	}
+	runBin(t, args(filepath.Join(root, "pet3"), "--labeled-file", three, "--part", "all", "--max-steps", "2")...).check(t, 1, `three.jsonl:2: field "label": 2 is not one of the verbalizer's labels 1, 0`)
+
+	out := filepath.Join(root, "pet")
+	runBin(t, args(out, "--max-steps", "2")...).check(t, 0, "")
+	runBin(t, args(out, "--max-steps", "2")...).check(t, 1, "--output-dir "+out+" holds a run, and prompt train cannot resume one: give --overwrite-output-dir to start over, or another --output-dir")
+	runBin(t, args(out, "--max-steps", "2", "--overwrite-output-dir")...).check(t, 0, "")
+
+	long := filepath.Join(root, "long")
+	c := gotrl(nil, args(long, "--max-steps", "1000000", "--save-steps", "0")...)
+	var o, e bytes.Buffer
+	c.Stdout, c.Stderr = &o, &e
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Process.Kill(); _ = c.Wait() })
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if b, _ := os.ReadFile(filepath.Join(long, "metrics.jsonl")); len(b) > 0 {
+			break
+		}
+	}
+	_ = c.Process.Signal(syscall.SIGINT)
+	if code := exitCode(t, c); code != 130 {
+		t.Fatalf("exit %d after SIGINT, want 130:\n%s", code, e.String())
+	}
+	if s := o.String() + e.String(); strings.Contains(s, "--resume") || !strings.Contains(s, "prompt train cannot resume: run it again") {
+		t.Errorf("after SIGINT:\n%s\nwant it to say to run again, not to --resume", s)
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -23,7 +25,7 @@ func hubClient(w io.Writer) *hub.Client {
 // local directory always wins), else the snapshot of the hub id it spells
 // (org/name, name, either with @revision), fetched into the HF cache when
 // needed. --tokenizer fetches the tokenizer files only; every other flag
-// the model's files.
+// the model's files. A model flag naming a file is refused.
 func resolvePath(ctx context.Context, progress io.Writer, flag, value string) (string, error) {
 	if value == "" {
 		return "", nil
@@ -35,6 +37,11 @@ func resolvePath(ctx context.Context, progress io.Writer, flag, value string) (s
 	dir, err := hubClient(progress).Resolve(ctx, value, want)
 	if err != nil {
 		return "", fmt.Errorf("--%s: %w", flag, err)
+	}
+	// a model is a directory (config.json beside the weights); a file here
+	// is usually its model.safetensors or config.json
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() && want == hub.ModelFiles {
+		return "", fmt.Errorf("--%s %s is a file: give the model's directory (%s)", flag, value, filepath.Dir(value))
 	}
 	return dir, nil
 }

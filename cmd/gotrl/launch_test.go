@@ -331,7 +331,7 @@ func TestLaunchStopsAllRanks(t *testing.T) {
 	if err == nil {
 		t.Fatalf("launch succeeded:\n%s", b)
 	}
-	for _, want := range []string{"[rank0]: gotrl: lock run directory: mkdir /dev/null: not a directory", "rank 0 failed", "the other ranks were stopped"} {
+	for _, want := range []string{"[rank0]: gotrl: --output-dir: lock run directory: mkdir /dev/null: not a directory", "rank 0 failed", "the other ranks were stopped"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("output lacks %q:\n%s", want, b)
 		}

@@ -64,6 +64,17 @@ func newPipelineCmd() *cobra.Command {
 	return cmd
 }
 
+// pipelineFile is a pipeline file's layout. Each section decodes over its
+// stage's defaults (the pointers are set before decoding), and the file is
+// decoded whole, so errors name its own lines.
+type pipelineFile struct {
+	OutputDir string               `yaml:"output_dir"`
+	Pretrain  *rlhf.PretrainConfig `yaml:"pretrain"`
+	SFT       *rlhf.SFTConfig      `yaml:"sft"`
+	RM        *rlhf.RMConfig       `yaml:"rm"`
+	PPO       *ppo.RunConfig       `yaml:"ppo"`
+}
+
 // readPipeline reads the file strictly, each section over its stage's
 // defaults, and links the stages.
 func readPipeline(path string) ([]*pipeStage, error) {
@@ -71,56 +82,45 @@ func readPipeline(path string) ([]*pipeStage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--config: %w", err)
 	}
-	// A pipeline is output_dir and one section per stage, each that
-	// stage's own config.
-	var sections map[string]yaml.Node
-	if err := yaml.Unmarshal(b, &sections); err != nil {
+	all := map[string]*pipeStage{"pretrain": pretrainStage(), "sft": sftPipeStage(), "rm": rmStage(), "ppo": ppoStage()}
+	// the sections present, an unknown one named at its line
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	makers := map[string]func() *pipeStage{"pretrain": pretrainStage, "sft": sftPipeStage, "rm": rmStage, "ppo": ppoStage}
-	var root string
-	for key, n := range sections {
-		switch {
-		case key == "output_dir":
-			if err := n.Decode(&root); err != nil {
-				return nil, fmt.Errorf("%s: output_dir: %w", path, err)
+	present := map[string]bool{}
+	if len(doc.Content) > 0 && doc.Content[0].Kind == yaml.MappingNode {
+		m := doc.Content[0].Content
+		for i := 0; i+1 < len(m); i += 2 {
+			k := m[i]
+			if k.Value != "output_dir" && all[k.Value] == nil {
+				return nil, fmt.Errorf("%s:%d: unknown section %q (a pipeline has output_dir and sections pretrain, sft, rm, ppo)", path, k.Line, k.Value)
 			}
-		case makers[key] == nil:
-			return nil, fmt.Errorf("%s:%d: unknown section %q (a pipeline has output_dir and sections pretrain, sft, rm, ppo)", path, n.Line-1, key)
+			present[k.Value] = true
 		}
+	}
+	f := pipelineFile{Pretrain: all["pretrain"].cfg.(*rlhf.PretrainConfig), SFT: all["sft"].cfg.(*rlhf.SFTConfig),
+		RM: all["rm"].cfg.(*rlhf.RMConfig), PPO: all["ppo"].cfg.(*ppo.RunConfig)}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	var stages []*pipeStage
 	for _, name := range []string{"pretrain", "sft", "rm", "ppo"} {
-		n, ok := sections[name]
-		if !ok {
+		if !present[name] {
 			continue
 		}
-		s := makers[name]()
-		if err := decodeStrict(&n, s.cfg); err != nil {
+		if err := config.Check(all[name].cfg); err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", path, name, err)
 		}
-		stages = append(stages, s)
+		stages = append(stages, all[name])
 	}
 	if len(stages) == 0 {
 		return nil, fmt.Errorf("%s: no stage (pretrain, sft, rm, ppo)", path)
 	}
-	link(stages, root)
+	link(stages, f.OutputDir)
 	return stages, nil
-}
-
-// decodeStrict decodes a YAML node over v, refusing unknown keys (yaml.v3
-// checks those only when decoding a document, so the node is re-encoded).
-func decodeStrict(n *yaml.Node, v any) error {
-	b, err := yaml.Marshal(n)
-	if err != nil {
-		return err
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		return err
-	}
-	return config.Check(v)
 }
 
 // link fills what a stage leaves unset from the stages before it: its

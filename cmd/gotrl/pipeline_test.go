@@ -129,9 +129,16 @@ func TestPipelineRefusesChangedStage(t *testing.T) {
 func TestPipelineBadFile(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct{ yaml, want string }{
-		{"output_dir: x\nsfft:\n  max_steps: 1\n", `unknown section "sfft"`},
-		{"sft:\n  max_stepz: 1\n", "sft: yaml: unmarshal errors"},
+		{"output_dir: x\nsfft:\n  max_steps: 1\n", `p.yaml:2: unknown section "sfft"`},
+		{"sft:\n  max_stepz: 1\n", "line 2: field max_stepz not found"},
 		{"output_dir: x\n", "no stage"},
+		// errors name the file's own lines, past comments, blank lines and
+		// flow style (they named the lines of the section re-encoded)
+		{"output_dir: x\n\nsfft: {max_steps: 1}\n", `p.yaml:3: unknown section "sfft"`},
+		{"output_dir: x\n# the SFT stage\nsft:\n  train_file: a.jsonl\n\n  max_stepz: 1\n", "line 6: field max_stepz not found"},
+		{"sft:\n  train_file: a.jsonl\n  learning_rate: abc\n", "line 3: cannot unmarshal !!str `abc`"},
+		{"pretrain:\n  max_steps: 1\n  max_steps: 2\n", `line 3: mapping key "max_steps" already defined at line 2`},
+		{"rm:\n  max_steps: -1\n", "rm: max_steps: -1, want ≥ 0"},
 	} {
 		p := filepath.Join(dir, "p.yaml")
 		if err := os.WriteFile(p, []byte(tc.yaml), 0o644); err != nil {

@@ -4,19 +4,23 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gotrl/gotrl/internal/config"
+	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/data/tokenizer"
 	"github.com/gotrl/gotrl/pkg/prompt"
 	"github.com/gotrl/gotrl/pkg/prompt/run"
+	"github.com/gotrl/gotrl/pkg/train"
 )
 
 func newPromptCmd() *cobra.Command {
@@ -194,12 +198,33 @@ func (s *splitFlags) bind(cmd *cobra.Command, part string) {
 	_ = cmd.MarkFlagRequired("labeled-file")
 }
 
-func (s *splitFlags) examples(field string) ([]prompt.Example, error) {
+// examples reads the examples, each with a label every verbalizer of vs
+// names.
+func (s *splitFlags) examples(field string, vs []run.NamedVerbalizer) ([]prompt.Example, error) {
 	xs, err := run.ReadLabeled(s.Data, s.TestSize, uint64(s.Seed), run.Part(s.Part))
 	if err != nil {
 		return nil, err
 	}
+	if err := verbalized(xs, vs); err != nil {
+		return nil, err
+	}
 	return run.Examples(xs, field), nil
+}
+
+// verbalized refuses, before any model pass, a labeled text whose label
+// a verbalizer does not name, with its file and line (it was found once
+// the whole set was classified, as the split's "example N").
+func verbalized(xs []data.Labeled, vs []run.NamedVerbalizer) error {
+	for _, x := range xs {
+		l := strconv.Itoa(x.Label)
+		for _, v := range vs {
+			if !slices.Contains(v.Verbalizer.Labels, l) {
+				return &data.RecordError{Pos: x.Pos, Field: "label",
+					Err: fmt.Errorf("%s is not one of the verbalizer's labels %s", l, strings.Join(v.Verbalizer.Labels, ", "))}
+			}
+		}
+	}
+	return nil
 }
 
 func newPromptSplitCmd() *cobra.Command {
@@ -342,9 +367,14 @@ func newPromptEvalCmd() *cobra.Command {
 					return err
 				}
 			}
-			exs, err := sf.examples(pf.Field)
+			exs, err := sf.examples(pf.Field, vs)
 			if err != nil {
 				return err
+			}
+			if out != "" { // before the evaluation, not after it
+				if err := os.MkdirAll(out, 0o755); err != nil {
+					return fmt.Errorf("--output-dir %s: %w", out, err)
+				}
 			}
 			g := run.Grid{Templates: ts, Verbalizers: vs, Shots: ks, Seed: demoSeed, MaxLen: limit(pf.MaxLen, r),
 				Strict: !dropDemos, Ensemble: prompt.Method(ensemble), Calibrate: calibrate}
@@ -356,7 +386,7 @@ func newPromptEvalCmd() *cobra.Command {
 			if slicesMax(ks) > 0 { // demonstrations come from the other side of the split
 				pool := sf
 				pool.Part = string(run.Train)
-				if g.Pool, err = pool.examples(pf.Field); err != nil {
+				if g.Pool, err = pool.examples(pf.Field, vs); err != nil {
 					return err
 				}
 			}
@@ -369,9 +399,6 @@ func newPromptEvalCmd() *cobra.Command {
 			}
 			if out == "" {
 				return nil
-			}
-			if err := os.MkdirAll(out, 0o755); err != nil {
-				return err
 			}
 			if err := writeFile(filepath.Join(out, "results.csv"), func(f *os.File) error { return run.WriteCSV(f, cells) }); err != nil {
 				return err
@@ -406,6 +433,9 @@ func newPromptTrainCmd() *cobra.Command {
 	var mf modelFlags
 	var k int
 	var fewSeed uint64
+	var over struct {
+		Overwrite bool `yaml:"overwrite_output_dir" alias:"overwrite"`
+	}
 	cfg := run.DefaultPET()
 	cmd := &cobra.Command{
 		Use:   "train",
@@ -440,6 +470,9 @@ func newPromptTrainCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := verbalized(xs, vs); err != nil {
+				return err
+			}
 			few, err := run.FewShot(xs, k, fewSeed)
 			if err != nil {
 				return err
@@ -454,8 +487,24 @@ func newPromptTrainCmd() *cobra.Command {
 			if tok == "" {
 				tok = mf.Dir
 			}
-			return runStage(cmd, tok, cfg.Train.OutputDir, func(ctx context.Context) (string, error) {
+			// prompt train has no --resume (its settings are flags, with no
+			// config.yaml to check one against): it must neither train over
+			// a run nor promise to continue one
+			dir := cfg.Train.OutputDir
+			return runStage(cmd, tok, dir, func(ctx context.Context) (string, error) {
+				if cfg.Dist.Main() {
+					err := train.PrepareOutputDir(dir, false, over.Overwrite)
+					if errors.Is(err, train.ErrRunDirNotEmpty) {
+						return "", fmt.Errorf("--output-dir %s holds a run, and prompt train cannot resume one: give --overwrite-output-dir to start over, or another --output-dir", dir)
+					}
+					if err != nil {
+						return "", err
+					}
+				}
 				st, err := run.PET(ctx, r, p, run.Examples(few, pf.Field), cfg)
+				if errors.Is(err, train.ErrInterrupted) {
+					err = fmt.Errorf("%w at step %d (prompt train cannot resume: run it again, with --overwrite-output-dir)", train.ErrInterrupted, st.Step)
+				}
 				return stateSummary(st), err
 			})
 		},
@@ -466,7 +515,7 @@ func newPromptTrainCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.IntVar(&k, "k", 20, "training examples per label")
 	f.Uint64Var(&fewSeed, "few-shot-seed", 1, "seed of the k-per-label draw")
-	mustBind(cmd, &cfg.Train) // TrainingArguments' flags: --output-dir, --num-train-epochs, --learning-rate, …
+	mustBind(cmd, &cfg.Train, &over) // TrainingArguments' flags: --output-dir, --num-train-epochs, --learning-rate, …
 	f.StringVar(&cfg.Trainable, "trainable", cfg.Trainable, `regexp of parameters to train ('^cls\.predictions\.' = MLM head, '' = all, '^prompt_encoder\.' = soft tokens)`)
 	_ = cmd.MarkFlagRequired("output-dir")
 	return cmd

@@ -56,7 +56,7 @@ func newRMScoreCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "score [RESPONSE...]",
 		Short: "Print the reward of each response (to --prompt): the scoring PPO uses",
-		Long: "Scores the RESPONSE arguments (to --prompt), or with --input the records of a JSONL file: \"response\"\n" +
+		Long: "Scores the RESPONSE arguments (to --prompt), or with --input the records of a data file: \"response\"\n" +
 			"and an optional \"prompt\" (--fields response=review reads another field). With --output-file each\n" +
 			"record is written back unchanged plus \"reward\" and \"predicted_label\" (the classifier's most likely\n" +
 			"label, an integer), so `gotrl eval classify --fields prediction=predicted_label --fields reference=label`\n" +
@@ -77,6 +77,11 @@ func newRMScoreCmd() *cobra.Command {
 			if c.File != "" {
 				if len(args) > 0 || len(c.Prompt) > 0 {
 					return errors.New("give responses as arguments (with --prompt) or --input, not both")
+				}
+				if c.Save != "" {
+					if err := checkOutputFile("--output-file", c.Save); err != nil {
+						return err
+					}
 				}
 			} else if len(args) == 0 {
 				return errors.New("give responses to score as arguments or --input FILE")
@@ -127,7 +132,7 @@ func scoreFile(cmd *cobra.Command, m *reward.Model, c scoreConfig) error {
 	}
 	var recs []data.Record
 	var prompts, responses []string
-	if _, err := data.Read(c.File, data.Options{Fields: fm}, func(r data.Record) error {
+	if _, err := data.Read(c.File, data.Options{Format: inputFormat(c.File), Fields: fm}, func(r data.Record) error {
 		resp, err := r.String("response")
 		if err != nil {
 			return err

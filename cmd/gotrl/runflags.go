@@ -89,6 +89,9 @@ func (s *stage) resolve(cmd *cobra.Command) (train.Env, error) {
 	}
 	reset := func() { reflect.ValueOf(s.cfg).Elem().Set(reflect.ValueOf(s.defaults()).Elem()) }
 	if err := config.Resolve(cmd.Flags(), s.cfg, reset, []string{saved, r.Config}, []string{"--resume", "--config"}); err != nil {
+		if r.Resume != "" {
+			err = otherCommandsRun(cmd, r.Resume, err)
+		}
 		return train.Env{}, err
 	}
 	if r.Resume != "" {
@@ -113,6 +116,28 @@ func (s *stage) resolve(cmd *cobra.Command) (train.Env, error) {
 		return train.Env{}, err
 	}
 	return joinJob(train.Env{Device: dev, Resume: r.Resume != "", Overwrite: r.Overwrite, Progress: cmd.ErrOrStderr(), Log: cmd.ErrOrStderr()})
+}
+
+// otherCommandsRun explains err, a --resume whose config.yaml did not
+// decode as cmd's, when dir is another training command's run (its newest
+// checkpoint names the stage that wrote it): the YAML keys cmd does not
+// know say less than whose run it is.
+func otherCommandsRun(cmd *cobra.Command, dir string, err error) error {
+	ckpt, cerr := train.LatestCheckpoint(dir)
+	if cerr != nil {
+		return err
+	}
+	var st struct {
+		Stage string `json:"stage"`
+	}
+	if train.ReadStateInto(ckpt, &st) != nil {
+		return err
+	}
+	name, _, _ := strings.Cut(st.Stage, " ")
+	if c, _, ferr := cmd.Root().Find([]string{name}); name == cmd.Name() || ferr != nil || c.Flags().Lookup("resume") == nil {
+		return err
+	}
+	return fmt.Errorf("--resume %s: a %s run (%s was written by stage %q): resume it with gotrl %s --resume %s", dir, name, filepath.Base(ckpt), st.Stage, name, dir)
 }
 
 // checkResume refuses a resumed run whose settings differ from the ones it
@@ -158,7 +183,7 @@ func runStage(cmd *cobra.Command, tok, dir string, run func(ctx context.Context)
 	if dir != "" && job.Main() {
 		unlock, err := train.LockRunDir(dir)
 		if err != nil {
-			return err
+			return fmt.Errorf("--output-dir: %w", err)
 		}
 		defer unlock()
 	}

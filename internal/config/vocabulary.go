@@ -15,7 +15,7 @@ var Vocabulary = map[string]string{
 	"fields":               "rename a field: want=have, e.g. prompt=content (repeatable)",
 	"format":               "data file format: json, jsonl, csv, tsv, parquet, squad (default: by extension)",
 	"skip_bad":             "skip malformed records (and count them) instead of stopping",
-	"input":                "JSONL file of records to read (the command's help says which fields)",
+	"input":                "data file of records to read: JSONL (also a name that says nothing), JSON array, CSV/TSV, Parquet, .gz (the command's help says which fields)",
 	"output_dir":           "run directory: checkpoints, metrics.jsonl, plots, config.yaml and the final model",
 	"output_file":          "write JSONL records here instead of printing",
 	"config":               "YAML config file (keys are the flag names in snake_case); flags given on the command line override it",

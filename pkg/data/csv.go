@@ -36,7 +36,11 @@ func readCSV(r io.Reader, path string, comma rune, emit emitFunc) error {
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) && !errors.Is(err, csv.ErrFieldCount) {
-			return fmt.Errorf("%s:%d: %w (at line %d, column %d)", path, pe.StartLine, pe.Err, pe.Line, pe.Column)
+			hint := ""
+			if errors.Is(err, csv.ErrBareQuote) { // pandas reads such a quote as text; RFC 4180 does not
+				hint = `: quote the cell and double its quotes ("say ""hi"""), as pandas' to_csv writes it`
+			}
+			return fmt.Errorf("%s:%d: %w (at line %d, column %d)%s", path, pe.StartLine, pe.Err, pe.Line, pe.Column, hint)
 		}
 		if err != nil && pe == nil {
 			return fmt.Errorf("%s: %w", path, err)

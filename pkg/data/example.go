@@ -17,6 +17,7 @@ type Labeled struct {
 	Group string `json:"group,omitempty"`
 	Text  string `json:"text"`
 	Label int    `json:"label"`
+	Pos   Pos    `json:"-"` // where it was read, for errors found later
 }
 
 // Pair is a preference pair for reward modelling: Chosen beats Rejected.

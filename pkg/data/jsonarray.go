@@ -41,8 +41,12 @@ func readJSONArray(r io.Reader, path string, emit emitFunc) error {
 	}
 	for dec.More() {
 		pos := Pos{File: path, Line: lineOf(data, elementStart(data, dec.InputOffset()))}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return fail(err)
+		}
 		var v any
-		if err := dec.Decode(&v); err != nil {
+		if err := json.Unmarshal(raw, &v); err != nil {
 			return fail(err)
 		}
 		fields, ok := v.(map[string]any)
@@ -50,7 +54,7 @@ func readJSONArray(r io.Reader, path string, emit emitFunc) error {
 		if !ok {
 			bad = &RecordError{Pos: pos, Err: fmt.Errorf("got a JSON %s, want an object", jsonType(v))}
 		}
-		if err := emit(Record{Pos: pos, Fields: fields}, bad); err != nil {
+		if err := emit(Record{Pos: pos, Fields: fields, Raw: raw}, bad); err != nil {
 			return err
 		}
 	}

@@ -24,7 +24,7 @@ func readJSONL(r io.Reader, path string, emit emitFunc) error {
 			if bad != nil {
 				bad = &RecordError{Pos: pos, Err: bad}
 			}
-			if err := emit(Record{Pos: pos, Fields: fields}, bad); err != nil {
+			if err := emit(Record{Pos: pos, Fields: fields, Raw: bytes.TrimSpace(b)}, bad); err != nil {
 				return err
 			}
 		}

@@ -79,6 +79,8 @@ func TestMalformedInputs(t *testing.T) {
 			[]string{"x.csv:2", `field "review": empty`}},
 		{"CSV invalid UTF-8", "x.csv", "label,review\n1,好\n0,\"\xb2\xbb\xba\xc3\"\n", Options{}, classify,
 			[]string{"x.csv:3", `field "review"`, "invalid UTF-8"}},
+		{"TSV bare quote", "x.tsv", "label\treview\n1\t好\n1\tsay \"hi\" now\n", Options{}, classify,
+			[]string{"x.tsv:3", `bare " in non-quoted-field (at line 3, column 7): quote the cell and double its quotes ("say ""hi"""), as pandas' to_csv writes it`}},
 		{"TSV wrong column count", "x.tsv", "label\treview\n1\t好\t多\n", Options{}, classify,
 			[]string{"x.tsv:2", "3 cells, want 2"}},
 		{"SQuAD without data", "x.json", `{"version":"v1","articles":[]}`, Options{}, cmrc,

@@ -53,6 +53,10 @@ func (e *RecordError) Unwrap() error { return e.Err }
 type Record struct {
 	Pos    Pos
 	Fields map[string]any
+	// Raw is the record's JSON object as the file spells it (JSONL and
+	// JSON-array files; nil for the others), so a command can write the
+	// record back unchanged: key order, numbers, nested values.
+	Raw    []byte
 	names  FieldMap
 	prefix string // path of a nested record inside its parent, for errors
 }

@@ -174,7 +174,7 @@ func Classification(path string, opt Options) ([]Labeled, Stats, error) {
 			return Labeled{}, err
 		}
 		g, err := optionalString(r, "group")
-		return Labeled{Group: g, Text: f[0], Label: label}, err
+		return Labeled{Group: g, Text: f[0], Label: label, Pos: r.Pos}, err
 	})
 }
 

@@ -166,19 +166,28 @@ func TestBuilders(t *testing.T) {
 			[]Example{{"D0", "北京。", "哪里？"}, {"D0", "北京。", "何时？"}, {"D1", "上海。", "谁？"}}},
 		{"classification", "c.csv", "label,review\n1,\"好,很好\"\n0,差\n",
 			func(p string) (any, error) { x, _, err := Classification(p, Options{}); return x, err },
-			[]Labeled{{Text: "好,很好", Label: 1}, {Text: "差", Label: 0}}},
+			[]Labeled{{Text: "好,很好", Label: 1, Pos: Pos{Line: 2}}, {Text: "差", Label: 0, Pos: Pos{Line: 3}}}},
 		{"classification mapped from jsonl", "c.jsonl", `{"y":2,"sentence":"中"}`,
 			func(p string) (any, error) {
 				x, _, err := Classification(p, Options{Fields: FieldMap{"label": "y", "review": "sentence"}})
 				return x, err
 			},
-			[]Labeled{{Text: "中", Label: 2}}},
+			[]Labeled{{Text: "中", Label: 2, Pos: Pos{Line: 1}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := tt.build(writeFile(t, tt.file, tt.content))
+			path := writeFile(t, tt.file, tt.content)
+			got, err := tt.build(path)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if xs, ok := got.([]Labeled); ok { // each names its file (checked here) and line
+				for i := range xs {
+					if xs[i].Pos.File != path {
+						t.Errorf("record %d read from %q, want %q", i, xs[i].Pos.File, path)
+					}
+					xs[i].Pos.File = ""
+				}
 			}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got  %+v\nwant %+v", got, tt.want)

@@ -235,13 +235,14 @@ func Classifier(ctx context.Context, cfg ClassifierConfig, env train.Env) (train
 	}
 	for _, x := range append(tr[:len(tr):len(tr)], ev...) {
 		if x.Label >= n {
-			return train.State{}, fmt.Errorf("classifier: label %d, but num_labels is %d", x.Label, n)
+			return train.State{}, &data.RecordError{Pos: x.Pos, Field: "label",
+				Err: fmt.Errorf("%d, but the classifier has num_labels %d (--num-labels; by default the largest training label + 1)", x.Label, n)}
 		}
 	}
 	if n < 2 {
 		return train.State{}, fmt.Errorf("classifier: the training data has %d label(s); a classifier needs 2 or more", n)
 	}
-	opened, err := openModel(cfg.Model, tok, env, models.Options{Task: models.TaskClassifier, NumLabels: n, Partial: cfg.Model.Init != "" && (ckpt == "" || cfg.PEFT.UsePEFT)})
+	opened, err := openModel(cfg.Model, tok, env, models.Options{Task: models.TaskClassifier, NumLabels: n, Partial: cfg.Model.Init != "" && (ckpt == "" || cfg.PEFT.UsePEFT)}, &cfg.Data.MaxLen)
 	if err != nil {
 		return train.State{}, err
 	}
@@ -260,7 +261,7 @@ func Classifier(ctx context.Context, cfg ClassifierConfig, env train.Env) (train
 		for i, x := range xs {
 			e, err := enc.Single(x.Text)
 			if err != nil {
-				return nil, nil, fmt.Errorf("example %d: %w", i+1, err)
+				return nil, nil, fmt.Errorf("%s: %w", x.Pos, err)
 			}
 			out[i], ys[i] = e, int64(x.Label)
 		}

@@ -17,7 +17,12 @@ import (
 // ids (a config that names none, or ids outside its vocabulary, gets the
 // tokenizer's: said on the log) and refuses a tokenizer with more tokens
 // than the model's vocabulary, whose extra ids the model could not embed.
-func openModel(src models.Source, tok tokenizer.Tokenizer, env train.Env, o models.Options) (models.Model, error) {
+//
+// A *maxLen beyond the model's positions is capped at them, and the log
+// says so, as HF's example scripts cap max_seq_length and block_size at
+// model_max_length: the longer inputs could not be embedded, and the run
+// would fail at the first batch holding one.
+func openModel(src models.Source, tok tokenizer.Tokenizer, env train.Env, o models.Options, maxLen *int) (models.Model, error) {
 	o.Device = env.Device
 	t := Tokens(tok)
 	o.Tokens = &t
@@ -30,7 +35,22 @@ func openModel(src models.Source, tok tokenizer.Tokenizer, env train.Env, o mode
 		m.Close()
 		return nil, err
 	}
+	if p := dims(m).MaxPositions; p > 0 && int64(*maxLen) > p {
+		env.Logf("max_length %d is more than the model's %d positions: using max_length=%d\n", *maxLen, p, p)
+		*maxLen = int(p)
+	}
 	return m, nil
+}
+
+// dims is a language model's or classifier's dimensions (zero otherwise).
+func dims(m models.Model) models.Dims {
+	switch d := m.(type) {
+	case models.LM:
+		return d.Dims()
+	case models.Classifier:
+		return d.Dims()
+	}
+	return models.Dims{}
 }
 
 // CheckVocab refuses a tokenizer with more tokens than the model's
@@ -38,13 +58,7 @@ func openModel(src models.Source, tok tokenizer.Tokenizer, env train.Env, o mode
 // silently wrong. A model larger than its tokenizer is fine (HF pads
 // vocabularies to a multiple of 8 or 64).
 func CheckVocab(tok tokenizer.Tokenizer, m models.Model) error {
-	var vocab int64
-	switch d := m.(type) {
-	case models.LM:
-		vocab = d.Dims().Vocab
-	case models.Classifier:
-		vocab = d.Dims().Vocab
-	}
+	vocab := dims(m).Vocab
 	if n := int64(tok.VocabSize()); vocab > 0 && n > vocab {
 		return fmt.Errorf("the tokenizer has %d tokens but the model's vocab_size is %d: ids from %d on could not be embedded (use the model's own tokenizer)", n, vocab, vocab)
 	}

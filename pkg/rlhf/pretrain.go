@@ -35,7 +35,7 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, env train.Env) (train.Sta
 		return train.State{}, err
 	}
 	env.Logf("pretrain: %d training and %d eval documents\n", len(docs), len(evalDocs))
-	m, err := openModel(cfg.Model, tok, env, models.Options{Task: models.TaskLM})
+	m, err := openModel(cfg.Model, tok, env, models.Options{Task: models.TaskLM}, &cfg.Data.MaxLen)
 	if err != nil {
 		return train.State{}, err
 	}

@@ -118,7 +118,7 @@ func RM(ctx context.Context, cfg RMConfig, env train.Env) (train.State, error) {
 	}
 	// From an SFT checkpoint the reward head is new (partial); a resumed
 	// run's checkpoint has it.
-	opened, err := openModel(cfg.Model, tok, env, models.Options{Task: models.TaskReward, Partial: cfg.Model.Init != "" && (ckpt == "" || cfg.PEFT.UsePEFT)})
+	opened, err := openModel(cfg.Model, tok, env, models.Options{Task: models.TaskReward, Partial: cfg.Model.Init != "" && (ckpt == "" || cfg.PEFT.UsePEFT)}, &cfg.Data.MaxLen)
 	if err != nil {
 		return train.State{}, err
 	}

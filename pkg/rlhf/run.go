@@ -66,7 +66,7 @@ func loop[B any](ctx context.Context, env train.Env, tc train.Config, ckpt strin
 		if err := l.Resume(ckpt); err != nil {
 			return train.State{}, err
 		}
-		env.Logf("resuming from %s (step %d)\n", ckpt, l.State().Step)
+		env.Logf("resuming from %s (step %d)\n%s", ckpt, l.State().Step, train.ThreadsNote(l.State().Threads))
 	}
 	l.Progress = env.Progress
 	return l.Run(ctx)

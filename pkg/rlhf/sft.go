@@ -32,7 +32,7 @@ func SFT(ctx context.Context, cfg SFTConfig, env train.Env) (train.State, error)
 	if err != nil {
 		return train.State{}, err
 	}
-	m, err := openModel(cfg.Model, tok, env, models.Options{Task: models.TaskLM})
+	m, err := openModel(cfg.Model, tok, env, models.Options{Task: models.TaskLM}, &cfg.Data.MaxLen)
 	if err != nil {
 		return train.State{}, err
 	}

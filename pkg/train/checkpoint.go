@@ -2,6 +2,7 @@ package train
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -63,8 +64,12 @@ func PrepareOutputDir(dir string, resume, overwrite bool) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("output directory %s exists and is not empty: pass --resume %s to continue it or --overwrite to start over", dir, dir)
+	return fmt.Errorf("output directory %s %w: pass --resume %s to continue it or --overwrite to start over", dir, ErrRunDirNotEmpty, dir)
 }
+
+// ErrRunDirNotEmpty is wrapped by PrepareOutputDir's refusal of a
+// directory that holds a run.
+var ErrRunDirNotEmpty = errors.New("exists and is not empty")
 
 // onlyStartFiles reports whether entries are at most startFiles.
 func onlyStartFiles(entries []os.DirEntry) bool {
@@ -188,8 +193,21 @@ func (l *Loop[B]) writeCheckpoint(dir string) error {
 	if err := weights.SaveTensors(filepath.Join(dir, OptimizerFile), moments); err != nil {
 		return err
 	}
-	l.state.OptimizerStep = step
+	l.state.OptimizerStep, l.state.Threads = step, tensor.Threads()
 	return WriteState(dir, l.state)
+}
+
+// ThreadsNote is what a resumed run says when it computes with another
+// number of libtorch CPU threads than its checkpoint was written with
+// (was; 0 when the checkpoint does not say), and "" otherwise: reductions
+// such as layer norm's gradients sum in per-thread chunks, so the run
+// then continues within rounding of, not bit for bit, the run it resumes.
+func ThreadsNote(was int) string {
+	now := tensor.Threads()
+	if was == 0 || was == now {
+		return ""
+	}
+	return fmt.Sprintf("note: the checkpoint was written with %d CPU thread(s), this run has %d: its sums run in another order, so it continues within rounding of the run it resumes, not bit for bit (--threads %d for that)\n", was, now, was)
 }
 
 // checkpointSteps lists the steps of dir's complete checkpoints, ascending.

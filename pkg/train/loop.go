@@ -103,6 +103,9 @@ type State struct {
 	// WorldSize is the number of data-parallel processes (0 or 1: one); a
 	// resume needs the same, since it fixes the global batch and the shards.
 	WorldSize int `json:"world_size,omitempty"`
+	// Threads is the libtorch CPU thread count the checkpoint was written
+	// with (0: not recorded); see ThreadsNote.
+	Threads int `json:"threads,omitempty"`
 }
 
 // Close frees the optimizer state (the stage owns the model).

@@ -84,6 +84,8 @@ func (s State) check(ckpt string) error {
 		return bad("early_stopping_counter", s.BadEvals, "≥ 0")
 	case s.WorldSize < 0:
 		return bad("world_size", s.WorldSize, "≥ 0")
+	case s.Threads < 0:
+		return bad("threads", s.Threads, "≥ 0")
 	}
 	return nil
 }

@@ -69,6 +69,8 @@ func TestResumeRefusesBadState(t *testing.T) {
 		{"negative tokens", set("num_input_tokens_seen", -1), "num_input_tokens_seen -1"},
 		{"best in the future", set("best_step", 9), "best_step 9"},
 		{"negative counter", set("early_stopping_counter", -2), "early_stopping_counter -2"},
+		{"negative threads", set("threads", -1), "threads -1, want ≥ 0"},
+		{"threads not recorded", state(func(st map[string]any) { delete(st, "threads") }), ""},
 		{"optimizer of another model", renameMoment, `optimizer state "exp_avg.other.weight" matches no parameter`},
 	}
 	for _, tt := range tests {

@@ -28,6 +28,8 @@ type State struct {
 	// WorldSize is the number of data-parallel ranks (each rolls out its
 	// own slice of the prompts, so a resume needs as many).
 	WorldSize int `json:"world_size"`
+	// Threads is the libtorch CPU thread count (train.ThreadsNote).
+	Threads int `json:"threads,omitempty"`
 }
 
 func (r *Loop) checkpoints() train.Checkpoints {
@@ -80,7 +82,7 @@ func (r *Loop) writeCheckpoint(dir string, saver models.Saver) error {
 		return err
 	}
 	r.state.Shuffle = rng
-	r.state.WorldSize = r.Trainer.world()
+	r.state.WorldSize, r.state.Threads = r.Trainer.world(), tensor.Threads()
 	return train.WriteState(dir, r.state)
 }
 

@@ -66,7 +66,7 @@ func Train(ctx context.Context, cfg RunConfig, env train.Env) (State, error) {
 		if err := loop.Resume(start); err != nil {
 			return State{}, err
 		}
-		env.Logf("resuming from %s (step %d)\n", start, loop.state.Step)
+		env.Logf("resuming from %s (step %d)\n%s", start, loop.state.Step, train.ThreadsNote(loop.state.Threads))
 	}
 	return loop.Run(ctx)
 }

@@ -47,7 +47,8 @@ type Options struct {
 	Input  Input  // "" = pair for one-label reward models, text for classifiers
 	Output Output // "" = logit
 	// MaxLength caps a scored input's tokens (default: the model's
-	// position limit, else 512); longer inputs lose their prompt's tail.
+	// position limit, else 512; more than the limit is an error); longer
+	// inputs lose their prompt's tail.
 	MaxLength int
 	BatchSize int // rows per forward pass (default 16)
 }
@@ -73,11 +74,14 @@ func (o *Options) resolve(c models.Classifier) error {
 	if n := c.NumLabels(); o.Label < 0 || o.Label >= n {
 		return fmt.Errorf("reward label %d: the model has %d label(s)", o.Label, n)
 	}
-	if o.MaxLength <= 0 {
+	p := c.Dims().MaxPositions
+	switch {
+	case p > 0 && int64(o.MaxLength) > p:
+		return fmt.Errorf("max_length %d (--max-length) is more than the model's %d positions: its inputs could not be embedded", o.MaxLength, p)
+	case o.MaxLength <= 0 && p > 0:
+		o.MaxLength = int(p)
+	case o.MaxLength <= 0:
 		o.MaxLength = 512
-		if p := c.Dims().MaxPositions; p > 0 {
-			o.MaxLength = int(p)
-		}
 	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = 16
