@@ -369,6 +369,9 @@ func (s *stageJSON) templateItems(stage, name string, items []templateJSON) ([]t
 	var out []templateItem
 	for i, it := range items {
 		switch {
+		case it.Sequence != nil && it.Sequence.ID == "B" && name == "single":
+			// One text has no B; HF fails encoding it, gotrl when loading.
+			return nil, fmt.Errorf("%s TemplateProcessing single[%d]: sequence B in the template of one text", stage, i)
 		case it.Sequence != nil && (it.Sequence.ID == "A" || it.Sequence.ID == "B"):
 			out = append(out, templateItem{sequence: int(it.Sequence.ID[0] - 'A'), typeID: it.Sequence.TypeID})
 		case it.SpecialToken != nil:
