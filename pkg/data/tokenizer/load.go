@@ -187,6 +187,8 @@ type pipelineParts struct {
 	vocab      map[string]int64
 	modelSize  int // the model's get_vocab_size(); 0: len(vocab)
 	added      []addedToken
+	addedAt    map[string]int // index in added by content, kept by addToken
+	maxAdded   int64          // highest id in added, kept by addToken
 	normalizer normalizer
 	prefix     bool
 	byteLevel  bool // the pre-tokenizer is ByteLevel (prefix is its add_prefix_space)
@@ -212,12 +214,18 @@ type pipelineParts struct {
 // model's vocabulary size, or the highest added id plus one when that is
 // beyond it.
 func (c *pipelineParts) addToken(a addedToken) int64 {
-	for i := range c.added {
-		if c.added[i].content == a.content {
-			a.id = c.added[i].id
-			c.added[i] = a
-			return a.id
+	if c.addedAt == nil || len(c.addedAt) != len(c.added) {
+		c.addedAt = make(map[string]int, len(c.added))
+		c.maxAdded = -1
+		for i, b := range c.added {
+			c.addedAt[b.content] = i
+			c.maxAdded = max(c.maxAdded, b.id)
 		}
+	}
+	if i, ok := c.addedAt[a.content]; ok {
+		a.id = c.added[i].id
+		c.added[i] = a
+		return a.id
 	}
 	if id, ok := c.vocab[a.content]; ok {
 		a.id = id
@@ -227,12 +235,12 @@ func (c *pipelineParts) addToken(a addedToken) int64 {
 			size = int64(len(c.vocab))
 		}
 		a.id = size
-		for _, b := range c.added {
-			if b.id >= size {
-				a.id = max(a.id, b.id+1)
-			}
+		if c.maxAdded >= size {
+			a.id = c.maxAdded + 1
 		}
 	}
+	c.addedAt[a.content] = len(c.added)
+	c.maxAdded = max(c.maxAdded, a.id)
 	c.added = append(c.added, a)
 	return a.id
 }

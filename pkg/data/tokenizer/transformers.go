@@ -523,10 +523,13 @@ func (c *hfConfig) addTokens(p *pipelineParts, fam family) error {
 		}
 	}
 
+	backend := make(map[string]addedToken, len(p.added))
+	for _, a := range p.added {
+		backend[a.content] = a
+	}
 	identical := func(t hfToken) bool {
-		return slices.ContainsFunc(p.added, func(a addedToken) bool {
-			return a.content == t.Content && a.lstrip == t.Lstrip && a.rstrip == t.Rstrip && a.normalized == t.normalized() && a.special == t.Special && !t.SingleWord
-		})
+		a, ok := backend[t.Content]
+		return ok && a.lstrip == t.Lstrip && a.rstrip == t.Rstrip && a.normalized == t.normalized() && a.special == t.Special && !t.SingleWord
 	}
 	var toAdd []hfToken
 	ids := make([]int64, 0, len(c.decoder))
@@ -539,18 +542,20 @@ func (c *hfConfig) addTokens(p *pipelineParts, fam family) error {
 			toAdd = append(toAdd, t)
 		}
 	}
-	known := func(content string) bool {
-		return slices.ContainsFunc(p.added, func(a addedToken) bool { return a.content == content }) ||
-			slices.ContainsFunc(toAdd, func(t hfToken) bool { return t.Content == content })
+	queued := map[string]bool{}
+	for _, t := range toAdd {
+		queued[t.Content] = true
 	}
 	for _, v := range extended {
+		_, added := backend[v.tok.Content]
 		switch {
 		case v.full:
 			toAdd = append(toAdd, v.tok)
-		case !known(v.tok.Content):
+		case !added && !queued[v.tok.Content]:
 			t := v.tok
 			t.Special = specials[t.Content]
 			toAdd = append(toAdd, t)
+			queued[t.Content] = true
 		}
 	}
 	for _, t := range toAdd {
