@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -146,7 +147,15 @@ func TestConfigs(t *testing.T) {
 					t.Errorf("%s: decode skipping special tokens\n got  %q\n want %q", label, got, k.Skip)
 				}
 			}
+			if got := tok.VocabSize(); got != c.VocabSize {
+				t.Errorf("vocabulary size %d, want %d", got, c.VocabSize)
+			}
 			sp := tok.Special()
+			if c.Class == "PreTrainedTokenizerFast" && !slices.ContainsFunc(slices.Collect(maps.Values(c.Specials)), func(id *int64) bool { return id != nil }) {
+				// transformers has no special tokens here; gotrl guesses them
+				// from the added tokens' names, as commands need a pad and an eos.
+				return
+			}
 			for role, got := range map[string]int64{"pad": sp.PAD, "unk": sp.UNK, "cls": sp.CLS, "sep": sp.SEP,
 				"mask": sp.MASK, "bos": sp.BOS, "eos": sp.EOS} {
 				want := int64(-1)
@@ -156,9 +165,6 @@ func TestConfigs(t *testing.T) {
 				if got != want {
 					t.Errorf("%s token id %d, want %d", role, got, want)
 				}
-			}
-			if got := tok.VocabSize(); got != c.VocabSize {
-				t.Errorf("vocabulary size %d, want %d", got, c.VocabSize)
 			}
 		})
 	}

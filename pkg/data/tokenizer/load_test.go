@@ -88,26 +88,43 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
-// TestLoadModelTypeVocab: a GPT-2 checkpoint with BERT's vocab.txt and no
-// tokenizer class (gotrl saves the book's Chinese GPT-2 so) loads as BERT:
-// config.json's model_type only guesses the class, and the files win.
+// TestLoadModelTypeVocab: a class guessed from config.json's model_type
+// alone yields to tokenizer files of another kind. A GPT-2 checkpoint with
+// BERT's vocab.txt (gotrl saves the book's Chinese GPT-2 so) loads as BERT,
+// and one with a WordPiece tokenizer.json does not get GPT-2's
+// <|endoftext|> added (transformers would add it, one token more than the
+// model has).
 func TestLoadModelTypeVocab(t *testing.T) {
-	dir := writeFiles(t, map[string]string{
-		"vocab.txt":   "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n你\n好\n",
-		"config.json": `{"model_type": "gpt2"}`,
-	})
-	tok, err := Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := tok.Encode("你好", true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := []int64{2, 5, 6, 3}; !slices.Equal(enc.IDs, want) {
-		t.Errorf("ids %v, want %v", enc.IDs, want)
-	}
-	if sp := tok.Special(); sp.PAD != 0 || sp.UNK != 1 || sp.CLS != 2 || sp.SEP != 3 || sp.MASK != 4 || sp.BOS != -1 || sp.EOS != -1 {
-		t.Errorf("specials %+v", sp)
+	const vocab = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n你\n好\n"
+	const tj = `{"normalizer": {"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true, "strip_accents": null, "lowercase": true},
+		"pre_tokenizer": {"type": "BertPreTokenizer"},
+		"post_processor": {"type": "BertProcessing", "sep": ["[SEP]", 3], "cls": ["[CLS]", 2]},
+		"added_tokens": [{"id": 0, "content": "[PAD]", "special": true}, {"id": 1, "content": "[UNK]", "special": true},
+			{"id": 2, "content": "[CLS]", "special": true}, {"id": 3, "content": "[SEP]", "special": true}, {"id": 4, "content": "[MASK]", "special": true}],
+		"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "[MASK]": 4, "你": 5, "好": 6}}}`
+	for name, file := range map[string]map[string]string{
+		"vocab.txt":      {"vocab.txt": vocab},
+		"tokenizer.json": {"tokenizer.json": tj},
+	} {
+		t.Run(name, func(t *testing.T) {
+			file["config.json"] = `{"model_type": "gpt2"}`
+			tok, err := Load(writeFiles(t, file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			enc, err := tok.Encode("你好", true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := []int64{2, 5, 6, 3}; !slices.Equal(enc.IDs, want) {
+				t.Errorf("ids %v, want %v", enc.IDs, want)
+			}
+			if tok.VocabSize() != 7 {
+				t.Errorf("vocabulary size %d, want 7", tok.VocabSize())
+			}
+			if sp := tok.Special(); sp.PAD != 0 || sp.UNK != 1 || sp.CLS != 2 || sp.SEP != 3 || sp.MASK != 4 || sp.BOS != -1 || sp.EOS != -1 {
+				t.Errorf("specials %+v", sp)
+			}
+		})
 	}
 }

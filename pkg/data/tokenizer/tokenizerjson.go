@@ -45,6 +45,9 @@ func FromTokenizerJSON(path string) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.byModelType && !fits(&p, fam) {
+		fam = famGeneric
+	}
 	if err := cfg.apply(&p, fam, true); err != nil {
 		return nil, err
 	}

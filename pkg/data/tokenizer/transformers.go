@@ -415,7 +415,11 @@ func (c *hfConfig) apply(p *pipelineParts, fam family, fromJSON bool) error {
 	if p.cleanup, err = c.boolOption("clean_up_tokenization_spaces", fam == famBert && !fromJSON); err != nil {
 		return err
 	}
-	if c.found {
+	// Roles come from the class and the configuration; where neither names
+	// any (a bare tokenizer.json, or PreTrainedTokenizerFast with no special
+	// token named, where transformers has no pad or eos token at all) they
+	// are guessed from the added tokens' names, which commands need.
+	if fam != famGeneric || len(c.roles) > 0 {
 		p.roles = map[string]int64{}
 		for _, name := range roleNames {
 			id := int64(-1)
@@ -480,6 +484,24 @@ func (c *hfConfig) rewrite(p *pipelineParts, fam family) error {
 		}
 	}
 	return nil
+}
+
+// fits says whether the backend p is of the kind the family's class
+// expects. A class guessed from config.json's model_type alone yields to a
+// tokenizer.json of another kind (a WordPiece tokenizer copied into a GPT-2
+// checkpoint): transformers would add GPT-2's <|endoftext|> to it.
+func fits(p *pipelineParts, fam family) bool {
+	switch fam {
+	case famBert:
+		_, ok := p.model.(*wordPiece)
+		return ok
+	case famGPT2, famRoberta:
+		return p.byteLevel
+	case famT5:
+		_, ok := p.model.(*unigram)
+		return ok
+	}
+	return true
 }
 
 func equalOpt(a, b *bool) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
