@@ -13,6 +13,10 @@ type addedToken struct {
 	special bool // dropped by Decode(ids, skipSpecial=true)
 	lstrip  bool // the match swallows whitespace on its left
 	rstrip  bool // the match swallows whitespace on its right
+	// normalized tokens are matched in the normalized text, their own
+	// content normalized too ("Zed" matches "ZED" under a lowercasing
+	// normalizer); the others in the raw text.
+	normalized bool
 }
 
 // segment is a [start, end) rune range of the input; id ≥ 0 marks an added

@@ -16,6 +16,9 @@ import (
 type byteLevelBPE struct {
 	merges map[[2]int64]merge
 	byteID [256]int64 // id of the one-byte token for every byte
+	// whole is the vocabulary when the model ignores merges (ignore_merges,
+	// Llama 3's): a word that is a token is that token, whatever the merges.
+	whole map[string]int64
 
 	mu    sync.Mutex
 	cache map[string][]piece // word → pieces with byte ranges, bounded like HF's cache
@@ -62,6 +65,11 @@ func (m *byteLevelBPE) tokenize(word []rune) ([]piece, error) {
 	for i, r := range word {
 		for range utf8.RuneLen(r) {
 			runeAt = append(runeAt, i)
+		}
+	}
+	if m.whole != nil {
+		if id, ok := m.whole[byteLevelString(string(word))]; ok {
+			return []piece{{id: id, start: 0, end: len(word)}}, nil
 		}
 	}
 	pieces := m.cachedMerge(string(word))

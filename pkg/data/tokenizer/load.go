@@ -1,10 +1,7 @@
 package tokenizer
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -28,92 +25,156 @@ var bertSpecials = []string{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"}
 // normalizer, BERT pre-tokenizer, WordPiece model, [CLS] $A [SEP] template,
 // WordPiece decoder with cleanup. The five special tokens are matched whole
 // in the text; other bracketed entries such as [unused11] are not (HF splits
-// them too).
+// them too). No configuration file is read: Load reads them.
 func NewBert(vocabFile string, o BertOptions) (*Pipeline, error) {
-	vocab, warnings, err := readVocabTxt(vocabFile)
+	cfg := &hfConfig{dir: filepath.Dir(vocabFile)}
+	p, err := bertParts(vocabFile, cfg)
 	if err != nil {
 		return nil, err
 	}
-	for _, tok := range []string{"[UNK]", "[CLS]", "[SEP]"} {
-		if _, ok := vocab[tok]; !ok {
-			return nil, fmt.Errorf("read %s: vocabulary lacks %s", vocabFile, tok)
-		}
+	strip := o.StripAccents
+	p.normalizer = &bertNormalizer{cleanText: true, chineseChars: o.ChineseChars, stripAccents: strip, lowercase: o.Lowercase, stripOpt: &strip}
+	if err := cfg.apply(&p, famBert, false); err != nil {
+		return nil, err
 	}
-	model, err := newWordPiece(vocab, defaultWordPiece)
+	return newPipeline(p), nil
+}
+
+// bertParts is transformers' BertConverter over vocab.txt, with the unknown,
+// [CLS] and [SEP] tokens cfg names; the normalizer has BertTokenizerFast's
+// defaults, which cfg.apply then rewrites from do_lower_case & co.
+func bertParts(vocabFile string, cfg *hfConfig) (pipelineParts, error) {
+	vocab, warnings, err := readVocabTxt(vocabFile)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", vocabFile, err)
+		return pipelineParts{}, err
 	}
-	var added []addedToken
-	for _, tok := range bertSpecials {
-		if id, ok := vocab[tok]; ok {
-			added = append(added, addedToken{content: tok, id: id, special: true})
+	unk, cls, sep := cfg.roleContent(famBert, "unk_token"), cfg.roleContent(famBert, "cls_token"), cfg.roleContent(famBert, "sep_token")
+	for _, tok := range []string{unk, cls, sep} {
+		if _, ok := vocab[tok]; !ok {
+			return pipelineParts{}, fmt.Errorf("read %s: vocabulary lacks %s", vocabFile, tok)
 		}
 	}
-	return newPipeline(pipelineParts{
+	o := defaultWordPiece
+	o.unkToken = unk
+	model, err := newWordPiece(vocab, o)
+	if err != nil {
+		return pipelineParts{}, fmt.Errorf("read %s: %w", vocabFile, err)
+	}
+	return pipelineParts{
 		vocab:      vocab,
-		added:      added,
-		normalizer: &bertNormalizer{cleanText: true, chineseChars: o.ChineseChars, stripAccents: o.StripAccents, lowercase: o.Lowercase},
+		normalizer: &bertNormalizer{cleanText: true, chineseChars: true, stripAccents: true, lowercase: true},
 		split:      spanSplit(bertSplit),
 		model:      model,
-		template:   bertTemplate("[CLS]", "[SEP]", vocab["[CLS]"], vocab["[SEP]"]),
+		template:   bertTemplate(cls, sep, vocab[cls], vocab[sep]),
 		decoder:    wordPieceDecoder{prefix: "##", cleanup: true},
-		cleanup:    true,
 		warnings:   warnings,
-	}), nil
+	}, nil
 }
 
 // NewGPT2 builds HF's GPT2TokenizerFast from vocab.json (encoder.json) and
 // merges.txt (vocab.bpe): byte-level pre-tokenizer, BPE model, byte-level
 // decoder, no template, and <|endoftext|> as a special token matched in text.
+// No configuration file is read: Load reads them.
 func NewGPT2(vocabFile, mergesFile string) (*Pipeline, error) {
-	vocab, err := readVocabJSON(vocabFile)
+	cfg := &hfConfig{dir: filepath.Dir(vocabFile)}
+	p, err := bpeParts(vocabFile, mergesFile, cfg, famGPT2)
 	if err != nil {
 		return nil, err
+	}
+	if err := cfg.apply(&p, famGPT2, false); err != nil {
+		return nil, err
+	}
+	return newPipeline(p), nil
+}
+
+// bpeParts is transformers' GPT2Converter (a <bos> $A template when
+// add_bos_token is set) or RobertaConverter (RobertaProcessing) over the
+// byte-level BPE files.
+func bpeParts(vocabFile, mergesFile string, cfg *hfConfig, fam family) (pipelineParts, error) {
+	vocab, err := readVocabJSON(vocabFile)
+	if err != nil {
+		return pipelineParts{}, err
 	}
 	merges, err := readMerges(mergesFile)
 	if err != nil {
-		return nil, err
+		return pipelineParts{}, err
 	}
 	model, err := newByteLevelBPE(vocab, merges, mergesFile)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", vocabFile, err)
+		return pipelineParts{}, fmt.Errorf("read %s: %w", vocabFile, err)
 	}
-	var added []addedToken
-	if id, ok := vocab["<|endoftext|>"]; ok {
-		added = append(added, addedToken{content: "<|endoftext|>", id: id, special: true})
+	p := pipelineParts{vocab: vocab, split: spanSplit(gpt2Split), byteLevel: true, model: model, decoder: byteLevelDecoder{}, postKind: "ByteLevel"}
+	switch fam {
+	case famRoberta:
+		// The template's ids are resolved once the special tokens are added.
+		p.template = robertaTemplate(cfg.roleContent(fam, "cls_token"), cfg.roleContent(fam, "sep_token"), -1, -1, true, false)
+		p.postKind = "RobertaProcessing"
+	default:
+		bos, err := cfg.boolOption("add_bos_token", false)
+		if err != nil {
+			return p, err
+		}
+		if tok := cfg.roleContent(fam, "bos_token"); bos && tok != "" {
+			b := templateItem{special: tok, id: -1}
+			p.template = &template{single: []templateItem{b, {sequence: 0}}, pair: []templateItem{b, {sequence: 0}, {sequence: 1, typeID: 1}}}
+			p.postKind = "TemplateProcessing"
+		}
 	}
-	return newPipeline(pipelineParts{
-		vocab:   vocab,
-		added:   added,
-		split:   spanSplit(gpt2Split),
-		model:   model,
-		decoder: byteLevelDecoder{},
-	}), nil
+	return p, nil
 }
 
-// Load picks the tokenizer of a model directory: tokenizer.json, else
-// spiece.model (T5, mT5), else vocab.txt (BERT), else vocab.json + merges.txt or encoder.json + vocab.bpe
-// (GPT-2). A tokenizer_config.json beside vocab.txt may set do_lower_case,
-// strip_accents and tokenize_chinese_chars.
+// Load builds the tokenizer of a model directory as transformers'
+// AutoTokenizer does: the backend is tokenizer.json, else spiece.model (T5,
+// mT5), else vocab.txt (BERT), else vocab.json + merges.txt or encoder.json
+// + vocab.bpe (GPT-2, or RoBERTa when the configuration says so); then
+// tokenizer_config.json, config.json, special_tokens_map.json and
+// added_tokens.json act as transformers.go describes.
 func Load(dir string) (*Pipeline, error) {
 	at := func(name string) string { return filepath.Join(dir, name) }
-	switch {
-	case exists(at("tokenizer.json")):
+	if exists(at("tokenizer.json")) {
 		return FromTokenizerJSON(at("tokenizer.json"))
-	case exists(at("spiece.model")):
-		return FromSentencePiece(at("spiece.model"))
-	case exists(at("vocab.txt")):
-		o, err := bertConfig(at("tokenizer_config.json"))
-		if err != nil {
-			return nil, err
-		}
-		return NewBert(at("vocab.txt"), o)
-	case exists(at("vocab.json")) || exists(at("merges.txt")):
-		return NewGPT2(at("vocab.json"), at("merges.txt"))
-	case exists(at("encoder.json")) || exists(at("vocab.bpe")):
-		return NewGPT2(at("encoder.json"), at("vocab.bpe"))
 	}
-	return nil, fmt.Errorf("load tokenizer from %s: no tokenizer.json, spiece.model, vocab.txt, vocab.json+merges.txt or encoder.json+vocab.bpe", dir)
+	cfg, err := readHFConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	if exists(at("spiece.model")) {
+		return fromSentencePiece(at("spiece.model"), cfg, true)
+	}
+	fam, err := cfg.family(false)
+	if err != nil {
+		return nil, err
+	}
+	var p pipelineParts
+	switch {
+	case exists(at("vocab.txt")):
+		if fam != famGeneric && fam != famBert && !cfg.byModelType {
+			return nil, fmt.Errorf("%s: %s converts vocab.json + merges.txt or spiece.model, but %s has only vocab.txt", cfg.classFrom, cfg.class, dir)
+		}
+		fam = famBert
+		p, err = bertParts(at("vocab.txt"), cfg)
+	case exists(at("vocab.json")) || exists(at("merges.txt")) || exists(at("encoder.json")) || exists(at("vocab.bpe")):
+		switch {
+		case fam == famBert && !cfg.byModelType:
+			return nil, fmt.Errorf("%s: %s converts vocab.txt, but %s has vocab.json + merges.txt", cfg.classFrom, cfg.class, dir)
+		case fam != famRoberta:
+			fam = famGPT2
+		}
+		vocab, merges := at("vocab.json"), at("merges.txt")
+		if !exists(vocab) && !exists(merges) {
+			vocab, merges = at("encoder.json"), at("vocab.bpe")
+		}
+		p, err = bpeParts(vocab, merges, cfg, fam)
+	default:
+		return nil, fmt.Errorf("load tokenizer from %s: no tokenizer.json, spiece.model, vocab.txt, vocab.json+merges.txt or encoder.json+vocab.bpe", dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.apply(&p, fam, false); err != nil {
+		return nil, err
+	}
+	return newPipeline(p), nil
 }
 
 func exists(path string) bool {
@@ -121,63 +182,73 @@ func exists(path string) bool {
 	return err == nil
 }
 
-// bertConfig reads BertTokenizer's switches from tokenizer_config.json, if any.
-func bertConfig(path string) (BertOptions, error) {
-	o := DefaultBertOptions()
-	var c struct {
-		Lowercase    *bool `json:"do_lower_case"`
-		StripAccents *bool `json:"strip_accents"`
-		ChineseChars *bool `json:"tokenize_chinese_chars"`
-	}
-	if err := readOptionalJSON(path, &c); err != nil {
-		return o, err
-	}
-	if c.Lowercase != nil {
-		o.Lowercase = *c.Lowercase
-		o.StripAccents = *c.Lowercase
-	}
-	if c.StripAccents != nil {
-		o.StripAccents = *c.StripAccents
-	}
-	if c.ChineseChars != nil {
-		o.ChineseChars = *c.ChineseChars
-	}
-	return o, nil
-}
-
-// readOptionalJSON decodes path into v; a missing file leaves v as it is.
-func readOptionalJSON(path string, v any) error {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("read tokenizer config: %w", err)
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("read %s: %w", path, jsonPosition(data, err))
-	}
-	return nil
-}
-
 // pipelineParts is what every constructor assembles.
 type pipelineParts struct {
 	vocab      map[string]int64
+	modelSize  int // the model's get_vocab_size(); 0: len(vocab)
 	added      []addedToken
+	addedAt    map[string]int // index in added by content, kept by addToken
+	maxAdded   int64          // highest id in added, kept by addToken
 	normalizer normalizer
 	prefix     bool
+	byteLevel  bool // the pre-tokenizer is ByteLevel (prefix is its add_prefix_space)
 	split      preTokenizer
 	model      wordModel
 	template   *template
+	postKind   string // the post-processor's type in tokenizer.json
 	decoder    decoder
 	cleanup    bool
-	warnings   []string // what loading found suspicious but accepted
+	// splitSpecial is split_special_tokens: special tokens in the text are
+	// tokenized as text.
+	splitSpecial bool
+	// roles maps bos_token, eos_token, … to ids as the configuration files
+	// name them (-1 for none); nil without configuration files, and then the
+	// roles are guessed from the added tokens' names.
+	roles    map[string]int64
+	warnings []string // what loading found suspicious but accepted
+}
+
+// addToken adds a as tokenizers' AddedVocabulary::add_tokens does and
+// returns its id: a content already added keeps its id and takes a's flags;
+// a content of the model's vocabulary gets its id there; a new one gets the
+// model's vocabulary size, or the highest added id plus one when that is
+// beyond it.
+func (c *pipelineParts) addToken(a addedToken) int64 {
+	if c.addedAt == nil || len(c.addedAt) != len(c.added) {
+		c.addedAt = make(map[string]int, len(c.added))
+		c.maxAdded = -1
+		for i, b := range c.added {
+			c.addedAt[b.content] = i
+			c.maxAdded = max(c.maxAdded, b.id)
+		}
+	}
+	if i, ok := c.addedAt[a.content]; ok {
+		a.id = c.added[i].id
+		c.added[i] = a
+		return a.id
+	}
+	if id, ok := c.vocab[a.content]; ok {
+		a.id = id
+	} else {
+		size := int64(c.modelSize)
+		if size == 0 {
+			size = int64(len(c.vocab))
+		}
+		a.id = size
+		if c.maxAdded >= size {
+			a.id = c.maxAdded + 1
+		}
+	}
+	c.addedAt[a.content] = len(c.added)
+	c.maxAdded = max(c.maxAdded, a.id)
+	c.added = append(c.added, a)
+	return a.id
 }
 
 func newPipeline(c pipelineParts) *Pipeline {
 	p := &Pipeline{
 		added: c.added, normalizer: c.normalizer, prefix: c.prefix, split: c.split, model: c.model,
-		template: c.template, decoder: c.decoder, cleanup: c.cleanup, warnings: c.warnings,
+		template: c.template, decoder: c.decoder, cleanup: c.cleanup, splitSpecial: c.splitSpecial, warnings: c.warnings,
 		ids: make(map[string]int64, len(c.vocab)), tokens: make(map[int64]string, len(c.vocab)),
 		special: map[int64]bool{},
 	}
@@ -191,6 +262,24 @@ func newPipeline(c pipelineParts) *Pipeline {
 		if a.special {
 			p.special[a.id] = true
 		}
+		switch {
+		case a.special && c.splitSpecial:
+		case !a.normalized || c.normalizer == nil:
+			p.rawAdded = append(p.rawAdded, a)
+		default:
+			// HF matches the token's normalized content in the normalized text.
+			n := c.normalizer.normalize(newNormText([]rune(a.content), 0))
+			if len(n.runes) > 0 {
+				a.content = string(n.runes)
+				p.normAdded = append(p.normAdded, a)
+			}
+		}
+	}
+	if c.roles != nil {
+		r := c.roles
+		p.specials = Specials{PAD: r["pad_token"], UNK: r["unk_token"], CLS: r["cls_token"], SEP: r["sep_token"],
+			MASK: r["mask_token"], BOS: r["bos_token"], EOS: r["eos_token"]}
+		return p
 	}
 	first := func(names ...string) int64 { return firstAdded(c.added, names) }
 	p.specials = Specials{

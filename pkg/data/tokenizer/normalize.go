@@ -31,6 +31,9 @@ type bertNormalizer struct {
 	chineseChars bool // put spaces around CJK ideographs so each is its own word
 	stripAccents bool // NFD, then drop nonspacing marks (Mn)
 	lowercase    bool // Rust's char::to_lowercase
+	// stripOpt is strip_accents as configured: nil (null) follows
+	// lowercase. BertTokenizerFast compares it with its own option.
+	stripOpt *bool
 }
 
 func (n bertNormalizer) normalize(t normText) normText {

@@ -10,15 +10,18 @@ import (
 // words, and each word is tokenized by the model; a template adds the special
 // tokens. It is safe for concurrent use.
 type Pipeline struct {
-	added      []addedToken
-	normalizer normalizer // nil: the text is used as it is
-	prefix     bool       // ByteLevel add_prefix_space: a segment gets a leading space
-	split      preTokenizer
-	model      wordModel
-	template   *template // nil: no special tokens are added
-	decoder    decoder
-	cleanup    bool // transformers' clean_up_tokenization_spaces, applied after the decoder
-	warnings   []string
+	added        []addedToken
+	rawAdded     []addedToken // the added tokens matched in the raw text
+	normAdded    []addedToken // those matched in the normalized text, content normalized
+	splitSpecial bool         // split_special_tokens: special tokens are not matched
+	normalizer   normalizer   // nil: the text is used as it is
+	prefix       bool         // ByteLevel add_prefix_space: a segment gets a leading space
+	split        preTokenizer
+	model        wordModel
+	template     *template // nil: no special tokens are added
+	decoder      decoder
+	cleanup      bool // transformers' clean_up_tokenization_spaces, applied after the decoder
+	warnings     []string
 
 	ids      map[string]int64 // model vocabulary and added tokens
 	tokens   map[int64]string
@@ -65,26 +68,49 @@ func (p *Pipeline) encodeSeq(text string) (Encoding, error) {
 	}
 	var enc Encoding
 	runes := []rune(text)
-	for _, seg := range splitAdded(runes, p.added) {
+	for _, seg := range splitAdded(runes, p.rawAdded) {
 		if seg.id >= 0 {
+			// The token is the text matched, with what lstrip and rstrip
+			// took, as in HF's Encoding (offset trimming reads it).
 			enc.IDs = append(enc.IDs, seg.id)
 			enc.Offsets = append(enc.Offsets, [2]int{seg.start, seg.end})
-			enc.Tokens = append(enc.Tokens, p.tokens[seg.id])
+			enc.Tokens = append(enc.Tokens, string(runes[seg.start:seg.end]))
 			continue
 		}
-		if err := p.encodeText(newNormText(runes[seg.start:seg.end], seg.start), seg.start, &enc); err != nil {
-			return Encoding{}, err
+		t := newNormText(runes[seg.start:seg.end], seg.start)
+		if p.normalizer != nil {
+			t = p.normalizer.normalize(t)
+		}
+		if len(p.normAdded) == 0 {
+			if err := p.encodeWords(t, seg.start, &enc); err != nil {
+				return Encoding{}, err
+			}
+			continue
+		}
+		// HF's AddedVocabulary splits the normalized text again at the
+		// normalized added tokens; offsets map back through the normalizer.
+		for _, n := range splitAdded(t.runes, p.normAdded) {
+			if n.id >= 0 {
+				enc.IDs = append(enc.IDs, n.id)
+				enc.Offsets = append(enc.Offsets, [2]int{t.orig[n.start], t.orig[n.end-1] + 1})
+				enc.Tokens = append(enc.Tokens, string(t.runes[n.start:n.end]))
+				continue
+			}
+			start := seg.start
+			if n.start > 0 {
+				start = t.orig[n.start]
+			}
+			if err := p.encodeWords(t.slice(n.start, n.end), start, &enc); err != nil {
+				return Encoding{}, err
+			}
 		}
 	}
 	return enc, nil
 }
 
-// encodeText normalizes, splits and tokenizes text between added tokens;
-// start is where the text begins in the sequence.
-func (p *Pipeline) encodeText(t normText, start int, enc *Encoding) error {
-	if p.normalizer != nil {
-		t = p.normalizer.normalize(t)
-	}
+// encodeWords splits normalized text between added tokens into words and
+// tokenizes them; start is where the text begins in the sequence.
+func (p *Pipeline) encodeWords(t normText, start int, enc *Encoding) error {
 	if p.prefix && len(t.runes) > 0 && t.runes[0] != ' ' {
 		t = normText{runes: append([]rune{' '}, t.runes...), orig: append([]int{t.orig[0]}, t.orig...)}
 	}

@@ -2,6 +2,7 @@ package tokenizer
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -16,10 +17,22 @@ import (
 // scores plus tokenizer_config.json's extra_ids sentinels (default 100,
 // <extra_id_99> first), normalizer Precompiled (the model's charsmap) +
 // Strip(right) + Replace(" {2,}" → "▁"), Metaspace (prepend_scheme always,
-// first when legacy is false), the $A </s> template, no byte fallback (the
-// converter has none for T5). Control and user-defined pieces, the unknown
-// piece and the sentinels are added tokens.
+// first when legacy is false, never when add_prefix_space is false), the
+// $A </s> template, no byte fallback (the converter has none for T5).
+// Control and user-defined pieces, the unknown piece and the sentinels are
+// added tokens.
 func FromSentencePiece(path string) (*Pipeline, error) {
+	cfg, err := readHFConfig(filepath.Dir(path))
+	if err != nil {
+		return nil, err
+	}
+	return fromSentencePiece(path, cfg, true)
+}
+
+// fromSentencePiece converts spiece.model. T5TokenizerFast's own
+// conversion (tokenizer.json present, add_prefix_space set) does not pass
+// add_prefix_space on: honourPrefix is false then.
+func fromSentencePiece(path string, cfg *hfConfig, honourPrefix bool) (*Pipeline, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read tokenizer: %w", err)
@@ -28,24 +41,33 @@ func FromSentencePiece(path string) (*Pipeline, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
-	cfg := struct {
-		ExtraIDs *int  `json:"extra_ids"`
-		Legacy   *bool `json:"legacy"`
-	}{}
-	if err := readOptionalJSON(filepath.Join(filepath.Dir(path), "tokenizer_config.json"), &cfg); err != nil {
+	extra := 100
+	if raw, ok := cfg.kwargs["extra_ids"]; ok {
+		if err := json.Unmarshal(raw, &extra); err != nil {
+			return nil, fmt.Errorf("read %s: extra_ids: %w", cfg.configPath, err)
+		}
+	}
+	legacy, err := cfg.boolOption("legacy", true)
+	if err != nil {
 		return nil, err
 	}
-	extra := 100
-	if cfg.ExtraIDs != nil {
-		extra = *cfg.ExtraIDs
+	prefix, err := cfg.boolOption("add_prefix_space", true)
+	if err != nil {
+		return nil, err
 	}
-	scheme := prependAlways
-	if cfg.Legacy != nil && !*cfg.Legacy {
+	scheme := prependAlways // transformers' _get_prepend_scheme
+	switch {
+	case !prefix && honourPrefix:
+		scheme = prependNever
+	case !legacy:
 		scheme = prependFirst
 	}
 	p, err := m.t5Parts(extra, scheme)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if err := cfg.apply(&p, famT5, false); err != nil {
+		return nil, err
 	}
 	return newPipeline(p), nil
 }
@@ -80,7 +102,7 @@ func (m *spmModel) t5Parts(extra int, scheme prependScheme) (pipelineParts, erro
 	if err != nil {
 		return p, err
 	}
-	p.model, p.vocab = model, model.ids
+	p.model, p.vocab, p.modelSize = model, model.ids, len(model.pieces)
 	for id, t := range m.types {
 		if t == spmControl || t == spmUserDefined || t == spmUnknown {
 			p.added = append(p.added, addedToken{content: m.pieces[id].Piece, id: int64(id), special: t != spmUserDefined})

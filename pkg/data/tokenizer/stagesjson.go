@@ -53,7 +53,7 @@ func (s *stageJSON) normalizerStage(name string) (normalizer, error) {
 		if s.StripAccents != nil {
 			strip = *s.StripAccents
 		}
-		return &bertNormalizer{cleanText: s.CleanText, chineseChars: s.HandleChineseChars, stripAccents: strip, lowercase: s.Lowercase}, nil
+		return &bertNormalizer{cleanText: s.CleanText, chineseChars: s.HandleChineseChars, stripAccents: strip, lowercase: s.Lowercase, stripOpt: s.StripAccents}, nil
 	case "Sequence":
 		seq := make(normalizerSeq, len(s.Normalizers))
 		for i, sub := range s.Normalizers {

@@ -9,38 +9,66 @@ import (
 )
 
 // FromTokenizerJSON builds a tokenizer from an HF tokenizer.json. It supports
-// the stages that BERT- and GPT-2-style tokenizers and SentencePiece-style
-// ones (T5, mT5, Llama, SentencePieceUnigramTokenizer) use:
+// the stages that BERT-, GPT-2- and RoBERTa-style tokenizers and
+// SentencePiece-style ones (T5, mT5, Llama, SentencePieceUnigramTokenizer) use:
 //
-//	model:          WordPiece; BPE with ByteLevel pre-tokenizer (no dropout, unk, prefix/suffix, byte fallback); Unigram
+//	model:          WordPiece; BPE with ByteLevel pre-tokenizer (no dropout, subword prefix or suffix); Unigram
 //	normalizer:     null, BertNormalizer, Precompiled, Replace, NFC, NFD, NFKC, NFKD, Strip, Lowercase, Nmt, Prepend, Sequence
-//	pre_tokenizer:  null, BertPreTokenizer, ByteLevel (use_regex true), Metaspace, WhitespaceSplit, Sequence
-//	post_processor: null, TemplateProcessing, BertProcessing, ByteLevel
+//	pre_tokenizer:  null, BertPreTokenizer, ByteLevel, Metaspace, WhitespaceSplit, Sequence
+//	post_processor: null, TemplateProcessing, BertProcessing, RobertaProcessing, ByteLevel, Sequence
 //	decoder:        null, WordPiece, ByteLevel, Metaspace, ByteFallback, Fuse, Strip, Replace, Sequence
 //
-// Anything else is an error naming the stage and its type. Added
-// tokens are matched in the raw text (exact for tokenizers without a
-// normalizer, and for tokens with "normalized": false); single_word tokens
-// are rejected. A tokenizer_config.json beside the file may set
-// clean_up_tokenization_spaces; without it, cleanup is on for WordPiece (as
-// BertTokenizerFast) and off otherwise.
+// Anything else is an error naming the stage and its type; so are
+// single_word added tokens. The tokenizer_config.json, config.json,
+// special_tokens_map.json and added_tokens.json beside the file act as
+// transformers' AutoTokenizer has them act (transformers.go).
 func FromTokenizerJSON(path string) (*Pipeline, error) {
-	data, err := os.ReadFile(path)
+	cfg, err := readHFConfig(filepath.Dir(path))
 	if err != nil {
-		return nil, fmt.Errorf("read tokenizer: %w", err)
+		return nil, err
 	}
-	var tj tokenizerJSON
-	if err := json.Unmarshal(data, &tj); err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, jsonPosition(data, err))
-	}
-	p, err := tj.parts()
+	fam, err := cfg.family(true)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return nil, err
 	}
-	if p.cleanup, err = cleanupConfig(filepath.Join(filepath.Dir(path), "tokenizer_config.json"), p.cleanup); err != nil {
+	if fam == famT5 {
+		if _, ok := cfg.kwargs["add_prefix_space"]; ok {
+			// T5TokenizerFast converts spiece.model again when the option is set.
+			spiece := filepath.Join(filepath.Dir(path), "spiece.model")
+			if !exists(spiece) {
+				return nil, fmt.Errorf("%s: add_prefix_space needs spiece.model beside %s (T5TokenizerFast converts it again)", cfg.configPath, path)
+			}
+			return fromSentencePiece(spiece, cfg, false)
+		}
+	}
+	p, err := tokenizerJSONParts(path)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.byModelType && !fits(&p, fam) {
+		fam = famGeneric
+	}
+	if err := cfg.apply(&p, fam, true); err != nil {
 		return nil, err
 	}
 	return newPipeline(p), nil
+}
+
+// tokenizerJSONParts reads the backend of a tokenizer.json.
+func tokenizerJSONParts(path string) (pipelineParts, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return pipelineParts{}, fmt.Errorf("read tokenizer: %w", err)
+	}
+	var tj tokenizerJSON
+	if err := json.Unmarshal(data, &tj); err != nil {
+		return pipelineParts{}, fmt.Errorf("read %s: %w", path, jsonPosition(data, err))
+	}
+	p, err := tj.parts()
+	if err != nil {
+		return p, fmt.Errorf("read %s: %w", path, err)
+	}
+	return p, nil
 }
 
 type tokenizerJSON struct {
@@ -51,6 +79,7 @@ type tokenizerJSON struct {
 		Lstrip     bool   `json:"lstrip"`
 		Rstrip     bool   `json:"rstrip"`
 		Special    bool   `json:"special"`
+		Normalized bool   `json:"normalized"`
 	} `json:"added_tokens"`
 	Normalizer    *stageJSON `json:"normalizer"`
 	PreTokenizer  *stageJSON `json:"pre_tokenizer"`
@@ -67,15 +96,17 @@ type stageJSON struct {
 	HandleChineseChars bool  `json:"handle_chinese_chars"`
 	StripAccents       *bool `json:"strip_accents"`
 	Lowercase          bool  `json:"lowercase"`
-	// ByteLevel, and Metaspace's legacy field
+	// ByteLevel, RobertaProcessing, and Metaspace's legacy field
 	AddPrefixSpace *bool `json:"add_prefix_space"`
 	UseRegex       *bool `json:"use_regex"`
+	TrimOffsets    *bool `json:"trim_offsets"`
 	// TemplateProcessing and BertProcessing
 	Single        []templateJSON                   `json:"single"`
 	Pair          []templateJSON                   `json:"pair"`
 	SpecialTokens map[string]struct{ IDs []int64 } `json:"special_tokens"`
 	Sep           []json.RawMessage                `json:"sep"`
 	Cls           []json.RawMessage                `json:"cls"`
+	Processors    []*stageJSON                     `json:"processors"`
 	// WordPiece decoder
 	Prefix  string `json:"prefix"`
 	Cleanup bool   `json:"cleanup"`
@@ -107,16 +138,23 @@ type templateJSON struct {
 
 func (tj *tokenizerJSON) parts() (pipelineParts, error) {
 	var p pipelineParts
-	for i, a := range tj.AddedTokens {
-		if a.SingleWord {
-			return p, fmt.Errorf("added_tokens[%d] %q: single_word is not supported", i, a.Content)
-		}
-		p.added = append(p.added, addedToken{content: a.Content, id: a.ID, special: a.Special, lstrip: a.Lstrip, rstrip: a.Rstrip})
-	}
 	steps := []func(*pipelineParts) error{tj.model, tj.normalizer, tj.preTokenizer, tj.postProcessor, tj.decoder}
 	for _, step := range steps {
 		if err := step(&p); err != nil {
 			return p, err
+		}
+	}
+	// tokenizers reads added_tokens with add_tokens, in file order: the "id"
+	// of a token outside the model's vocabulary is not read, the token gets
+	// the next free id. A file whose ids disagree loads as HF loads it, with
+	// a warning.
+	for i, a := range tj.AddedTokens {
+		if a.SingleWord {
+			return p, fmt.Errorf("added_tokens[%d] %q: single_word is not supported", i, a.Content)
+		}
+		id := p.addToken(addedToken{content: a.Content, special: a.Special, lstrip: a.Lstrip, rstrip: a.Rstrip, normalized: a.Normalized})
+		if id != a.ID {
+			p.warnings = append(p.warnings, fmt.Sprintf("added_tokens[%d] %q: id %d in the file, but HF tokenizers gives it id %d, and so does gotrl", i, a.Content, a.ID, id))
 		}
 	}
 	return p, nil
@@ -145,10 +183,11 @@ func (tj *tokenizerJSON) preTokenizer(p *pipelineParts) error {
 		p.split = wholeText{}
 		return nil
 	case s.Type == "ByteLevel":
+		// use_regex false: the text between added tokens is one word.
+		p.split, p.prefix, p.byteLevel = spanSplit(gpt2Split), s.AddPrefixSpace != nil && *s.AddPrefixSpace, true
 		if s.UseRegex != nil && !*s.UseRegex {
-			return errors.New("pre_tokenizer ByteLevel: use_regex false is not supported")
+			p.split = wholeText{}
 		}
-		p.split, p.prefix = spanSplit(gpt2Split), s.AddPrefixSpace != nil && *s.AddPrefixSpace
 		return nil
 	}
 	split, err := s.preTokenizerStage("pre_tokenizer")
@@ -163,8 +202,11 @@ func (tj *tokenizerJSON) model(p *pipelineParts) error {
 	}
 	if m.Type == "Unigram" {
 		model, vocab, err := m.unigramModel()
-		p.model, p.vocab = model, vocab
-		return err
+		if err != nil {
+			return err
+		}
+		p.model, p.vocab, p.modelSize = model, vocab, len(model.pieces)
+		return nil
 	}
 	if m.Type != "WordPiece" && m.Type != "BPE" {
 		return unsupported("model", m)
@@ -194,15 +236,25 @@ func (tj *tokenizerJSON) model(p *pipelineParts) error {
 		if tj.PreTokenizer == nil || tj.PreTokenizer.Type != "ByteLevel" {
 			return errors.New("model BPE: only byte-level BPE (ByteLevel pre_tokenizer) is supported")
 		}
-		if m.Dropout != nil || m.UnkToken != nil || m.ByteFallback || m.FuseUnk || m.IgnoreMerges ||
-			m.ContinuingSubwordPrefix != nil && *m.ContinuingSubwordPrefix != "" || m.EndOfWordSuffix != nil && *m.EndOfWordSuffix != "" {
-			return errors.New("model BPE: only GPT-2's options are supported (no dropout, unk_token, subword prefix/suffix, byte_fallback, fuse_unk, ignore_merges)")
+		// unk_token, fuse_unk and byte_fallback act on characters missing
+		// from the vocabulary, and a byte-level vocabulary has all 256;
+		// dropout 0 never skips a merge.
+		switch {
+		case m.Dropout != nil && *m.Dropout != 0:
+			return fmt.Errorf("model BPE: dropout %g is not supported (HF would merge at random)", *m.Dropout)
+		case m.ContinuingSubwordPrefix != nil && *m.ContinuingSubwordPrefix != "":
+			return fmt.Errorf("model BPE: continuing_subword_prefix %q is not supported (byte-level BPE has none)", *m.ContinuingSubwordPrefix)
+		case m.EndOfWordSuffix != nil && *m.EndOfWordSuffix != "":
+			return fmt.Errorf("model BPE: end_of_word_suffix %q is not supported (byte-level BPE has none)", *m.EndOfWordSuffix)
 		}
 		merges, err := parseJSONMerges(m.Merges)
 		if err != nil {
 			return err
 		}
 		bpe, err := newByteLevelBPE(p.vocab, merges, "model.merges")
+		if err == nil && m.IgnoreMerges {
+			bpe.whole = p.vocab
+		}
 		p.model = bpe
 		return err
 	}
@@ -210,7 +262,7 @@ func (tj *tokenizerJSON) model(p *pipelineParts) error {
 }
 
 // parseJSONMerges reads merges as tokenizers writes them: "a b" strings
-// (0.20 and before) or ["a", "b"] pairs (0.21 on). Line numbers are 1-based
+// (before 0.20) or ["a", "b"] pairs (0.20 on). Line numbers are 1-based
 // indexes into the list.
 func parseJSONMerges(raw []json.RawMessage) ([]mergeLine, error) {
 	merges := make([]mergeLine, len(raw))
@@ -237,30 +289,70 @@ func parseJSONMerges(raw []json.RawMessage) ([]mergeLine, error) {
 }
 
 func (tj *tokenizerJSON) postProcessor(p *pipelineParts) error {
-	s := tj.PostProcessor
-	switch {
-	case s == nil || s.Type == "ByteLevel":
-		return nil // ByteLevel only trims offsets; GPT-2 turns that off
-	case s.Type == "BertProcessing":
+	if tj.PostProcessor == nil {
+		return nil
+	}
+	p.postKind = tj.PostProcessor.Type
+	t, err := tj.PostProcessor.postProcessorStage("post_processor")
+	p.template = t
+	return err
+}
+
+// postProcessorStage builds a post-processor; name says where s sits.
+// ByteLevel only trims offsets (GPT-2 turns that off); in a Sequence, trimming
+// must come before the one processor that adds special tokens, as every
+// tokenizer.json written by HF has it.
+func (s *stageJSON) postProcessorStage(name string) (*template, error) {
+	trim := s.TrimOffsets == nil || *s.TrimOffsets // ByteLevel and RobertaProcessing default to true
+	prefix := s.AddPrefixSpace == nil || *s.AddPrefixSpace
+	switch s.Type {
+	case "ByteLevel":
+		if !trim {
+			return nil, nil
+		}
+		return &template{trim: true, trimPrefix: prefix}, nil
+	case "BertProcessing", "RobertaProcessing":
 		var sep, cls specialJSON
 		if err := sep.parse(s.Sep); err != nil {
-			return fmt.Errorf("post_processor BertProcessing sep: %w", err)
+			return nil, fmt.Errorf("%s %s sep: %w", name, s.Type, err)
 		}
 		if err := cls.parse(s.Cls); err != nil {
-			return fmt.Errorf("post_processor BertProcessing cls: %w", err)
+			return nil, fmt.Errorf("%s %s cls: %w", name, s.Type, err)
 		}
-		p.template = bertTemplate(cls.token, sep.token, cls.id, sep.id)
-		return nil
-	case s.Type == "TemplateProcessing":
-		single, err := s.templateItems("single", s.Single)
+		if s.Type == "BertProcessing" {
+			return bertTemplate(cls.token, sep.token, cls.id, sep.id), nil
+		}
+		return robertaTemplate(cls.token, sep.token, cls.id, sep.id, trim, prefix), nil
+	case "TemplateProcessing":
+		single, err := s.templateItems(name, "single", s.Single)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		pair, err := s.templateItems("pair", s.Pair)
-		p.template = &template{single: single, pair: pair}
-		return err
+		pair, err := s.templateItems(name, "pair", s.Pair)
+		return &template{single: single, pair: pair}, err
+	case "Sequence":
+		var out *template
+		for i, sub := range s.Processors {
+			subName := fmt.Sprintf("%s.processors[%d]", name, i)
+			if sub == nil {
+				return nil, fmt.Errorf("%s: null is not supported", subName)
+			}
+			t, err := sub.postProcessorStage(subName)
+			switch {
+			case err != nil:
+				return nil, err
+			case t == nil:
+				continue
+			case out != nil && out.single != nil:
+				return nil, fmt.Errorf("%s %s: only trimming (ByteLevel) may come before the processor that adds special tokens", subName, sub.Type)
+			case out != nil && out.trim:
+				t.trim, t.trimPrefix = true, out.trimPrefix
+			}
+			out = t
+		}
+		return out, nil
 	}
-	return unsupported("post_processor", s)
+	return nil, fmt.Errorf("%s type %q is not supported", name, s.Type)
 }
 
 // specialJSON is BertProcessing's ["[SEP]", 102].
@@ -276,20 +368,23 @@ func (sp *specialJSON) parse(raw []json.RawMessage) error {
 	return nil
 }
 
-func (s *stageJSON) templateItems(name string, items []templateJSON) ([]templateItem, error) {
+func (s *stageJSON) templateItems(stage, name string, items []templateJSON) ([]templateItem, error) {
 	var out []templateItem
 	for i, it := range items {
 		switch {
+		case it.Sequence != nil && it.Sequence.ID == "B" && name == "single":
+			// One text has no B; HF fails encoding it, gotrl when loading.
+			return nil, fmt.Errorf("%s TemplateProcessing single[%d]: sequence B in the template of one text", stage, i)
 		case it.Sequence != nil && (it.Sequence.ID == "A" || it.Sequence.ID == "B"):
 			out = append(out, templateItem{sequence: int(it.Sequence.ID[0] - 'A'), typeID: it.Sequence.TypeID})
 		case it.SpecialToken != nil:
 			sp, ok := s.SpecialTokens[it.SpecialToken.ID]
 			if !ok || len(sp.IDs) != 1 {
-				return nil, fmt.Errorf("post_processor TemplateProcessing %s[%d]: special token %q needs exactly one id", name, i, it.SpecialToken.ID)
+				return nil, fmt.Errorf("%s TemplateProcessing %s[%d]: special token %q needs exactly one id", stage, name, i, it.SpecialToken.ID)
 			}
 			out = append(out, templateItem{special: it.SpecialToken.ID, id: sp.IDs[0], typeID: it.SpecialToken.TypeID})
 		default:
-			return nil, fmt.Errorf("post_processor TemplateProcessing %s[%d]: want SpecialToken or Sequence A/B", name, i)
+			return nil, fmt.Errorf("%s TemplateProcessing %s[%d]: want SpecialToken or Sequence A/B", stage, name, i)
 		}
 	}
 	return out, nil
@@ -303,7 +398,6 @@ func (tj *tokenizerJSON) decoder(p *pipelineParts) error {
 		return nil
 	case d.Type == "WordPiece":
 		p.decoder = wordPieceDecoder{prefix: d.Prefix, cleanup: d.Cleanup}
-		p.cleanup = true
 		return nil
 	case d.Type == "ByteLevel":
 		p.decoder = byteLevelDecoder{}
@@ -312,15 +406,4 @@ func (tj *tokenizerJSON) decoder(p *pipelineParts) error {
 	chain, err := d.chainDecoderStage("decoder")
 	p.decoder = chain
 	return err
-}
-
-// cleanupConfig reads clean_up_tokenization_spaces from tokenizer_config.json.
-func cleanupConfig(path string, def bool) (bool, error) {
-	var c struct {
-		Cleanup *bool `json:"clean_up_tokenization_spaces"`
-	}
-	if err := readOptionalJSON(path, &c); err != nil || c.Cleanup == nil {
-		return def, err
-	}
-	return *c.Cleanup, nil
 }

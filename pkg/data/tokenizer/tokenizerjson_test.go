@@ -11,7 +11,8 @@ import (
 // skeletonTokenizer refills HF's own tokenizer.json for a tokenizer (saved by
 // the fixture script with the vocabulary left out) from ../shared and loads it
 // through Load, so the JSON path is checked against the same HF outputs.
-func skeletonTokenizer(t *testing.T, name string, fill func(model map[string]any)) *Pipeline {
+// config is the tokenizer_config.json written beside it ("" for none).
+func skeletonTokenizer(t *testing.T, name, config string, fill func(model map[string]any)) *Pipeline {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", name+".skeleton.json"))
 	if err != nil {
@@ -30,6 +31,11 @@ func skeletonTokenizer(t *testing.T, name string, fill func(model map[string]any
 	if err := os.WriteFile(filepath.Join(dir, "tokenizer.json"), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if config != "" {
+		if err := os.WriteFile(filepath.Join(dir, "tokenizer_config.json"), []byte(config), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tok, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -39,14 +45,16 @@ func skeletonTokenizer(t *testing.T, name string, fill func(model map[string]any
 
 func TestTokenizerJSONParity(t *testing.T) {
 	vocab := filepath.Join(sharedDir(t), "vocab")
-	bert := skeletonTokenizer(t, "bert", func(m map[string]any) {
+	// The HF outputs are BertTokenizerFast's from vocab.txt, which cleans up
+	// decodes; a tokenizer.json alone does not (TestTokenizerJSONCleanup).
+	bert := skeletonTokenizer(t, "bert", `{"clean_up_tokenization_spaces": true}`, func(m map[string]any) {
 		v, _, err := readVocabTxt(filepath.Join(vocab, "bert-base-chinese-vocab.txt"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		m["vocab"] = v
 	})
-	gpt2 := skeletonTokenizer(t, "gpt2", func(m map[string]any) {
+	gpt2 := skeletonTokenizer(t, "gpt2", "", func(m map[string]any) {
 		v, err := readVocabJSON(filepath.Join(vocab, "gpt2", "encoder.json"))
 		if err != nil {
 			t.Fatal(err)
@@ -85,9 +93,14 @@ func TestTokenizerJSONErrors(t *testing.T) {
 		{"normalizer", `{"normalizer": {"type": "ByteLevel"}, ` + wp + `}`, `normalizer type "ByteLevel" is not supported`},
 		{"pre-tokenizer", `{"pre_tokenizer": {"type": "Digits"}, ` + wp + `}`, `pre_tokenizer type "Digits" is not supported`},
 		{"decoder", `{"pre_tokenizer": {"type": "BertPreTokenizer"}, "decoder": {"type": "CTC"}, ` + wp + `}`, `decoder type "CTC" is not supported`},
-		{"post-processor", `{"pre_tokenizer": {"type": "BertPreTokenizer"}, "post_processor": {"type": "RobertaProcessing"}, ` + wp + `}`, `post_processor type "RobertaProcessing" is not supported`},
+		{"post-processor", `{"pre_tokenizer": {"type": "BertPreTokenizer"}, "post_processor": {"type": "Custom"}, ` + wp + `}`, `post_processor type "Custom" is not supported`},
+		{"post-processor sequence", `{"post_processor": {"type": "Sequence", "processors": [{"type": "BertProcessing", "sep": ["[UNK]", 0], "cls": ["[UNK]", 0]}, {"type": "ByteLevel"}]}, ` + wp + `}`,
+			`post_processor.processors[1] ByteLevel: only trimming (ByteLevel) may come before the processor that adds special tokens`},
 		{"single word", `{"added_tokens": [{"id": 0, "content": "x", "single_word": true}], ` + wp + `}`, `added_tokens[0] "x": single_word is not supported`},
-		{"bpe dropout", `{` + bl + `, "model": {"type": "BPE", "dropout": 0.1, "vocab": {"a": 0}, "merges": []}}`, "only GPT-2's options are supported"},
+		{"bpe dropout", `{` + bl + `, "model": {"type": "BPE", "dropout": 0.1, "vocab": {"a": 0}, "merges": []}}`, "model BPE: dropout 0.1 is not supported"},
+		{"single template with B", `{"post_processor": {"type": "TemplateProcessing", "single": [{"Sequence": {"id": "B", "type_id": 0}}], "pair": [], "special_tokens": {}}, ` + wp + `}`,
+			`post_processor TemplateProcessing single[0]: sequence B in the template of one text`},
+		{"wordpiece unk", `{"model": {"type": "WordPiece", "unk_token": "<unk>", "vocab": {"[UNK]": 0, "a": 1}}}`, `wordpiece: unknown token "<unk>" is not in the vocabulary`},
 		{"bpe merge", `{` + bl + `, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a"]}}`, `model.merges[0]: merge "a": want two tokens`},
 		{"empty vocab", `{"pre_tokenizer": {"type": "BertPreTokenizer"}, "model": {"type": "WordPiece", "vocab": {}}}`, "model.vocab: empty vocabulary"},
 		{"syntax", "{\n\"model\": {\n\"type\": \"WordPiece\",,\n}}", "line 3"},
@@ -129,7 +142,9 @@ func TestTokenizerJSONErrors(t *testing.T) {
 }
 
 // TestTokenizerJSONCleanup: transformers' cleanup (" ' " → "'") runs after
-// the WordPiece decoder unless tokenizer_config.json turns it off.
+// the WordPiece decoder only when tokenizer_config.json turns it on:
+// transformers 4.46's default is off (BertTokenizer's, for a vocab.txt
+// alone, is on).
 func TestTokenizerJSONCleanup(t *testing.T) {
 	const tj = `{"pre_tokenizer": {"type": "BertPreTokenizer"}, "decoder": {"type": "WordPiece", "prefix": "##", "cleanup": true},
 		"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "don": 1, "'": 2, "t": 3}}}`
@@ -138,7 +153,7 @@ func TestTokenizerJSONCleanup(t *testing.T) {
 		config string // tokenizer_config.json; "" for none
 		want   string
 	}{
-		{"default", "", "don't"},
+		{"default", "", "don ' t"},
 		{"config on", `{"clean_up_tokenization_spaces": true}`, "don't"},
 		{"config off", `{"clean_up_tokenization_spaces": false}`, "don ' t"},
 	}
