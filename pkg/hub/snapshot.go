@@ -151,6 +151,11 @@ func (s *snapshot) model() error {
 }
 
 func (s *snapshot) tokenizer() error {
+	// AutoTokenizer reads config.json too: its model_type names the
+	// tokenizer class when tokenizer_config.json names none
+	if err := s.optional([]string{configFile}); err != nil {
+		return err
+	}
 	ok, err := s.tokenizerFiles()
 	if err == nil && !ok {
 		return s.missing("tokenizer files", "tokenizer.json", "vocab.txt", "vocab.json", "spiece.model")

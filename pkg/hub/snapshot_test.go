@@ -403,7 +403,7 @@ func TestTokenizerFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkSnapshot(t, dir, map[string][]byte{"vocab.txt": files["vocab.txt"]})
+	checkSnapshot(t, dir, map[string][]byte{"vocab.txt": files["vocab.txt"], "config.json": files["config.json"]})
 	if _, err := (&Client{}).Snapshot(context.Background(), ID{Repo: "a/b"}, Files("weights")); err == nil || !strings.Contains(err.Error(), `files "weights"`) {
 		t.Fatalf("bad Files value: %v", err)
 	}
