@@ -1,8 +1,6 @@
 package tokenizer
 
 import (
-	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -42,17 +40,8 @@ type configCase struct {
 
 func readConfigsFixture(t *testing.T) configsFixture {
 	t.Helper()
-	f, err := os.Open("testdata/configs.json.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var fx configsFixture
-	if err := json.NewDecoder(zr).Decode(&fx); err != nil {
+	if err := json.NewDecoder(readGzip(t, "testdata/configs.json.gz")).Decode(&fx); err != nil {
 		t.Fatal(err)
 	}
 	return fx
@@ -67,18 +56,15 @@ func configDir(t *testing.T, fx configsFixture, c configCase) string {
 		switch {
 		case strings.HasPrefix(content, "@testdata/"):
 			path := strings.TrimPrefix(content, "@")
-			data, err := os.ReadFile(path)
+			var data []byte
+			var err error
+			if strings.HasSuffix(path, ".gz") {
+				data, err = io.ReadAll(readGzip(t, path))
+			} else {
+				data, err = os.ReadFile(path)
+			}
 			if err != nil {
 				t.Fatal(err)
-			}
-			if strings.HasSuffix(path, ".gz") {
-				zr, err := gzip.NewReader(bytes.NewReader(data))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if data, err = io.ReadAll(zr); err != nil {
-					t.Fatal(err)
-				}
 			}
 			content = string(data)
 		case strings.HasPrefix(content, "@"):

@@ -71,7 +71,7 @@ func sha8(s string) string {
 }
 
 // readGzip returns the decompressed contents of a testdata file.
-func readGzip(t *testing.T, path string) io.Reader {
+func readGzip(t testing.TB, path string) io.Reader {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {

@@ -2,8 +2,6 @@ package tokenizer
 
 import (
 	"bufio"
-	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -47,17 +45,8 @@ func (c *unigramCase) UnmarshalJSON(data []byte) error {
 // (the tok branch's readCaseLines[unigramCase] does the same).
 func readUnigramCases(t testing.TB) []unigramCase {
 	t.Helper()
-	f, err := os.Open("testdata/unigram_parity.jsonl.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var cases []unigramCase
-	sc := bufio.NewScanner(zr)
+	sc := bufio.NewScanner(readGzip(t, "testdata/unigram_parity.jsonl.gz"))
 	sc.Buffer(nil, 16<<20)
 	for line := 1; sc.Scan(); line++ {
 		var c unigramCase
@@ -85,20 +74,17 @@ func unigramDir(t testing.TB, name string) string {
 	}
 	dir := t.TempDir()
 	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join(src, e.Name()))
+		path, out := filepath.Join(src, e.Name()), e.Name()
+		var data []byte
+		var err error
+		if strings.HasSuffix(out, ".gz") {
+			data, err = io.ReadAll(readGzip(t, path))
+			out = strings.TrimSuffix(out, ".gz")
+		} else {
+			data, err = os.ReadFile(path)
+		}
 		if err != nil {
 			t.Fatal(err)
-		}
-		out := e.Name()
-		if strings.HasSuffix(out, ".gz") {
-			zr, err := gzip.NewReader(bytes.NewReader(data))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if data, err = io.ReadAll(zr); err != nil {
-				t.Fatal(err)
-			}
-			out = strings.TrimSuffix(out, ".gz")
 		}
 		if err := os.WriteFile(filepath.Join(dir, out), data, 0o644); err != nil {
 			t.Fatal(err)
