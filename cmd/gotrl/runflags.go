@@ -85,7 +85,7 @@ func (s *stage) resolve(cmd *cobra.Command) (train.Env, error) {
 	r := s.run
 	var saved string
 	if r.Resume != "" {
-		saved = filepath.Join(r.Resume, rlhf.ConfigFile)
+		saved = filepath.Join(r.Resume, train.ConfigFile)
 	}
 	reset := func() { reflect.ValueOf(s.cfg).Elem().Set(reflect.ValueOf(s.defaults()).Elem()) }
 	if err := config.Resolve(cmd.Flags(), s.cfg, reset, []string{saved, r.Config}, []string{"--resume", "--config"}); err != nil {
