@@ -519,6 +519,13 @@ func TestHardeningPromptTrain(t *testing.T) {
 		t.Errorf("evaluated before refusing the --output-dir:\n%s", r.stdout)
 	}
 	runBin(t, args(filepath.Join(root, "pet3"), "--labeled-file", three, "--part", "all", "--max-steps", "2")...).check(t, 1, `three.jsonl:2: field "label": 2 is not one of the verbalizer's labels 1, 0`)
+	// outside review: a --max-prompt-length beyond the positions let a
+	// prompt through to the model's check, which said to set a max length
+	// (one was set, the flag was not named)
+	tooLong := "max_prompt_length 65 (--max-prompt-length) is more than the model's 64 positions: give --max-prompt-length 64 or less (0 = the model's 64)"
+	runBin(t, eval(labeled, "--max-prompt-length", "65")...).check(t, 1, tooLong)
+	runBin(t, args(filepath.Join(root, "pet65"), "--max-prompt-length", "65", "--max-steps", "1")...).check(t, 1, tooLong)
+	runBin(t, args(filepath.Join(root, "pet65"), "--max-prompt-length", "64", "--max-steps", "1")...).check(t, 0, "") // a failed start is no run
 
 	out := filepath.Join(root, "pet")
 	runBin(t, args(out, "--max-steps", "2")...).check(t, 0, "")

@@ -345,12 +345,16 @@ func (m *modelFlags) load(dev gotch.Device, dir string) (tokenizer.Tokenizer, *r
 }
 
 // limit is the prompt length: the flag, else the model's limit (512 for
-// models without one, such as T5).
-func limit(flag int, r *run.Runner) int {
-	if flag > 0 {
-		return flag
+// models without one, such as T5). A flag beyond the model's positions is
+// refused with the value that fits.
+func limit(flag int, r *run.Runner) (int, error) {
+	if n := r.MaxLen(); flag > n {
+		return 0, fmt.Errorf("max_prompt_length %d (--max-prompt-length) is more than the model's %d positions: give --max-prompt-length %d or less (0 = the model's %d)", flag, n, n, n)
 	}
-	return min(r.MaxLen(), 512)
+	if flag > 0 {
+		return flag, nil
+	}
+	return min(r.MaxLen(), 512), nil
 }
 
 func newPromptEvalCmd() *cobra.Command {
@@ -384,6 +388,10 @@ func newPromptEvalCmd() *cobra.Command {
 				return err
 			}
 			defer r.Close()
+			maxLen, err := limit(pf.MaxLen, r)
+			if err != nil {
+				return err
+			}
 			for _, t := range ts {
 				if err := r.Check(t); err != nil {
 					return err
@@ -398,7 +406,7 @@ func newPromptEvalCmd() *cobra.Command {
 					return fmt.Errorf("--output-dir %s: %w", out, err)
 				}
 			}
-			g := run.Grid{Templates: ts, Verbalizers: vs, Shots: ks, Seed: demoSeed, MaxLen: limit(pf.MaxLen, r),
+			g := run.Grid{Templates: ts, Verbalizers: vs, Shots: ks, Seed: demoSeed, MaxLen: maxLen,
 				Strict: !dropDemos, Ensemble: prompt.Method(ensemble), Calibrate: calibrate}
 			switch g.Ensemble {
 			case "", prompt.MeanProb, prompt.MeanScore, prompt.Vote:
@@ -537,7 +545,11 @@ func newPromptTrainCmd() *cobra.Command {
 						return "", err
 					}
 				}
-				p, err := prompt.NewPrompt(ts[0], vs[0].Verbalizer, tk, limit(cfg.Prompt.MaxLen, r))
+				maxLen, err := limit(cfg.Prompt.MaxLen, r)
+				if err != nil {
+					return "", err
+				}
+				p, err := prompt.NewPrompt(ts[0], vs[0].Verbalizer, tk, maxLen)
 				if err != nil {
 					return "", err
 				}
