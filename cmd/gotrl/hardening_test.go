@@ -531,6 +531,13 @@ func TestHardeningPromptTrain(t *testing.T) {
 	runBin(t, args(out, "--max-steps", "2")...).check(t, 0, "")
 	runBin(t, args(out, "--max-steps", "2")...).check(t, 1, "output directory "+out+" exists and is not empty: pass --resume "+out+" to continue it or --overwrite to start over")
 	runBin(t, args(out, "--max-steps", "2", "--overwrite-output-dir")...).check(t, 0, "")
+	// the same settings from a --config file train the same run
+	conf := filepath.Join(root, "pet.yaml")
+	write(t, conf, fmt.Sprintf("model_name_or_path: %s\ntokenizer_name: %s\nlabeled_file: %s\ntest_size: 10\nk: 4\n"+
+		"template: ['{mask}丁。{text_a|trunc}']\nverbalizer: ['1=七;0=万']\nmax_steps: 2\n", model, vocab, labeled))
+	fromFile := filepath.Join(root, "from-file")
+	runBin(t, "prompt", "train", "--config", conf, "--output-dir", fromFile, "--threads", "1").check(t, 0, "")
+	sameRun(t, out, fromFile)
 	for _, tt := range []struct{ flag, value, field string }{
 		{"--k", "5", "k: 4 → 5"},
 		{"--verbalizer", "1=七;0=丁", "verbalizer: - 1=七;0=万 → - 1=七;0=丁"},

@@ -311,8 +311,10 @@ type modelFlags struct {
 	Batch int    `yaml:"per_device_eval_batch_size" alias:"batch-size"`
 }
 
+func defaultModelFlags() modelFlags { return modelFlags{Batch: 16} }
+
 func (m *modelFlags) bind(cmd *cobra.Command) {
-	*m = modelFlags{Batch: 16}
+	*m = defaultModelFlags()
 	mustBind(cmd, m)
 	_ = cmd.MarkFlagRequired("model-name-or-path")
 }
@@ -470,7 +472,7 @@ type petConfig struct {
 }
 
 func defaultPETConfig() petConfig {
-	return petConfig{Prompt: defaultPromptFlags(), Split: defaultSplitFlags("train"), Model: modelFlags{Batch: 16},
+	return petConfig{Prompt: defaultPromptFlags(), Split: defaultSplitFlags("train"), Model: defaultModelFlags(),
 		K: 20, FewShotSeed: 1, PET: run.DefaultPET()}
 }
 
