@@ -31,7 +31,7 @@ func newEvalClassifyCmd() *cobra.Command {
 		Short:   "Accuracy, macro-F1 and the confusion matrix of predicted labels",
 		Long:    evalClassifyLong,
 		Example: "  gotrl eval classify --input sentiment_pred.jsonl --field reference=label --labels 0,1",
-	}, labelField, func(cmd *cobra.Command, e *evalFlags, exs []evalExample) error {
+	}, data.Record.Label, func(cmd *cobra.Command, e *evalFlags, exs []evalExample) error {
 		return scoreClassify(cmd, e, exs, labels)
 	})
 	cmd.Flags().StringSliceVar(&labels, "labels", nil, "the label set, in confusion-matrix order (default: every label seen, sorted)")
@@ -64,19 +64,6 @@ func scoreClassify(cmd *cobra.Command, e *evalFlags, exs []evalExample, labels [
 		per[i] = map[string]any{"line": ex.Pos.Line, "prediction": ex.Prediction, "reference": ex.Reference, "correct": ex.Prediction == ex.Reference}
 	}
 	return e.report(cmd.OutOrStdout(), classifyTable(c), classifyJSON(c), per)
-}
-
-// labelField reads a label: a string, or an integral JSON number.
-func labelField(r data.Record, name string) (string, error) {
-	v, err := r.Value(name)
-	if err != nil {
-		return "", err
-	}
-	if _, ok := v.(float64); ok {
-		n, err := r.Int(name) // names a fractional number
-		return strconv.Itoa(n), err
-	}
-	return r.String(name) // names any other type
 }
 
 // seenLabels is sklearn's unique_labels: every label of either field,

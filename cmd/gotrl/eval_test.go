@@ -140,6 +140,8 @@ func TestEvalBadInput(t *testing.T) {
 		"ie.jsonl":       `{"prediction": "a_r_b", "reference": "a_r_b\nnot a triple"}` + "\n",
 		"cls.jsonl":      `{"prediction": "pos", "reference": "pos"}` + "\n" + `{"prediction": "neutral", "reference": "neg"}` + "\n",
 		"float.jsonl":    `{"prediction": 1.5, "reference": 1}` + "\n",
+		"bool.jsonl":     `{"prediction": true, "reference": 1}` + "\n",
+		"null.jsonl":     `{"prediction": "1", "reference": null}` + "\n",
 		"refs1.jsonl":    `{"reference": "图"}` + "\n",
 	})
 	p := func(name string) string { return filepath.Join(dir, name) }
@@ -157,7 +159,9 @@ func TestEvalBadInput(t *testing.T) {
 		{"no such file", []string{"summary", "--input", p("nope.jsonl")}, `nope.jsonl: no such file`},
 		{"malformed reference triple", []string{"triples", "--input", p("ie.jsonl")}, `ie.jsonl:1: field "reference": reference line "not a triple" is not head_relation_tail`},
 		{"label outside --labels", []string{"classify", "--input", p("cls.jsonl"), "--labels", "pos,neg"}, `cls.jsonl:2: field "prediction": label "neutral" is not one of --labels pos,neg`},
-		{"fractional label", []string{"classify", "--input", p("float.jsonl")}, `float.jsonl:1: field "prediction": got number 1.5, want an integer`},
+		{"fractional label", []string{"classify", "--input", p("float.jsonl")}, `float.jsonl:1: field "prediction": got number 1.5, want a label: a string or an integer`},
+		{"boolean label", []string{"classify", "--input", p("bool.jsonl")}, `bool.jsonl:1: field "prediction": got boolean true, want a label: a string or an integer`},
+		{"null label", []string{"classify", "--input", p("null.jsonl")}, `null.jsonl:1: field "reference": got null, want a label: a string or an integer`},
 		{"duplicate --labels", []string{"classify", "--input", p("cls.jsonl"), "--labels", "pos,pos"}, `--labels: metrics: duplicate label "pos"`},
 		{"mismatched lengths", []string{"summary", "--input", p("ok.jsonl"), "--references", p("refs1.jsonl")}, `ok.jsonl has 2 records but ` + p("refs1.jsonl") + ` has 1`},
 		{"bad --field", []string{"summary", "--input", p("ok.jsonl"), "--field", "reference"}, `--field: field mapping "reference": want name=file_field`},

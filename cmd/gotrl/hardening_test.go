@@ -386,12 +386,12 @@ func TestHardeningAccepted(t *testing.T) {
 }
 
 // startBin starts a long gotrl run and waits until it has logged a
-// metrics record (it trains).
+// metrics record (it trains); the buffer gets its stdout and stderr.
 func startBin(t *testing.T, out string, args ...string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
 	c := gotrl(nil, args...)
 	var e bytes.Buffer
-	c.Stderr = &e
+	c.Stdout, c.Stderr = &e, &e
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -484,11 +484,11 @@ func resumeShort(t *testing.T, out string) {
 	runBin(t, "sft", "--resume", out, "--max-steps", fmt.Sprint(st.Step+1), "--eval-samples", "1").check(t, 0, "resuming from "+ckpt)
 }
 
-// TestHardeningPromptTrain: prompt train has no --resume (its settings are
-// flags, with no config.yaml to check a resume against), so it must not
-// promise one: a directory holding a run is refused without
-// --overwrite-output-dir (a second run trained over the first, replacing
-// its model), and an interrupted run says to run it again.
+// TestHardeningPromptTrain: prompt train is a stage like the others — a
+// directory holding a run is refused without --resume or --overwrite, a
+// resume with changed settings is refused naming them, and a run
+// interrupted by SIGINT says how to resume and, resumed with --resume DIR
+// alone, ends with the metrics and weights of an uninterrupted run.
 func TestHardeningPromptTrain(t *testing.T) {
 	model, vocab := fixtureModel(t, "bert")
 	root := t.TempDir()
@@ -519,30 +519,51 @@ func TestHardeningPromptTrain(t *testing.T) {
 		t.Errorf("evaluated before refusing the --output-dir:\n%s", r.stdout)
 	}
 	runBin(t, args(filepath.Join(root, "pet3"), "--labeled-file", three, "--part", "all", "--max-steps", "2")...).check(t, 1, `three.jsonl:2: field "label": 2 is not one of the verbalizer's labels 1, 0`)
+	// outside review: a --max-prompt-length beyond the positions let a
+	// prompt through to the model's check, which said to set a max length
+	// (one was set, the flag was not named)
+	tooLong := "max_prompt_length 65 (--max-prompt-length) is more than the model's 64 positions: give --max-prompt-length 64 or less (0 = the model's 64)"
+	runBin(t, eval(labeled, "--max-prompt-length", "65")...).check(t, 1, tooLong)
+	runBin(t, args(filepath.Join(root, "pet65"), "--max-prompt-length", "65", "--max-steps", "1")...).check(t, 1, tooLong)
+	runBin(t, args(filepath.Join(root, "pet65"), "--max-prompt-length", "64", "--max-steps", "1")...).check(t, 0, "") // a failed start is no run
 
 	out := filepath.Join(root, "pet")
 	runBin(t, args(out, "--max-steps", "2")...).check(t, 0, "")
-	runBin(t, args(out, "--max-steps", "2")...).check(t, 1, "--output-dir "+out+" holds a run, and prompt train cannot resume one: give --overwrite-output-dir to start over, or another --output-dir")
+	runBin(t, args(out, "--max-steps", "2")...).check(t, 1, "output directory "+out+" exists and is not empty: pass --resume "+out+" to continue it or --overwrite to start over")
 	runBin(t, args(out, "--max-steps", "2", "--overwrite-output-dir")...).check(t, 0, "")
+	// the same settings from a --config file train the same run
+	conf := filepath.Join(root, "pet.yaml")
+	write(t, conf, fmt.Sprintf("model_name_or_path: %s\ntokenizer_name: %s\nlabeled_file: %s\ntest_size: 10\nk: 4\n"+
+		"template: ['{mask}丁。{text_a|trunc}']\nverbalizer: ['1=七;0=万']\nmax_steps: 2\n", model, vocab, labeled))
+	fromFile := filepath.Join(root, "from-file")
+	runBin(t, "prompt", "train", "--config", conf, "--output-dir", fromFile, "--threads", "1").check(t, 0, "")
+	sameRun(t, out, fromFile)
+	for _, tt := range []struct{ flag, value, field string }{
+		{"--k", "5", "k: 4 → 5"},
+		{"--verbalizer", "1=七;0=丁", "verbalizer: - 1=七;0=万 → - 1=七;0=丁"},
+		{"--trainable", "", `trainable: ^cls\.predictions\. → ""`},
+		{"--lr", "0.5", "learning_rate: 0.0001 → 0.5"},
+	} {
+		runBin(t, "prompt", "train", "--resume", out, tt.flag, tt.value).check(t, 1, "the run was started with other settings:\n  "+tt.field+"\n")
+	}
+	runBin(t, "sft", "--resume", out).check(t, 1, "--resume "+out+": a prompt train run (checkpoint-2 was written by stage \"prompt train\"): resume it with gotrl prompt train --resume "+out)
 
-	long := filepath.Join(root, "long")
-	c := gotrl(nil, args(long, "--max-steps", "1000000", "--save-steps", "0")...)
-	var o, e bytes.Buffer
-	c.Stdout, c.Stderr = &o, &e
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Process.Kill(); _ = c.Wait() })
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if b, _ := os.ReadFile(filepath.Join(long, "metrics.jsonl")); len(b) > 0 {
-			break
-		}
-	}
+	const steps = 2000 // seconds of training: SIGINT lands after step 1, well before the end
+	whole, cut := filepath.Join(root, "whole"), filepath.Join(root, "cut")
+	runBin(t, args(whole, "--max-steps", fmt.Sprint(steps), "--save-steps", "0")...).check(t, 0, "")
+	c, output := startBin(t, cut, args(cut, "--max-steps", fmt.Sprint(steps), "--save-steps", "0")...)
 	_ = c.Process.Signal(syscall.SIGINT)
 	if code := exitCode(t, c); code != 130 {
-		t.Fatalf("exit %d after SIGINT, want 130:\n%s", code, e.String())
+		t.Fatalf("exit %d after SIGINT, want 130:\n%s", code, output)
 	}
-	if s := o.String() + e.String(); strings.Contains(s, "--resume") || !strings.Contains(s, "prompt train cannot resume: run it again") {
-		t.Errorf("after SIGINT:\n%s\nwant it to say to run again, not to --resume", s)
+	if !strings.Contains(output.String(), "(continue with --resume "+cut+")") {
+		t.Errorf("after SIGINT:\n%s\nwant it to say how to resume", output)
 	}
+	ckpt, err := train.LatestCheckpoint(cut)
+	if err != nil {
+		t.Fatalf("no checkpoint after SIGINT: %v", err)
+	}
+	runBin(t, "prompt", "train", "--resume", cut, "--threads", "1").check(t, 0, "resuming from "+ckpt)
+	t.Logf("interrupted after %s", filepath.Base(ckpt))
+	sameRun(t, whole, cut)
 }

@@ -288,7 +288,7 @@ func runPipeline(cmd *cobra.Command, stages []*pipeStage) error {
 // A stage run before with other settings is refused.
 func stageState(s *pipeStage) (string, error) {
 	dir := *s.outputDir
-	saved := filepath.Join(dir, rlhf.ConfigFile)
+	saved := filepath.Join(dir, train.ConfigFile)
 	if _, err := os.Stat(saved); err != nil {
 		return "fresh", nil
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/sugarme/gotch"
 
 	"github.com/gotrl/gotrl/internal/config"
 	"github.com/gotrl/gotrl/pkg/data"
@@ -45,8 +46,12 @@ type promptFlags struct {
 	MaxLen      int      `yaml:"max_prompt_length" alias:"max-length"`
 }
 
+func defaultPromptFlags() promptFlags {
+	return promptFlags{Kind: "cloze", WordAgg: "mean", LabelAgg: "mean", Field: "text_a"}
+}
+
 func (p *promptFlags) bind(cmd *cobra.Command) {
-	p.Kind, p.WordAgg, p.LabelAgg, p.Field = "cloze", "mean", "mean", "text_a"
+	*p = defaultPromptFlags()
 	mustBind(cmd, p)
 }
 
@@ -192,8 +197,12 @@ type splitFlags struct {
 	Part     string `yaml:"part" help:"side of the split to read: train, test or all"`
 }
 
+func defaultSplitFlags(part string) splitFlags {
+	return splitFlags{TestSize: 500, Seed: 1, Part: part}
+}
+
 func (s *splitFlags) bind(cmd *cobra.Command, part string) {
-	s.TestSize, s.Seed, s.Part = 500, 1, part
+	*s = defaultSplitFlags(part)
 	mustBind(cmd, s)
 	_ = cmd.MarkFlagRequired("labeled-file")
 }
@@ -201,14 +210,21 @@ func (s *splitFlags) bind(cmd *cobra.Command, part string) {
 // examples reads the examples, each with a label every verbalizer of vs
 // names.
 func (s *splitFlags) examples(field string, vs []run.NamedVerbalizer) ([]prompt.Example, error) {
+	xs, err := s.labeled(vs)
+	if err != nil {
+		return nil, err
+	}
+	return run.Examples(xs, field), nil
+}
+
+// labeled reads the labeled texts, each with a label every verbalizer of
+// vs names.
+func (s *splitFlags) labeled(vs []run.NamedVerbalizer) ([]data.Labeled, error) {
 	xs, err := run.ReadLabeled(s.Data, s.TestSize, uint64(s.Seed), run.Part(s.Part))
 	if err != nil {
 		return nil, err
 	}
-	if err := verbalized(xs, vs); err != nil {
-		return nil, err
-	}
-	return run.Examples(xs, field), nil
+	return xs, verbalized(xs, vs)
 }
 
 // verbalized refuses, before any model pass, a labeled text whose label
@@ -295,13 +311,15 @@ type modelFlags struct {
 	Batch int    `yaml:"per_device_eval_batch_size" alias:"batch-size"`
 }
 
+func defaultModelFlags() modelFlags { return modelFlags{Batch: 16} }
+
 func (m *modelFlags) bind(cmd *cobra.Command) {
-	m.Batch = 16
+	*m = defaultModelFlags()
 	mustBind(cmd, m)
 	_ = cmd.MarkFlagRequired("model-name-or-path")
 }
 
-// open loads the tokenizer and the runner.
+// open resolves hub ids and loads the tokenizer and the runner.
 func (m *modelFlags) open(cmd *cobra.Command) (tokenizer.Tokenizer, *run.Runner, error) {
 	if err := resolveHub(cmd, m); err != nil {
 		return nil, nil, err
@@ -310,11 +328,17 @@ func (m *modelFlags) open(cmd *cobra.Command) (tokenizer.Tokenizer, *run.Runner,
 	if err != nil {
 		return nil, nil, err
 	}
+	return m.load(dev, m.Dir)
+}
+
+// load loads the tokenizer and the runner of the weights in dir (the
+// model's, or a checkpoint's of a resumed run) onto dev.
+func (m *modelFlags) load(dev gotch.Device, dir string) (tokenizer.Tokenizer, *run.Runner, error) {
 	tk, err := tokenizerFor(m.Dir, m.Tok)
 	if err != nil {
 		return nil, nil, err
 	}
-	r, err := run.Load(m.Dir, dev, tk.Special().PAD)
+	r, err := run.Load(dir, dev, tk.Special().PAD)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -323,12 +347,16 @@ func (m *modelFlags) open(cmd *cobra.Command) (tokenizer.Tokenizer, *run.Runner,
 }
 
 // limit is the prompt length: the flag, else the model's limit (512 for
-// models without one, such as T5).
-func limit(flag int, r *run.Runner) int {
-	if flag > 0 {
-		return flag
+// models without one, such as T5). A flag beyond the model's positions is
+// refused with the value that fits.
+func limit(flag int, r *run.Runner) (int, error) {
+	if n := r.MaxLen(); flag > n {
+		return 0, fmt.Errorf("max_prompt_length %d (--max-prompt-length) is more than the model's %d positions: give --max-prompt-length %d or less (0 = the model's %d)", flag, n, n, n)
 	}
-	return min(r.MaxLen(), 512)
+	if flag > 0 {
+		return flag, nil
+	}
+	return min(r.MaxLen(), 512), nil
 }
 
 func newPromptEvalCmd() *cobra.Command {
@@ -362,6 +390,10 @@ func newPromptEvalCmd() *cobra.Command {
 				return err
 			}
 			defer r.Close()
+			maxLen, err := limit(pf.MaxLen, r)
+			if err != nil {
+				return err
+			}
 			for _, t := range ts {
 				if err := r.Check(t); err != nil {
 					return err
@@ -376,7 +408,7 @@ func newPromptEvalCmd() *cobra.Command {
 					return fmt.Errorf("--output-dir %s: %w", out, err)
 				}
 			}
-			g := run.Grid{Templates: ts, Verbalizers: vs, Shots: ks, Seed: demoSeed, MaxLen: limit(pf.MaxLen, r),
+			g := run.Grid{Templates: ts, Verbalizers: vs, Shots: ks, Seed: demoSeed, MaxLen: maxLen,
 				Strict: !dropDemos, Ensemble: prompt.Method(ensemble), Calibrate: calibrate}
 			switch g.Ensemble {
 			case "", prompt.MeanProb, prompt.MeanScore, prompt.Vote:
@@ -427,96 +459,110 @@ func slicesMax(xs []int) int {
 	return m
 }
 
-func newPromptTrainCmd() *cobra.Command {
-	var pf promptFlags
-	var sf splitFlags
-	var mf modelFlags
-	var k int
-	var fewSeed uint64
-	var over struct {
-		Overwrite bool `yaml:"overwrite_output_dir" alias:"overwrite"`
+// petConfig is prompt train's configuration: the prompt, the labeled
+// data and its split, the model, the k-per-label draw and PET's training
+// settings. Its flags are the ones prompt eval shares with it.
+type petConfig struct {
+	Prompt      promptFlags   `yaml:",inline"`
+	Split       splitFlags    `yaml:",inline"`
+	Model       modelFlags    `yaml:",inline"`
+	K           int           `yaml:"k" min:"1" help:"training examples per label"`
+	FewShotSeed int64         `yaml:"few_shot_seed" min:"none" help:"seed of the k-per-label draw"`
+	PET         run.PETConfig `yaml:",inline"`
+}
+
+func defaultPETConfig() petConfig {
+	return petConfig{Prompt: defaultPromptFlags(), Split: defaultSplitFlags("train"), Model: defaultModelFlags(),
+		K: 20, FewShotSeed: 1, PET: run.DefaultPET()}
+}
+
+// validate names a required setting that neither the flags, --config nor
+// the resumed run gave.
+func (c *petConfig) validate() error {
+	switch {
+	case c.Model.Dir == "":
+		return errors.New("--model-name-or-path is required (model_name_or_path in a --config file)")
+	case c.Split.Data == "":
+		return errors.New("--labeled-file is required (labeled_file in a --config file)")
 	}
-	cfg := run.DefaultPET()
+	return c.PET.Train.Validate()
+}
+
+func newPromptTrainCmd() *cobra.Command {
+	cfg := defaultPETConfig()
+	s := &stage{cfg: &cfg, defaults: func() any { c := defaultPETConfig(); return &c }, seed: &cfg.PET.Train.Seed, outputDir: &cfg.PET.Train.OutputDir}
 	cmd := &cobra.Command{
 		Use:   "train",
 		Short: "PET few-shot training: k examples per label, cross-entropy over the verbalizer's label scores",
 		Example: "  gotrl prompt train --model runs/mlm --tokenizer ../shared/vocab/bert-base-chinese-vocab.txt \\\n" +
 			"      --data ../shared/data/chnsenticorp/ChnSentiCorp_htl_all.csv --k 20 \\\n" +
-			"      --template '{mask}满意。{text_a|trunc}' --verbalizer '1=很,非常;0=不' --output runs/pet",
+			"      --template '{mask}满意。{text_a|trunc}' --verbalizer '1=很,非常;0=不' --output runs/pet\n" +
+			"  gotrl prompt train --resume runs/pet",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ts, vs, err := pf.load()
+			env, err := s.resolve(cmd)
+			if err != nil {
+				return err
+			}
+			if err := cfg.validate(); err != nil {
+				return err
+			}
+			ts, vs, err := cfg.Prompt.load()
 			if err != nil {
 				return err
 			}
 			if len(ts) != 1 || len(vs) != 1 {
 				return fmt.Errorf("PET trains one prompt: got %d templates and %d verbalizers", len(ts), len(vs))
 			}
-			tk, r, err := mf.open(cmd)
+			xs, err := cfg.Split.labeled(vs)
 			if err != nil {
 				return err
 			}
-			defer r.Close()
-			if n := ts[0].SoftTokens(); n > 0 {
-				if _, err := r.WithSoft(n); err != nil {
-					return err
-				}
-			}
-			p, err := prompt.NewPrompt(ts[0], vs[0].Verbalizer, tk, limit(pf.MaxLen, r))
+			few, err := run.FewShot(xs, cfg.K, uint64(cfg.FewShotSeed))
 			if err != nil {
 				return err
 			}
-			xs, err := run.ReadLabeled(sf.Data, sf.TestSize, uint64(sf.Seed), run.Part(sf.Part))
-			if err != nil {
-				return err
-			}
-			if err := verbalized(xs, vs); err != nil {
-				return err
-			}
-			few, err := run.FewShot(xs, k, fewSeed)
-			if err != nil {
-				return err
-			}
-			if cfg.Dist, err = joinGroup(onCUDA()); err != nil {
-				return err
-			}
-			if cfg.Dist.Main() {
-				fmt.Fprintf(cmd.OutOrStdout(), "PET: %d examples (%d per label), training %q\n", len(few), k, cfg.Trainable)
-			}
-			tok := mf.Tok // copied into the run, so prompt eval needs only the model directory
+			m := cfg.Model
+			tok := m.Tok // copied into the run, so prompt eval needs only the model directory
 			if tok == "" {
-				tok = mf.Dir
+				tok = m.Dir
 			}
-			// prompt train has no --resume (its settings are flags, with no
-			// config.yaml to check one against): it must neither train over
-			// a run nor promise to continue one
-			dir := cfg.Train.OutputDir
+			dir := cfg.PET.Train.OutputDir
 			return runStage(cmd, tok, dir, func(ctx context.Context) (string, error) {
-				if cfg.Dist.Main() {
-					err := train.PrepareOutputDir(dir, false, over.Overwrite)
-					if errors.Is(err, train.ErrRunDirNotEmpty) {
-						return "", fmt.Errorf("--output-dir %s holds a run, and prompt train cannot resume one: give --overwrite-output-dir to start over, or another --output-dir", dir)
-					}
-					if err != nil {
+				ckpt, err := train.Start(env, dir, "prompt", cfg)
+				if err != nil {
+					return "", err
+				}
+				from := m.Dir
+				if ckpt != "" {
+					from = ckpt
+				}
+				tk, r, err := m.load(env.Device, from)
+				if err != nil {
+					return "", err
+				}
+				defer r.Close()
+				if n := ts[0].SoftTokens(); n > 0 && ckpt == "" { // a checkpoint has its soft tokens
+					if _, err := r.WithSoft(n); err != nil {
 						return "", err
 					}
 				}
-				st, err := run.PET(ctx, r, p, run.Examples(few, pf.Field), cfg)
-				if errors.Is(err, train.ErrInterrupted) {
-					err = fmt.Errorf("%w at step %d (prompt train cannot resume: run it again, with --overwrite-output-dir)", train.ErrInterrupted, st.Step)
+				maxLen, err := limit(cfg.Prompt.MaxLen, r)
+				if err != nil {
+					return "", err
 				}
+				p, err := prompt.NewPrompt(ts[0], vs[0].Verbalizer, tk, maxLen)
+				if err != nil {
+					return "", err
+				}
+				if env.Dist.Main() {
+					fmt.Fprintf(cmd.OutOrStdout(), "PET: %d examples (%d per label), training %q\n", len(few), cfg.K, cfg.PET.Trainable)
+				}
+				st, err := run.PET(ctx, r, p, run.Examples(few, cfg.Prompt.Field), cfg.PET, env, ckpt)
 				return stateSummary(st), err
 			})
 		},
 	}
-	pf.bind(cmd)
-	sf.bind(cmd, "train")
-	mf.bind(cmd)
-	f := cmd.Flags()
-	f.IntVar(&k, "k", 20, "training examples per label")
-	f.Uint64Var(&fewSeed, "few-shot-seed", 1, "seed of the k-per-label draw")
-	mustBind(cmd, &cfg.Train, &over) // TrainingArguments' flags: --output-dir, --num-train-epochs, --learning-rate, …
-	f.StringVar(&cfg.Trainable, "trainable", cfg.Trainable, `regexp of parameters to train ('^cls\.predictions\.' = MLM head, '' = all, '^prompt_encoder\.' = soft tokens)`)
-	_ = cmd.MarkFlagRequired("output-dir")
+	s.bind(cmd)
 	return cmd
 }

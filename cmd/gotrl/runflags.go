@@ -85,7 +85,7 @@ func (s *stage) resolve(cmd *cobra.Command) (train.Env, error) {
 	r := s.run
 	var saved string
 	if r.Resume != "" {
-		saved = filepath.Join(r.Resume, rlhf.ConfigFile)
+		saved = filepath.Join(r.Resume, train.ConfigFile)
 	}
 	reset := func() { reflect.ValueOf(s.cfg).Elem().Set(reflect.ValueOf(s.defaults()).Elem()) }
 	if err := config.Resolve(cmd.Flags(), s.cfg, reset, []string{saved, r.Config}, []string{"--resume", "--config"}); err != nil {
@@ -133,10 +133,13 @@ func otherCommandsRun(cmd *cobra.Command, dir string, err error) error {
 	if train.ReadStateInto(ckpt, &st) != nil {
 		return err
 	}
-	name, _, _ := strings.Cut(st.Stage, " ")
-	if c, _, ferr := cmd.Root().Find([]string{name}); name == cmd.Name() || ferr != nil || c.Flags().Lookup("resume") == nil {
+	// the stage's name starts with its command's: "pretrain causal",
+	// "prompt train"
+	c, _, ferr := cmd.Root().Find(strings.Fields(st.Stage))
+	if ferr != nil || c == cmd || c.Flags().Lookup("resume") == nil {
 		return err
 	}
+	name := strings.TrimPrefix(c.CommandPath(), c.Root().Name()+" ")
 	return fmt.Errorf("--resume %s: a %s run (%s was written by stage %q): resume it with gotrl %s --resume %s", dir, name, filepath.Base(ckpt), st.Stage, name, dir)
 }
 

@@ -122,6 +122,28 @@ func (r Record) Int(name string) (int, error) {
 	return 0, r.errorf(name, "got %s %v, want an integer", jsonType(v), v)
 }
 
+// Label returns a class label: a string, or an integer (a whole JSON
+// number, such as ChnSentiCorp's 0/1) in base 10.
+func (r Record) Label(name string) (string, error) {
+	v, err := r.Value(name)
+	if err != nil {
+		return "", err
+	}
+	got := jsonType(v)
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case float64, int64:
+		if n, err := r.Int(name); err == nil {
+			return strconv.Itoa(n), nil
+		}
+		got += fmt.Sprint(" ", x)
+	case bool:
+		got += fmt.Sprint(" ", x)
+	}
+	return "", r.errorf(name, "got %s, want a label: a string or an integer", got)
+}
+
 // Strings returns a field holding a JSON array of strings.
 func (r Record) Strings(name string) ([]string, error) {
 	v, err := r.Value(name)

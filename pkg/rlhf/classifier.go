@@ -294,5 +294,5 @@ func Classifier(ctx context.Context, cfg ClassifierConfig, env train.Env) (train
 		return train.State{}, err
 	}
 	env.Logf("classifier: %d labels, %d training examples (%d batches/epoch), %d eval examples\n", st.labels, len(trX), ld.Batches(), len(evX))
-	return loop(ctx, env, cfg.Train, ckpt, train.Stage[labeledBatch](st), ld)
+	return train.RunStage(ctx, env, cfg.Train, ckpt, train.Stage[labeledBatch](st), ld)
 }

@@ -3,17 +3,12 @@ package rlhf
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 
-	"github.com/gotrl/gotrl/internal/config"
 	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/models/generate"
 	"github.com/gotrl/gotrl/pkg/train"
 )
-
-// ConfigFile is the resolved configuration a run saves in its directory.
-const ConfigFile = "config.yaml"
 
 // DataConfig says what a stage reads and how it tokenizes it.
 type DataConfig struct {
@@ -203,9 +198,4 @@ func (c RMConfig) Validate() error {
 		return err
 	}
 	return c.Schema.Validate()
-}
-
-// WriteConfig saves a run's resolved configuration as runDir/config.yaml.
-func WriteConfig(runDir string, cfg any) error {
-	return config.Write(filepath.Join(runDir, ConfigFile), cfg)
 }

@@ -170,7 +170,7 @@ func runBatches(ctx context.Context, tc train.Config, env train.Env, ckpt string
 		d = mappedLoader{ld, f}
 	}
 	env.Logf("%s: %d training examples (%d batches/epoch), %d eval batches\n", st.name, len(tr), ld.Batches(), len(st.eval))
-	return loop(ctx, env, tc, ckpt, train.Stage[data.Batch](st), d)
+	return train.RunStage(ctx, env, tc, ckpt, train.Stage[data.Batch](st), d)
 }
 
 // mappedLoader applies a per-batch transform keyed by the batch's cursor
@@ -290,7 +290,7 @@ func pretrainSpan(ctx context.Context, cfg PretrainConfig, env train.Env, ckpt s
 		return train.State{}, err
 	}
 	env.Logf("pretrain t5: %d training pairs, %d eval pairs\n", len(trIn), len(evIn))
-	return loop(ctx, env, cfg.Train, ckpt, train.Stage[pairBatch](st), ld)
+	return train.RunStage(ctx, env, cfg.Train, ckpt, train.Stage[pairBatch](st), ld)
 }
 
 // CausalStage is the causal-LM stage over a model built by the caller (the

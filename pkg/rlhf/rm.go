@@ -150,7 +150,7 @@ func RM(ctx context.Context, cfg RMConfig, env train.Env) (train.State, error) {
 		return train.State{}, err
 	}
 	env.Logf("rm: %d training pairs (%d batches/epoch), %d eval pairs\n", len(tr), ld.Batches(), len(ev))
-	return loop(ctx, env, cfg.Train, ckpt, train.Stage[pairBatch](st), ld)
+	return train.RunStage(ctx, env, cfg.Train, ckpt, train.Stage[pairBatch](st), ld)
 }
 
 // readPairs reads the training and eval pairs in cfg.Schema. Ranked lists

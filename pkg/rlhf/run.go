@@ -1,75 +1,30 @@
 package rlhf
 
 import (
-	"context"
-	"fmt"
-	"strings"
-
 	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/data/tokenizer"
 	"github.com/gotrl/gotrl/pkg/models"
 	"github.com/gotrl/gotrl/pkg/train"
 )
 
-// start prepares the output directory and, when resuming, returns the
-// checkpoint to continue and points src at it. It refuses a checkpoint
-// written by another stage before any weights are read. Under data
-// parallelism rank 0 prepares the directory while the others wait.
-//
-// A PEFT run keeps src (its base model): the checkpoint holds the
-// adapter, which applyPEFT reads.
+// start prepares the output directory (train.Start) and, when resuming,
+// points src at the checkpoint to continue. A PEFT run keeps src (its
+// base model): the checkpoint holds the adapter, which applyPEFT reads.
 func start(env train.Env, tc train.Config, stage string, src *models.Source, peft PEFTConfig, cfg any) (ckpt string, err error) {
-	if env.Dist.Main() {
-		if err := train.PrepareOutputDir(tc.OutputDir, env.Resume, env.Overwrite); err != nil {
-			return "", err
-		}
-	}
-	if err := env.Dist.Barrier(); err != nil {
+	ckpt, err = train.Start(env, tc.OutputDir, stage, cfg)
+	if err != nil {
 		return "", err
 	}
-	if env.Resume {
-		if ckpt, err = train.LatestCheckpoint(tc.OutputDir); err != nil {
-			return "", fmt.Errorf("--resume: %w", err)
-		}
-		st, err := train.ReadState(ckpt)
-		if err != nil {
-			return "", err
-		}
-		if kind, _, _ := strings.Cut(st.Stage, " "); kind != stage {
-			return "", fmt.Errorf("--resume %s: checkpoint %s was written by stage %q, not %s", tc.OutputDir, ckpt, st.Stage, stage)
-		}
-		if !peft.UsePEFT {
-			*src = models.Source{Init: ckpt, ModelType: src.ModelType}
-		}
+	if ckpt != "" && !peft.UsePEFT {
+		*src = models.Source{Init: ckpt, ModelType: src.ModelType}
 	}
-	if !env.Dist.Main() {
-		return ckpt, nil
-	}
-	return ckpt, WriteConfig(tc.OutputDir, cfg)
+	return ckpt, nil
 }
 
 // shuffled is the training sampler of a stage: shuffled, seeded, and
 // sharded over the data-parallel ranks (tc.BatchSize per rank).
 func shuffled(env train.Env, tc train.Config) data.Sampler {
 	return data.Sampler{BatchSize: tc.BatchSize, Shuffle: true, Seed: uint64(tc.Seed), Rank: env.Dist.Rank(), World: env.Dist.World()}
-}
-
-// loop runs stage over d with the shared training loop.
-func loop[B any](ctx context.Context, env train.Env, tc train.Config, ckpt string, stage train.Stage[B], d train.Data[B]) (train.State, error) {
-	l, err := train.New(tc, stage, d)
-	if err != nil {
-		return train.State{}, err
-	}
-	defer l.Close()
-	l.WithGroup(env.Dist)
-	if ckpt != "" {
-		if err := l.Resume(ckpt); err != nil {
-			return train.State{}, err
-		}
-		env.Logf("resuming from %s (step %d)\n%s", ckpt, l.State().Step, train.ThreadsNote(l.State().Threads))
-	}
-	l.Progress = env.Progress
-	return l.Run(ctx)
 }
 
 // readOptions turns the data config into pkg/data's read options.

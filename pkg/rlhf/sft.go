@@ -121,7 +121,7 @@ func sftSeq2Seq(ctx context.Context, cfg SFTConfig, env train.Env, ckpt string, 
 		return train.State{}, err
 	}
 	env.Logf("sft seq2seq: %d training pairs (%d batches/epoch), %d eval pairs\n", len(trA), ld.Batches(), len(evA))
-	return loop(ctx, env, cfg.Train, ckpt, train.Stage[pairBatch](st), ld)
+	return train.RunStage(ctx, env, cfg.Train, ckpt, train.Stage[pairBatch](st), ld)
 }
 
 // sampler returns the eval hook that completes prompts greedily (or as

@@ -143,7 +143,7 @@ func TestSFTRunResumeAndErrors(t *testing.T) {
 	if err != nil || !strings.Contains(string(b), "GPT2LMHeadModel") {
 		t.Errorf("checkpoint config: %v %s", err, b)
 	}
-	if _, err := os.Stat(filepath.Join(out, ConfigFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(out, train.ConfigFile)); err != nil {
 		t.Error(err)
 	}
 

@@ -32,8 +32,8 @@ const LockFile = ".gotrl.lock"
 // startFiles are what a run writes before its first checkpoint: a
 // directory holding nothing else is a failed start, not a run to protect,
 // and is reused without --overwrite (a failed start once blocked its
-// retry). config.yaml is rlhf.ConfigFile.
-var startFiles = []string{LockFile, "config.yaml"}
+// retry).
+var startFiles = []string{LockFile, ConfigFile}
 
 // PrepareOutputDir checks that a run may write into dir: a non-empty dir
 // needs resume or overwrite (overwrite empties it), as Trainer's

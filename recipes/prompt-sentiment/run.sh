@@ -34,20 +34,14 @@ timed "zero-shot, calibrated" g prompt eval --model-name-or-path "$BASE_BERT" "$
 	--verbalizer "$VERBALIZER" --ensemble mean_prob --calibrate --output-dir "$OUT/zero-shot-calibrated"
 
 say "PET: 20 + 20 train reviews, the MLM head only"
-# pet DIR ARGS...: PET into DIR unless it holds a trained model (a partial run starts over).
-pet() {
-	local out=$1
-	shift
-	[ -f "$out/model.safetensors" ] && return
-	rm -rf "$out"
-	g prompt train --model-name-or-path "$BASE_BERT" "${TRAIN[@]}" --output-dir "$out" "$@"
-}
-timed "PET, MLM head" pet "$OUT/pet" --trainable '^cls\.predictions\.' --learning-rate 1e-3
+timed "PET, MLM head" stage "$OUT/pet" prompt train --model-name-or-path "$BASE_BERT" "${TRAIN[@]}" \
+	--trainable '^cls\.predictions\.' --learning-rate 1e-3
 g prompt eval --model-name-or-path "$OUT/pet" "${TEST[@]}" "${TEMPLATES[@]}" --verbalizer "$VERBALIZER" \
 	--ensemble mean_prob --output-dir "$OUT/pet-eval"
 
 say "PET: every parameter"
-timed "PET, all parameters" pet "$OUT/pet-all" --trainable '' --learning-rate 1e-4
+timed "PET, all parameters" stage "$OUT/pet-all" prompt train --model-name-or-path "$BASE_BERT" "${TRAIN[@]}" \
+	--trainable '' --learning-rate 1e-4
 g prompt eval --model-name-or-path "$OUT/pet-all" "${TEST[@]}" "${TEMPLATES[@]}" --verbalizer "$VERBALIZER" \
 	--ensemble mean_prob --output-dir "$OUT/pet-all-eval"
 

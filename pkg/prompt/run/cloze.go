@@ -31,7 +31,7 @@ func (f *mlm) config() (any, string, string) {
 
 func (f *mlm) check(r *prompt.Rendered, slot int, words prompt.WordIDs) error {
 	if len(r.IDs) > f.maxLen() {
-		return fmt.Errorf("%d tokens, the model reads at most %d (mark a field |trunc and set a max length)", len(r.IDs), f.maxLen())
+		return fmt.Errorf("%d tokens, the model reads at most %d (mark a field |trunc, with a max length of at most %d)", len(r.IDs), f.maxLen(), f.maxLen())
 	}
 	m := r.Masks[slot]
 	if len(m) == 0 || m[len(m)-1] >= len(r.IDs) {

@@ -44,7 +44,7 @@ func checkPrefix(r *prompt.Rendered, slot int, words prompt.WordIDs, maxLen int)
 		longest = max(longest, len(w))
 	}
 	if n := len(r.IDs) + longest; n > maxLen {
-		return fmt.Errorf("prompt of %d tokens plus a %d-token label word exceeds the model's %d positions (mark a field |trunc and set a max length)", len(r.IDs), longest, maxLen)
+		return fmt.Errorf("prompt of %d tokens plus a %d-token label word exceeds the model's %d positions (mark a field |trunc, with a max length of at most %d)", len(r.IDs), longest, maxLen, maxLen)
 	}
 	return nil
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/data"
-	"github.com/gotrl/gotrl/pkg/dist"
 	"github.com/gotrl/gotrl/pkg/models/nn"
 	"github.com/gotrl/gotrl/pkg/prompt"
 	"github.com/gotrl/gotrl/pkg/train"
@@ -20,15 +19,12 @@ import (
 // PETConfig configures PET few-shot training (Schick & Schütze 2021): the
 // loop's settings plus which parameters learn.
 type PETConfig struct {
-	Train train.Config
+	Train train.Config `yaml:",inline"`
 	// Trainable is a regular expression over parameter names: only
 	// matching parameters are updated. The book trains the MLM head only
 	// (`^cls\.predictions\.`); `^prompt_encoder\.` trains soft tokens
 	// alone (P-tuning with a frozen model); "" or ".*" trains everything.
-	Trainable string
-	// Dist trains data-parallel over a job (nil: one process); BatchSize
-	// is then per rank.
-	Dist *dist.Group `yaml:"-"`
+	Trainable string `yaml:"trainable" help:"regexp of parameters to train ('^cls\\.predictions\\.' = MLM head, '' = all, '^prompt_encoder\\.' = soft tokens)"`
 }
 
 // DefaultPET is the book's setting: the MLM head only, a few epochs,
@@ -49,8 +45,10 @@ func DefaultPET() PETConfig {
 // pkg/train's loop (AdamW, schedule, clipping, per-step seeding,
 // checkpoints and metrics in cfg.Train.OutputDir; the trained model is
 // saved there in HF layout). Batches follow a seeded shuffle per epoch, so
-// a run is reproducible from cfg.Train.Seed.
-func PET(ctx context.Context, r *Runner, p *prompt.Prompt, exs []prompt.Example, cfg PETConfig) (train.State, error) {
+// a run is reproducible from cfg.Train.Seed, and continues checkpoint ckpt
+// exactly when ckpt is set (r holds its weights: train.Start gives it).
+// Under data parallelism (env.Dist) BatchSize is per rank.
+func PET(ctx context.Context, r *Runner, p *prompt.Prompt, exs []prompt.Example, cfg PETConfig, env train.Env, ckpt string) (train.State, error) {
 	if err := r.Check(p.Template); err != nil {
 		return train.State{}, err
 	}
@@ -75,15 +73,9 @@ func PET(ctx context.Context, r *Runner, p *prompt.Prompt, exs []prompt.Example,
 	if err := setTrainable(r.store, cfg.Trainable); err != nil {
 		return train.State{}, err
 	}
-	sh := newShuffled(len(exs), cfg.Train.BatchSize*cfg.Dist.World(), uint64(cfg.Train.Seed))
-	sh.rank, sh.world = cfg.Dist.Rank(), cfg.Dist.World()
-	loop, err := train.New[[]int](cfg.Train, st, sh)
-	if err != nil {
-		return train.State{}, fmt.Errorf("pet: %w", err)
-	}
-	defer loop.Close()
-	loop.WithGroup(cfg.Dist)
-	return loop.Run(ctx)
+	sh := newShuffled(len(exs), cfg.Train.BatchSize*env.Dist.World(), uint64(cfg.Train.Seed))
+	sh.rank, sh.world = env.Dist.Rank(), env.Dist.World()
+	return train.RunStage[[]int](ctx, env, cfg.Train, ckpt, st, sh)
 }
 
 // setTrainable makes exactly the parameters matching pattern trainable.
@@ -112,7 +104,9 @@ type petStage struct {
 	labels   []int64
 }
 
-func (s *petStage) Name() string        { return "prompt pet" }
+// Name is the command that trains it (gotrl prompt train), so another
+// command's --resume of a PET run names the one to use.
+func (s *petStage) Name() string        { return "prompt train" }
 func (s *petStage) Store() *nn.Store    { return s.r.store }
 func (s *petStage) Save(d string) error { return s.r.Save(d) }
 

@@ -64,7 +64,7 @@ func TestPETTrainsOnlyTheChosenParameters(t *testing.T) {
 		cfg := petConfig(t, `^cls\.predictions\.`, 8)
 		before := snapshot(t, r)
 		checkNoLeak(t, func() {
-			if _, err := PET(context.Background(), r, p, petSet, cfg); err != nil {
+			if _, err := PET(context.Background(), r, p, petSet, cfg, train.Env{}, ""); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -136,10 +136,10 @@ func TestPETErrors(t *testing.T) {
 	r := fixture(t, "bert")
 	p := mustPrompt(t, "{mask}满意。{text_a}", prompt.Cloze, sentiment.labels, sentiment.words, "", "")
 	bad := []prompt.Example{{Fields: map[string]string{"text_a": "好"}, Label: "2"}}
-	if _, err := PET(context.Background(), r, p, bad, petConfig(t, "", 1)); err == nil {
+	if _, err := PET(context.Background(), r, p, bad, petConfig(t, "", 1), train.Env{}, ""); err == nil {
 		t.Error("label outside the verbalizer: no error")
 	}
-	if _, err := PET(context.Background(), r, p, petSet, petConfig(t, "^nothing$", 1)); err == nil {
+	if _, err := PET(context.Background(), r, p, petSet, petConfig(t, "^nothing$", 1), train.Env{}, ""); err == nil {
 		t.Error("pattern matching no parameter: no error")
 	}
 }
@@ -185,7 +185,7 @@ func TestSoftTokens(t *testing.T) {
 
 	cfg := petConfig(t, `^prompt_encoder\.`, 2)
 	before := snapshot(t, r)
-	if _, err := PET(ctx, r, withSoft, petSet, cfg); err != nil {
+	if _, err := PET(ctx, r, withSoft, petSet, cfg, train.Env{}, ""); err != nil {
 		t.Fatal(err)
 	}
 	after := snapshot(t, r)

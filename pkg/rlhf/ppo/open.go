@@ -50,7 +50,7 @@ func Train(ctx context.Context, cfg RunConfig, env train.Env) (State, error) {
 		}
 		start = ckpt
 	} else if main {
-		if err := rlhf.WriteConfig(cfg.OutputDir, cfg); err != nil {
+		if err := train.WriteConfig(cfg.OutputDir, cfg); err != nil {
 			return State{}, err
 		}
 	}
