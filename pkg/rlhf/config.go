@@ -163,6 +163,9 @@ type RMConfig struct {
 	PEFT   PEFTConfig    `yaml:",inline"`
 	Schema Schema        `yaml:"schema" help:"preference {prompt,chosen,rejected}, ranked {prompt,responses: best first} or cmrc (the book's CMRC2018 RewardRank lists)"`
 	Margin float64       `yaml:"margin" help:"required reward margin in −log σ(r_c − r_r − margin)"`
+	// CenterRewards adds coef·mean((r_c + r_r)²) to the loss, pulling
+	// rewards towards mean zero (TRL RewardConfig; 0 = off, TRL's None).
+	CenterRewards float64 `yaml:"center_rewards_coefficient" help:"add coef·mean((r_chosen + r_rejected)²) to the loss (centres rewards); 0 = off"`
 }
 
 // Schema says how preference data is laid out.

@@ -65,8 +65,10 @@ func shiftCausal(logits, labels *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor)
 
 // pairwiseLoss is the reward model's loss, −log σ(r_chosen − r_rejected −
 // margin) averaged over pairs (InstructGPT; TRL RewardTrainer with a
-// margin), and the fraction of pairs ranked right (r_chosen > r_rejected).
-func pairwiseLoss(chosen, rejected *tensor.Tensor, margin float64) (loss *tensor.Tensor, accuracy float64) {
+// margin), plus center·mean((r_chosen + r_rejected)²) (TRL's
+// center_rewards_coefficient; 0 = off), and the fraction of pairs ranked
+// right (r_chosen > r_rejected).
+func pairwiseLoss(chosen, rejected *tensor.Tensor, margin, center float64) (loss *tensor.Tensor, accuracy float64) {
 	s := tensor.NewScope()
 	defer s.Close()
 	diff := s.T(chosen.Sub(rejected, false)) // [B]
@@ -75,6 +77,10 @@ func pairwiseLoss(chosen, rejected *tensor.Tensor, margin float64) (loss *tensor
 		shifted = s.T(diff.SubScalar(s.Float(margin), false))
 	}
 	loss = s.T(s.T(s.T(shifted.LogSigmoid(false)).Mean(gotch.Float, false)).Neg(false))
+	if center != 0 {
+		sq := s.T(s.T(s.T(chosen.Add(rejected, false)).Square(false)).Mean(gotch.Float, false))
+		loss = s.T(loss.Add(s.T(sq.MulScalar(s.Float(center), false)), false))
+	}
 	var err error
 	accuracy, err = tensor.Item(s.T(s.T(s.T(diff.Gt(s.Float(0), false)).Totype(gotch.Float, false)).Mean(gotch.Float, false)))
 	tensor.Check(err)

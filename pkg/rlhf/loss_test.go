@@ -11,17 +11,23 @@ import (
 
 func logSigmoid(x float64) float64 { return -math.Log1p(math.Exp(-x)) }
 
-// TestPairwiseLoss compares with −log σ(r_c − r_r − margin) computed by hand.
+// TestPairwiseLoss compares with −log σ(r_c − r_r − margin) computed by
+// hand and, with center_rewards_coefficient, with TRL 0.11.4's
+// RewardTrainer.compute_loss (loss + coef·mean((r_c + r_r)²)) computed in
+// torch 2.1.0.
 func TestPairwiseLoss(t *testing.T) {
 	tests := []struct {
 		name     string
 		c, r     []float32
 		margin   float64
+		center   float64
 		wantLoss float64
 		wantAcc  float64
 	}{
-		{"no margin", []float32{2, 0, 1}, []float32{0, 0, 3}, 0, -(logSigmoid(2) + logSigmoid(0) + logSigmoid(-2)) / 3, 1.0 / 3},
-		{"margin", []float32{2, 0}, []float32{1, 0}, 1, -(logSigmoid(0) + logSigmoid(-1)) / 2, 0.5},
+		{"no margin", []float32{2, 0, 1}, []float32{0, 0, 3}, 0, 0, -(logSigmoid(2) + logSigmoid(0) + logSigmoid(-2)) / 3, 1.0 / 3},
+		{"margin", []float32{2, 0}, []float32{1, 0}, 1, 0, -(logSigmoid(0) + logSigmoid(-1)) / 2, 0.5},
+		{"center", []float32{2, 0, 1}, []float32{0, 0, 3}, 0, 0.01, 1.0490010976791382, 1.0 / 3},
+		{"margin_center", []float32{2, 0}, []float32{1, 0}, 1, 0.5, 3.253204345703125, 0.5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -30,7 +36,7 @@ func TestPairwiseLoss(t *testing.T) {
 				defer s.Close()
 				c := s.T(tensor.FromFloat32s(tt.c, []int64{int64(len(tt.c))}, gotch.CPU))
 				r := s.T(tensor.FromFloat32s(tt.r, []int64{int64(len(tt.r))}, gotch.CPU))
-				loss, acc := pairwiseLoss(c, r, tt.margin)
+				loss, acc := pairwiseLoss(c, r, tt.margin, tt.center)
 				s.Add(loss)
 				v, err := tensor.Item(loss)
 				tensor.Check(err)

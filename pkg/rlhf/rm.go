@@ -25,6 +25,7 @@ type rmStage struct {
 	m      models.Classifier
 	score  scorer
 	margin float64
+	center float64 // center_rewards_coefficient
 	eval   []pairBatch
 	tuning
 }
@@ -43,7 +44,7 @@ func (st *rmStage) Loss(p pairBatch) (loss *tensor.Tensor, stats map[string]floa
 	s := tensor.NewScope()
 	defer s.Close()
 	rc, rr := s.Add(st.score(p.A, true)), s.Add(st.score(p.B, true))
-	loss, acc := pairwiseLoss(rc, rr, st.margin)
+	loss, acc := pairwiseLoss(rc, rr, st.margin, st.center)
 	return loss, map[string]float64{"accuracy": acc}, nil
 }
 
@@ -66,7 +67,7 @@ func (st *rmStage) EvalShard(_ context.Context, g *dist.Group) (map[string]float
 			}
 			s := tensor.NewScope()
 			rc, rr := s.Add(st.score(p.A, false)), s.Add(st.score(p.B, false))
-			l, a := pairwiseLoss(rc, rr, st.margin)
+			l, a := pairwiseLoss(rc, rr, st.margin, st.center)
 			s.Add(l)
 			lv, err := tensor.Item(l)
 			tensor.Check(err)
@@ -141,7 +142,7 @@ func RM(ctx context.Context, cfg RMConfig, env train.Env) (train.State, error) {
 	if err != nil {
 		return train.State{}, err
 	}
-	st := &rmStage{name: "rm", m: m, score: scoreOf(m), margin: cfg.Margin, tuning: tuning{ad}}
+	st := &rmStage{name: "rm", m: m, score: scoreOf(m), margin: cfg.Margin, center: cfg.CenterRewards, tuning: tuning{ad}}
 	if st.eval, err = pairBatches(evA, evB, cfg.Train.BatchSize, c); err != nil {
 		return train.State{}, err
 	}
