@@ -31,8 +31,19 @@ func (k SchedulerType) Validate() error {
 // warmup the very first update has learning rate 0.
 type Schedule struct {
 	Kind   SchedulerType `yaml:"lr_scheduler_type" alias:"lr-schedule" help:"constant, constant_with_warmup, linear or cosine"`
-	Warmup int           `yaml:"warmup_steps" help:"linear warmup steps"`
-	Total  int           `yaml:"-"` // set by the loop from the run length
+	Warmup int           `yaml:"warmup_steps" help:"linear warmup steps (overrides --warmup-ratio)"`
+	// Ratio is warmup_ratio: with Warmup 0, ceil(Total·Ratio) warmup steps
+	// (TrainingArguments.get_warmup_steps).
+	Ratio float64 `yaml:"warmup_ratio" help:"warmup as a fraction of the training steps, rounded up; used when --warmup-steps is 0"`
+	Total int     `yaml:"-"` // set by the loop from the run length
+}
+
+// WarmupSteps is warmup_steps if > 0, else ceil(Total·warmup_ratio).
+func (s Schedule) WarmupSteps() int {
+	if s.Warmup > 0 {
+		return s.Warmup
+	}
+	return int(math.Ceil(float64(s.Total) * s.Ratio))
 }
 
 // Validate checks the kind and step counts.
@@ -43,6 +54,9 @@ func (s Schedule) Validate() error {
 	if s.Warmup < 0 {
 		return fmt.Errorf("warmup steps %d < 0", s.Warmup)
 	}
+	if s.Ratio < 0 || s.Ratio > 1 || math.IsNaN(s.Ratio) {
+		return fmt.Errorf("warmup_ratio %g, want in [0, 1]", s.Ratio)
+	}
 	return nil
 }
 
@@ -51,13 +65,14 @@ func (s Schedule) Factor(step int) float64 {
 	if s.Kind == Constant {
 		return 1
 	}
-	if step < s.Warmup {
-		return float64(step) / float64(max(1, s.Warmup))
+	warmup := s.WarmupSteps()
+	if step < warmup {
+		return float64(step) / float64(max(1, warmup))
 	}
-	progress := float64(step-s.Warmup) / float64(max(1, s.Total-s.Warmup))
+	progress := float64(step-warmup) / float64(max(1, s.Total-warmup))
 	switch s.Kind {
 	case Linear: // get_linear_schedule_with_warmup
-		return max(0, float64(s.Total-step)/float64(max(1, s.Total-s.Warmup)))
+		return max(0, float64(s.Total-step)/float64(max(1, s.Total-warmup)))
 	case Cosine: // get_cosine_schedule_with_warmup, num_cycles = 0.5
 		return max(0, 0.5*(1+math.Cos(math.Pi*progress)))
 	}
