@@ -90,7 +90,7 @@ func fixtureConfig(t *testing.T, fx ppoFixture) Config {
 // relative, the KL coefficient after each step, and every updated policy
 // weight within 1e-5.
 func TestPPOStepMatchesTRL(t *testing.T) {
-	for _, name := range []string{"two_steps", "minibatch"} {
+	for _, name := range []string{"two_steps", "minibatch", "options"} {
 		t.Run(name, func(t *testing.T) { runPPOFixture(t, name, false) })
 		// gotrl's default skips the LM head on query positions: the same
 		// losses, updates and weights; only the per-token arrays that TRL
@@ -101,10 +101,10 @@ func TestPPOStepMatchesTRL(t *testing.T) {
 }
 
 func runPPOFixture(t *testing.T, name string, responseLogitsOnly bool) {
-	dir := filepath.Join("..", "..", "testdata", "ppo", name)
+	dir := filepath.Join("..", "..", "..", "testdata", "ppo", name)
 	b, err := os.ReadFile(filepath.Join(dir, "fixture.json"))
 	if err != nil {
-		t.Skipf("fixture: %v", err)
+		t.Fatalf("fixture (committed under testdata/ppo): %v", err)
 	}
 	var fx ppoFixture
 	if err := json.Unmarshal(b, &fx); err != nil {
@@ -112,7 +112,7 @@ func runPPOFixture(t *testing.T, name string, responseLogitsOnly bool) {
 	}
 	cfg := fixtureConfig(t, fx)
 	cfg.ResponseLogitsOnly = responseLogitsOnly
-	model := filepath.Join("..", "..", fx.InitialWeights)
+	model := filepath.Join("..", "..", "..", fx.InitialWeights)
 	policy, err := LoadValueModel(model, models.Options{Device: gotch.CPU})
 	if err != nil {
 		t.Fatal(err)
