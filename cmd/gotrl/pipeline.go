@@ -97,6 +97,11 @@ func readPipeline(path string) ([]*pipeStage, error) {
 				return nil, fmt.Errorf("%s:%d: unknown section %q (a pipeline has output_dir and sections pretrain, sft, rm, ppo)", path, k.Line, k.Value)
 			}
 			present[k.Value] = true
+			if st := all[k.Value]; st != nil {
+				if err := config.SectionUnknownKeys(m[i+1], st.cfg); err != nil {
+					return nil, fmt.Errorf("%s: %s: %w", path, k.Value, err)
+				}
+			}
 		}
 	}
 	f := pipelineFile{Pretrain: all["pretrain"].cfg.(*rlhf.PretrainConfig), SFT: all["sft"].cfg.(*rlhf.SFTConfig),

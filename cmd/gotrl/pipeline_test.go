@@ -139,6 +139,11 @@ func TestPipelineBadFile(t *testing.T) {
 		{"sft:\n  train_file: a.jsonl\n  learning_rate: abc\n", "line 3: cannot unmarshal !!str `abc`"},
 		{"pretrain:\n  max_steps: 1\n  max_steps: 2\n", `line 3: mapping key "max_steps" already defined at line 2`},
 		{"rm:\n  max_steps: -1\n", "rm: max_steps: -1, want ≥ 0"},
+		// a TRL key gotrl names otherwise, or lacks, says what to do
+		{"output_dir: x\nppo:\n  early_stopping: true\n", "p.yaml: ppo: line 3: early_stopping: not a key; the key is kl_early_stopping"},
+		{"sft:\n  max_seq_length: 512\n", "sft: line 2: max_seq_length: not a key; the key is max_length"},
+		{"sft:\n  train_file: a.jsonl\n  packing: true\n", "sft: line 3: packing: not supported: every example is its own sequence"},
+		{"rm:\n  optim: adafactor\n", "rm: line 2: optim: not supported: gotrl trains with AdamW"},
 	} {
 		p := filepath.Join(dir, "p.yaml")
 		if err := os.WriteFile(p, []byte(tc.yaml), 0o644); err != nil {

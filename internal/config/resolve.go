@@ -19,11 +19,16 @@ import (
 )
 
 // Read decodes a YAML file over cfg (which holds the defaults); unknown
-// keys are errors naming the file and line.
+// keys are errors naming the file and line, and a flag alias used as a
+// key or a TRL / transformers setting gotrl lacks (Unsupported) says what
+// to use instead.
 func Read(path string, cfg any) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
+	}
+	if err := UnknownKeys(b, cfg); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)

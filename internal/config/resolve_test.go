@@ -17,7 +17,13 @@ func TestReadRefuses(t *testing.T) {
 		{"nan", "learning_rate: .nan\n", "learning_rate: NaN is not a finite number"},
 		{"inf", "max_grad_norm: .inf\n", "max_grad_norm: +Inf is not a finite number"},
 		{"bad choice", "lr_scheduler_type: cosin\n", `lr_scheduler_type: choice "cosin": want linear or cosine`},
-		{"unknown key", "lr: 1\n", "field lr not found"},
+		{"unknown key", "foo: 1\n", "field foo not found"},
+		// a flag alias used as a key names the key
+		{"alias as key", "seed: 1\nlr: 1\n", "line 2: lr: not a key; the key is learning_rate (--lr is a flag alias of --learning-rate)"},
+		// a TRL or transformers setting gotrl does not have says why
+		{"trl key", "packing: true\n", "line 1: packing: not supported: every example is its own sequence"},
+		{"hf key", "seed: 1\nlr_scheduler_kwargs: {num_cycles: 2}\n", "line 2: lr_scheduler_kwargs: not supported"},
+		{"hf key, null", "label_smoothing_factor:\n", "label_smoothing_factor: not supported"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
