@@ -84,16 +84,18 @@ func TestAliases(t *testing.T) {
 }
 
 // TestYAMLKeysAreFlags: every key of a command's config file is one of its
-// flags, spelled the same (snake_case ↔ kebab-case).
+// flags, spelled the same (snake_case ↔ kebab-case), and none is a key
+// config.Unsupported refuses as a setting gotrl lacks.
 func TestYAMLKeysAreFlags(t *testing.T) {
 	configs := map[string]any{
-		"pretrain":   func() any { c := rlhf.DefaultPretrain(); return &c }(),
-		"sft":        func() any { c := rlhf.DefaultSFT(); return &c }(),
-		"rm":         func() any { c := rlhf.DefaultRM(); return &c }(),
-		"classifier": func() any { c := rlhf.DefaultClassifier(); return &c }(),
-		"ppo":        func() any { c := ppo.DefaultRunConfig(); return &c }(),
-		"generate":   &generateConfig{},
-		"rm score":   &scoreConfig{},
+		"pretrain":     func() any { c := rlhf.DefaultPretrain(); return &c }(),
+		"sft":          func() any { c := rlhf.DefaultSFT(); return &c }(),
+		"rm":           func() any { c := rlhf.DefaultRM(); return &c }(),
+		"classifier":   func() any { c := rlhf.DefaultClassifier(); return &c }(),
+		"ppo":          func() any { c := ppo.DefaultRunConfig(); return &c }(),
+		"generate":     &generateConfig{},
+		"rm score":     &scoreConfig{},
+		"prompt train": func() any { c := defaultPETConfig(); return &c }(),
 	}
 	root := newRootCmd()
 	for name, cfg := range configs {
@@ -106,6 +108,9 @@ func TestYAMLKeysAreFlags(t *testing.T) {
 			t.Errorf("%s: only %d keys", name, len(keys))
 		}
 		for _, k := range keys {
+			if why, ok := config.Unsupported[k]; ok {
+				t.Errorf("gotrl %s: YAML key %s is also refused as unsupported (%s)", name, k, why)
+			}
 			flag := strings.ReplaceAll(k, "_", "-")
 			f := cmd.Flags().Lookup(flag)
 			if f == nil {
