@@ -11,12 +11,45 @@ import (
 
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/models"
-	_ "github.com/gotrl/gotrl/pkg/models/bert"
-	_ "github.com/gotrl/gotrl/pkg/models/gpt2"
+	"github.com/gotrl/gotrl/pkg/models/bert"
+	"github.com/gotrl/gotrl/pkg/models/gpt2"
 	"github.com/gotrl/gotrl/pkg/models/nn"
 	_ "github.com/gotrl/gotrl/pkg/models/t5"
 	"github.com/gotrl/gotrl/pkg/models/weights"
 )
+
+// TestNumLabels: a classifier's size as PretrainedConfig of transformers
+// 4.46.3 counts it (num_labels printed by from_dict for each JSON):
+// id2label wins over num_labels, in every family's config.
+func TestNumLabels(t *testing.T) {
+	families := map[string]func([]byte) (int64, error){
+		"gpt2": func(b []byte) (int64, error) {
+			c, err := gpt2.ParseConfig(b, models.ConfigFile)
+			return c.NumLabels(), err
+		},
+		"bert": func(b []byte) (int64, error) { c, err := bert.ParseConfig(b); return c.Labels(), err },
+	}
+	tests := []struct {
+		json string
+		want int64
+	}{
+		{`{}`, 2},
+		{`{"num_labels": 3}`, 3},
+		{`{"num_labels": 3, "id2label": {"0": "a", "1": "b"}}`, 2},
+		{`{"id2label": {"0": "a"}}`, 1},
+	}
+	for family, labels := range families {
+		for _, tt := range tests {
+			got, err := labels([]byte(tt.json))
+			if err != nil {
+				t.Fatalf("%s %s: %v", family, tt.json, err)
+			}
+			if got != tt.want {
+				t.Errorf("%s %s: %d labels, want %d", family, tt.json, got, tt.want)
+			}
+		}
+	}
+}
 
 // TestLoadFamilies loads every fixture checkpoint through models.Load and
 // the families' registered loaders, checks each store tensor against the

@@ -270,30 +270,6 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-// TestNumLabels: the classifier's size as PretrainedConfig of
-// transformers 4.46.3 counts it (num_labels printed by from_dict for each
-// JSON): id2label wins over num_labels.
-func TestNumLabels(t *testing.T) {
-	tests := []struct {
-		json string
-		want int64
-	}{
-		{`{}`, 2},
-		{`{"num_labels": 3}`, 3},
-		{`{"num_labels": 3, "id2label": {"0": "a", "1": "b"}}`, 2},
-		{`{"id2label": {"0": "a"}}`, 1},
-	}
-	for _, tt := range tests {
-		c, err := ParseConfig([]byte(tt.json))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := c.Labels(); got != tt.want {
-			t.Errorf("%s: %d labels, want %d", tt.json, got, tt.want)
-		}
-	}
-}
-
 func TestConfigErrors(t *testing.T) {
 	tests := []struct {
 		name, json, want string

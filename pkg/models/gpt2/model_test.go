@@ -208,30 +208,6 @@ func TestForwardRejectsBadInput(t *testing.T) {
 	}
 }
 
-// TestNumLabels: the classifier's size as PretrainedConfig of
-// transformers 4.46.3 counts it (num_labels printed by from_dict for each
-// JSON): id2label wins over num_labels.
-func TestNumLabels(t *testing.T) {
-	tests := []struct {
-		json string
-		want int64
-	}{
-		{`{}`, 2},
-		{`{"num_labels": 3}`, 3},
-		{`{"num_labels": 3, "id2label": {"0": "a", "1": "b"}}`, 2},
-		{`{"id2label": {"0": "a"}}`, 1},
-	}
-	for _, tt := range tests {
-		c, err := ParseConfig([]byte(tt.json), "config.json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := c.NumLabels(); got != tt.want {
-			t.Errorf("%s: %d labels, want %d", tt.json, got, tt.want)
-		}
-	}
-}
-
 // TestNullFlags: a flag given as null is false, as in transformers 4.46.3
 // (GPT2LMHeadModel built from such a config has an untied lm_head and
 // unscaled scores), not the default an absent key gets.
