@@ -90,7 +90,7 @@ func fixtureConfig(t *testing.T, fx ppoFixture) Config {
 // relative, the KL coefficient after each step, and every updated policy
 // weight within 1e-5.
 func TestPPOStepMatchesTRL(t *testing.T) {
-	for _, name := range []string{"two_steps", "minibatch", "options"} {
+	for _, name := range []string{"two_steps", "minibatch", "options", "stops"} {
 		t.Run(name, func(t *testing.T) { runPPOFixture(t, name, false) })
 		// gotrl's default skips the LM head on query positions: the same
 		// losses, updates and weights; only the per-token arrays that TRL
