@@ -212,11 +212,11 @@ func Classifier(ctx context.Context, cfg ClassifierConfig, env train.Env) (train
 	if err := cfg.Validate(); err != nil {
 		return train.State{}, err
 	}
-	ckpt, err := start(env, cfg.Train, "classifier", &cfg.Model, cfg.PEFT, cfg)
-	if err != nil {
+	if err := singleLabel(cfg.Model); err != nil { // before the run directory is made
 		return train.State{}, err
 	}
-	if err := singleLabel(cfg.Model); err != nil {
+	ckpt, err := start(env, cfg.Train, "classifier", &cfg.Model, cfg.PEFT, cfg)
+	if err != nil {
 		return train.State{}, err
 	}
 	tok, err := openTokenizer(env, cfg.Data.Tokenizer)
