@@ -11,7 +11,15 @@ import (
 // Config holds generate()'s arguments with HF GenerationConfig's names and
 // meanings (JSON/YAML keys are HF's).
 type Config struct {
-	MaxNewTokens int  `json:"max_new_tokens" yaml:"max_new_tokens"`
+	// MaxNewTokens bounds the new tokens; 0 leaves the bound to MaxLength.
+	MaxNewTokens int `json:"max_new_tokens" yaml:"max_new_tokens"`
+	// MaxLength and MinLength are HF's lengths of a whole row: the
+	// (left-padded) prompt and the new tokens for decoder-only models,
+	// decoder_start_token_id and the new tokens for encoder-decoders. Only
+	// a checkpoint's generation defaults set them (checkpoint.go);
+	// MaxNewTokens and MinNewTokens, when set, win as in HF. 0 = unset.
+	MaxLength    int  `json:"max_length" yaml:"-"`
+	MinLength    int  `json:"min_length" yaml:"-"`
 	MinNewTokens int  `json:"min_new_tokens" yaml:"min_new_tokens" help:"ban eos until this many new tokens"` // eos banned until this many new tokens
 	DoSample     bool `json:"do_sample" yaml:"do_sample" help:"sample instead of greedy or beam search"`
 	// Temperature, TopK (0 = off) and TopP (1 = off) warp the scores
@@ -28,9 +36,9 @@ type Config struct {
 	// hypotheses are finished; false uses HF's cur_len heuristic.
 	EarlyStopping      bool   `json:"early_stopping" yaml:"early_stopping" help:"stop a prompt's beam search once num_beams hypotheses are finished"`
 	NumReturnSequences int    `json:"num_return_sequences" yaml:"num_return_sequences" help:"sequences returned per prompt"`
-	EOSTokenID         IDs    `json:"eos_token_id" yaml:"eos_token_id" help:"stop ids (default: config.json's eos_token_id, else the tokenizer's eos or [SEP])"` // one or several; empty = never stop early
-	PadTokenID         *int64 `json:"pad_token_id" yaml:"pad_token_id" help:"padding id (default: config.json's, else the tokenizer's, else eos)"`               // nil → eos_token_id[0], as HF does
-	Seed               int64  `json:"seed" yaml:"seed" flag:"-" min:"none"`                                                                                      // sampling's random stream
+	EOSTokenID         IDs    `json:"eos_token_id" yaml:"eos_token_id" help:"stop ids (default: the checkpoint's generation_config.json, else config.json, else the tokenizer's eos or [SEP])"`                         // one or several; empty = never stop early
+	PadTokenID         *int64 `json:"pad_token_id" yaml:"pad_token_id" help:"padding id (default: the checkpoint's generation_config.json, else eos; without that file config.json's, else the tokenizer's, else eos)"` // nil → eos_token_id[0], as HF does
+	Seed               int64  `json:"seed" yaml:"seed" flag:"-" min:"none"`                                                                                                                                             // sampling's random stream
 }
 
 // Default is HF GenerationConfig's defaults (top_k 50 like HF; it only
@@ -66,8 +74,14 @@ func (c Config) CheckIDs(vocab int64) error {
 func (c Config) Validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if c.MaxNewTokens < 1 {
+	switch {
+	case c.MaxNewTokens < 0 || (c.MaxNewTokens == 0 && c.MaxLength == 0):
 		bad("max_new_tokens %d: want ≥ 1", c.MaxNewTokens)
+	case c.MaxLength < 0:
+		bad("max_length %d: want ≥ 1", c.MaxLength)
+	}
+	if c.MinLength < 0 {
+		bad("min_length %d: want ≥ 0", c.MinLength)
 	}
 	if c.MinNewTokens < 0 {
 		bad("min_new_tokens %d: want ≥ 0", c.MinNewTokens)
@@ -121,6 +135,19 @@ func (c Config) Validate() error {
 		return fmt.Errorf("generate config: %w", err)
 	}
 	return nil
+}
+
+// newTokens is how many tokens may follow a prefix of width ids (HF's
+// _prepare_generated_length): max_new_tokens when set, else max_length
+// minus the prefix, which HF refuses to leave below one token.
+func (c Config) newTokens(width int) (int, error) {
+	if c.MaxNewTokens > 0 {
+		return c.MaxNewTokens, nil
+	}
+	if n := c.MaxLength - width; n >= 1 {
+		return n, nil
+	}
+	return 0, fmt.Errorf("generate: rows start with %d ids (the padded prompt, or decoder_start_token_id) and max_length %d counts them, leaving no new token: set max_new_tokens (--max-new-tokens)", width, c.MaxLength)
 }
 
 // pad is the id finished rows and short hypotheses are filled with.

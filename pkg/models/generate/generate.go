@@ -56,6 +56,10 @@ func Generate(ctx context.Context, m Stepper, prompts Batch, c Config) (out *Out
 			return
 		}
 		defer prep.State.Close()
+		if c.MaxNewTokens, runErr = c.newTokens(len(prep.Prefix[0])); runErr != nil {
+			tensor.Free(prep.Logits)
+			return
+		}
 		if r, ok := prep.State.(Reserver); ok {
 			r.Reserve(c.MaxNewTokens)
 		}

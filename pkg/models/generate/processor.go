@@ -11,8 +11,8 @@ type Processor func(scores []float32, ids []int64, newTokens int)
 var negInf = float32(math.Inf(-1))
 
 // processors is HF's _get_logits_processor order for the settings in c:
-// repetition penalty, no-repeat n-gram, bad words, min new tokens; then,
-// when sampling, temperature, top-k and top-p.
+// repetition penalty, no-repeat n-gram, bad words, min length, min new
+// tokens; then, when sampling, temperature, top-k and top-p.
 func processors(c Config, minKeep int) []Processor {
 	var ps []Processor
 	if c.RepetitionPenalty != 1 {
@@ -23,6 +23,9 @@ func processors(c Config, minKeep int) []Processor {
 	}
 	if len(c.BadWordsIDs) > 0 {
 		ps = append(ps, BadWords(c.BadWordsIDs, c.EOSTokenID))
+	}
+	if c.MinLength > 0 && c.MinNewTokens == 0 && len(c.EOSTokenID) > 0 { // HF: min_new_tokens replaces min_length
+		ps = append(ps, MinLength(c.MinLength, c.EOSTokenID))
 	}
 	if c.MinNewTokens > 0 && len(c.EOSTokenID) > 0 {
 		ps = append(ps, MinNewTokens(c.MinNewTokens, c.EOSTokenID))

@@ -1,0 +1,316 @@
+package generate
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// GenerationConfigFile is the file a checkpoint's generation defaults live
+// in (transformers' GENERATION_CONFIG_NAME); without it they come from
+// config.json.
+const GenerationConfigFile = "generation_config.json"
+
+const modelConfigFile = "config.json"
+
+// Checkpoint is a model directory's generation defaults, read as
+// transformers 4.46.3 builds model.generation_config:
+// generation_config.json when the directory has one
+// (GenerationConfig.from_pretrained), else the generation attributes of
+// config.json (GenerationConfig.from_model_config). generate() starts from
+// them and its caller's arguments override them field by field; Apply
+// does the same with the flags a user gave.
+type Checkpoint struct {
+	// File is the file the defaults came from: generation_config.json
+	// or config.json.
+	File string
+	// Path is File's path, for messages.
+	Path string
+	// values holds the fields File sets, over Default.
+	values Config
+	// set names the keys File sets: generation_config.json every key it
+	// holds with a value (null is unset, as in HF), config.json every
+	// generation key whose value is not HF's default, as
+	// from_model_config keeps only those.
+	set map[string]bool
+	// refused says, by key, why a value File sets cannot be honoured.
+	refused map[string]string
+}
+
+// use is what gotrl does with one GenerationConfig field.
+type use int
+
+const (
+	honour use = iota // a Config field, computed as HF does
+	ignore            // bookkeeping, or a setting that does not change the ids
+	refuse            // a value other than HF's default is refused
+)
+
+// hfField is one field of transformers 4.46.3's GenerationConfig: its
+// defaults (the values that leave generation as without it; nil is None)
+// and its use.
+type hfField struct {
+	use      use
+	defaults []any
+}
+
+// hfFields are GenerationConfig.__init__'s fields (configuration_utils.py).
+// Numbers are float64, as encoding/json decodes them.
+var hfFields = map[string]hfField{
+	// lengths
+	"max_length":     {honour, []any{20.0}},
+	"max_new_tokens": {honour, []any{nil}},
+	"min_length":     {honour, []any{0.0}},
+	"min_new_tokens": {honour, []any{nil}},
+	"early_stopping": {honour, []any{false}},
+	"max_time":       {refuse, []any{nil}},
+	"stop_strings":   {refuse, []any{nil}},
+	// strategy
+	"do_sample":       {honour, []any{false}},
+	"num_beams":       {honour, []any{1.0}},
+	"num_beam_groups": {refuse, []any{1.0}},
+	"penalty_alpha":   {refuse, []any{nil}},
+	"dola_layers":     {refuse, []any{nil}},
+	// cache: where keys and values are kept, not what is generated
+	"use_cache":            {ignore, nil},
+	"cache_implementation": {ignore, nil},
+	"cache_config":         {ignore, nil},
+	"return_legacy_cache":  {ignore, nil},
+	// logits manipulation
+	"temperature":                      {honour, []any{1.0}},
+	"top_k":                            {honour, []any{50.0}},
+	"top_p":                            {honour, []any{1.0}},
+	"min_p":                            {refuse, []any{nil}},
+	"typical_p":                        {refuse, []any{1.0}},
+	"epsilon_cutoff":                   {refuse, []any{0.0}},
+	"eta_cutoff":                       {refuse, []any{0.0}},
+	"diversity_penalty":                {refuse, []any{0.0}},
+	"repetition_penalty":               {honour, []any{1.0}},
+	"encoder_repetition_penalty":       {refuse, []any{1.0}},
+	"length_penalty":                   {honour, []any{1.0}},
+	"no_repeat_ngram_size":             {honour, []any{0.0}},
+	"bad_words_ids":                    {honour, []any{nil}},
+	"force_words_ids":                  {refuse, []any{nil}},
+	"renormalize_logits":               {refuse, []any{false}},
+	"constraints":                      {refuse, []any{nil}},
+	"forced_bos_token_id":              {refuse, []any{nil}},
+	"forced_eos_token_id":              {refuse, []any{nil}},
+	"remove_invalid_values":            {refuse, []any{false}},
+	"exponential_decay_length_penalty": {refuse, []any{nil}},
+	"suppress_tokens":                  {refuse, []any{nil}},
+	"begin_suppress_tokens":            {refuse, []any{nil}},
+	"forced_decoder_ids":               {refuse, []any{nil}},
+	"sequence_bias":                    {refuse, []any{nil}},
+	"token_healing":                    {refuse, []any{false}},
+	"guidance_scale":                   {refuse, []any{nil, 1.0}},
+	"low_memory":                       {ignore, nil}, // sequential beam search: the same beams
+	"watermarking_config":              {refuse, []any{nil}},
+	// outputs: what generate() returns besides the ids
+	"num_return_sequences":    {honour, []any{1.0}},
+	"output_attentions":       {ignore, nil},
+	"output_hidden_states":    {ignore, nil},
+	"output_scores":           {ignore, nil},
+	"output_logits":           {ignore, nil},
+	"return_dict_in_generate": {ignore, nil},
+	// special tokens
+	"pad_token_id": {honour, []any{nil}},
+	"eos_token_id": {honour, []any{nil}},
+	// bos_token_id starts a prompt-less generation (gotrl always has a
+	// prompt) and stands in for a missing decoder_start_token_id, which
+	// the model's config decides in gotrl.
+	"bos_token_id":                   {ignore, nil},
+	"decoder_start_token_id":         {ignore, nil}, // checked against the model's in FromCheckpoint
+	"encoder_no_repeat_ngram_size":   {refuse, []any{0.0}},
+	"num_assistant_tokens":           {ignore, nil}, // assisted generation needs an assistant model, an argument
+	"num_assistant_tokens_schedule":  {ignore, nil},
+	"assistant_confidence_threshold": {ignore, nil},
+	"prompt_lookup_num_tokens":       {refuse, []any{nil}},
+	"max_matching_ngram_size":        {ignore, nil},
+	"generation_kwargs":              {ignore, nil},
+	// metadata
+	"_from_model_config":    {ignore, nil},
+	"_commit_hash":          {ignore, nil},
+	"_original_object_hash": {ignore, nil},
+	"transformers_version":  {ignore, nil},
+}
+
+// generateArguments are generate()'s own arguments, which HF's
+// GenerationConfig.validate refuses to find in a generation config.
+var generateArguments = []string{
+	"logits_processor", "stopping_criteria", "prefix_allowed_tokens_fn", "synced_gpus",
+	"assistant_model", "streamer", "negative_prompt_ids", "negative_prompt_attention_mask",
+}
+
+// FromCheckpoint reads dir's generation defaults. model is the loaded
+// model's config: its JSON form carries the config class's defaults (a
+// GPT-2 config without eos_token_id has 50256), as HF's
+// config.to_dict() does, and so gives the special ids when the defaults
+// come from config.json. A value HF itself refuses (early_stopping
+// "sometimes", max_new_tokens 0, a generate() argument) is an error
+// naming the file and the key.
+func FromCheckpoint(dir string, model any) (Checkpoint, error) {
+	k := Checkpoint{File: GenerationConfigFile, values: Default(), set: map[string]bool{}, refused: map[string]string{}}
+	k.Path = filepath.Join(dir, k.File)
+	raw, err := os.ReadFile(k.Path)
+	if errors.Is(err, os.ErrNotExist) {
+		k.File, k.Path = modelConfigFile, filepath.Join(dir, modelConfigFile)
+		raw, err = os.ReadFile(k.Path)
+	}
+	if err != nil {
+		return Checkpoint{}, fmt.Errorf("generation defaults: %w", err)
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &keys); err != nil {
+		return Checkpoint{}, fmt.Errorf("%s: %w", k.Path, err)
+	}
+	modelKeys := map[string]json.RawMessage{}
+	if b, err := json.Marshal(model); err == nil {
+		_ = json.Unmarshal(b, &modelKeys)
+	}
+	if k.File == modelConfigFile {
+		// from_model_config reads the ids from the config object, whose
+		// class fills what the file leaves out
+		for _, id := range []string{"eos_token_id", "pad_token_id", "bos_token_id", "decoder_start_token_id"} {
+			delete(keys, id)
+			if v, ok := modelKeys[id]; ok {
+				keys[id] = v
+			}
+		}
+	}
+	var errs []error
+	for _, key := range sortedKeys(keys) {
+		if err := k.read(key, keys[key], modelKeys); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Checkpoint{}, fmt.Errorf("%s: %w", k.Path, err)
+	}
+	return k, nil
+}
+
+// read takes one key of the file.
+func (k *Checkpoint) read(key string, raw json.RawMessage, model map[string]json.RawMessage) error {
+	if slices.Contains(generateArguments, key) {
+		return fmt.Errorf("%s is not a generation config field but an argument of generate() (HF refuses it too): remove it", key)
+	}
+	f, known := hfFields[key]
+	if !known || f.use == ignore {
+		// HF keeps a key it does not know as an attribute nothing reads;
+		// config.json's model keys are not generation settings at all
+		return k.checkDecoderStart(key, raw, model)
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return fmt.Errorf("%s: %w", key, err)
+	}
+	if v == nil { // None: unset
+		return nil
+	}
+	isDefault := slices.ContainsFunc(f.defaults, func(d any) bool { return reflect.DeepEqual(d, v) })
+	if k.File == modelConfigFile && isDefault {
+		return nil
+	}
+	switch {
+	case f.use == refuse && !isDefault:
+		k.refused[key] = fmt.Sprintf("%s %s: gotrl cannot generate with it (no flag overrides it): remove the key to generate without it", key, raw)
+		return nil
+	case f.use == refuse:
+		return nil
+	case key == "early_stopping":
+		switch v {
+		case true, false:
+		case "never":
+			k.refused[key] = `early_stopping "never": gotrl's beam search stops as early_stopping true or false does; --early-stopping overrides it`
+			return nil
+		default:
+			return fmt.Errorf("early_stopping %s: want true, false or \"never\" (HF refuses it too)", raw)
+		}
+	case key == "max_new_tokens":
+		if n, ok := v.(float64); ok && n <= 0 {
+			return fmt.Errorf("max_new_tokens %s: want > 0 (HF refuses it too)", raw)
+		}
+	}
+	if err := json.Unmarshal([]byte(fmt.Sprintf("{%q: %s}", key, raw)), &k.values); err != nil {
+		return fmt.Errorf("%s %s: %w", key, raw, err)
+	}
+	k.set[key] = true
+	return nil
+}
+
+// checkDecoderStart refuses a generation_config.json whose
+// decoder_start_token_id is not the one the model's config gives its
+// decoder: gotrl's encoder-decoders start from config.json's.
+func (k *Checkpoint) checkDecoderStart(key string, raw json.RawMessage, model map[string]json.RawMessage) error {
+	if key != "decoder_start_token_id" || k.File == modelConfigFile {
+		return nil
+	}
+	var want, have *int64
+	if json.Unmarshal(raw, &have) != nil || have == nil || json.Unmarshal(model[key], &want) != nil || want == nil || *have == *want {
+		return nil
+	}
+	k.refused[key] = fmt.Sprintf("decoder_start_token_id %d: the model's config.json starts the decoder at %d, and gotrl decodes from config.json's (no flag overrides it)", *have, *want)
+	return nil
+}
+
+// Apply gives c the value of every field the checkpoint sets that
+// explicit does not claim (explicit(key) reports a setting the user gave,
+// such as a flag on the command line), as generate()'s arguments override
+// model.generation_config in HF; then, as HF's _prepare_generated_length,
+// max_new_tokens (from either) replaces max_length and min_new_tokens
+// min_length. A field gotrl cannot honour that stays in force is an error
+// naming the file and the field, and so is a combination HF refuses.
+func (k Checkpoint) Apply(c *Config, explicit func(key string) bool) error {
+	var errs []error
+	for _, key := range sortedKeys(k.refused) {
+		if !explicit(key) {
+			errs = append(errs, errors.New(k.refused[key]))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("%s: %w", k.Path, err)
+	}
+	cv, kv := reflect.ValueOf(c).Elem(), reflect.ValueOf(k.values)
+	for i := range cv.NumField() {
+		key, _, _ := strings.Cut(cv.Type().Field(i).Tag.Get("json"), ",")
+		if k.set[key] && !explicit(key) {
+			cv.Field(i).Set(kv.Field(i))
+		}
+	}
+	newSet := func(key string) bool { return k.set[key] || explicit(key) }
+	switch {
+	case newSet("max_new_tokens"):
+		c.MaxLength = 0
+	case k.set["max_length"]:
+		c.MaxNewTokens = 0 // max_length bounds the row, not gotrl's default of 20 new tokens
+	}
+	if newSet("min_new_tokens") {
+		c.MinLength = 0
+	}
+	if len(k.set) == 0 {
+		return nil
+	}
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("%s sets generation defaults that do not hold with the flags given: %w", k.Path, err)
+	}
+	return nil
+}
+
+// Sets reports whether the checkpoint sets key (an HF GenerationConfig
+// field name).
+func (k Checkpoint) Sets(key string) bool { return k.set[key] }
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for key := range m {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	return keys
+}
