@@ -25,6 +25,20 @@ import (
 const generateLong = `Generate text from a model directory: greedy, sampling or beam search with HF
 generate()'s settings.
 
+Settings start from the model directory's generation defaults, as
+transformers' model.generate() does: generation_config.json when the directory
+has one, else the generation attributes of config.json (max_length, num_beams,
+do_sample, top_p, repetition_penalty, eos_token_id, ...). A flag given on the
+command line overrides the checkpoint's value; a flag left out does not, and
+the flags' defaults (--max-new-tokens 20, greedy) apply only where the
+checkpoint sets nothing. The checkpoint's max_length counts the prompt (for
+T5, decoder_start_token_id) and --max-new-tokens replaces it. A setting
+gotrl cannot compute (typical_p, num_beam_groups, penalty_alpha, ...) is
+refused with its file and field; docs/hub.md lists them. With a
+generation_config.json its eos_token_id and pad_token_id are the whole truth,
+as in HF; defaults from config.json fall back to the tokenizer's eos (else
+[SEP]) and pad.
+
 Prompts come from --prompt flags and/or --input, a data file (JSONL, also under
 a name that says nothing, a JSON array, CSV/TSV, Parquet, gzipped) whose records
 have a "prompt" field (--field prompt=content reads another field, as the
@@ -47,7 +61,8 @@ included) are cut: on the left for decoder-only models (GPT-2), on the right
 for encoders and encoder-decoders (BERT UniLM, T5), --truncation-side to
 override; stderr says how many were cut. The default, 0, is what fits the
 model's positions: n_positions (BERT: max_position_embeddings) minus
---max-new-tokens; T5's relative positions set no limit. --max-new-tokens and
+--max-new-tokens (under a checkpoint's max_length, max_length minus one); T5's
+relative positions set no limit. --max-new-tokens and
 --min-new-tokens are checked against the positions before anything runs.
 
 The tokenizer must not be larger than the model's vocab_size (refused at
@@ -127,7 +142,9 @@ func newGenerateCmd() *cobra.Command {
 			if err := rlhf.CheckVocab(tk, m); err != nil {
 				return fmt.Errorf("generate: %s: %w", model, err)
 			}
-			fillTokenIDs(&c, m.Config(), tk)
+			if err := generationDefaults(cmd, &c, model, m.Config(), tk); err != nil {
+				return err
+			}
 			if err := c.Validate(); err != nil {
 				return err
 			}
@@ -175,33 +192,42 @@ func leftPadded(rows [][]int64, pad int64) generate.Batch {
 	return b
 }
 
-// fillTokenIDs completes eos and pad from config.json, then the tokenizer.
-func fillTokenIDs(c *generate.Config, config any, tk tokenizer.Tokenizer) {
-	var ids struct {
-		EOS generate.IDs `json:"eos_token_id"`
-		Pad *int64       `json:"pad_token_id"`
+// generationDefaults completes c, the flags' settings, as transformers'
+// generate() completes its arguments: every field the user did not set
+// takes the model directory's generation default
+// (generate.FromCheckpoint: generation_config.json, else config.json),
+// then eos and pad fall back to the tokenizer when config.json names none.
+func generationDefaults(cmd *cobra.Command, c *generate.Config, dir string, modelConfig any, tk tokenizer.Tokenizer) error {
+	k, err := generate.FromCheckpoint(dir, modelConfig)
+	if err != nil {
+		return fmt.Errorf("generate: %w", err)
 	}
-	if b, err := json.Marshal(config); err == nil {
-		_ = json.Unmarshal(b, &ids)
+	given := func(key string) bool { return cmd.Flags().Changed(strings.ReplaceAll(key, "_", "-")) }
+	if err := k.Apply(c, given); err != nil {
+		return fmt.Errorf("generate: %w", err)
 	}
+	fillTokenIDs(c, k.File == generate.GenerationConfigFile, tk)
+	return nil
+}
+
+// fillTokenIDs completes eos and pad that neither the flags nor the
+// checkpoint set. A generation_config.json is the whole truth, as in HF:
+// without an eos generation runs to its length, and pad is eos. Only
+// defaults from config.json, which gotrl's own runs write and which often
+// lack eos (BERT), fall back to the tokenizer's eos (else [SEP]) and pad.
+func fillTokenIDs(c *generate.Config, generationConfig bool, tk tokenizer.Tokenizer) {
 	sp := tk.Special()
-	if len(c.EOSTokenID) == 0 {
+	if len(c.EOSTokenID) == 0 && !generationConfig {
 		switch {
-		case len(ids.EOS) > 0:
-			c.EOSTokenID = ids.EOS
 		case sp.EOS >= 0:
 			c.EOSTokenID = generate.IDs{sp.EOS}
 		case sp.SEP >= 0:
 			c.EOSTokenID = generate.IDs{sp.SEP}
 		}
 	}
-	if c.PadTokenID == nil {
-		for _, p := range []*int64{ids.Pad, &sp.PAD} {
-			if p != nil && *p >= 0 {
-				c.PadTokenID = p
-				break
-			}
-		}
+	if c.PadTokenID == nil && !generationConfig && sp.PAD >= 0 {
+		pad := sp.PAD
+		c.PadTokenID = &pad
 	}
 	if c.PadTokenID == nil {
 		zero := int64(0)

@@ -62,9 +62,13 @@ func newPromptLimit(config any, c generate.Config, maxPrompt int, side truncatio
 	if side == "" {
 		side = def
 	}
-	switch {
-	case maxPrompt < 0:
+	if maxPrompt < 0 {
 		return promptLimit{}, fmt.Errorf("--max-prompt-length %d: want ≥ 0 (0 = as many tokens as fit)", maxPrompt)
+	}
+	if c.MaxNewTokens == 0 { // a checkpoint's max_length bounds prompt and new tokens together
+		return lengthLimit(n, field, c, maxPrompt, side)
+	}
+	switch {
 	case n > 0 && c.MaxNewTokens >= n:
 		return promptLimit{}, fmt.Errorf("--max-new-tokens %d leaves no position for the prompt: the model has %s %d", c.MaxNewTokens, field, n)
 	case n > 0 && c.MinNewTokens >= n:
@@ -75,6 +79,24 @@ func newPromptLimit(config any, c generate.Config, maxPrompt int, side truncatio
 		return promptLimit{}, fmt.Errorf("--max-prompt-length %d + --max-new-tokens %d exceed the model's %s %d", maxPrompt, c.MaxNewTokens, field, n)
 	case n > 0 && maxPrompt == 0:
 		maxPrompt = n - c.MaxNewTokens
+	}
+	return promptLimit{max: maxPrompt, side: side}, nil
+}
+
+// lengthLimit is newPromptLimit under a checkpoint's max_length, which
+// counts the prompt: the rows must fit the positions, and by default a
+// prompt is cut to leave room for one new token (HF would refuse it).
+func lengthLimit(n int, field string, c generate.Config, maxPrompt int, side truncationSide) (promptLimit, error) {
+	if n == 0 { // T5: max_length counts decoder tokens only
+		return promptLimit{max: maxPrompt, side: side}, nil
+	}
+	switch {
+	case c.MaxLength > n:
+		return promptLimit{}, fmt.Errorf("the checkpoint's max_length %d exceeds the model's %s %d: give --max-new-tokens", c.MaxLength, field, n)
+	case maxPrompt >= c.MaxLength:
+		return promptLimit{}, fmt.Errorf("--max-prompt-length %d leaves no new token under the checkpoint's max_length %d, which counts the prompt: give --max-new-tokens", maxPrompt, c.MaxLength)
+	case maxPrompt == 0:
+		maxPrompt = c.MaxLength - 1
 	}
 	return promptLimit{max: maxPrompt, side: side}, nil
 }

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// checkpointDefaultsCase is one case of
+// testdata/generate/checkpoint_defaults.json
+// (scripts/fixtures/make_generation_config.py).
+type checkpointDefaultsCase struct {
+	Name    string
+	Model   string
+	Files   map[string]json.RawMessage
+	Prompts []string
+	Kwargs  map[string]any
+	IDs     [][]int64
+}
+
+// TestGenerateCheckpointDefaults: `gotrl generate` on a copy of a tiny
+// checkpoint with its own generation_config.json (or legacy generation
+// attributes in config.json) writes the ids transformers'
+// model.generate(**inputs) wrote from the same directory — the
+// checkpoint's beams, n-gram ban, repetition penalty, lengths and eos ids
+// acting — and a flag the user gives overrides the file as an explicit
+// generate() argument does.
+func TestGenerateCheckpointDefaults(t *testing.T) {
+	b, err := os.ReadFile("../../testdata/generate/checkpoint_defaults.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fixture struct {
+		Vocab []string
+		Cases []checkpointDefaultsCase
+	}
+	if err := json.Unmarshal(b, &fixture); err != nil {
+		t.Fatal(err)
+	}
+	vocab := filepath.Join(t.TempDir(), "vocab.txt")
+	if err := os.WriteFile(vocab, []byte(strings.Join(fixture.Vocab, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range fixture.Cases {
+		t.Run(c.Name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, name := range []string{"config.json", "model.safetensors"} {
+				copyFile(t, filepath.Join("../../testdata/models", c.Model, name), filepath.Join(dir, name))
+			}
+			for name, body := range c.Files {
+				if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			out := filepath.Join(t.TempDir(), "out.jsonl")
+			args := []string{"generate", "--model", dir, "--tokenizer", vocab, "--add-special-tokens=false", "--output", out, "--threads", "1"}
+			for _, p := range c.Prompts {
+				args = append(args, "--prompt", p)
+			}
+			keys := make([]string, 0, len(c.Kwargs))
+			for k := range c.Kwargs {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys { // generate()'s keyword arguments are the flags
+				args = append(args, "--"+strings.ReplaceAll(k, "_", "-"), fmt.Sprint(c.Kwargs[k]))
+			}
+			cmd := newRootCmd()
+			cmd.SetOut(io.Discard)
+			cmd.SetErr(io.Discard)
+			cmd.SetArgs(args)
+			if err := cmd.Execute(); err != nil {
+				t.Fatal(err)
+			}
+			if got := outputIDs(t, out); !reflect.DeepEqual(got, c.IDs) {
+				t.Fatalf("gotrl %s\nids  %v\nwant %v (transformers' generate)", strings.Join(args, " "), got, c.IDs)
+			}
+		})
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// outputIDs reads the "ids" of each record of a generate --output file.
+func outputIDs(t *testing.T, path string) [][]int64 {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var ids [][]int64
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var rec struct{ IDs []int64 }
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		ids = append(ids, rec.IDs)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
