@@ -41,6 +41,10 @@ type Checkpoint struct {
 	set map[string]bool
 	// refused says, by key, why a value File sets cannot be honoured.
 	refused map[string]string
+	// fromModelConfig is generation_config.json's "_from_model_config";
+	// legacyGeneration says config.json sets a generation attribute of
+	// PretrainedConfig's (_get_non_default_generation_parameters).
+	fromModelConfig, legacyGeneration bool
 }
 
 // use is what gotrl does with one GenerationConfig field.
@@ -140,6 +144,19 @@ var hfFields = map[string]hfField{
 	"transformers_version":  {ignore, nil},
 }
 
+// pretrainedGenerationKeys are PretrainedConfig's
+// _get_global_generation_defaults: the generation attributes whose
+// non-default values in config.json HF 4.46.3 still lets override a
+// generation_config.json derived from it.
+var pretrainedGenerationKeys = []string{
+	"max_length", "min_length", "do_sample", "early_stopping", "num_beams", "num_beam_groups",
+	"diversity_penalty", "temperature", "top_k", "top_p", "typical_p", "repetition_penalty",
+	"length_penalty", "no_repeat_ngram_size", "encoder_no_repeat_ngram_size", "bad_words_ids",
+	"num_return_sequences", "output_scores", "return_dict_in_generate", "forced_bos_token_id",
+	"forced_eos_token_id", "remove_invalid_values", "exponential_decay_length_penalty",
+	"suppress_tokens", "begin_suppress_tokens",
+}
+
 // generateArguments are generate()'s own arguments, which HF's
 // GenerationConfig.validate refuses to find in a generation config.
 var generateArguments = []string{
@@ -154,14 +171,37 @@ var generateArguments = []string{
 // come from config.json. A value HF itself refuses (early_stopping
 // "sometimes", max_new_tokens 0, a generate() argument) is an error
 // naming the file and the key.
+//
+// A generation_config.json marked "_from_model_config" that disagrees
+// with config.json's non-default generation attributes gives way to
+// them, as HF's _prepare_generation_config does (with a deprecation
+// warning) when it finds the model config edited after the generation
+// config was derived from it.
 func FromCheckpoint(dir string, model any) (Checkpoint, error) {
-	k := Checkpoint{File: GenerationConfigFile, values: Default(), set: map[string]bool{}, refused: map[string]string{}}
-	k.Path = filepath.Join(dir, k.File)
-	raw, err := os.ReadFile(k.Path)
-	if errors.Is(err, os.ErrNotExist) {
-		k.File, k.Path = modelConfigFile, filepath.Join(dir, modelConfigFile)
-		raw, err = os.ReadFile(k.Path)
+	modelKeys := map[string]json.RawMessage{}
+	if b, err := json.Marshal(model); err == nil {
+		_ = json.Unmarshal(b, &modelKeys)
 	}
+	gen, err := readDefaults(dir, GenerationConfigFile, modelKeys)
+	if !errors.Is(err, os.ErrNotExist) {
+		if err != nil || !gen.fromModelConfig {
+			return gen, err
+		}
+	}
+	legacy, lerr := readDefaults(dir, modelConfigFile, modelKeys)
+	switch {
+	case err != nil: // no generation_config.json
+		return legacy, lerr
+	case lerr != nil || !legacy.legacyGeneration || legacy.sameAs(gen):
+		return gen, nil
+	}
+	return legacy, nil
+}
+
+// readDefaults reads the generation defaults in dir/file.
+func readDefaults(dir, file string, modelKeys map[string]json.RawMessage) (Checkpoint, error) {
+	k := Checkpoint{File: file, Path: filepath.Join(dir, file), values: Default(), set: map[string]bool{}, refused: map[string]string{}}
+	raw, err := os.ReadFile(k.Path)
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("generation defaults: %w", err)
 	}
@@ -169,11 +209,7 @@ func FromCheckpoint(dir string, model any) (Checkpoint, error) {
 	if err := json.Unmarshal(raw, &keys); err != nil {
 		return Checkpoint{}, fmt.Errorf("%s: %w", k.Path, err)
 	}
-	modelKeys := map[string]json.RawMessage{}
-	if b, err := json.Marshal(model); err == nil {
-		_ = json.Unmarshal(b, &modelKeys)
-	}
-	if k.File == modelConfigFile {
+	if file == modelConfigFile {
 		// from_model_config reads the ids from the config object, whose
 		// class fills what the file leaves out
 		for _, id := range []string{"eos_token_id", "pad_token_id", "bos_token_id", "decoder_start_token_id"} {
@@ -182,6 +218,8 @@ func FromCheckpoint(dir string, model any) (Checkpoint, error) {
 				keys[id] = v
 			}
 		}
+	} else {
+		_ = json.Unmarshal(keys["_from_model_config"], &k.fromModelConfig)
 	}
 	var errs []error
 	for _, key := range sortedKeys(keys) {
@@ -193,6 +231,20 @@ func FromCheckpoint(dir string, model any) (Checkpoint, error) {
 		return Checkpoint{}, fmt.Errorf("%s: %w", k.Path, err)
 	}
 	return k, nil
+}
+
+// sameAs reports whether two checkpoints' defaults generate alike (HF
+// compares the two GenerationConfigs without their metadata).
+func (k Checkpoint) sameAs(o Checkpoint) bool {
+	hf := func(k Checkpoint) Config { // max_length is 20 in HF when unset
+		c := k.values
+		if !k.set["max_length"] {
+			c.MaxLength = 20
+		}
+		return c
+	}
+	return reflect.DeepEqual(hf(k), hf(o)) && reflect.DeepEqual(k.refused, o.refused) &&
+		k.set["max_new_tokens"] == o.set["max_new_tokens"] && k.set["min_new_tokens"] == o.set["min_new_tokens"]
 }
 
 // read takes one key of the file.
@@ -216,6 +268,9 @@ func (k *Checkpoint) read(key string, raw json.RawMessage, model map[string]json
 	isDefault := slices.ContainsFunc(f.defaults, func(d any) bool { return reflect.DeepEqual(d, v) })
 	if k.File == modelConfigFile && isDefault {
 		return nil
+	}
+	if k.File == modelConfigFile && slices.Contains(pretrainedGenerationKeys, key) {
+		k.legacyGeneration = true
 	}
 	switch {
 	case f.use == refuse && !isDefault:

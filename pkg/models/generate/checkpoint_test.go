@@ -58,6 +58,17 @@ func TestFromCheckpoint(t *testing.T) {
 			want: with(func(c *Config) {
 				c.NumBeams, c.NoRepeatNgramSize, c.EarlyStopping, c.BadWordsIDs, c.EOSTokenID = 4, 3, true, [][]int64{{7}, {8, 9}}, IDs{50256}
 			})},
+		{name: "config.json edited after a generation_config.json derived from it wins, as in HF",
+			genConfig: `{"_from_model_config": true, "eos_token_id": 2}`, config: `{"num_beams": 3, "no_repeat_ngram_size": 2}`,
+			model: map[string]any{"eos_token_id": 2},
+			want:  with(func(c *Config) { c.NumBeams, c.NoRepeatNgramSize, c.EOSTokenID = 3, 2, IDs{2} })},
+		{name: "a generation_config.json not derived from config.json keeps its own",
+			genConfig: `{"eos_token_id": 2}`, config: `{"num_beams": 3}`, model: map[string]any{"eos_token_id": 2},
+			want: with(func(c *Config) { c.EOSTokenID = IDs{2} })},
+		{name: "a derived generation_config.json that agrees with config.json stays",
+			genConfig: `{"_from_model_config": true, "num_beams": 3, "eos_token_id": 2, "transformers_version": "4.46.3"}`,
+			config:    `{"num_beams": 3, "max_length": 20}`, model: map[string]any{"eos_token_id": 2},
+			want: with(func(c *Config) { c.NumBeams, c.EOSTokenID = 3, IDs{2} })},
 		{name: "a matching decoder_start_token_id is accepted",
 			genConfig: `{"decoder_start_token_id": 0, "pad_token_id": 0, "eos_token_id": 1}`,
 			model:     map[string]any{"decoder_start_token_id": 0},
@@ -148,4 +159,20 @@ func fieldIndex(t *testing.T, key string) []int {
 	}
 	t.Fatalf("no Config field for %s", key)
 	return nil
+}
+
+// TestCheckpointFieldsDocumented: docs/hub.md names every GenerationConfig
+// field FromCheckpoint knows, so its table of honoured, accepted and
+// refused fields stays the code's.
+func TestCheckpointFieldsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../../docs/hub.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(doc), "what generation_config.json may say")
+	for key := range hfFields {
+		if !strings.Contains(section, "`"+key+"`") {
+			t.Errorf("docs/hub.md's generation_config.json section does not name `%s`", key)
+		}
+	}
 }
