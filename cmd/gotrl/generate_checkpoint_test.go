@@ -119,3 +119,55 @@ func outputIDs(t *testing.T, path string) [][]int64 {
 	}
 	return ids
 }
+
+// TestGenerateRefusesCheckpointField: a generation_config.json setting
+// gotrl cannot compute stops `gotrl generate` before anything is generated,
+// naming the file and the field, unless a flag the user gives replaces it.
+func TestGenerateRefusesCheckpointField(t *testing.T) {
+	cases := []struct {
+		name, genConfig string
+		flags           []string
+		wantErr         []string // "" = runs
+	}{
+		{"typical_p", `{"do_sample": true, "typical_p": 0.5}`, nil, []string{"generation_config.json", "typical_p 0.5", "no flag overrides it"}},
+		{"group beams", `{"num_beams": 4, "num_beam_groups": 2, "diversity_penalty": 1.0}`, nil, []string{"generation_config.json", "num_beam_groups 2"}},
+		{"never without the flag", `{"num_beams": 2, "early_stopping": "never"}`, nil, []string{"generation_config.json", `early_stopping "never"`, "--early-stopping"}},
+		{"never overridden", `{"num_beams": 2, "early_stopping": "never"}`, []string{"--early-stopping=false"}, nil},
+		{"max_length too long for n_positions", `{"max_length": 100}`, nil, []string{"max_length 100", "n_positions 64", "--max-new-tokens"}},
+		{"max_length replaced by the flag", `{"max_length": 100}`, []string{"--max-new-tokens", "3"}, nil},
+	}
+	vocab := filepath.Join(t.TempDir(), "vocab.txt")
+	if err := os.WriteFile(vocab, []byte("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n基\n于\n图\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, name := range []string{"config.json", "model.safetensors"} {
+				copyFile(t, filepath.Join("../../testdata/models/gpt2", name), filepath.Join(dir, name))
+			}
+			if err := os.WriteFile(filepath.Join(dir, "generation_config.json"), []byte(c.genConfig), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := newRootCmd()
+			cmd.SetOut(io.Discard)
+			cmd.SetErr(io.Discard)
+			cmd.SetArgs(append([]string{"generate", "--model", dir, "--tokenizer", vocab, "--prompt", "基于图", "--threads", "1"}, c.flags...))
+			err := cmd.Execute()
+			if c.wantErr == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range c.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}

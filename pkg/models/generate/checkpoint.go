@@ -224,11 +224,11 @@ func readDefaults(dir, file string, modelKeys map[string]json.RawMessage) (Check
 	var errs []error
 	for _, key := range sortedKeys(keys) {
 		if err := k.read(key, keys[key], modelKeys); err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("%s: %w", k.Path, err))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return Checkpoint{}, fmt.Errorf("%s: %w", k.Path, err)
+		return Checkpoint{}, err
 	}
 	return k, nil
 }
@@ -325,11 +325,11 @@ func (k Checkpoint) Apply(c *Config, explicit func(key string) bool) error {
 	var errs []error
 	for _, key := range sortedKeys(k.refused) {
 		if !explicit(key) {
-			errs = append(errs, errors.New(k.refused[key]))
+			errs = append(errs, fmt.Errorf("%s: %s", k.Path, k.refused[key]))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("%s: %w", k.Path, err)
+		return err
 	}
 	cv, kv := reflect.ValueOf(c).Elem(), reflect.ValueOf(k.values)
 	for i := range cv.NumField() {
