@@ -34,10 +34,10 @@ the flags' defaults (--max-new-tokens 20, greedy) apply only where the
 checkpoint sets nothing. The checkpoint's max_length counts the prompt (for
 T5, decoder_start_token_id) and --max-new-tokens replaces it. A setting
 gotrl cannot compute (typical_p, num_beam_groups, penalty_alpha, ...) is
-refused with its file and field; docs/hub.md lists them. With a
-generation_config.json its eos_token_id and pad_token_id are the whole truth,
-as in HF; defaults from config.json fall back to the tokenizer's eos (else
-[SEP]) and pad.
+refused with its file and field; docs/hub.md lists them. Without an
+eos_token_id anywhere, generation stops at the tokenizer's eos (else [SEP]); a
+missing pad_token_id is eos under a generation_config.json, as in HF, and the
+tokenizer's pad under config.json.
 
 Prompts come from --prompt flags and/or --input, a data file (JSONL, also under
 a name that says nothing, a JSON array, CSV/TSV, Parquet, gzipped) whose records
@@ -196,7 +196,7 @@ func leftPadded(rows [][]int64, pad int64) generate.Batch {
 // generate() completes its arguments: every field the user did not set
 // takes the model directory's generation default
 // (generate.FromCheckpoint: generation_config.json, else config.json),
-// then eos and pad fall back to the tokenizer when config.json names none.
+// then eos and pad fall back to the tokenizer (fillTokenIDs).
 func generationDefaults(cmd *cobra.Command, c *generate.Config, dir string, modelConfig any, tk tokenizer.Tokenizer) error {
 	k, err := generate.FromCheckpoint(dir, modelConfig)
 	if err != nil {
@@ -211,13 +211,16 @@ func generationDefaults(cmd *cobra.Command, c *generate.Config, dir string, mode
 }
 
 // fillTokenIDs completes eos and pad that neither the flags nor the
-// checkpoint set. A generation_config.json is the whole truth, as in HF:
-// without an eos generation runs to its length, and pad is eos. Only
-// defaults from config.json, which gotrl's own runs write and which often
-// lack eos (BERT), fall back to the tokenizer's eos (else [SEP]) and pad.
+// checkpoint set. Without an eos, generation stops at the tokenizer's eos,
+// else [SEP]: BERT configs and their generation_config.json name none, and
+// a UniLM model ends its text with [SEP] (HF, which cannot generate with
+// them, would run to the length). A missing pad is eos, as in HF, when a
+// generation_config.json gives the defaults; defaults from config.json
+// (gotrl's own runs write no generation_config.json) take the tokenizer's
+// pad first.
 func fillTokenIDs(c *generate.Config, generationConfig bool, tk tokenizer.Tokenizer) {
 	sp := tk.Special()
-	if len(c.EOSTokenID) == 0 && !generationConfig {
+	if len(c.EOSTokenID) == 0 {
 		switch {
 		case sp.EOS >= 0:
 			c.EOSTokenID = generate.IDs{sp.EOS}

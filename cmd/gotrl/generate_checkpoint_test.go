@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/gotrl/gotrl/pkg/models/generate"
 )
 
 // checkpointDefaultsCase is one case of
@@ -167,6 +169,44 @@ func TestGenerateRefusesCheckpointField(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q lacks %q", err, w)
 				}
+			}
+		})
+	}
+}
+
+// TestFillTokenIDs: eos and pad the flags and the checkpoint leave unset
+// come from the tokenizer (a BERT vocabulary: [PAD] 0, [SEP] 3, no eos),
+// except that a generation_config.json's missing pad is eos, as in HF.
+func TestFillTokenIDs(t *testing.T) {
+	vocab := filepath.Join(t.TempDir(), "vocab.txt")
+	if err := os.WriteFile(vocab, []byte("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n基\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tk, err := tokenizerFor("", vocab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i64 := func(v int64) *int64 { return &v }
+	cases := []struct {
+		name             string
+		generationConfig bool
+		eos              generate.IDs
+		pad              *int64
+		wantEOS          generate.IDs
+		wantPad          int64
+	}{
+		{"config.json names neither", false, nil, nil, generate.IDs{3}, 0},
+		{"generation_config.json names neither: pad is eos", true, nil, nil, generate.IDs{3}, 3},
+		{"generation_config.json names eos", true, generate.IDs{7, 8}, nil, generate.IDs{7, 8}, 7},
+		{"named ids stay", false, generate.IDs{7}, i64(5), generate.IDs{7}, 5},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := generate.Default()
+			g.EOSTokenID, g.PadTokenID = c.eos, c.pad
+			fillTokenIDs(&g, c.generationConfig, tk)
+			if !reflect.DeepEqual(g.EOSTokenID, c.wantEOS) || g.PadTokenID == nil || *g.PadTokenID != c.wantPad {
+				t.Fatalf("eos %v pad %v, want %v and %d", g.EOSTokenID, g.PadTokenID, c.wantEOS, c.wantPad)
 			}
 		})
 	}
