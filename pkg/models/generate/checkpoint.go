@@ -357,10 +357,6 @@ func (k Checkpoint) Apply(c *Config, explicit func(key string) bool) error {
 	return nil
 }
 
-// Sets reports whether the checkpoint sets key (an HF GenerationConfig
-// field name).
-func (k Checkpoint) Sets(key string) bool { return k.set[key] }
-
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for key := range m {
