@@ -1,7 +1,10 @@
 package models_test
 
 import (
+	"encoding/json"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sugarme/gotch"
@@ -13,14 +16,32 @@ import (
 	"github.com/gotrl/gotrl/pkg/models/weights"
 )
 
-// TestPEFTAdapter loads an adapter the real peft made and saved
-// (scripts/fixtures/make_peft.py) onto its base, merged as Load does and
-// unmerged as training keeps it: logits equal peft's within 1e-5.
+// TestPEFTAdapter loads adapters the real peft made and saved
+// (scripts/fixtures/make_peft.py, make_peft_variants.py) onto their base,
+// merged as Load does and unmerged as training keeps it: logits equal
+// peft's within 1e-5, and each adapted weight after the merge equals
+// peft's merge_and_unload within 1e-5. The variants use the
+// adapter_config.json options that change which modules are adapted and
+// how much (use_rslora, rank_pattern and alpha_pattern, a regex or
+// "all-linear" target_modules, layers_to_transform) and the torch-pickle
+// adapter_model.bin.
 func TestPEFTAdapter(t *testing.T) {
-	dir, base := "../../testdata/peft/gpt2-lora", "../../testdata/models/gpt2"
+	const base = "../../testdata/models/gpt2"
+	for _, name := range []string{"gpt2-lora", "gpt2-rslora", "gpt2-pattern", "gpt2-regex", "gpt2-layers",
+		"gpt2-layer0", "gpt2-all-linear", "gpt2-bin"} {
+		t.Run(name, func(t *testing.T) {
+			testPEFTAdapter(t, filepath.Join("../../testdata/peft", name), base, true)
+		})
+	}
+}
+
+// testPEFTAdapter checks dir's adapter on base against its
+// expected.safetensors: merged (LoadMerged), and with unmerged also
+// applied by Load to a plain model.
+func testPEFTAdapter(t *testing.T, dir, base string, unmerged bool) {
 	want, err := weights.ReadTensors(filepath.Join(dir, "expected.safetensors"), gotch.CPU)
 	if err != nil {
-		t.Skipf("fixture: %v", err)
+		t.Fatalf("fixture: %v", err)
 	}
 	defer func() {
 		for _, x := range want {
@@ -50,6 +71,23 @@ func TestPEFTAdapter(t *testing.T) {
 	}
 	defer merged.Close()
 	check("merged", merged.(models.LM))
+	for key, w := range want {
+		name, ok := strings.CutPrefix(key, "merged.")
+		if !ok {
+			continue
+		}
+		v, ok := merged.Store().Get(name)
+		if !ok {
+			t.Errorf("merged model lacks %s", name)
+			continue
+		}
+		if d, err := modeltest.MaxDiff(v.T, w, nil); err != nil || d > 1e-5 {
+			t.Errorf("merged %s differs from peft's merge_and_unload by %g (%v)", name, d, err)
+		}
+	}
+	if !unmerged {
+		return
+	}
 	plain, err := models.Load(base, models.Options{Device: gotch.CPU})
 	if err != nil {
 		t.Fatal(err)
@@ -59,4 +97,73 @@ func TestPEFTAdapter(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("unmerged", plain.(models.LM))
+}
+
+// copyFixture copies the files of a PEFT fixture directory into a new
+// temporary one, with edit applied to adapter_config.json's keys.
+func copyFixture(t *testing.T, src string, edit func(map[string]any)) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range []string{lora.ConfigFile, lora.WeightsFile, "expected.safetensors"} {
+		data, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == lora.ConfigFile && edit != nil {
+			var c map[string]any
+			if err := json.Unmarshal(data, &c); err != nil {
+				t.Fatal(err)
+			}
+			edit(c)
+			if data, err = json.Marshal(c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestPEFTAdapterDefaultTargets: with target_modules null, peft adapts its
+// default modules for the base's model type (c_attn for GPT-2), which
+// gpt2-lora's adapter was trained on. Load, given a store and no model
+// type, refuses it.
+func TestPEFTAdapterDefaultTargets(t *testing.T) {
+	dir := copyFixture(t, "../../testdata/peft/gpt2-lora", func(c map[string]any) { c["target_modules"] = nil })
+	testPEFTAdapter(t, dir, "../../testdata/models/gpt2", false)
+}
+
+// TestPEFTAdapterResave: an adapter using rank_pattern, alpha_pattern,
+// use_rslora, a regex target or layers_to_transform, loaded and saved
+// again by gotrl (a resumed run saves this way), still gives peft's logits.
+func TestPEFTAdapterResave(t *testing.T) {
+	const base = "../../testdata/models/gpt2"
+	for _, name := range []string{"gpt2-pattern", "gpt2-rslora", "gpt2-regex", "gpt2-layers", "gpt2-all-linear"} {
+		t.Run(name, func(t *testing.T) {
+			src := filepath.Join("../../testdata/peft", name)
+			m, err := models.Load(base, models.Options{Device: gotch.CPU})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			a, err := lora.Load(src, m.Store())
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			if err := a.Save(dir); err != nil {
+				t.Fatal(err)
+			}
+			data, err := os.ReadFile(filepath.Join(src, "expected.safetensors"))
+			if err == nil {
+				err = os.WriteFile(filepath.Join(dir, "expected.safetensors"), data, 0o644)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			testPEFTAdapter(t, dir, base, true)
+		})
+	}
 }

@@ -49,14 +49,14 @@ func ApplyPEFT(c PEFTConfig, m models.Model, src models.Source, ckpt string, env
 
 // taskType is PEFT's task_type for m (adapter_config.json): what a loader
 // builds the base as before it applies the adapter.
-func taskType(m models.Model) string {
+func taskType(m models.Model) lora.TaskType {
 	if lm, ok := m.(models.LM); ok {
 		if lm.Kind() == models.Seq2Seq {
-			return "SEQ_2_SEQ_LM"
+			return lora.TaskSeq2SeqLM
 		}
-		return "CAUSAL_LM"
+		return lora.TaskCausalLM
 	}
-	return "SEQ_CLS"
+	return lora.TaskSeqCls
 }
 
 // applyPEFT freezes layers or adds LoRA adapters to m, loaded from src. A

@@ -1,6 +1,8 @@
 package lora
 
 import (
+	"encoding/json"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -394,22 +396,47 @@ func TestTargetMatching(t *testing.T) {
 	}
 }
 
+// TestReadConfigRefuses: every adapter_config.json option gotrl would not
+// compute as peft 0.13.2 does is refused, naming the file and the field.
 func TestReadConfigRefuses(t *testing.T) {
+	const lora = `"peft_type": "LORA", "r": 2, "lora_alpha": 4`
 	cases := []struct {
 		name, json, want string
 	}{
 		{"prefix tuning", `{"peft_type": "PREFIX_TUNING", "r": 2, "lora_alpha": 4, "target_modules": ["q"]}`, `peft_type "PREFIX_TUNING"`},
-		{"lora bias", `{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q"], "bias": "all"}`, `bias "all"`},
-		{"dora", `{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q"], "use_dora": true}`, "use_rslora and use_dora are not supported"},
-		{"dora", `{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q"], "use_dora": true}`, "use_dora"},
+		{"bias all", `{` + lora + `, "target_modules": ["q"], "bias": "all"}`, `bias "all"`},
+		{"bias lora_only", `{` + lora + `, "target_modules": ["q"], "bias": "lora_only"}`, `bias "lora_only"`},
+		{"bias unknown", `{` + lora + `, "target_modules": ["q"], "bias": "some"}`, `bias "some"`},
+		{"dora", `{` + lora + `, "target_modules": ["q"], "use_dora": true}`, "use_dora"},
+		{"unknown key", `{` + lora + `, "target_modules": ["q"], "exclude_modules": null, "lora_bias": false}`, "unknown key exclude_modules, lora_bias"},
+		{"layer replication", `{` + lora + `, "target_modules": ["q"], "layer_replication": [[0, 1], [0, 2]]}`, "layer_replication [[0,1],[0,2]]"},
+		{"megatron", `{` + lora + `, "target_modules": ["q"], "megatron_config": {"num_layers": 2}}`, "megatron_config"},
+		{"pissa", `{` + lora + `, "target_modules": ["q"], "init_lora_weights": "pissa"}`, `init_lora_weights "pissa"`},
+		{"pissa niter", `{` + lora + `, "target_modules": ["q"], "init_lora_weights": "pissa_niter_4"}`, `init_lora_weights "pissa_niter_4"`},
+		{"olora", `{` + lora + `, "target_modules": ["q"], "init_lora_weights": "olora"}`, `init_lora_weights "olora"`},
+		{"loftq", `{` + lora + `, "target_modules": ["q"], "init_lora_weights": "loftq", "loftq_config": {"loftq_bits": 4}}`, `init_lora_weights "loftq"`},
+		{"init number", `{` + lora + `, "target_modules": ["q"], "init_lora_weights": 3}`, "init_lora_weights 3"},
+		{"token cls", `{` + lora + `, "target_modules": ["q"], "task_type": "TOKEN_CLS"}`, `task_type "TOKEN_CLS"`},
+		{"regex and layers", `{` + lora + `, "target_modules": ".*q", "layers_to_transform": [0]}`, "layers_to_transform and layers_pattern cannot be used when target_modules is a string"},
+		{"regex and pattern", `{` + lora + `, "target_modules": ".*q", "layers_pattern": "block"}`, "layers_pattern cannot be used"},
+		{"bad regex", `{` + lora + `, "target_modules": "(?=q)"}`, `target_modules "(?=q)"`},
+		{"empty regex", `{` + lora + `, "target_modules": ""}`, "target_modules"},
+		{"target number", `{` + lora + `, "target_modules": 3}`, "target_modules"},
+		{"bad layers pattern", `{` + lora + `, "target_modules": ["q"], "layers_to_transform": 1, "layers_pattern": "h("}`, `layers_pattern "h("`},
+		{"rank pattern zero", `{` + lora + `, "target_modules": ["q"], "rank_pattern": {"q": 0}}`, `rank_pattern["q"] = 0`},
+		{"rank pattern fraction", `{` + lora + `, "target_modules": ["q"], "rank_pattern": {"q": 2.5}}`, `rank_pattern["q"] = 2.5`},
+		{"rank pattern list", `{` + lora + `, "target_modules": ["q"], "rank_pattern": [2]}`, "rank_pattern"},
+		{"alpha pattern zero", `{` + lora + `, "target_modules": ["q"], "alpha_pattern": {"q": 0}}`, `alpha_pattern["q"] = 0`},
+		{"alpha pattern regex", `{` + lora + `, "target_modules": ["q"], "alpha_pattern": {"q)": 8}}`, `alpha_pattern "q)"`},
 		{"r zero", `{"peft_type": "LORA", "r": 0, "lora_alpha": 4, "target_modules": ["q"]}`, "r = 0"},
-		{"bad json", `{"peft_type": "LORA", "r": "2"}`, "cannot unmarshal"},
+		{"bad json", `{"peft_type": "LORA", "r": "2"}`, `r: "2" is not a valid int`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := ReadConfig(writeConfig(t, c.json))
-			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), ConfigFile) {
-				t.Fatalf("error %v, want it to name %s and contain %q", err, ConfigFile, c.want)
+			dir := writeConfig(t, c.json)
+			_, err := ReadConfig(dir)
+			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), filepath.Join(dir, ConfigFile)) {
+				t.Fatalf("error %v, want it to name %s and contain %q", err, filepath.Join(dir, ConfigFile), c.want)
 			}
 		})
 	}
@@ -422,10 +449,123 @@ func TestReadConfigRefuses(t *testing.T) {
 	}
 }
 
+// TestReadConfigAccepts: the options that do not change what a loaded
+// adapter computes are read, in every JSON form peft writes, and the ones
+// that do come back as Config fields.
+func TestReadConfigAccepts(t *testing.T) {
+	cfg, err := ReadConfig(writeConfig(t, `{"peft_type": "LORA", "r": 4, "lora_alpha": 8, "target_modules": ["c_attn"],
+		"fan_in_fan_out": false, "inference_mode": false, "init_lora_weights": "gaussian", "loftq_config": {},
+		"megatron_config": null, "megatron_core": "megatron.core", "layer_replication": null, "revision": "main",
+		"auto_mapping": null, "runtime_config": {"ephemeral_gpu_offload": true}, "use_dora": false, "bias": "none",
+		"layers_to_transform": 1, "layers_pattern": "h", "use_rslora": true, "task_type": "SEQ_CLS", "modules_to_save": ["ln_f"],
+		"rank_pattern": {"z": 2, "a": 3}, "alpha_pattern": {}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{R: 4, Alpha: 8, Targets: []string{"c_attn"}, TaskType: TaskSeqCls,
+		ModulesToSave:     []string{"ln_f", "score", "classifier"}, // PeftModelForSequenceClassification's heads
+		LayersToTransform: []int{1}, LayersPattern: []string{"h"}, RSLoRA: true,
+		RankPattern: Pattern{{"z", 2}, {"a", 3}}}
+	if !reflect.DeepEqual(cfg, want) {
+		t.Fatalf("config %+v,\nwant   %+v", cfg, want)
+	}
+	for _, init := range []string{"true", "false"} {
+		if _, err := ReadConfig(writeConfig(t, `{"peft_type": "LORA", "r": 4, "lora_alpha": 8, "target_modules": null, "init_lora_weights": `+init+`}`)); err != nil {
+			t.Errorf("init_lora_weights %s: %v", init, err)
+		}
+	}
+}
+
 func writeConfig(t *testing.T, json string) string {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, ConfigFile), []byte(json), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// TestLoadRefuses: an adapter whose weight file disagrees with its config,
+// or whose config selects modules gotrl cannot adapt, fails naming the
+// file and the tensor or field, and leaves the store as it was.
+func TestLoadRefuses(t *testing.T) {
+	const src = "../../../testdata/peft/gpt2-lora"
+	const a0 = "base_model.model.transformer.h.0.attn.c_attn.lora_A.weight"
+	cases := []struct {
+		name    string
+		config  func(map[string]any)
+		tensors func(map[string]*tensor.Tensor)
+		file    string // the file the error names
+		want    string
+	}{
+		{"missing tensor", nil, func(m map[string]*tensor.Tensor) { delete(m, a0) }, WeightsFile, "missing tensor " + a0},
+		{"extra tensor", nil, func(m map[string]*tensor.Tensor) {
+			m["base_model.model.transformer.wte.lora_embedding_A"] = m[a0]
+		}, WeightsFile, "unexpected tensors base_model.model.transformer.wte.lora_embedding_A"},
+		// transformers' GPT-2 has an lm_head module (tied to wte); gotrl's
+		// has none, so the saved copy has nowhere to go.
+		{"modules_to_save lm_head", func(c map[string]any) { c["modules_to_save"] = []string{"lm_head"} },
+			func(m map[string]*tensor.Tensor) { m["base_model.model.lm_head.weight"] = m[a0] },
+			WeightsFile, "unexpected tensors base_model.model.lm_head.weight"},
+		{"rank_pattern shape", func(c map[string]any) { c["rank_pattern"] = map[string]int{"h.0.attn.c_attn": 2} }, nil,
+			WeightsFile, a0 + " has shape [4 32], want [2 32]"},
+		{"regex matches a norm", func(c map[string]any) { c["target_modules"] = `.*\.ln_1` }, nil,
+			ConfigFile, `target_modules ".*\\.ln_1" matches transformer.h.0.ln_1, transformer.h.1.ln_1, which is not a Linear or Conv1D`},
+		{"regex matches a block", func(c map[string]any) { c["target_modules"] = `.*\.h\.0(\.attn\.c_attn)?` }, nil,
+			ConfigFile, "matches transformer.h.0, which is not"},
+		{"regex matches nothing", func(c map[string]any) { c["target_modules"] = `c_attn` }, nil,
+			ConfigFile, `target_modules "c_attn" matches no Linear or Conv1D`},
+		{"layers out of range", func(c map[string]any) { c["layers_to_transform"] = 5 }, nil,
+			ConfigFile, `target_modules[0] "c_attn" matches no Linear or Conv1D in layers_to_transform [5]`},
+		{"null targets", func(c map[string]any) { c["target_modules"] = nil }, nil, ConfigFile, "target_modules is null"},
+		{"no weights", nil, func(m map[string]*tensor.Tensor) { clear(m) }, "", "has neither adapter_model.safetensors nor adapter_model.bin"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			data, err := os.ReadFile(filepath.Join(src, ConfigFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.config != nil {
+				var m map[string]any
+				if err := json.Unmarshal(data, &m); err != nil {
+					t.Fatal(err)
+				}
+				c.config(m)
+				if data, err = json.Marshal(m); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.WriteFile(filepath.Join(dir, ConfigFile), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			ts, err := weights.ReadTensors(filepath.Join(src, WeightsFile), gotch.CPU)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := maps.Clone(ts)
+			defer func() {
+				for _, x := range all {
+					tensor.Free(x)
+				}
+			}()
+			if c.tensors != nil {
+				c.tensors(ts)
+			}
+			if len(ts) > 0 {
+				if err := weights.SaveTensors(filepath.Join(dir, WeightsFile), ts); err != nil {
+					t.Fatal(err)
+				}
+			}
+			store, _ := families[0].load(t)
+			n := len(store.Vars())
+			_, err = Load(dir, store)
+			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), filepath.Join(dir, c.file)) {
+				t.Fatalf("error %v,\nwant it to name %s and contain %q", err, filepath.Join(dir, c.file), c.want)
+			}
+			if len(store.Vars()) != n {
+				t.Errorf("failed Load left %d extra variables", len(store.Vars())-n)
+			}
+		})
+	}
 }
