@@ -126,13 +126,30 @@ func copyFixture(t *testing.T, src string, edit func(map[string]any)) string {
 	return dir
 }
 
-// TestPEFTAdapterDefaultTargets: with target_modules null, peft adapts its
-// default modules for the base's model type (c_attn for GPT-2), which
-// gpt2-lora's adapter was trained on. Load, given a store and no model
-// type, refuses it.
-func TestPEFTAdapterDefaultTargets(t *testing.T) {
-	dir := copyFixture(t, "../../testdata/peft/gpt2-lora", func(c map[string]any) { c["target_modules"] = nil })
-	testPEFTAdapter(t, dir, "../../testdata/models/gpt2", false)
+// TestPEFTAdapterConfigForms: adapter_config.json values peft reads but
+// does not write back. target_modules null is its default for the base's
+// model type (c_attn for GPT-2, which gpt2-lora was trained on; Load,
+// given a store and no model type, refuses it); "all-linear" is every
+// Linear and Conv1D but the output layer (gpt2-all-linear's c_attn, c_fc
+// and c_proj: peft saves the names it resolved). fan_in_fan_out false on
+// GPT-2's Conv1D is overridden from the layer type, as peft does.
+func TestPEFTAdapterConfigForms(t *testing.T) {
+	cases := []struct {
+		name, fixture, key string
+		value              any
+		unmerged           bool
+	}{
+		{"null targets", "gpt2-lora", "target_modules", nil, false},
+		{"all-linear", "gpt2-all-linear", "target_modules", "all-linear", true},
+		{"ALL-LINEAR", "gpt2-all-linear", "target_modules", "ALL-LINEAR", true}, // peft lowercases it
+		{"fan_in_fan_out false", "gpt2-lora", "fan_in_fan_out", false, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := copyFixture(t, filepath.Join("../../testdata/peft", c.fixture), func(m map[string]any) { m[c.key] = c.value })
+			testPEFTAdapter(t, dir, "../../testdata/models/gpt2", c.unmerged)
+		})
+	}
 }
 
 // TestPEFTAdapterResave: an adapter using rank_pattern, alpha_pattern,
