@@ -34,18 +34,24 @@ func (t TaskType) validate() error {
 }
 
 // Bias is PEFT's bias option: which base biases the adapter trains and
-// saves. gotrl loads "none" only.
+// saves.
 type Bias string
 
-// BiasNone is the only Bias gotrl loads and writes.
-const BiasNone Bias = "none"
+const (
+	BiasNone Bias = "none"
+	// BiasAll trains every parameter whose name contains "bias" and
+	// saves them in the adapter file (bias.go).
+	BiasAll Bias = "all"
+	// BiasLoRAOnly trains the adapted modules' biases, but peft 0.13.2
+	// saves none of them (it looks them up without the base_layer of the
+	// wrapped module): a loaded adapter computes as with "none".
+	BiasLoRAOnly Bias = "lora_only"
+)
 
 func (b Bias) validate() error {
 	switch b {
-	case "", BiasNone:
+	case "", BiasNone, BiasAll, BiasLoRAOnly:
 		return nil
-	case "all", "lora_only":
-		return fmt.Errorf("bias %q: the adapter trains the base model's biases, which gotrl does not load (want %q)", b, BiasNone)
 	}
 	return fmt.Errorf("bias %q: want \"none\", \"all\" or \"lora_only\"", b)
 }
@@ -196,6 +202,11 @@ func (fc fileConfig) check() error {
 		}
 	}
 	c := fc.config()
+	if c.Bias == BiasAll && len(c.ModulesToSave) > 0 {
+		// PEFT saves the biases of modules_to_save under the wrapper's
+		// names; gotrl does not map them.
+		return fmt.Errorf("bias %q with modules_to_save %v (task_type %s adds score and classifier) is not supported", c.Bias, c.ModulesToSave, c.TaskType)
+	}
 	if len(c.Targets) == 0 && c.TargetRegex == "" {
 		c.Targets = []string{"default"} // PEFT's default for the model type, filled in by the loader
 	}
@@ -208,6 +219,7 @@ func (fc fileConfig) config() Config {
 	c.Targets, c.TargetRegex = fc.Targets.list, fc.Targets.regex
 	c.LayersToTransform, c.LayersPattern = fc.LayersToTransform, fc.LayersPattern
 	c.RankPattern, c.AlphaPattern, c.RSLoRA = fc.RankPattern, fc.AlphaPattern, fc.UseRSLoRA
+	c.Bias = fc.Bias
 	if c.TaskType == TaskSeqCls {
 		// PeftModelForSequenceClassification adds the classifier heads.
 		for _, h := range seqClsHeads {
@@ -221,8 +233,11 @@ func (fc fileConfig) config() Config {
 
 // newFileConfig is what Save writes for c.
 func newFileConfig(c Config, fanInFanOut bool) fileConfig {
+	if c.Bias == "" {
+		c.Bias = BiasNone
+	}
 	return fileConfig{
-		PeftType: "LORA", Config: c, Bias: BiasNone, InferenceMode: true, FanInFanOut: fanInFanOut,
+		PeftType: "LORA", Config: c, Bias: c.Bias, InferenceMode: true, FanInFanOut: fanInFanOut,
 		Targets:           targetModules{list: c.Targets, regex: c.TargetRegex},
 		LayersToTransform: c.LayersToTransform, LayersPattern: c.LayersPattern,
 		RankPattern: c.RankPattern, AlphaPattern: c.AlphaPattern, UseRSLoRA: c.RSLoRA,

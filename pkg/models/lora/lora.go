@@ -59,6 +59,9 @@ type Config struct {
 	// RSLoRA scales the update by alpha/√r instead of alpha/r (PEFT's
 	// use_rslora, rank-stabilised LoRA).
 	RSLoRA bool `json:"-" yaml:"-"`
+	// Bias is PEFT's bias: with "all" the base biases are trained and
+	// saved with the adapter.
+	Bias Bias `json:"-" yaml:"-"`
 }
 
 // DefaultTargets are the modules PEFT adapts by default for each model
@@ -166,7 +169,7 @@ func Apply(store *nn.Store, cfg Config) (_ *Adapter, err error) {
 	for _, m := range a.modules {
 		m.hook.Adapter = m
 	}
-	if err := store.SetTrainable(func(name string) bool { return isLoRA(name) || a.saved(name) }); err != nil {
+	if err := store.SetTrainable(func(name string) bool { return isLoRA(name) || a.saved(name) || a.trainsBias(name) }); err != nil {
 		return nil, fmt.Errorf("lora: freeze base model: %w", err)
 	}
 	return a, nil

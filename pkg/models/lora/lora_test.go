@@ -404,8 +404,8 @@ func TestReadConfigRefuses(t *testing.T) {
 		name, json, want string
 	}{
 		{"prefix tuning", `{"peft_type": "PREFIX_TUNING", "r": 2, "lora_alpha": 4, "target_modules": ["q"]}`, `peft_type "PREFIX_TUNING"`},
-		{"bias all", `{` + lora + `, "target_modules": ["q"], "bias": "all"}`, `bias "all"`},
-		{"bias lora_only", `{` + lora + `, "target_modules": ["q"], "bias": "lora_only"}`, `bias "lora_only"`},
+		{"bias all with modules_to_save", `{` + lora + `, "target_modules": ["q"], "bias": "all", "modules_to_save": ["ln_f"]}`, `bias "all" with modules_to_save [ln_f]`},
+		{"bias all with SEQ_CLS", `{` + lora + `, "target_modules": ["q"], "bias": "all", "task_type": "SEQ_CLS"}`, `bias "all" with modules_to_save [score classifier]`},
 		{"bias unknown", `{` + lora + `, "target_modules": ["q"], "bias": "some"}`, `bias "some"`},
 		{"dora", `{` + lora + `, "target_modules": ["q"], "use_dora": true}`, "use_dora"},
 		{"unknown key", `{` + lora + `, "target_modules": ["q"], "exclude_modules": null, "lora_bias": false}`, "unknown key exclude_modules, lora_bias"},
@@ -444,7 +444,7 @@ func TestReadConfigRefuses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (Config{R: 8, Alpha: 16, Dropout: 0.1, Targets: []string{"q", "v"}, TaskType: "SEQ_2_SEQ_LM"}); !reflect.DeepEqual(cfg, want) {
+	if want := (Config{R: 8, Alpha: 16, Dropout: 0.1, Targets: []string{"q", "v"}, TaskType: "SEQ_2_SEQ_LM", Bias: BiasNone}); !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("config %+v, want %+v", cfg, want)
 	}
 }
@@ -465,7 +465,7 @@ func TestReadConfigAccepts(t *testing.T) {
 	want := Config{R: 4, Alpha: 8, Targets: []string{"c_attn"}, TaskType: TaskSeqCls,
 		ModulesToSave:     []string{"ln_f", "score", "classifier"}, // PeftModelForSequenceClassification's heads
 		LayersToTransform: []int{1}, LayersPattern: []string{"h"}, RSLoRA: true,
-		RankPattern: Pattern{{"z", 2}, {"a", 3}}}
+		RankPattern: Pattern{{"z", 2}, {"a", 3}}, Bias: BiasNone}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("config %+v,\nwant   %+v", cfg, want)
 	}

@@ -43,7 +43,7 @@ var heads = []string{"score", "classifier", "v_head"}
 
 // tensors returns the adapter tensors, and those of ModulesToSave, under
 // their PEFT names (get_peft_model_state_dict's: modules_to_save without
-// its adapter name).
+// its adapter name), and with bias "all" the base biases.
 func (a *Adapter) tensors() map[string]*tensor.Tensor {
 	out := map[string]*tensor.Tensor{}
 	for _, m := range a.modules {
@@ -51,8 +51,12 @@ func (a *Adapter) tensors() map[string]*tensor.Tensor {
 		out[prefix+m.name+".lora_B.weight"] = m.b
 	}
 	for _, v := range a.store.Vars() {
-		if !v.Buffer && a.saved(v.Name) {
+		switch {
+		case v.Buffer:
+		case a.saved(v.Name):
 			out[prefix+v.Name] = v.T
+		case a.trainsBias(v.Name):
+			out[a.biasKey(v.Name)] = v.T
 		}
 	}
 	return out
