@@ -132,7 +132,9 @@ func copyFixture(t *testing.T, src string, edit func(map[string]any)) string {
 // given a store and no model type, refuses it); "all-linear" is every
 // Linear and Conv1D but the output layer (gpt2-all-linear's c_attn, c_fc
 // and c_proj: peft saves the names it resolved). fan_in_fan_out false on
-// GPT-2's Conv1D is overridden from the layer type, as peft does.
+// GPT-2's Conv1D is overridden from the layer type, as peft does. A list
+// entry that matches nothing is ignored when another matches, as in peft
+// (a shared recipe's q_proj on GPT-2).
 func TestPEFTAdapterConfigForms(t *testing.T) {
 	cases := []struct {
 		name, fixture, key string
@@ -143,6 +145,7 @@ func TestPEFTAdapterConfigForms(t *testing.T) {
 		{"all-linear", "gpt2-all-linear", "target_modules", "all-linear", true},
 		{"ALL-LINEAR", "gpt2-all-linear", "target_modules", "ALL-LINEAR", true}, // peft lowercases it
 		{"fan_in_fan_out false", "gpt2-lora", "fan_in_fan_out", false, true},
+		{"unmatched entry", "gpt2-lora", "target_modules", []string{"q_proj", "c_attn"}, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -289,6 +289,13 @@ func ReadConfig(dir string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("lora: %w", err)
 	}
+	// Another PEFT method has keys of its own: name the method first.
+	var kind struct {
+		PeftType string `json:"peft_type"`
+	}
+	if err := json.Unmarshal(data, &kind); err == nil && kind.PeftType != "LORA" {
+		return Config{}, fmt.Errorf("lora: %s: peft_type %q, want \"LORA\"", path, kind.PeftType)
+	}
 	var fc fileConfig
 	if err := decode(data, &fc); err != nil {
 		return Config{}, fmt.Errorf("lora: %s: %w", path, err)

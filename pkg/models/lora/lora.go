@@ -137,7 +137,11 @@ func (m *module) Delta(x *tensor.Tensor) *tensor.Tensor {
 
 // Apply adds lora_A and lora_B to every registered Linear or Conv1D of
 // store whose name matches a target, and leaves only them trainable.
-func Apply(store *nn.Store, cfg Config) (_ *Adapter, err error) {
+// Every entry of a list Targets must match (a typo in a training flag is
+// caught); Load, like PEFT, needs one match in all.
+func Apply(store *nn.Store, cfg Config) (*Adapter, error) { return apply(store, cfg, true) }
+
+func apply(store *nn.Store, cfg Config, each bool) (_ *Adapter, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -147,7 +151,7 @@ func Apply(store *nn.Store, cfg Config) (_ *Adapter, err error) {
 	if err != nil {
 		return nil, err
 	}
-	targets, err := sel.targets(store)
+	targets, err := sel.targets(store, each)
 	if err != nil {
 		return nil, err
 	}

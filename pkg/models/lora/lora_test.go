@@ -369,23 +369,37 @@ func TestDropoutOnlyWhenTraining(t *testing.T) {
 
 // TestTargetMatching counts adapted modules as PEFT's suffix rule gives
 // them: per layer, GPT-2 has one c_attn and two c_proj (attn, mlp), and a
-// T5 decoder block has q and v in both self- and cross-attention.
+// T5 decoder block has q and v in both self- and cross-attention. With
+// layers_to_transform the layer index is what check_target_module_exists
+// reads: with no layers_pattern, the number after the last ".<name>." in
+// the name, which for T5 is <i> of block.<n>.layer.<i> (0: self-attention,
+// 1: the decoder's cross-attention); an exact name is adapted whatever its
+// layer. peft 0.13.2's get_peft_model adapts as many modules on these
+// fixtures for the layers_to_transform cases.
 func TestTargetMatching(t *testing.T) {
 	cases := []struct {
 		name    string
 		load    func(*testing.T) *nn.Store
 		targets []string
+		layers  []int
+		pattern []string
 		want    int
 	}{
-		{"gpt2 c_attn", loadGPT2, []string{"c_attn"}, 2},
-		{"gpt2 c_proj", loadGPT2, []string{"c_proj"}, 4},
-		{"gpt2 mlp.c_proj", loadGPT2, []string{"mlp.c_proj"}, 2},
-		{"t5 q v", loadT5, []string{"q", "v"}, 2*2 + 2*4},
-		{"t5 full name", loadT5, []string{"decoder.block.1.layer.1.EncDecAttention.v"}, 1},
+		{"gpt2 c_attn", loadGPT2, []string{"c_attn"}, nil, nil, 2},
+		{"gpt2 c_proj", loadGPT2, []string{"c_proj"}, nil, nil, 4},
+		{"gpt2 mlp.c_proj", loadGPT2, []string{"mlp.c_proj"}, nil, nil, 2},
+		{"t5 q v", loadT5, []string{"q", "v"}, nil, nil, 2*2 + 2*4},
+		{"t5 full name", loadT5, []string{"decoder.block.1.layer.1.EncDecAttention.v"}, nil, nil, 1},
+		{"gpt2 c_proj layer 0", loadGPT2, []string{"c_proj"}, []int{0}, nil, 2},
+		{"gpt2 c_proj layer 1 of h", loadGPT2, []string{"c_proj"}, []int{1}, []string{"h"}, 2},
+		{"gpt2 full name in another layer", loadGPT2, []string{"transformer.h.0.attn.c_attn"}, []int{1}, nil, 1},
+		{"t5 q v layer 1", loadT5, []string{"q", "v"}, []int{1}, nil, 2 * 2},
+		{"t5 q v layer 0", loadT5, []string{"q", "v"}, []int{0}, nil, 2*2 + 2*2},
+		{"t5 q v block 1", loadT5, []string{"q", "v"}, []int{1}, []string{"block"}, 2 + 4},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			a, err := Apply(c.load(t), Config{R: 2, Alpha: 4, Targets: c.targets})
+			a, err := Apply(c.load(t), Config{R: 2, Alpha: 4, Targets: c.targets, LayersToTransform: c.layers, LayersPattern: c.pattern})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -403,7 +417,8 @@ func TestReadConfigRefuses(t *testing.T) {
 	cases := []struct {
 		name, json, want string
 	}{
-		{"prefix tuning", `{"peft_type": "PREFIX_TUNING", "r": 2, "lora_alpha": 4, "target_modules": ["q"]}`, `peft_type "PREFIX_TUNING"`},
+		{"prefix tuning", `{"peft_type": "PREFIX_TUNING", "num_virtual_tokens": 20, "target_modules": ["q"]}`, `peft_type "PREFIX_TUNING"`},
+		{"no peft_type", `{"r": 2, "lora_alpha": 4, "target_modules": ["q"]}`, `peft_type "", want "LORA"`},
 		{"bias all with modules_to_save", `{` + lora + `, "target_modules": ["q"], "bias": "all", "modules_to_save": ["ln_f"]}`, `bias "all" with modules_to_save [ln_f]`},
 		{"bias all with SEQ_CLS", `{` + lora + `, "target_modules": ["q"], "bias": "all", "task_type": "SEQ_CLS"}`, `bias "all" with modules_to_save [score classifier]`},
 		{"bias unknown", `{` + lora + `, "target_modules": ["q"], "bias": "some"}`, `bias "some"`},
@@ -515,7 +530,7 @@ func TestLoadRefuses(t *testing.T) {
 		{"regex matches nothing", func(c map[string]any) { c["target_modules"] = `c_attn` }, nil,
 			ConfigFile, `target_modules "c_attn" matches no Linear or Conv1D`},
 		{"layers out of range", func(c map[string]any) { c["layers_to_transform"] = 5 }, nil,
-			ConfigFile, `target_modules[0] "c_attn" matches no Linear or Conv1D in layers_to_transform [5]`},
+			ConfigFile, `target_modules ["c_attn"] matches no Linear or Conv1D in layers_to_transform [5]`},
 		{"null targets", func(c map[string]any) { c["target_modules"] = nil }, nil, ConfigFile, "target_modules is null"},
 		{"no weights", nil, func(m map[string]*tensor.Tensor) { clear(m) }, "", "has neither adapter_model.safetensors nor adapter_model.bin"},
 	}

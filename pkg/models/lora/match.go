@@ -127,22 +127,23 @@ func (s *selector) saved(name string) bool {
 	return slices.ContainsFunc(s.cfg.ModulesToSave, func(m string) bool { return strings.HasSuffix(name, m) })
 }
 
-// targets returns the Linear and Conv1D modules of store to adapt.
-func (s *selector) targets(store *nn.Store) ([]nn.NamedModule, error) {
+// targets returns the Linear and Conv1D modules of store to adapt; with
+// each, every entry of a list target_modules must match one.
+func (s *selector) targets(store *nn.Store, each bool) ([]nn.NamedModule, error) {
 	switch {
 	case s.regex != nil:
 		return s.regexTargets(store)
 	case s.cfg.TargetRegex != "": // all-linear
 		return s.listTargets(store, s.allLinear(store), false)
 	}
-	return s.listTargets(store, s.cfg.Targets, true)
+	return s.listTargets(store, s.cfg.Targets, each)
 }
 
 // listTargets is PEFT's rule for a list: a module whose name is a target
 // is adapted; one whose name ends with "." + a target is adapted when
-// its layer is in layers_to_transform (or that is unset). With each, every
-// target must adapt something (PEFT only requires one: gotrl also catches
-// typos).
+// its layer is in layers_to_transform (or that is unset). PEFT requires
+// one match in all; with each, every target must match (a typo in a
+// training flag is caught).
 func (s *selector) listTargets(store *nn.Store, list []string, each bool) ([]nn.NamedModule, error) {
 	var out []nn.NamedModule
 	used := make([]bool, len(list))
@@ -173,7 +174,8 @@ func (s *selector) listTargets(store *nn.Store, list []string, each bool) ([]nn.
 		where = fmt.Sprintf(" in layers_to_transform %v", s.cfg.LayersToTransform)
 	}
 	if !each && len(out) == 0 {
-		return nil, fmt.Errorf("lora: target_modules %q matches no Linear or Conv1D%s", s.cfg.TargetRegex, where)
+		return nil, fmt.Errorf("lora: target_modules %q matches no Linear or Conv1D%s; available: %s",
+			list, where, strings.Join(moduleNames(store), ", "))
 	}
 	for i, ok := range used {
 		if each && !ok {

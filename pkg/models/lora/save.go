@@ -105,7 +105,7 @@ func load(dir string, cfg Config, store *nn.Store) (_ *Adapter, err error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := Apply(store, cfg)
+	a, err := apply(store, cfg, false)
 	if err != nil {
 		return nil, fmt.Errorf("lora load: %s: %w", filepath.Join(dir, ConfigFile), err)
 	}
