@@ -23,12 +23,12 @@ import (
 // peft's merge_and_unload within 1e-5. The variants use the
 // adapter_config.json options that change which modules are adapted and
 // how much (use_rslora, rank_pattern and alpha_pattern, a regex or
-// "all-linear" target_modules, layers_to_transform, bias "all" and
-// "lora_only") and the torch-pickle adapter_model.bin.
+// "all-linear" target_modules, layers_to_transform, modules_to_save, bias
+// "all" and "lora_only") and the torch-pickle adapter_model.bin.
 func TestPEFTAdapter(t *testing.T) {
 	const base = "../../testdata/models/gpt2"
 	for _, name := range []string{"gpt2-lora", "gpt2-rslora", "gpt2-pattern", "gpt2-regex", "gpt2-layers",
-		"gpt2-layer0", "gpt2-all-linear", "gpt2-bin", "gpt2-bias-all", "gpt2-bias-lora-only"} {
+		"gpt2-layer0", "gpt2-all-linear", "gpt2-bin", "gpt2-modules-to-save", "gpt2-bias-all", "gpt2-bias-lora-only"} {
 		t.Run(name, func(t *testing.T) {
 			testPEFTAdapter(t, filepath.Join("../../testdata/peft", name), base, true)
 		})
@@ -160,7 +160,7 @@ func TestPEFTAdapterConfigForms(t *testing.T) {
 // again by gotrl (a resumed run saves this way), still gives peft's logits.
 func TestPEFTAdapterResave(t *testing.T) {
 	const base = "../../testdata/models/gpt2"
-	for _, name := range []string{"gpt2-pattern", "gpt2-rslora", "gpt2-regex", "gpt2-layers", "gpt2-all-linear", "gpt2-bias-all"} {
+	for _, name := range []string{"gpt2-pattern", "gpt2-rslora", "gpt2-regex", "gpt2-layers", "gpt2-all-linear", "gpt2-modules-to-save", "gpt2-bias-all"} {
 		t.Run(name, func(t *testing.T) {
 			src := filepath.Join("../../testdata/peft", name)
 			m, err := models.Load(base, models.Options{Device: gotch.CPU})

@@ -152,6 +152,9 @@ func apply(store *nn.Store, cfg Config, each bool) (_ *Adapter, err error) {
 		return nil, err
 	}
 	targets, err := sel.targets(store, each)
+	if err == nil {
+		err = sel.checkSaved(store)
+	}
 	if err != nil {
 		return nil, err
 	}

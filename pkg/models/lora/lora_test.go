@@ -521,6 +521,11 @@ func TestLoadRefuses(t *testing.T) {
 		{"modules_to_save lm_head", func(c map[string]any) { c["modules_to_save"] = []string{"lm_head"} },
 			func(m map[string]*tensor.Tensor) { m["base_model.model.lm_head.weight"] = m[a0] },
 			WeightsFile, "unexpected tensors base_model.model.lm_head.weight"},
+		// peft's GPT-2 would train a copy of wte that its tied lm_head
+		// does not use.
+		{"modules_to_save wte", func(c map[string]any) { c["modules_to_save"] = []string{"wte"} },
+			func(m map[string]*tensor.Tensor) { m["base_model.model.transformer.wte.weight"] = m[a0] },
+			ConfigFile, "modules_to_save [wte] names transformer.wte, an embedding the model shares with other modules"},
 		{"rank_pattern shape", func(c map[string]any) { c["rank_pattern"] = map[string]int{"h.0.attn.c_attn": 2} }, nil,
 			WeightsFile, a0 + " has shape [4 32], want [2 32]"},
 		{"regex matches a norm", func(c map[string]any) { c["target_modules"] = `.*\.ln_1` }, nil,

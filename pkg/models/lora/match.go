@@ -127,6 +127,30 @@ func (s *selector) saved(name string) bool {
 	return slices.ContainsFunc(s.cfg.ModulesToSave, func(m string) bool { return strings.HasSuffix(name, m) })
 }
 
+// tiedEmbeddings are the input embeddings gotrl's families share with
+// other modules: the output layer when tie_word_embeddings (GPT-2's wte,
+// BERT's word_embeddings, T5's shared) and T5's encoder and decoder
+// embed_tokens.
+var tiedEmbeddings = []string{"wte", "word_embeddings", "shared", "embed_tokens"}
+
+// checkSaved refuses a modules_to_save entry naming a tied embedding:
+// PEFT trains a copy of the module, while the modules sharing its weight
+// keep the original; gotrl's store holds one weight for all of them.
+func (s *selector) checkSaved(store *nn.Store) error {
+	for _, v := range store.Vars() {
+		i := strings.LastIndexByte(v.Name, '.')
+		if i < 0 {
+			continue
+		}
+		mod := v.Name[:i]
+		if s.saved(mod) && slices.Contains(tiedEmbeddings, mod[strings.LastIndexByte(mod, '.')+1:]) {
+			return fmt.Errorf("lora: modules_to_save %v names %s, an embedding the model shares with other modules: "+
+				"peft trains a copy of it that those modules do not use, which gotrl does not build", s.cfg.ModulesToSave, mod)
+		}
+	}
+	return nil
+}
+
 // targets returns the Linear and Conv1D modules of store to adapt; with
 // each, every entry of a list target_modules must match one.
 func (s *selector) targets(store *nn.Store, each bool) ([]nn.NamedModule, error) {
