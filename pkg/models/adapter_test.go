@@ -71,20 +71,7 @@ func testPEFTAdapter(t *testing.T, dir, base string, unmerged bool) {
 	}
 	defer merged.Close()
 	check("merged", merged.(models.LM))
-	for key, w := range want {
-		name, ok := strings.CutPrefix(key, "merged.")
-		if !ok {
-			continue
-		}
-		v, ok := merged.Store().Get(name)
-		if !ok {
-			t.Errorf("merged model lacks %s", name)
-			continue
-		}
-		if d, err := modeltest.MaxDiff(v.T, w, nil); err != nil || d > 1e-5 {
-			t.Errorf("merged %s differs from peft's merge_and_unload by %g (%v)", name, d, err)
-		}
-	}
+	checkMerged(t, merged, want)
 	if !unmerged {
 		return
 	}
@@ -97,6 +84,70 @@ func testPEFTAdapter(t *testing.T, dir, base string, unmerged bool) {
 		t.Fatal(err)
 	}
 	check("unmerged", plain.(models.LM))
+}
+
+// checkMerged compares every "merged.<name>" tensor of want, peft's
+// weights after merge_and_unload, with m's <name>.
+func checkMerged(t *testing.T, m models.Model, want map[string]*tensor.Tensor) {
+	t.Helper()
+	for key, w := range want {
+		name, ok := strings.CutPrefix(key, "merged.")
+		if !ok {
+			continue
+		}
+		v, ok := m.Store().Get(name)
+		if !ok {
+			t.Errorf("merged model lacks %s", name)
+			continue
+		}
+		if d, err := modeltest.MaxDiff(v.T, w, nil); err != nil || d > 1e-5 {
+			t.Errorf("merged %s differs from peft's merge_and_unload by %g (%v)", name, d, err)
+		}
+	}
+}
+
+// TestPEFTClassifierAdapter: a SEQ_CLS adapter peft made on a BERT
+// checkpoint without a classifier loads as a classifier with the saved
+// head's 3 labels (peft saves classifier as a module to save without
+// listing it), gives peft's logits within 1e-5 and its merged weights,
+// the pooler's adapted dense included. "all-linear" is resolved as peft
+// resolves it for SEQ_CLS: without the classifier.
+func TestPEFTClassifierAdapter(t *testing.T) {
+	const src = "../../testdata/peft/bert-seqcls-lora"
+	for name, dir := range map[string]string{
+		"as saved":   src,
+		"all-linear": copyFixture(t, src, func(c map[string]any) { c["target_modules"] = "all-linear"; c["modules_to_save"] = nil }),
+	} {
+		t.Run(name, func(t *testing.T) {
+			want, err := weights.ReadTensors(filepath.Join(dir, "expected.safetensors"), gotch.CPU)
+			if err != nil {
+				t.Fatalf("fixture: %v", err)
+			}
+			defer func() {
+				for _, x := range want {
+					tensor.Free(x)
+				}
+			}()
+			m, err := lora.LoadMerged(dir, "../../testdata/models/bert", models.Options{Device: gotch.CPU})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			c, ok := m.(models.Classifier)
+			if !ok || c.NumLabels() != 3 {
+				t.Fatalf("loaded a %T, want a classifier with 3 labels", m)
+			}
+			logits, err := c.Classify(models.Input{IDs: want["input_ids"], Mask: want["attention_mask"]}, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tensor.Free(logits)
+			if d, err := modeltest.MaxDiff(logits, want["logits"], nil); err != nil || d > 1e-5 {
+				t.Errorf("logits differ from peft's by %g (%v)", d, err)
+			}
+			checkMerged(t, m, want)
+		})
+	}
 }
 
 // copyFixture copies the files of a PEFT fixture directory into a new
