@@ -182,14 +182,10 @@ func apply(store *nn.Store, cfg Config, each bool) (_ *Adapter, err error) {
 	return a, nil
 }
 
-// saved reports whether a store name belongs to one of ModulesToSave.
+// saved reports whether a store variable belongs to one of ModulesToSave.
 func (a *Adapter) saved(name string) bool {
-	for _, m := range a.Config.ModulesToSave {
-		if nn.Prefixed(name, m) || strings.Contains(name, "."+m+".") {
-			return true
-		}
-	}
-	return false
+	i := strings.LastIndexByte(name, '.')
+	return i > 0 && a.Config.saved(name[:i])
 }
 
 // adapt creates the adapter tensors, of rank r, for one registered

@@ -120,12 +120,20 @@ func (s *selector) rankAlpha(name string) (int, float64) {
 	return r, alpha
 }
 
-// saved reports whether PEFT wraps the module as one of modules_to_save
-// (a name ending with an entry, no dot needed), which it then does not
-// adapt.
-func (s *selector) saved(name string) bool {
-	return slices.ContainsFunc(s.cfg.ModulesToSave, func(m string) bool { return strings.HasSuffix(name, m) })
+// saved reports whether module is, or is inside, a module PEFT wraps as
+// one of modules_to_save: one whose name ends with an entry (no dot
+// needed). Such a module is saved whole and not adapted.
+func (c Config) saved(module string) bool {
+	for i := len(module); i > 0; i = strings.LastIndexByte(module[:i], '.') {
+		mod := module[:i]
+		if slices.ContainsFunc(c.ModulesToSave, func(m string) bool { return strings.HasSuffix(mod, m) }) {
+			return true
+		}
+	}
+	return false
 }
+
+func (s *selector) saved(name string) bool { return s.cfg.saved(name) }
 
 // tiedEmbeddings are the input embeddings gotrl's families share with
 // other modules: the output layer when tie_word_embeddings (GPT-2's wte,
