@@ -14,8 +14,9 @@ import (
 	"github.com/gotrl/gotrl/pkg/train"
 )
 
-// TestSFTWithPEFT: `sft --use-peft` optimises the LoRA tensors only, saves
-// PEFT's adapter files, resumes from its checkpoint, and merge-adapter
+// TestSFTWithPEFT: `sft --use-peft --use-rslora` optimises the LoRA
+// tensors only, saves PEFT's adapter files (use_rslora recorded), resumes
+// from its checkpoint, and merge-adapter
 // gives a plain model computing base + adapter. With GOTRL_SAVE_DIR the
 // adapter and gotrl's logits stay there for scripts/fixtures/make_peft.py
 // --check (the real peft loading gotrl's adapter).
@@ -36,7 +37,7 @@ func TestSFTWithPEFT(t *testing.T) {
 		os.RemoveAll(run)
 	}
 	base := []string{"sft", "--model-name-or-path", policy, "--train-file", data, "--output-dir", run, "--use-peft",
-		"--lora-r", "4", "--lora-alpha", "8", "--learning-rate", "1e-2", "--save-steps", "2", "--eval-fraction", "0.25",
+		"--lora-r", "4", "--lora-alpha", "8", "--use-rslora", "--learning-rate", "1e-2", "--save-steps", "2", "--eval-fraction", "0.25",
 		"--eval-samples", "0", "--max-length", "16", "--threads", "1"}
 	if _, stderr, err := runGotrl(append(base, "--max-steps", "4")...); err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
@@ -45,6 +46,9 @@ func TestSFTWithPEFT(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(run, f)); err != nil {
 			t.Errorf("the run lacks %s", f)
 		}
+	}
+	if cfg, err := os.ReadFile(filepath.Join(run, "adapter_config.json")); err != nil || !strings.Contains(string(cfg), `"use_rslora": true`) {
+		t.Errorf("adapter_config.json lacks use_rslora: %s (%v)", cfg, err)
 	}
 	if _, err := os.Stat(filepath.Join(run, weights.SafetensorsFile)); err == nil {
 		t.Errorf("a PEFT run saved the whole model")

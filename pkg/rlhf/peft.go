@@ -18,6 +18,7 @@ type PEFTConfig struct {
 	Alpha   float64  `yaml:"lora_alpha" help:"LoRA alpha (the update is scaled by alpha/r)"`
 	Dropout float64  `yaml:"lora_dropout" help:"dropout on the LoRA input"`
 	Targets []string `yaml:"lora_target_modules" help:"modules to adapt (default: PEFT's for the model type: c_attn for GPT-2, query,value for BERT, q,v for T5)"`
+	RSLoRA  bool     `yaml:"use_rslora" help:"rank-stabilised LoRA: scale the update by alpha/sqrt(r) instead of alpha/r"`
 	// FreezeExceptTop freezes every layer but the top N and the
 	// embeddings (the book's partial fine-tuning); -1 trains all.
 	FreezeExceptTop int `yaml:"freeze_layers_except_top" min:"-1" help:"train only the top N transformer layers (and what comes after them); -1 = all"`
@@ -49,14 +50,14 @@ func ApplyPEFT(c PEFTConfig, m models.Model, src models.Source, ckpt string, env
 
 // taskType is PEFT's task_type for m (adapter_config.json): what a loader
 // builds the base as before it applies the adapter.
-func taskType(m models.Model) string {
+func taskType(m models.Model) lora.TaskType {
 	if lm, ok := m.(models.LM); ok {
 		if lm.Kind() == models.Seq2Seq {
-			return "SEQ_2_SEQ_LM"
+			return lora.TaskSeq2SeqLM
 		}
-		return "CAUSAL_LM"
+		return lora.TaskCausalLM
 	}
-	return "SEQ_CLS"
+	return lora.TaskSeqCls
 }
 
 // applyPEFT freezes layers or adds LoRA adapters to m, loaded from src. A
@@ -100,7 +101,7 @@ func applyPEFT(c PEFTConfig, m models.Model, src models.Source, ckpt string, env
 		}
 	}
 	a, err := lora.Apply(store, lora.Config{R: c.R, Alpha: c.Alpha, Dropout: c.Dropout, Targets: targets, ModulesToSave: save,
-		TaskType: taskType(m), BaseModel: src.Init})
+		TaskType: taskType(m), BaseModel: src.Init, RSLoRA: c.RSLoRA})
 	if err != nil {
 		return nil, err
 	}

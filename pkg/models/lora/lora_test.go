@@ -1,6 +1,8 @@
 package lora
 
 import (
+	"encoding/json"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -367,23 +369,37 @@ func TestDropoutOnlyWhenTraining(t *testing.T) {
 
 // TestTargetMatching counts adapted modules as PEFT's suffix rule gives
 // them: per layer, GPT-2 has one c_attn and two c_proj (attn, mlp), and a
-// T5 decoder block has q and v in both self- and cross-attention.
+// T5 decoder block has q and v in both self- and cross-attention. With
+// layers_to_transform the layer index is what check_target_module_exists
+// reads: with no layers_pattern, the number after the last ".<name>." in
+// the name, which for T5 is <i> of block.<n>.layer.<i> (0: self-attention,
+// 1: the decoder's cross-attention); an exact name is adapted whatever its
+// layer. peft 0.13.2's get_peft_model adapts as many modules on these
+// fixtures for the layers_to_transform cases.
 func TestTargetMatching(t *testing.T) {
 	cases := []struct {
 		name    string
 		load    func(*testing.T) *nn.Store
 		targets []string
+		layers  []int
+		pattern []string
 		want    int
 	}{
-		{"gpt2 c_attn", loadGPT2, []string{"c_attn"}, 2},
-		{"gpt2 c_proj", loadGPT2, []string{"c_proj"}, 4},
-		{"gpt2 mlp.c_proj", loadGPT2, []string{"mlp.c_proj"}, 2},
-		{"t5 q v", loadT5, []string{"q", "v"}, 2*2 + 2*4},
-		{"t5 full name", loadT5, []string{"decoder.block.1.layer.1.EncDecAttention.v"}, 1},
+		{"gpt2 c_attn", loadGPT2, []string{"c_attn"}, nil, nil, 2},
+		{"gpt2 c_proj", loadGPT2, []string{"c_proj"}, nil, nil, 4},
+		{"gpt2 mlp.c_proj", loadGPT2, []string{"mlp.c_proj"}, nil, nil, 2},
+		{"t5 q v", loadT5, []string{"q", "v"}, nil, nil, 2*2 + 2*4},
+		{"t5 full name", loadT5, []string{"decoder.block.1.layer.1.EncDecAttention.v"}, nil, nil, 1},
+		{"gpt2 c_proj layer 0", loadGPT2, []string{"c_proj"}, []int{0}, nil, 2},
+		{"gpt2 c_proj layer 1 of h", loadGPT2, []string{"c_proj"}, []int{1}, []string{"h"}, 2},
+		{"gpt2 full name in another layer", loadGPT2, []string{"transformer.h.0.attn.c_attn"}, []int{1}, nil, 1},
+		{"t5 q v layer 1", loadT5, []string{"q", "v"}, []int{1}, nil, 2 * 2},
+		{"t5 q v layer 0", loadT5, []string{"q", "v"}, []int{0}, nil, 2*2 + 2*2},
+		{"t5 q v block 1", loadT5, []string{"q", "v"}, []int{1}, []string{"block"}, 2 + 4},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			a, err := Apply(c.load(t), Config{R: 2, Alpha: 4, Targets: c.targets})
+			a, err := Apply(c.load(t), Config{R: 2, Alpha: 4, Targets: c.targets, LayersToTransform: c.layers, LayersPattern: c.pattern})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -394,22 +410,48 @@ func TestTargetMatching(t *testing.T) {
 	}
 }
 
+// TestReadConfigRefuses: every adapter_config.json option gotrl would not
+// compute as peft 0.13.2 does is refused, naming the file and the field.
 func TestReadConfigRefuses(t *testing.T) {
+	const lora = `"peft_type": "LORA", "r": 2, "lora_alpha": 4`
 	cases := []struct {
 		name, json, want string
 	}{
-		{"prefix tuning", `{"peft_type": "PREFIX_TUNING", "r": 2, "lora_alpha": 4, "target_modules": ["q"]}`, `peft_type "PREFIX_TUNING"`},
-		{"lora bias", `{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q"], "bias": "all"}`, `bias "all"`},
-		{"dora", `{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q"], "use_dora": true}`, "use_rslora and use_dora are not supported"},
-		{"dora", `{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q"], "use_dora": true}`, "use_dora"},
+		{"prefix tuning", `{"peft_type": "PREFIX_TUNING", "num_virtual_tokens": 20, "target_modules": ["q"]}`, `peft_type "PREFIX_TUNING"`},
+		{"no peft_type", `{"r": 2, "lora_alpha": 4, "target_modules": ["q"]}`, `peft_type "", want "LORA"`},
+		{"bias all with modules_to_save", `{` + lora + `, "target_modules": ["q"], "bias": "all", "modules_to_save": ["ln_f"]}`, `bias "all" with modules_to_save [ln_f]`},
+		{"bias all with SEQ_CLS", `{` + lora + `, "target_modules": ["q"], "bias": "all", "task_type": "SEQ_CLS"}`, `bias "all" with modules_to_save [score classifier]`},
+		{"bias unknown", `{` + lora + `, "target_modules": ["q"], "bias": "some"}`, `bias "some"`},
+		{"dora", `{` + lora + `, "target_modules": ["q"], "use_dora": true}`, "use_dora"},
+		{"unknown key", `{` + lora + `, "target_modules": ["q"], "exclude_modules": null, "lora_bias": false}`, "unknown key exclude_modules, lora_bias"},
+		{"layer replication", `{` + lora + `, "target_modules": ["q"], "layer_replication": [[0, 1], [0, 2]]}`, "layer_replication [[0,1],[0,2]]"},
+		{"megatron", `{` + lora + `, "target_modules": ["q"], "megatron_config": {"num_layers": 2}}`, "megatron_config"},
+		{"pissa", `{` + lora + `, "target_modules": ["q"], "init_lora_weights": "pissa"}`, `init_lora_weights "pissa"`},
+		{"pissa niter", `{` + lora + `, "target_modules": ["q"], "init_lora_weights": "pissa_niter_4"}`, `init_lora_weights "pissa_niter_4"`},
+		{"olora", `{` + lora + `, "target_modules": ["q"], "init_lora_weights": "olora"}`, `init_lora_weights "olora"`},
+		{"loftq", `{` + lora + `, "target_modules": ["q"], "init_lora_weights": "loftq", "loftq_config": {"loftq_bits": 4}}`, `init_lora_weights "loftq"`},
+		{"init number", `{` + lora + `, "target_modules": ["q"], "init_lora_weights": 3}`, "init_lora_weights 3"},
+		{"token cls", `{` + lora + `, "target_modules": ["q"], "task_type": "TOKEN_CLS"}`, `task_type "TOKEN_CLS"`},
+		{"regex and layers", `{` + lora + `, "target_modules": ".*q", "layers_to_transform": [0]}`, "layers_to_transform and layers_pattern cannot be used when target_modules is a string"},
+		{"regex and pattern", `{` + lora + `, "target_modules": ".*q", "layers_pattern": "block"}`, "layers_pattern cannot be used"},
+		{"bad regex", `{` + lora + `, "target_modules": "(?=q)"}`, `target_modules "(?=q)"`},
+		{"empty regex", `{` + lora + `, "target_modules": ""}`, "target_modules"},
+		{"target number", `{` + lora + `, "target_modules": 3}`, "target_modules"},
+		{"bad layers pattern", `{` + lora + `, "target_modules": ["q"], "layers_to_transform": 1, "layers_pattern": "h("}`, `layers_pattern "h("`},
+		{"rank pattern zero", `{` + lora + `, "target_modules": ["q"], "rank_pattern": {"q": 0}}`, `rank_pattern["q"] = 0`},
+		{"rank pattern fraction", `{` + lora + `, "target_modules": ["q"], "rank_pattern": {"q": 2.5}}`, `rank_pattern["q"] = 2.5`},
+		{"rank pattern list", `{` + lora + `, "target_modules": ["q"], "rank_pattern": [2]}`, "rank_pattern"},
+		{"alpha pattern zero", `{` + lora + `, "target_modules": ["q"], "alpha_pattern": {"q": 0}}`, `alpha_pattern["q"] = 0`},
+		{"alpha pattern regex", `{` + lora + `, "target_modules": ["q"], "alpha_pattern": {"q)": 8}}`, `alpha_pattern "q)"`},
 		{"r zero", `{"peft_type": "LORA", "r": 0, "lora_alpha": 4, "target_modules": ["q"]}`, "r = 0"},
-		{"bad json", `{"peft_type": "LORA", "r": "2"}`, "cannot unmarshal"},
+		{"bad json", `{"peft_type": "LORA", "r": "2"}`, `r: "2" is not a valid int`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := ReadConfig(writeConfig(t, c.json))
-			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), ConfigFile) {
-				t.Fatalf("error %v, want it to name %s and contain %q", err, ConfigFile, c.want)
+			dir := writeConfig(t, c.json)
+			_, err := ReadConfig(dir)
+			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), filepath.Join(dir, ConfigFile)) {
+				t.Fatalf("error %v, want it to name %s and contain %q", err, filepath.Join(dir, ConfigFile), c.want)
 			}
 		})
 	}
@@ -417,8 +459,35 @@ func TestReadConfigRefuses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (Config{R: 8, Alpha: 16, Dropout: 0.1, Targets: []string{"q", "v"}, TaskType: "SEQ_2_SEQ_LM"}); !reflect.DeepEqual(cfg, want) {
+	if want := (Config{R: 8, Alpha: 16, Dropout: 0.1, Targets: []string{"q", "v"}, TaskType: "SEQ_2_SEQ_LM", Bias: BiasNone}); !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("config %+v, want %+v", cfg, want)
+	}
+}
+
+// TestReadConfigAccepts: the options that do not change what a loaded
+// adapter computes are read, in every JSON form peft writes, and the ones
+// that do come back as Config fields.
+func TestReadConfigAccepts(t *testing.T) {
+	cfg, err := ReadConfig(writeConfig(t, `{"peft_type": "LORA", "r": 4, "lora_alpha": 8, "target_modules": ["c_attn"],
+		"fan_in_fan_out": false, "inference_mode": false, "init_lora_weights": "gaussian", "loftq_config": {},
+		"megatron_config": null, "megatron_core": "megatron.core", "layer_replication": null, "revision": "main",
+		"auto_mapping": null, "runtime_config": {"ephemeral_gpu_offload": true}, "use_dora": false, "bias": "none",
+		"layers_to_transform": 1, "layers_pattern": "h", "use_rslora": true, "task_type": "SEQ_CLS", "modules_to_save": ["ln_f"],
+		"rank_pattern": {"z": 2, "a": 3}, "alpha_pattern": {}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{R: 4, Alpha: 8, Targets: []string{"c_attn"}, TaskType: TaskSeqCls,
+		ModulesToSave:     []string{"ln_f", "score", "classifier"}, // PeftModelForSequenceClassification's heads
+		LayersToTransform: []int{1}, LayersPattern: []string{"h"}, RSLoRA: true,
+		RankPattern: Pattern{{"z", 2}, {"a", 3}}, Bias: BiasNone}
+	if !reflect.DeepEqual(cfg, want) {
+		t.Fatalf("config %+v,\nwant   %+v", cfg, want)
+	}
+	for _, init := range []string{"true", "false"} {
+		if _, err := ReadConfig(writeConfig(t, `{"peft_type": "LORA", "r": 4, "lora_alpha": 8, "target_modules": null, "init_lora_weights": `+init+`}`)); err != nil {
+			t.Errorf("init_lora_weights %s: %v", init, err)
+		}
 	}
 }
 
@@ -428,4 +497,95 @@ func writeConfig(t *testing.T, json string) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// TestLoadRefuses: an adapter whose weight file disagrees with its config,
+// or whose config selects modules gotrl cannot adapt, fails naming the
+// file and the tensor or field, and leaves the store as it was.
+func TestLoadRefuses(t *testing.T) {
+	const src = "../../../testdata/peft/gpt2-lora"
+	const a0 = "base_model.model.transformer.h.0.attn.c_attn.lora_A.weight"
+	cases := []struct {
+		name    string
+		config  func(map[string]any)
+		tensors func(map[string]*tensor.Tensor)
+		file    string // the file the error names
+		want    string
+	}{
+		{"missing tensor", nil, func(m map[string]*tensor.Tensor) { delete(m, a0) }, WeightsFile, "missing tensor " + a0},
+		{"extra tensor", nil, func(m map[string]*tensor.Tensor) {
+			m["base_model.model.transformer.wte.lora_embedding_A"] = m[a0]
+		}, WeightsFile, "unexpected tensors base_model.model.transformer.wte.lora_embedding_A"},
+		// transformers' GPT-2 has an lm_head module (tied to wte); gotrl's
+		// has none, so the saved copy has nowhere to go.
+		{"modules_to_save lm_head", func(c map[string]any) { c["modules_to_save"] = []string{"lm_head"} },
+			func(m map[string]*tensor.Tensor) { m["base_model.model.lm_head.weight"] = m[a0] },
+			WeightsFile, "unexpected tensors base_model.model.lm_head.weight"},
+		// peft's GPT-2 would train a copy of wte that its tied lm_head
+		// does not use.
+		{"modules_to_save wte", func(c map[string]any) { c["modules_to_save"] = []string{"wte"} },
+			func(m map[string]*tensor.Tensor) { m["base_model.model.transformer.wte.weight"] = m[a0] },
+			ConfigFile, "modules_to_save [wte] names transformer.wte, an embedding the model shares with other modules"},
+		{"rank_pattern shape", func(c map[string]any) { c["rank_pattern"] = map[string]int{"h.0.attn.c_attn": 2} }, nil,
+			WeightsFile, a0 + " has shape [4 32], want [2 32]"},
+		{"regex matches a norm", func(c map[string]any) { c["target_modules"] = `.*\.ln_1` }, nil,
+			ConfigFile, `target_modules ".*\\.ln_1" matches transformer.h.0.ln_1, transformer.h.1.ln_1, which is not a Linear or Conv1D`},
+		{"regex matches a block", func(c map[string]any) { c["target_modules"] = `.*\.h\.0(\.attn\.c_attn)?` }, nil,
+			ConfigFile, "matches transformer.h.0, which is not"},
+		{"regex matches nothing", func(c map[string]any) { c["target_modules"] = `c_attn` }, nil,
+			ConfigFile, `target_modules "c_attn" matches no Linear or Conv1D`},
+		{"layers out of range", func(c map[string]any) { c["layers_to_transform"] = 5 }, nil,
+			ConfigFile, `target_modules ["c_attn"] matches no Linear or Conv1D in layers_to_transform [5]`},
+		{"null targets", func(c map[string]any) { c["target_modules"] = nil }, nil, ConfigFile, "target_modules is null"},
+		{"no weights", nil, func(m map[string]*tensor.Tensor) { clear(m) }, "", "has neither adapter_model.safetensors nor adapter_model.bin"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			data, err := os.ReadFile(filepath.Join(src, ConfigFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.config != nil {
+				var m map[string]any
+				if err := json.Unmarshal(data, &m); err != nil {
+					t.Fatal(err)
+				}
+				c.config(m)
+				if data, err = json.Marshal(m); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.WriteFile(filepath.Join(dir, ConfigFile), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			ts, err := weights.ReadTensors(filepath.Join(src, WeightsFile), gotch.CPU)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := maps.Clone(ts)
+			defer func() {
+				for _, x := range all {
+					tensor.Free(x)
+				}
+			}()
+			if c.tensors != nil {
+				c.tensors(ts)
+			}
+			if len(ts) > 0 {
+				if err := weights.SaveTensors(filepath.Join(dir, WeightsFile), ts); err != nil {
+					t.Fatal(err)
+				}
+			}
+			store, _ := families[0].load(t)
+			n := len(store.Vars())
+			_, err = Load(dir, store)
+			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), filepath.Join(dir, c.file)) {
+				t.Fatalf("error %v,\nwant it to name %s and contain %q", err, filepath.Join(dir, c.file), c.want)
+			}
+			if len(store.Vars()) != n {
+				t.Errorf("failed Load left %d extra variables", len(store.Vars())-n)
+			}
+		})
+	}
 }

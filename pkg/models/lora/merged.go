@@ -3,6 +3,7 @@ package lora
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/gotrl/gotrl/pkg/models"
@@ -27,7 +28,19 @@ func LoadMerged(dir, base string, opts models.Options) (models.Model, error) {
 	if _, err := os.Stat(base); err != nil {
 		return nil, fmt.Errorf("load %s: the adapter's base model %s: %w (a hub id: fetch it with `gotrl download`)", dir, base, err)
 	}
-	if c.TaskType == "SEQ_CLS" && opts.Task != models.TaskLM {
+	if len(c.Targets) == 0 && c.TargetRegex == "" {
+		// target_modules null: PEFT adapts its default modules for the
+		// base's model type (_prepare_adapter_config).
+		t, err := models.Source{Init: base, ModelType: opts.ModelType}.Type()
+		if err != nil {
+			return nil, fmt.Errorf("load %s: base model: %w", dir, err)
+		}
+		if c.Targets = DefaultTargets[t]; len(c.Targets) == 0 {
+			return nil, fmt.Errorf("load %s: %s: target_modules is null and peft has no default for model type %q",
+				dir, filepath.Join(dir, ConfigFile), t)
+		}
+	}
+	if c.TaskType == TaskSeqCls && opts.Task != models.TaskLM {
 		heads, err := SavedShapes(dir)
 		if err != nil {
 			return nil, err
@@ -45,7 +58,7 @@ func LoadMerged(dir, base string, opts models.Options) (models.Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load %s: base model: %w", dir, err)
 	}
-	a, err := Load(dir, m.Store())
+	a, err := load(dir, c, m.Store())
 	if err == nil {
 		err = a.Merge()
 	}

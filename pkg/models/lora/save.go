@@ -19,38 +19,31 @@ import (
 const (
 	ConfigFile  = "adapter_config.json"
 	WeightsFile = "adapter_model.safetensors"
-	prefix      = "base_model.model."
+	// BinFile is the torch pickle PEFT writes with safe_serialization
+	// off, read when there is no WeightsFile (as PeftModel does).
+	BinFile = "adapter_model.bin"
+	prefix  = "base_model.model."
 )
 
-// fileConfig is adapter_config.json: Config plus the keys PEFT writes
-// that gotrl fixes (bias "none", no modules_to_save) and the variants it
-// does not implement, which ReadConfig refuses rather than ignores.
-type fileConfig struct {
-	PeftType string `json:"peft_type"`
-	Config
-	Bias          string `json:"bias"`
-	FanInFanOut   bool   `json:"fan_in_fan_out"`
-	InferenceMode bool   `json:"inference_mode"`
-	UseRSLoRA     bool   `json:"use_rslora,omitempty"`
-	UseDoRA       bool   `json:"use_dora,omitempty"`
+// weightsPath is the adapter's weight file in dir.
+func weightsPath(dir string) (string, error) {
+	for _, name := range []string{WeightsFile, BinFile} {
+		p := filepath.Join(dir, name)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("lora: %s has neither %s nor %s", dir, WeightsFile, BinFile)
 }
 
-// check refuses the PEFT options Apply does not implement.
-func (fc fileConfig) check() error {
-	switch {
-	case fc.PeftType != "LORA":
-		return fmt.Errorf("peft_type %q, want \"LORA\"", fc.PeftType)
-	case fc.Bias != "" && fc.Bias != "none":
-		return fmt.Errorf("bias %q is not supported (want \"none\")", fc.Bias)
-	case fc.UseRSLoRA || fc.UseDoRA:
-		return fmt.Errorf("use_rslora and use_dora are not supported")
-	}
-	return fc.Config.Validate()
-}
+// heads are the modules a task adds (a classifier, TRL's value head): a
+// saved one the loading model lacks is left out, as transformers leaves
+// out a PPO checkpoint's value head when it loads a plain LM.
+var heads = []string{"score", "classifier", "v_head"}
 
 // tensors returns the adapter tensors, and those of ModulesToSave, under
 // their PEFT names (get_peft_model_state_dict's: modules_to_save without
-// its adapter name).
+// its adapter name), and with bias "all" the base biases.
 func (a *Adapter) tensors() map[string]*tensor.Tensor {
 	out := map[string]*tensor.Tensor{}
 	for _, m := range a.modules {
@@ -58,8 +51,12 @@ func (a *Adapter) tensors() map[string]*tensor.Tensor {
 		out[prefix+m.name+".lora_B.weight"] = m.b
 	}
 	for _, v := range a.store.Vars() {
-		if !v.Buffer && a.saved(v.Name) {
+		switch {
+		case v.Buffer:
+		case a.saved(v.Name):
 			out[prefix+v.Name] = v.T
+		case a.trainsBias(v.Name):
+			out[a.biasKey(v.Name)] = v.T
 		}
 	}
 	return out
@@ -74,8 +71,7 @@ func (a *Adapter) Save(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("lora save: %w", err)
 	}
-	fc := fileConfig{PeftType: "LORA", Config: a.Config, Bias: "none", InferenceMode: true}
-	fc.FanInFanOut = slices.ContainsFunc(a.modules, func(m *module) bool { return m.conv })
+	fc := newFileConfig(a.Config, slices.ContainsFunc(a.modules, func(m *module) bool { return m.conv }))
 	data, err := json.MarshalIndent(fc, "", "  ")
 	if err != nil {
 		return fmt.Errorf("lora save %s: %w", dir, err)
@@ -89,40 +85,35 @@ func (a *Adapter) Save(dir string) error {
 	return nil
 }
 
-// ReadConfig reads dir/adapter_config.json.
-func ReadConfig(dir string) (Config, error) {
-	path := filepath.Join(dir, ConfigFile)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return Config{}, fmt.Errorf("lora: %w", err)
-	}
-	var fc fileConfig
-	if err := json.Unmarshal(data, &fc); err != nil {
-		return Config{}, fmt.Errorf("lora: %s: %w", path, err)
-	}
-	if err := fc.check(); err != nil {
-		return Config{}, fmt.Errorf("lora: %s: %w", path, err)
-	}
-	return fc.Config, nil
-}
-
 // Load applies the adapter saved in dir to store and loads its tensors
 // strictly: every adapter tensor present with its shape, nothing extra.
-func Load(dir string, store *nn.Store) (_ *Adapter, err error) {
+func Load(dir string, store *nn.Store) (*Adapter, error) {
 	cfg, err := ReadConfig(dir)
 	if err != nil {
 		return nil, err
 	}
-	a, err := Apply(store, cfg)
+	return load(dir, cfg, store)
+}
+
+// load is Load with dir's config already read (and completed).
+func load(dir string, cfg Config, store *nn.Store) (_ *Adapter, err error) {
+	if len(cfg.Targets) == 0 && cfg.TargetRegex == "" {
+		return nil, fmt.Errorf("lora load: %s: target_modules is null: load the adapter with its base model (PEFT's default targets for the model type)",
+			filepath.Join(dir, ConfigFile))
+	}
+	path, err := weightsPath(dir)
 	if err != nil {
-		return nil, fmt.Errorf("lora load %s: %w", dir, err)
+		return nil, err
+	}
+	a, err := apply(store, cfg, false)
+	if err != nil {
+		return nil, fmt.Errorf("lora load: %s: %w", filepath.Join(dir, ConfigFile), err)
 	}
 	defer func() {
 		if err != nil {
 			a.detach() // the base parameters stay frozen
 		}
 	}()
-	path := filepath.Join(dir, WeightsFile)
 	saved, err := weights.ReadTensors(path, store.Device())
 	if err != nil {
 		return nil, fmt.Errorf("lora load: %w", err)
@@ -135,10 +126,7 @@ func Load(dir string, store *nn.Store) (_ *Adapter, err error) {
 	want := a.tensors()
 	var extra []string
 	for name := range saved {
-		// A head saved beside the adapter (modules_to_save) that the
-		// loading model lacks is left out, as transformers leaves out a
-		// PPO checkpoint's value head when it loads a plain LM.
-		if want[name] == nil && !a.saved(strings.TrimPrefix(name, prefix)) {
+		if want[name] == nil && !nn.Prefixed(strings.TrimPrefix(name, prefix), heads...) {
 			extra = append(extra, name)
 		}
 	}
@@ -164,7 +152,10 @@ func Load(dir string, store *nn.Store) (_ *Adapter, err error) {
 // SavedShapes reads the tensor shapes of dir's adapter file, keyed by
 // module name (PEFT's base_model.model. prefix removed).
 func SavedShapes(dir string) (map[string][]int64, error) {
-	path := filepath.Join(dir, WeightsFile)
+	path, err := weightsPath(dir)
+	if err != nil {
+		return nil, err
+	}
 	ts, err := weights.ReadTensors(path, gotch.CPU)
 	if err != nil {
 		return nil, fmt.Errorf("lora: %w", err)
