@@ -67,6 +67,20 @@ var knownKeys = []string{
 	"revision", "runtime_config", "target_modules", "task_type", "use_dora", "use_rslora",
 }
 
+// laterKeys are the fields later peft releases (up to 0.21.2) added to
+// LoraConfig and PeftConfig, each with its default. A file written by a
+// later peft carries them all, mostly at those defaults, which compute
+// what 0.13.2 computes: such a file loads. A field set otherwise turns on
+// something gotrl does not compute and is refused by name. peft_version
+// and qalora_group_size (read only under use_qalora) are never refused.
+var laterKeys = map[string]string{
+	"exclude_modules": "null", "trainable_token_indices": "null", "eva_config": "null", "corda_config": "null",
+	"lora_ga_config": "null", "velora_config": "null", "alora_invocation_tokens": "null", "use_qalora": "false",
+	"monteclora_config": "null", "lora_bias": "false", "target_parameters": "null", "use_bdlora": "null",
+	"arrow_config": "null", "kasa_config": "null", "ensure_weight_tying": "false",
+	"peft_version": "", "qalora_group_size": "",
+}
+
 // fileConfig is adapter_config.json: Config, the JSON forms of its
 // options that PEFT writes in more than one shape, and the keys gotrl
 // refuses when set (check) or that do not change what the loaded model
@@ -253,15 +267,19 @@ func decode(data []byte, fc *fileConfig) error {
 		return err
 	}
 	var unknown []string
-	for k := range fields {
-		if !slices.Contains(knownKeys, k) {
+	for k, v := range fields {
+		if dflt, later := laterKeys[k]; later {
+			if dflt != "" && isSet(v) {
+				return fmt.Errorf("%s %s: an option of a later peft than 0.13.2 that gotrl does not compute (it loads only at its default, %s)", k, v, dflt)
+			}
+			delete(fields, k)
+		} else if !slices.Contains(knownKeys, k) {
 			unknown = append(unknown, k)
 		}
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		return fmt.Errorf("unknown key %s: peft 0.13.2's LoraConfig has no such field and refuses the file too",
-			strings.Join(unknown, ", "))
+		return fmt.Errorf("unknown key %s: no LoraConfig of peft up to 0.21.2 has such a field", strings.Join(unknown, ", "))
 	}
 	for _, k := range slices.Sorted(maps.Keys(fields)) {
 		one, err := json.Marshal(map[string]json.RawMessage{k: fields[k]})

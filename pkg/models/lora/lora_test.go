@@ -423,7 +423,10 @@ func TestReadConfigRefuses(t *testing.T) {
 		{"bias all with SEQ_CLS", `{` + lora + `, "target_modules": ["q"], "bias": "all", "task_type": "SEQ_CLS"}`, `bias "all" with modules_to_save [score classifier]`},
 		{"bias unknown", `{` + lora + `, "target_modules": ["q"], "bias": "some"}`, `bias "some"`},
 		{"dora", `{` + lora + `, "target_modules": ["q"], "use_dora": true}`, "use_dora"},
-		{"unknown key", `{` + lora + `, "target_modules": ["q"], "exclude_modules": null, "lora_bias": false}`, "unknown key exclude_modules, lora_bias"},
+		{"unknown key", `{` + lora + `, "target_modules": ["q"], "lora_scale": 2, "exclude_modules": null, "dora_rank": 1}`, "unknown key dora_rank, lora_scale"},
+		{"later key set", `{` + lora + `, "target_modules": ["q"], "exclude_modules": ["c_proj"]}`, `exclude_modules ["c_proj"]`},
+		{"later flag set", `{` + lora + `, "target_modules": ["q"], "lora_bias": true}`, "lora_bias true"},
+		{"qalora", `{` + lora + `, "target_modules": ["q"], "use_qalora": true, "qalora_group_size": 16}`, "use_qalora true"},
 		{"layer replication", `{` + lora + `, "target_modules": ["q"], "layer_replication": [[0, 1], [0, 2]]}`, "layer_replication [[0,1],[0,2]]"},
 		{"megatron", `{` + lora + `, "target_modules": ["q"], "megatron_config": {"num_layers": 2}}`, "megatron_config"},
 		{"pissa", `{` + lora + `, "target_modules": ["q"], "init_lora_weights": "pissa"}`, `init_lora_weights "pissa"`},
@@ -483,6 +486,14 @@ func TestReadConfigAccepts(t *testing.T) {
 		RankPattern: Pattern{{"z", 2}, {"a", 3}}, Bias: BiasNone}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("config %+v,\nwant   %+v", cfg, want)
+	}
+	// a later peft's file: its own fields at their defaults
+	later, err := ReadConfig(writeConfig(t, `{"peft_type": "LORA", "r": 4, "lora_alpha": 8, "target_modules": ["c_attn"],
+		"peft_version": "0.17.1", "exclude_modules": null, "trainable_token_indices": null, "eva_config": null,
+		"corda_config": null, "lora_bias": false, "use_qalora": false, "qalora_group_size": 16, "target_parameters": null,
+		"alora_invocation_tokens": null, "arrow_config": null, "ensure_weight_tying": false, "layer_replication": null}`))
+	if want := (Config{R: 4, Alpha: 8, Targets: []string{"c_attn"}}); err != nil || !reflect.DeepEqual(later, want) {
+		t.Fatalf("a later peft's file: config %+v, %v; want %+v", later, err, want)
 	}
 	for _, init := range []string{"true", "false"} {
 		if _, err := ReadConfig(writeConfig(t, `{"peft_type": "LORA", "r": 4, "lora_alpha": 8, "target_modules": null, "init_lora_weights": `+init+`}`)); err != nil {
