@@ -207,6 +207,9 @@ func readDefaults(dir, file string, modelKeys map[string]json.RawMessage) (Check
 	}
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &keys); err != nil {
+		if typ := (*json.UnmarshalTypeError)(nil); errors.As(err, &typ) && typ.Field == "" {
+			return Checkpoint{}, fmt.Errorf("%s: want a JSON object of settings, not a JSON %s", k.Path, typ.Value)
+		}
 		return Checkpoint{}, fmt.Errorf("%s: %w", k.Path, err)
 	}
 	if file == modelConfigFile {

@@ -62,11 +62,11 @@ func (c Config) CheckIDs(vocab int64) error {
 	}
 	for _, id := range c.EOSTokenID {
 		if id < 0 || id >= vocab {
-			return fmt.Errorf("eos_token_id %d is outside the model's vocabulary (vocab_size %d): generation would never stop; fix config.json or give --eos-token-id", id, vocab)
+			return fmt.Errorf("eos_token_id %d is outside the model's vocabulary (vocab_size %d): generation would never stop; fix the model's generation_config.json or config.json, or give --eos-token-id", id, vocab)
 		}
 	}
 	if p := c.PadTokenID; p != nil && (*p < 0 || *p >= vocab) {
-		return fmt.Errorf("pad_token_id %d is outside the model's vocabulary (vocab_size %d): fix config.json or give --pad-token-id", *p, vocab)
+		return fmt.Errorf("pad_token_id %d is outside the model's vocabulary (vocab_size %d): fix the model's generation_config.json or config.json, or give --pad-token-id", *p, vocab)
 	}
 	return nil
 }
