@@ -84,6 +84,8 @@ func TestFromCheckpoint(t *testing.T) {
 			wantErr:   []string{"typical_p 0.9", "penalty_alpha 0.6", "forced_eos_token_id 2", "suppress_tokens [3, 4]"}},
 		{name: "config.json's unsupported attribute is refused, naming config.json",
 			config: `{"forced_bos_token_id": 0}`, wantErr: []string{"config.json", "forced_bos_token_id 0"}},
+		{name: "a file that is not a JSON object says so",
+			genConfig: `[{"num_beams": 2}]`, wantErr: []string{"generation_config.json", "want a JSON object of settings, not a JSON array"}},
 		{name: `early_stopping "never" is refused, naming its flag`,
 			genConfig: `{"num_beams": 2, "early_stopping": "never"}`,
 			wantErr:   []string{"generation_config.json", `early_stopping "never"`, "--early-stopping"}},
