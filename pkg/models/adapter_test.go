@@ -35,19 +35,26 @@ func TestPEFTAdapter(t *testing.T) {
 	}
 }
 
-// testPEFTAdapter checks dir's adapter on base against its
-// expected.safetensors: merged (LoadMerged), and with unmerged also
-// applied by Load to a plain model.
-func testPEFTAdapter(t *testing.T, dir, base string, unmerged bool) {
+// expectedTensors reads dir/expected.safetensors, freed when the test ends.
+func expectedTensors(t *testing.T, dir string) map[string]*tensor.Tensor {
+	t.Helper()
 	want, err := weights.ReadTensors(filepath.Join(dir, "expected.safetensors"), gotch.CPU)
 	if err != nil {
 		t.Fatalf("fixture: %v", err)
 	}
-	defer func() {
+	t.Cleanup(func() {
 		for _, x := range want {
 			tensor.Free(x)
 		}
-	}()
+	})
+	return want
+}
+
+// testPEFTAdapter checks dir's adapter on base against its
+// expected.safetensors: merged (LoadMerged), and with unmerged also
+// applied by Load to a plain model.
+func testPEFTAdapter(t *testing.T, dir, base string, unmerged bool) {
+	want := expectedTensors(t, dir)
 	in := models.Input{IDs: want["input_ids"], Mask: want["attention_mask"]}
 	rows, err := tensor.Int64s(want["attention_mask"])
 	if err != nil {
@@ -119,15 +126,7 @@ func TestPEFTClassifierAdapter(t *testing.T) {
 		"all-linear": copyFixture(t, src, func(c map[string]any) { c["target_modules"] = "all-linear"; c["modules_to_save"] = nil }),
 	} {
 		t.Run(name, func(t *testing.T) {
-			want, err := weights.ReadTensors(filepath.Join(dir, "expected.safetensors"), gotch.CPU)
-			if err != nil {
-				t.Fatalf("fixture: %v", err)
-			}
-			defer func() {
-				for _, x := range want {
-					tensor.Free(x)
-				}
-			}()
+			want := expectedTensors(t, dir)
 			m, err := lora.LoadMerged(dir, "../../testdata/models/bert", models.Options{Device: gotch.CPU})
 			if err != nil {
 				t.Fatal(err)
