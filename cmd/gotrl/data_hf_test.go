@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gotrl/gotrl/pkg/data"
 )
 
 // hfFixtures are pkg/data's HF datasets fixtures
@@ -82,5 +84,24 @@ func TestTokenizerTrainGlob(t *testing.T) {
 	pat := filepath.Join(in, "none-*.txt")
 	if _, err := runTok(t, "tokenizer", "train", "-o", t.TempDir(), "--train-file", pat); err == nil || !strings.Contains(err.Error(), pat) {
 		t.Errorf("err %v, want one naming %s", err, pat)
+	}
+}
+
+// TestInputFormatGlob: a pattern's files are each read by their own name,
+// not all as JSONL (the fallback for a name that does not say).
+func TestInputFormatGlob(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "a.json"), `[{"text": "a"}]`)
+	for _, tc := range []struct {
+		path string
+		want data.Format
+	}{
+		{filepath.Join(dir, "*.json"), data.FormatAuto},
+		{filepath.Join(dir, "a.json"), data.FormatJSON},
+		{filepath.Join(dir, "pred.out"), data.FormatJSONL},
+	} {
+		if got := inputFormat(tc.path); got != tc.want {
+			t.Errorf("inputFormat(%s) = %q, want %q", tc.path, got, tc.want)
+		}
 	}
 }
