@@ -20,8 +20,8 @@ import (
 // datasets writes its cache and save_to_disk shards in, or the file
 // format) or of a Dataset.save_to_disk directory, shard after shard.
 // Cells become what the Parquet reader makes of the same values
-// (jsonValue), so a row reads as the JSONL line Dataset.to_json would
-// write. Records are located by shard and row: data-00000-of-00002.arrow:row 3.
+// (jsonValue), so a row reads as the JSONL line of what ds[i] gives
+// back. Records are located by shard and row: data-00000-of-00002.arrow:row 3.
 func readArrow(path string, emit emitFunc) error {
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -85,8 +85,9 @@ func openSavedDataset(dir string) (savedDataset, error) {
 	if err := json.Unmarshal(b, &state); err != nil {
 		return savedDataset{}, fmt.Errorf("%s: %w", statePath, err)
 	}
-	// datasets 1.x could save an indices mapping (a select or shuffle not
-	// yet flattened) beside the data; since 2.0 save_to_disk flattens it.
+	// An indices mapping (a select or shuffle not yet flattened) saved
+	// beside the data, as older datasets versions could, would reorder the
+	// rows; datasets 2 and 3 flatten it when saving, so it is refused.
 	for k, v := range state {
 		if strings.HasPrefix(k, "_indices") && !bytes.Equal(bytes.TrimSpace(v), []byte("null")) && len(bytes.TrimSpace(v)) > 2 {
 			return savedDataset{}, fmt.Errorf("%s: %q: the dataset was saved with an indices mapping, which is not read; save it again after ds = ds.flatten_indices()", statePath, k)
