@@ -61,10 +61,14 @@ func readPrompts(flags []string, input string, fields []string) ([]promptRecord,
 
 // inputFormat is the format of an --input file of generate or eval: by
 // its name, as every reader takes it, and JSONL (what generate writes)
-// for a name that does not say (pred.out).
+// for a name that does not say (pred.out). A glob pattern is left to the
+// reader, which tells each file's format by its own name.
 func inputFormat(path string) data.Format {
 	if f, err := data.DetectFormat(path); err == nil {
 		return f
+	}
+	if files, err := data.Expand([]string{path}); err == nil && (len(files) != 1 || files[0] != path) {
+		return data.FormatAuto
 	}
 	return data.FormatJSONL
 }

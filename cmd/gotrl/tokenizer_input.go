@@ -11,9 +11,9 @@ import (
 	"github.com/gotrl/gotrl/pkg/data/tokenizer"
 )
 
-// dataExts are the extensions read as records through pkg/data; any other
-// file is plain text.
-var dataExts = []string{".json", ".jsonl", ".ndjson", ".csv", ".tsv"}
+// dataExts are the extensions read as records through pkg/data (also
+// compressed: .jsonl.zst); any other file is plain text.
+var dataExts = []string{".json", ".jsonl", ".ndjson", ".csv", ".tsv", ".parquet", ".arrow"}
 
 // trainSource feeds every input in turn: a plain-text file line by line
 // with its line endings (HF's Tokenizer.train(files)), a data file the
@@ -24,15 +24,16 @@ func trainSource(f *tokFlags, read func(n int)) (src tokenizer.Source, total int
 	if err != nil {
 		return nil, 0, fmt.Errorf("--format: %w", err)
 	}
-	for _, in := range f.inputs {
+	inputs, err := data.Expand(f.inputs)
+	if err != nil {
+		return nil, 0, fmt.Errorf("--train-file: %w", err)
+	}
+	for _, in := range inputs {
 		fi, err := os.Stat(in)
 		if err != nil {
 			return nil, 0, fmt.Errorf("--train-file: %w", err)
 		}
-		if fi.IsDir() {
-			return nil, 0, fmt.Errorf("--train-file %s: is a directory", in)
-		}
-		total += fi.Size()
+		total += dataSize(in, fi) // a directory is read as a save_to_disk one (pkg/data says if it is not)
 		if isDataFile(in, format) && len(f.fields) == 0 {
 			return nil, 0, fmt.Errorf("--train-file %s: a data file needs --text-fields NAME for the text (e.g. --text-fields content)", in)
 		}
@@ -42,7 +43,7 @@ func trainSource(f *tokFlags, read func(n int)) (src tokenizer.Source, total int
 			read(len(text))
 			return emit(text)
 		}
-		for _, in := range f.inputs {
+		for _, in := range inputs {
 			var err error
 			if isDataFile(in, format) {
 				err = emitRecords(in, format, f, counted)
@@ -57,11 +58,30 @@ func trainSource(f *tokFlags, read func(n int)) (src tokenizer.Source, total int
 	}, total, nil
 }
 
+// dataSize is the bytes of an input: a save_to_disk directory's are in its
+// shards.
+func dataSize(path string, fi os.FileInfo) int64 {
+	if !fi.IsDir() {
+		return fi.Size()
+	}
+	shards, _ := filepath.Glob(filepath.Join(path, "*.arrow"))
+	var n int64
+	for _, s := range shards {
+		if fi, err := os.Stat(s); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
+}
+
 func isDataFile(path string, format data.Format) bool {
 	if format != data.FormatAuto {
 		return true
 	}
-	ext := strings.ToLower(filepath.Ext(path))
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return true // a save_to_disk directory
+	}
+	ext := strings.ToLower(filepath.Ext(data.TrimCompression(path)))
 	for _, e := range dataExts {
 		if ext == e {
 			return true

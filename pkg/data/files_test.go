@@ -58,8 +58,8 @@ func TestReadGzip(t *testing.T) {
 	// Corrupt and truncated streams name the file.
 	z := gzipped(t, strings.Repeat(lines, 200))
 	bad := []struct{ name, content, want string }{
-		{"not gzip", "{\"prompt\":\"a\"}", "x.jsonl.gz: gzip: invalid header"},
-		{"truncated", z[:len(z)/2], "x.jsonl.gz:"},
+		{"not gzip", "{\"prompt\":\"a\"}", "x.jsonl.gz: corrupt gzip stream: gzip: invalid header"},
+		{"truncated", z[:len(z)/2], "corrupt gzip stream: unexpected EOF"},
 		{"bad checksum", z[:len(z)-8] + "\x00\x00\x00\x00" + z[len(z)-4:], "gzip: invalid checksum"},
 	}
 	for _, tt := range bad {

@@ -65,8 +65,10 @@ func Schemas(stage Stage) []Schema {
 
 // FilesHelp describes the file formats every reader takes.
 const FilesHelp = `Data files: .jsonl (one object per line), .json (an array of objects, or the SQuAD layout),
-.csv and .tsv (a header row), .parquet (as HF datasets' Dataset.to_parquet writes it), each also
-gzipped (.jsonl.gz, .json.gz, .csv.gz). Several files of one data set are read in order.
+.csv and .tsv (a header row), .parquet (as HF datasets' Dataset.to_parquet writes it), .arrow and
+Dataset.save_to_disk directories (DIR, or DIR/train of a DatasetDict); the text formats also
+compressed (.jsonl.gz, .json.bz2, .csv.xz, .jsonl.zst). Several files of one data set are read in
+order; a glob pattern ('data/train-*.jsonl', 'shards/**/*.parquet') reads its matches, sorted.
 --field NAME=FILE_FIELD reads the file's FILE_FIELD (a.b for nested objects) as NAME.
 An optional "group" field keeps related records on one side of the eval split.`
 

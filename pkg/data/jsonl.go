@@ -15,6 +15,11 @@ func readJSONL(r io.Reader, path string, emit emitFunc) error {
 	br := bufio.NewReader(r) // not bufio.Scanner: its 64 KiB line cap is too small for long documents
 	for line := 1; ; line++ {
 		b, err := br.ReadBytes('\n')
+		if err != nil && err != io.EOF {
+			// A line cut short by a broken stream (a truncated .gz) is not
+			// a bad record: say what broke.
+			return fmt.Errorf("%s:%d: %w", path, line, err)
+		}
 		if len(bytes.TrimSpace(b)) > 0 {
 			pos := Pos{File: path, Line: line}
 			if line == 1 {
@@ -30,9 +35,6 @@ func readJSONL(r io.Reader, path string, emit emitFunc) error {
 		}
 		if err == io.EOF {
 			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("%s:%d: %w", path, line, err)
 		}
 	}
 }

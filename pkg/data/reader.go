@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
@@ -24,26 +25,33 @@ const (
 	// FormatParquet is an Apache Parquet file, as HF datasets'
 	// Dataset.to_parquet writes it: one record per row (parquet.go).
 	FormatParquet Format = "parquet"
+	// FormatArrow is an Arrow IPC file (the stream format HF datasets
+	// writes its cache files and Dataset.save_to_disk shards in) or a
+	// save_to_disk directory: one record per row (arrow.go).
+	FormatArrow Format = "arrow"
 )
 
 // ParseFormat checks a --format flag value.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(strings.ToLower(s)); f {
-	case FormatAuto, FormatJSON, FormatJSONL, FormatCSV, FormatTSV, FormatSQuAD, FormatParquet:
+	case FormatAuto, FormatJSON, FormatJSONL, FormatCSV, FormatTSV, FormatSQuAD, FormatParquet, FormatArrow:
 		return f, nil
 	}
-	return "", fmt.Errorf("unknown data format %q (want json, jsonl, csv, tsv, squad or parquet)", s)
+	return "", fmt.Errorf("unknown data format %q (want json, jsonl, csv, tsv, squad, parquet or arrow)", s)
 }
 
 // DetectFormat picks the format from the extension, looking through a
-// trailing .gz (data.jsonl.gz is JSONL). A .json file is a JSON array when it
-// starts with '[' and the SQuAD layout when it starts with '{'.
+// trailing compression (data.jsonl.gz, data.jsonl.zst are JSONL; see
+// codecs). A .json file is a JSON array when it starts with '[' and the
+// SQuAD layout when it starts with '{'. A directory is one
+// Dataset.save_to_disk wrote (Arrow).
 func DetectFormat(path string) (Format, error) {
-	ext := strings.ToLower(filepath.Ext(path))
-	if ext == ".gz" {
-		ext = strings.ToLower(filepath.Ext(strings.TrimSuffix(path, filepath.Ext(path))))
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return FormatArrow, nil
 	}
-	switch ext {
+	switch strings.ToLower(filepath.Ext(TrimCompression(path))) {
+	case ".arrow":
+		return FormatArrow, nil
 	case ".parquet":
 		return FormatParquet, nil
 	case ".jsonl", ".ndjson":
@@ -121,7 +129,27 @@ func (s Stats) String() string {
 // is counted in Stats and the read goes on. Framing errors (truncated JSON
 // array, unterminated CSV quote) always stop: past them no record boundary
 // can be trusted. A file with no accepted records is an error.
+//
+// path may also be a glob pattern (see Expand): its files are read in
+// order, each as if given alone, and the Stats add up.
 func Read(path string, opt Options, fn func(Record) error) (Stats, error) {
+	files, err := Expand([]string{path})
+	if err != nil {
+		return Stats{}, err
+	}
+	var total Stats
+	for _, f := range files {
+		st, err := readFile(f, opt, fn)
+		total.add(st)
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// readFile is Read of one file.
+func readFile(path string, opt Options, fn func(Record) error) (Stats, error) {
 	format := opt.Format
 	if format == FormatAuto {
 		var err error
@@ -161,12 +189,19 @@ func Read(path string, opt Options, fn func(Record) error) (Stats, error) {
 	return st, nil
 }
 
-// readFormat opens path (through gzip for a .gz name) and streams its
-// records in format to emit.
+// readFormat opens path (through its decompressor for a .gz, .bz2, .xz or
+// .zst name) and streams its records in format to emit.
 func readFormat(path string, format Format, emit emitFunc) error {
-	if format == FormatParquet {
-		if strings.HasSuffix(strings.ToLower(path), gzExt) {
-			return fmt.Errorf("%s: a Parquet file compresses its own pages and needs random access: gunzip it", path)
+	switch format {
+	case FormatParquet, FormatArrow:
+		if _, ok := codecOf(path); ok {
+			if format == FormatArrow {
+				return fmt.Errorf("%s: an Arrow file is read in place, as datasets memory-maps it: decompress it", path)
+			}
+			return fmt.Errorf("%s: a Parquet file compresses its own pages and needs random access: decompress it", path)
+		}
+		if format == FormatArrow {
+			return readArrow(path, emit)
 		}
 		return readParquet(path, emit)
 	}

@@ -13,9 +13,27 @@ import (
 // ReadTexts reads one text per example: a .txt file holds one per line
 // (blank lines skipped); any other file is read with opt (JSON, JSONL,
 // CSV, …) and each record's field is the text (after opt's renames).
-// Pretraining corpora and PPO prompts are read this way.
+// Pretraining corpora and PPO prompts are read this way. path may be a glob
+// pattern (see Expand).
 func ReadTexts(path, field string, opt Options) ([]string, error) {
+	files, err := Expand([]string{path})
+	if err != nil {
+		return nil, err
+	}
 	var out []string
+	for _, f := range files {
+		if out, err = readTexts(out, f, field, opt); err != nil {
+			return nil, err
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no %s texts", path, field)
+	}
+	return out, nil
+}
+
+// readTexts appends the texts of one file to out.
+func readTexts(out []string, path, field string, opt Options) ([]string, error) {
 	if strings.EqualFold(filepath.Ext(path), ".txt") {
 		f, err := os.Open(path)
 		if err != nil {
@@ -43,9 +61,6 @@ func ReadTexts(path, field string, opt Options) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: no %s texts", path, field)
 	}
 	return out, nil
 }
