@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,10 +44,7 @@ func newDataHeadCmd() *cobra.Command {
 					if err != nil {
 						return err
 					}
-					if f, ok := v.(float64); ok {
-						v = strconv.FormatFloat(f, 'g', 4, 64) // scores, not their last digits
-					}
-					cells[j] = cell(fmt.Sprint(v), f.Width)
+					cells[j] = cell(cellText(v), f.Width)
 				}
 				rows = append(rows, cells)
 				return nil
@@ -60,6 +59,28 @@ func newDataHeadCmd() *cobra.Command {
 	mustBind(cmd, &f)
 	cmd.Flags().StringSliceVar(&cols, "columns", nil, "fields to print, in order (comma-separated)")
 	return cmd
+}
+
+// cellText is how a field's value reads in a cell: a string as it is, a
+// whole number whole, another float to 4 digits (scores, not their last digits), anything else
+// (nested objects and lists, null, booleans) as the JSON it came from.
+func cellText(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) < 1e15 { // ids and counts whole
+			return strconv.FormatFloat(v, 'f', 0, 64)
+		}
+		return strconv.FormatFloat(v, 'g', 4, 64)
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // cell makes a value fit one line of a table cell (MarkdownTable escapes it).

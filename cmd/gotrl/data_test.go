@@ -208,3 +208,25 @@ func TestRMScoreInput(t *testing.T) {
 		t.Errorf("a file without responses: %v", err)
 	}
 }
+
+// TestCellText: data head shows a field as the data file spells it
+// (nested values as JSON, null as null), whole numbers whole.
+func TestCellText(t *testing.T) {
+	for _, c := range []struct {
+		v    any
+		want string
+	}{
+		{"多行 <b>", "多行 <b>"},
+		{float64(1234567), "1234567"},
+		{0.123456, "0.1235"},
+		{-3.0, "-3"},
+		{nil, "null"},
+		{true, "true"},
+		{map[string]any{"role": "user", "content": "<Hi>"}, `{"content":"<Hi>","role":"user"}`},
+		{[]any{"a", 1.5}, `["a",1.5]`},
+	} {
+		if got := cellText(c.v); got != c.want {
+			t.Errorf("cellText(%#v) = %q, want %q", c.v, got, c.want)
+		}
+	}
+}
