@@ -109,12 +109,15 @@ func resolvePattern(files []string, base, pattern string, allowed bool) ([]strin
 	if err != nil {
 		return nil, err
 	}
+	if base = path.Clean(strings.Trim(base, "/")); base == "." {
+		base = ""
+	}
 	var out []string
 	for _, f := range files {
 		rel := f
 		if base != "" {
 			var ok bool
-			if rel, ok = strings.CutPrefix(f, strings.Trim(base, "/")+"/"); !ok {
+			if rel, ok = strings.CutPrefix(f, base+"/"); !ok {
 				continue
 			}
 		}
