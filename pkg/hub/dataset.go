@@ -104,6 +104,9 @@ func (c *Client) hubDataset(ctx context.Context, id ID, config string, splits []
 	}
 	layout.Dir, layout.Cached = c.snapshotDir(id, commit), cached
 	for _, split := range splits {
+		if _, done := layout.Files[split]; done {
+			continue // train and test may name one split
+		}
 		for _, f := range layout.files.files[split] {
 			p, err := get(f)
 			if err != nil {
@@ -125,7 +128,7 @@ type layout struct {
 // only when the listing has it) and decides the splits.
 func readLayout(files []string, name, config string, read func(string) ([]byte, error)) (layout, error) {
 	if script := name + ".py"; contains(files, script) {
-		return layout{}, fmt.Errorf("it has a loading script (%s): gotrl runs no dataset scripts; use a revision or a copy of it with the data files (parquet, jsonl, csv), e.g. its refs/convert/parquet branch", script)
+		return layout{}, fmt.Errorf("it has a loading script (%s): gotrl runs no dataset scripts; use a revision or a copy that holds the data files themselves (for a dataset of one config, the hub's parquet conversion: @refs/convert/parquet)", script)
 	}
 	var card, standalone []byte
 	for _, f := range []struct {
@@ -189,6 +192,9 @@ func localDataset(dir, config string, splits []string) (*DatasetFiles, error) {
 	}
 	l.Dir = dir
 	for _, split := range splits {
+		if _, done := l.Files[split]; done {
+			continue
+		}
 		for _, f := range l.files.files[split] {
 			l.Files[split] = append(l.Files[split], filepath.Join(dir, filepath.FromSlash(f)))
 		}

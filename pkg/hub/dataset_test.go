@@ -151,6 +151,8 @@ func TestDatasetFromHub(t *testing.T) {
 			want: map[string][]string{"train": {"data/train-00000-of-00002.parquet", "data/train-00001-of-00002.parquet"}, "test": {"data/test-00000-of-00001.parquet"}}},
 		{id: "org/one", splits: []string{"train", "test"}, dir: "main", all: []string{"train"},
 			want: map[string][]string{"train": {"prompts.jsonl"}}},
+		{id: "org/one", splits: []string{"train", "train"}, dir: "main", all: []string{"train"},
+			want: map[string][]string{"train": {"prompts.jsonl"}}},
 		{id: "org/one@v1", splits: []string{"train"}, dir: "v1", all: []string{"train"},
 			want: map[string][]string{"train": {"old.csv"}}},
 	}

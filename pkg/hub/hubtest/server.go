@@ -215,7 +215,7 @@ func (s *Server) serveHub(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusTemporaryRedirect)
 		return
 	}
-	commit, files, ok := s.checkout(w, r, repo, ok, repoID, rev)
+	commit, files, ok := s.checkout(w, r, repo, ok, repoID, rev, false)
 	if !ok {
 		return
 	}
@@ -241,8 +241,9 @@ func (s *Server) serveHub(w http.ResponseWriter, r *http.Request) {
 
 // checkout answers the errors the hub gives before reading a file (the
 // hub down, no such repository, no access, no such revision) and
-// otherwise returns the commit rev names and its files.
-func (s *Server) checkout(w http.ResponseWriter, r *http.Request, repo *Repo, found bool, repoID, rev string) (string, map[string][]byte, bool) {
+// otherwise returns the commit rev names and its files. A gated
+// repository's info is public (info): only its files need the token.
+func (s *Server) checkout(w http.ResponseWriter, r *http.Request, repo *Repo, found bool, repoID, rev string, info bool) (string, map[string][]byte, bool) {
 	s.mu.Lock()
 	down := s.faults.HubStatus
 	s.mu.Unlock()
@@ -260,7 +261,7 @@ func (s *Server) checkout(w http.ResponseWriter, r *http.Request, repo *Repo, fo
 	case repo.Private && auth != "Bearer "+s.Token:
 		hubError(w, http.StatusUnauthorized, "", "Invalid credentials in Authorization header")
 		return "", nil, false
-	case repo.Gated && auth != "Bearer "+s.Token:
+	case repo.Gated && !info && auth != "Bearer "+s.Token:
 		hubError(w, http.StatusForbidden, "GatedRepo", "Access to "+repoID+" is restricted.")
 		return "", nil, false
 	}
@@ -293,7 +294,7 @@ func (s *Server) serveInfo(w http.ResponseWriter, r *http.Request, rest string) 
 	s.mu.Lock()
 	repo, found := s.datasets[repoID]
 	s.mu.Unlock()
-	commit, files, ok := s.checkout(w, r, repo, found, repoID, rev)
+	commit, files, ok := s.checkout(w, r, repo, found, repoID, rev, true)
 	if !ok {
 		return
 	}
