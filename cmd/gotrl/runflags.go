@@ -111,6 +111,9 @@ func (s *stage) resolve(cmd *cobra.Command) (train.Env, error) {
 	if err := resolveHub(cmd, s.cfg); err != nil {
 		return train.Env{}, err
 	}
+	if err := resolveDataset(cmd, s.cfg); err != nil {
+		return train.Env{}, err
+	}
 	dev, err := setup(*s.seed)
 	if err != nil {
 		return train.Env{}, err

@@ -176,6 +176,20 @@ func Keys(cfg any) []string {
 	return keys
 }
 
+// Pointer returns a pointer to the field of the struct cfg points to
+// whose YAML key is key (inline sections entered), or nil when it has
+// none: a command reaches a setting that several configs share by name.
+func Pointer(cfg any, key string) any {
+	var out any
+	_ = walk(reflect.ValueOf(cfg).Elem(), func(_ reflect.StructField, fv reflect.Value, k string) error {
+		if k == key && out == nil {
+			out = fv.Addr().Interface()
+		}
+		return nil
+	})
+	return out
+}
+
 // HubField is a field naming a model or tokenizer, which may be a local
 // path or a Hugging Face Hub id (tag hub:"model" or hub:"tokenizer").
 type HubField struct {

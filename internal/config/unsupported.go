@@ -65,7 +65,7 @@ var Unsupported = map[string]string{
 	"exp_name":                   "the run is named by output_dir",
 	"task_name":                  "the run is named by output_dir",
 	"model_name":                 "use model_name_or_path",
-	"query_dataset":              "use train_file",
+	"query_dataset":              "use dataset_name (a hub data set, its train split) or train_file",
 }
 
 // unknownKey explains the first key of the YAML mapping m that the

@@ -12,7 +12,7 @@ import (
 
 // The cache layout of huggingface_hub (file_download.hf_hub_download):
 //
-//	CacheDir/models--org--name/
+//	CacheDir/models--org--name/    (datasets--org--name/ for a dataset)
 //	  blobs/<etag>                 file contents; etag = sha256 (LFS) or git blob sha1
 //	  blobs/<etag>.incomplete      a download in progress, resumed from its length
 //	  snapshots/<commit>/<file>    relative symlink to ../../blobs/<etag>
@@ -36,25 +36,25 @@ func (c *Client) markCacheVersion() {
 }
 
 // repoDir is the repository's folder (repo_folder_name): models--org--name.
-func (c *Client) repoDir(repo string) string {
-	return filepath.Join(c.CacheDir, "models--"+strings.ReplaceAll(repo, "/", "--"))
+func (c *Client) repoDir(id ID) string {
+	return filepath.Join(c.CacheDir, id.folder())
 }
 
 // snapshotDir is the directory a loader reads for one commit.
-func (c *Client) snapshotDir(repo, commit string) string {
-	return filepath.Join(c.repoDir(repo), "snapshots", commit)
+func (c *Client) snapshotDir(id ID, commit string) string {
+	return filepath.Join(c.repoDir(id), "snapshots", commit)
 }
 
 // pointerPath is _get_pointer_path: file inside the commit's snapshot,
 // refusing names that would land outside it ("../x", "/etc/x").
-func (c *Client) pointerPath(repo, commit, file string) (string, error) {
+func (c *Client) pointerPath(id ID, commit, file string) (string, error) {
 	if !safeName(commit) {
-		return "", fmt.Errorf("%s: commit %q is not a plain name", repo, commit)
+		return "", fmt.Errorf("%s: commit %q is not a plain name", id.Repo, commit)
 	}
-	snap := c.snapshotDir(repo, commit)
+	snap := c.snapshotDir(id, commit)
 	p := filepath.Join(snap, filepath.FromSlash(file))
 	if rel, err := filepath.Rel(snap, p); err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return "", fmt.Errorf("%s: file name %q leaves the snapshot directory", repo, file)
+		return "", fmt.Errorf("%s: file name %q leaves the snapshot directory", id.Repo, file)
 	}
 	return p, nil
 }
@@ -67,11 +67,11 @@ func safeName(s string) bool {
 
 // readRef is the commit refs/<rev> names, or rev itself when it is a
 // commit hash; "" when neither.
-func (c *Client) readRef(repo, rev string) string {
+func (c *Client) readRef(id ID, rev string) string {
 	if commitPattern.MatchString(rev) {
 		return rev
 	}
-	b, err := os.ReadFile(filepath.Join(c.repoDir(repo), "refs", filepath.FromSlash(rev)))
+	b, err := os.ReadFile(filepath.Join(c.repoDir(id), "refs", filepath.FromSlash(rev)))
 	if err != nil {
 		return ""
 	}
@@ -81,25 +81,25 @@ func (c *Client) readRef(repo, rev string) string {
 // writeRef is _cache_commit_hash_for_specific_revision: refs/<rev> holds
 // the commit (no newline) unless rev is that commit; written only when it
 // changes, through a rename so a reader never sees half a hash.
-func (c *Client) writeRef(repo, rev, commit string) error {
-	if rev == commit || c.readRef(repo, rev) == commit {
+func (c *Client) writeRef(id ID, rev, commit string) error {
+	if rev == commit || c.readRef(id, rev) == commit {
 		return nil
 	}
-	p := filepath.Join(c.repoDir(repo), "refs", filepath.FromSlash(rev))
+	p := filepath.Join(c.repoDir(id), "refs", filepath.FromSlash(rev))
 	return writeFileAtomic(p, func(w io.Writer) error {
 		_, err := io.WriteString(w, commit)
 		return err
 	})
 }
 
-func (c *Client) noExistPath(repo, commit, file string) string {
-	return filepath.Join(c.repoDir(repo), ".no_exist", commit, filepath.FromSlash(file))
+func (c *Client) noExistPath(id ID, commit, file string) string {
+	return filepath.Join(c.repoDir(id), ".no_exist", commit, filepath.FromSlash(file))
 }
 
 // markNoExist records a 404 as huggingface_hub does; failing to is not an
 // error there either (the cache may be read-only).
-func (c *Client) markNoExist(repo, commit, file string) {
-	p := c.noExistPath(repo, commit, file)
+func (c *Client) markNoExist(id ID, commit, file string) {
+	p := c.noExistPath(id, commit, file)
 	if os.MkdirAll(filepath.Dir(p), 0o755) == nil {
 		if f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
 			f.Close()

@@ -16,6 +16,11 @@
 // blobs/, and linked from snapshots/<commit>/. Only the files a loader
 // needs are fetched (see ModelFiles and TokenizerFiles).
 //
+// Dataset does the same for a dataset repository (ID.Type DatasetRepo:
+// {HF_ENDPOINT}/datasets/{repo}/resolve/…, CacheDir/datasets--org--name/),
+// listing it with /api/datasets/{repo}/revision/{rev} and choosing the
+// files of each split as datasets 3.x's load_dataset does.
+//
 // It does not use github.com/gomlx/go-huggingface (v0.3.1, evaluated for
 // this package against the fake hub in hubtest): it cannot fetch from the
 // resolve endpoint alone (it first needs /api/models/{id}/revision/{rev}

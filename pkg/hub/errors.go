@@ -8,9 +8,10 @@ import (
 )
 
 // Errors a caller can test with errors.Is. Each wraps the id (and file)
-// into its message, e.g. "model not found: org/name".
+// into its message, e.g. "model not found: org/name" (ErrRepoNotFound
+// follows the repository's type: "dataset not found: org/name").
 var (
-	ErrRepoNotFound     = errors.New("model not found")    // 404 RepoNotFound
+	ErrRepoNotFound     = errors.New("not found")          // 404 RepoNotFound
 	ErrRevisionNotFound = errors.New("revision not found") // 404 RevisionNotFound
 	ErrEntryNotFound    = errors.New("file not found")     // 404 EntryNotFound, or a .no_exist marker
 	ErrAccess           = errors.New("access denied")      // 401, 403, gated or disabled repos
@@ -39,7 +40,7 @@ func (c *Client) statusError(resp *http.Response, id ID, file string) error {
 		return fmt.Errorf("%w: %s in %s@%s", ErrEntryNotFound, file, id.Repo, id.rev())
 	case code == "GatedRepo":
 		return fmt.Errorf("%w: %s is gated (%s): accept its conditions at %s/%s, then set HF_TOKEN to a token of that account",
-			ErrAccess, id.Repo, status, c.Endpoint, id.Repo)
+			ErrAccess, id.Repo, status, c.Endpoint, id.urlPath())
 	case msg == "Access to this resource is disabled.":
 		return fmt.Errorf("%w: %s: %s", ErrAccess, id.Repo, msg)
 	case resp.StatusCode == http.StatusUnauthorized && msg == "Invalid credentials in Authorization header":
@@ -48,8 +49,8 @@ func (c *Client) statusError(resp *http.Response, id ID, file string) error {
 	case resp.StatusCode == http.StatusUnauthorized && code == "RepoNotFound":
 		// The hub answers this to anonymous requests for private, gated
 		// and missing repositories alike.
-		return fmt.Errorf("%w: %s on %s, or %w to it (%s): if it is private or gated, set HF_TOKEN to a token that can read it",
-			ErrRepoNotFound, id.Repo, c.Endpoint, ErrAccess, status)
+		return fmt.Errorf("%s %w: %s on %s, or %w to it (%s): if it is private or gated, set HF_TOKEN to a token that can read it",
+			id.Type.kind(), ErrRepoNotFound, id.Repo, c.Endpoint, ErrAccess, status)
 	case resp.StatusCode == http.StatusUnauthorized:
 		return fmt.Errorf("%w: %s: %s%s: set HF_TOKEN (or log in, writing $HF_HOME/token) to a token that can read it",
 			ErrAccess, id.Repo, status, detail(msg))
@@ -60,7 +61,7 @@ func (c *Client) statusError(resp *http.Response, id ID, file string) error {
 		if c.Token == "" {
 			hint = " (if it is private, set HF_TOKEN)"
 		}
-		return fmt.Errorf("%w: %s on %s%s", ErrRepoNotFound, id.Repo, c.Endpoint, hint)
+		return fmt.Errorf("%s %w: %s on %s%s", id.Type.kind(), ErrRepoNotFound, id.Repo, c.Endpoint, hint)
 	}
 	return &unreachableError{fmt.Errorf("%s %s: %s%s", resp.Request.Method, resp.Request.URL.Redacted(), status, detail(msg))}
 }

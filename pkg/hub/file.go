@@ -31,8 +31,8 @@ func (c *Client) File(ctx context.Context, id ID, name string) (path, commit str
 	switch {
 	case errors.Is(err, ErrEntryNotFound):
 		if m.commit != "" && safeName(m.commit) {
-			c.markNoExist(id.Repo, m.commit, name)
-			_ = c.writeRef(id.Repo, rev, m.commit) // a read-only cache still answers
+			c.markNoExist(id, m.commit, name)
+			_ = c.writeRef(id, rev, m.commit) // a read-only cache still answers
 		}
 		return "", m.commit, err
 	case ctx.Err() != nil:
@@ -45,10 +45,10 @@ func (c *Client) File(ctx context.Context, id ID, name string) (path, commit str
 		return c.fromCache(id, rev, name, err)
 	}
 	c.markCacheVersion()
-	if err := c.writeRef(id.Repo, rev, m.commit); err != nil {
+	if err := c.writeRef(id, rev, m.commit); err != nil {
 		return "", "", fmt.Errorf("%s: write ref: %w", id, err)
 	}
-	pointer, err := c.pointerPath(id.Repo, m.commit, name)
+	pointer, err := c.pointerPath(id, m.commit, name)
 	if err != nil {
 		return "", "", err
 	}
@@ -64,13 +64,12 @@ func (c *Client) File(ctx context.Context, id ID, name string) (path, commit str
 // store downloads m's blob unless present and links pointer to it, under
 // the blob's lock.
 func (c *Client) store(ctx context.Context, id ID, m metadata, name, pointer string) error {
-	repoFolder := filepath.Base(c.repoDir(id.Repo))
-	unlock, err := lockFile(ctx, filepath.Join(c.CacheDir, ".locks", repoFolder, m.etag+".lock"))
+	unlock, err := lockFile(ctx, filepath.Join(c.CacheDir, ".locks", id.folder(), m.etag+".lock"))
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	blob := filepath.Join(c.repoDir(id.Repo), "blobs", m.etag)
+	blob := filepath.Join(c.repoDir(id), "blobs", m.etag)
 	if err := c.fetchBlob(ctx, m, blob, name); err != nil {
 		return err
 	}
@@ -80,15 +79,15 @@ func (c *Client) store(ctx context.Context, id ID, m metadata, name, pointer str
 // cached looks name up in the snapshot of commit: its path, or
 // ErrEntryNotFound for a .no_exist marker; ok is false when neither is there.
 func (c *Client) cached(id ID, commit, name string) (string, bool, error) {
-	p, err := c.pointerPath(id.Repo, commit, name)
+	p, err := c.pointerPath(id, commit, name)
 	if err != nil {
 		return "", true, err
 	}
 	if _, err := os.Stat(p); err == nil {
 		return p, true, nil
 	}
-	if _, err := os.Stat(c.noExistPath(id.Repo, commit, name)); err == nil {
-		return "", true, fmt.Errorf("%w: %s in %s@%s (cached 404 in %s)", ErrEntryNotFound, name, id.Repo, commit, filepath.Join(c.repoDir(id.Repo), ".no_exist"))
+	if _, err := os.Stat(c.noExistPath(id, commit, name)); err == nil {
+		return "", true, fmt.Errorf("%w: %s in %s@%s (cached 404 in %s)", ErrEntryNotFound, name, id.Repo, commit, filepath.Join(c.repoDir(id), ".no_exist"))
 	}
 	return "", false, nil
 }
@@ -96,7 +95,7 @@ func (c *Client) cached(id ID, commit, name string) (string, bool, error) {
 // fromCache answers from the cache when the hub cannot (why says which):
 // the commit refs/<rev> names (or rev itself), then that snapshot.
 func (c *Client) fromCache(id ID, rev, name string, why error) (string, string, error) {
-	if commit := c.readRef(id.Repo, rev); commit != "" {
+	if commit := c.readRef(id, rev); commit != "" {
 		if p, ok, err := c.cached(id, commit, name); ok || err != nil {
 			return p, commit, err
 		}

@@ -106,7 +106,7 @@ func checkSnapshot(t *testing.T, dir string, want map[string][]byte) {
 // snapshots/ is partial: no .incomplete, no temporary link or file.
 func noPartialFiles(t *testing.T, c *Client, repo string) {
 	t.Helper()
-	_ = filepath.WalkDir(c.repoDir(repo), func(p string, d os.DirEntry, err error) error {
+	_ = filepath.WalkDir(c.repoDir(ID{Repo: repo}), func(p string, d os.DirEntry, err error) error {
 		if err == nil && (strings.HasSuffix(p, ".incomplete") || strings.HasPrefix(d.Name(), ".") && !strings.Contains(p, ".no_exist")) {
 			t.Errorf("partial file left: %s", p)
 		}

@@ -9,12 +9,45 @@ import (
 // DefaultRevision is the branch a bare id resolves to (constants.DEFAULT_REVISION).
 const DefaultRevision = "main"
 
-// ID names a model repository on the hub: Repo is "org/name" or, for the
+// ID names a repository on the hub: Repo is "org/name" or, for the
 // root-level repositories such as "gpt2" or "bert-base-chinese", "name".
-// Revision is a branch, a tag or a commit hash ("" means main).
+// Revision is a branch, a tag or a commit hash ("" means main). Type is
+// the kind of repository ("" is a model).
 type ID struct {
 	Repo     string
 	Revision string
+	Type     RepoType
+}
+
+// RepoType is a kind of repository (constants.REPO_TYPES): it decides the
+// URL prefix and the cache folder, and nothing else.
+type RepoType string
+
+const (
+	ModelRepo   RepoType = "model"   // also the zero value
+	DatasetRepo RepoType = "dataset" // hf_hub_download(repo_type="dataset")
+)
+
+// kind is the type's name, "" read as a model.
+func (t RepoType) kind() string {
+	if t == "" {
+		return string(ModelRepo)
+	}
+	return string(t)
+}
+
+// folder is repo_folder_name: "models--org--name", "datasets--org--name".
+func (id ID) folder() string {
+	return id.Type.kind() + "s--" + strings.ReplaceAll(id.Repo, "/", "--")
+}
+
+// urlPath is the repository in hub URLs: REPO_TYPES_URL_PREFIXES puts
+// "datasets/" before a dataset's id and nothing before a model's.
+func (id ID) urlPath() string {
+	if id.Type.kind() == string(ModelRepo) {
+		return id.Repo
+	}
+	return id.Type.kind() + "s/" + id.Repo
 }
 
 // repoIDPattern is huggingface_hub's REPO_ID_REGEX (utils/_validators.py):

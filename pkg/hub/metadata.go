@@ -37,9 +37,10 @@ type metadata struct {
 }
 
 // resolveURL is hf_hub_url: {endpoint}/{repo}/resolve/{revision}/{file},
-// the revision quoted with safe="" and the file with safe="/".
-func (c *Client) resolveURL(repo, rev, file string) string {
-	return fmt.Sprintf(resolveURLPattern, c.Endpoint, repo, quote(rev, ""), quote(file, "/"))
+// the repo prefixed with "datasets/" for a dataset, the revision quoted
+// with safe="" and the file with safe="/".
+func (c *Client) resolveURL(id ID, rev, file string) string {
+	return fmt.Sprintf(resolveURLPattern, c.Endpoint, id.urlPath(), quote(rev, ""), quote(file, "/"))
 }
 
 // head is get_hf_file_metadata: a HEAD that follows only relative
@@ -47,7 +48,7 @@ func (c *Client) resolveURL(repo, rev, file string) string {
 // without going there. For a 404 EntryNotFound it also returns the commit
 // the hub reported, so the miss can be cached.
 func (c *Client) head(ctx context.Context, id ID, rev, file string) (metadata, error) {
-	start := c.resolveURL(id.Repo, rev, file)
+	start := c.resolveURL(id, rev, file)
 	u := start
 	var resp *http.Response
 	for range maxRelRedirects {

@@ -96,7 +96,7 @@ func (c *Client) Snapshot(ctx context.Context, id ID, want Files) (string, error
 	if err != nil {
 		return "", err
 	}
-	return c.snapshotDir(id.Repo, s.rev), nil
+	return c.snapshotDir(id, s.rev), nil
 }
 
 // snapshot is one Snapshot call in progress.
@@ -190,7 +190,8 @@ func (s *snapshot) tokenizerFiles() (ok bool, err error) {
 func (s *snapshot) get(name string) (bool, error) {
 	var path, commit string
 	var err error
-	at := ID{Repo: s.id.Repo, Revision: s.rev}
+	at := s.id
+	at.Revision = s.rev
 	if s.unreachable != nil {
 		path, commit, err = s.c.fromCache(at, s.rev, name, s.unreachable)
 	} else {
@@ -241,7 +242,7 @@ func (s *snapshot) optional(names []string) error {
 // shards fetches every file a sharded checkpoint's index lists in its
 // weight_map, each one required.
 func (s *snapshot) shards(index string) error {
-	p, _, err := s.c.cached(ID{Repo: s.id.Repo}, s.rev, index)
+	p, _, err := s.c.cached(s.id, s.rev, index)
 	if err != nil {
 		return err
 	}

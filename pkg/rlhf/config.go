@@ -14,10 +14,12 @@ import (
 type DataConfig struct {
 	Tokenizer string     `yaml:"tokenizer_name" hub:"tokenizer" alias:"tokenizer"`
 	Path      data.Files `yaml:"train_file" alias:"data"`
-	Fields    []string   `yaml:"fields" alias:"field"`
-	Format    string     `yaml:"format"`
-	SkipBad   bool       `yaml:"skip_bad"`
-	EvalPath  data.Files `yaml:"validation_file" alias:"eval-data"`
+	// Dataset is resolved into Path and EvalPath by the command.
+	Dataset  data.HubDataset `yaml:",inline"`
+	Fields   []string        `yaml:"fields" alias:"field"`
+	Format   string          `yaml:"format"`
+	SkipBad  bool            `yaml:"skip_bad"`
+	EvalPath data.Files      `yaml:"validation_file" alias:"eval-data"`
 	// EvalFraction holds out part of Path for evaluation when EvalPath is
 	// empty (group-aware split seeded by the run seed).
 	EvalFraction float64 `yaml:"eval_fraction" help:"fraction of --train-file held out for evaluation (group-aware, seeded)"`
@@ -30,7 +32,7 @@ func (d DataConfig) validate() error {
 	case d.Tokenizer == "":
 		return errors.New("tokenizer_name is empty")
 	case len(d.Path) == 0:
-		return errors.New("train_file is empty: give the training data")
+		return errors.New("train_file is empty: give the training data (train_file or dataset_name)")
 	case d.MaxLen <= 0:
 		return fmt.Errorf("max_length %d, want > 0", d.MaxLen)
 	case d.EvalFraction < 0 || d.EvalFraction >= 1:

@@ -8,12 +8,18 @@
 // RevisionNotFound, EntryNotFound, GatedRepo), private repositories that
 // need a token, Range requests, and injected faults (a transfer cut short,
 // a Range ignored, a corrupted byte). Every request is logged.
+//
+// Dataset repositories (AddDataset) are served as the hub serves them:
+// files at {URL}/datasets/{repo}/resolve/{revision}/{file}, and
+// huggingface_hub's dataset_info at {URL}/api/datasets/{repo}/revision/
+// {revision}, answering the commit ("sha") and every file ("siblings").
 package hubtest
 
 import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"net"
@@ -84,6 +90,7 @@ type Server struct {
 	hub, cdn *httptest.Server
 	mu       sync.Mutex
 	repos    map[string]*Repo
+	datasets map[string]*Repo
 	blobs    map[string][]byte // LFS objects by sha256
 	faults   Faults
 	log      []Request
@@ -91,7 +98,7 @@ type Server struct {
 
 // New starts a server; t.Cleanup stops it.
 func New(t testing.TB) *Server {
-	s := &Server{repos: map[string]*Repo{}, blobs: map[string][]byte{}}
+	s := &Server{repos: map[string]*Repo{}, datasets: map[string]*Repo{}, blobs: map[string][]byte{}}
 	s.hub = httptest.NewServer(http.HandlerFunc(s.serveHub))
 	s.cdn = httptest.NewServer(http.HandlerFunc(s.serveCDN))
 	s.URL = s.hub.URL
@@ -108,10 +115,15 @@ func (s *Server) Close() {
 }
 
 // AddRepo serves r under id ("org/name" or "name").
-func (s *Server) AddRepo(id string, r *Repo) {
+func (s *Server) AddRepo(id string, r *Repo) { s.add(s.repos, id, r) }
+
+// AddDataset serves r as the dataset repository id.
+func (s *Server) AddDataset(id string, r *Repo) { s.add(s.datasets, id, r) }
+
+func (s *Server) add(to map[string]*Repo, id string, r *Repo) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.repos[id] = r
+	to[id] = r
 	for _, files := range r.Commits {
 		for name, b := range files {
 			if IsLFS(name) {
@@ -141,7 +153,7 @@ func (s *Server) Requests() []Request {
 // repository's .gitattributes does).
 func IsLFS(name string) bool {
 	switch path.Ext(name) {
-	case ".safetensors", ".bin", ".model", ".h5", ".msgpack":
+	case ".safetensors", ".bin", ".model", ".h5", ".msgpack", ".parquet":
 		return true
 	}
 	return false
@@ -170,8 +182,20 @@ func (s *Server) record(r *http.Request) {
 func (s *Server) serveHub(w http.ResponseWriter, r *http.Request) {
 	s.record(r)
 	p := r.URL.EscapedPath()
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		http.NotFound(w, r)
+		return
+	}
+	if rest, ok := strings.CutPrefix(p, "/api/datasets/"); ok {
+		s.serveInfo(w, r, rest)
+		return
+	}
+	prefix, repos := "/", s.repos
+	if rest, ok := strings.CutPrefix(p, "/datasets/"); ok {
+		prefix, repos, p = "/datasets/", s.datasets, "/"+rest
+	}
 	i := strings.Index(p, "/resolve/")
-	if i < 1 || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+	if i < 1 {
 		http.NotFound(w, r)
 		return
 	}
@@ -184,38 +208,15 @@ func (s *Server) serveHub(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	repo, ok := s.repos[repoID]
-	down := s.faults.HubStatus
+	repo, ok := repos[repoID]
 	s.mu.Unlock()
-	auth := r.Header.Get("Authorization")
-	switch {
-	case down != 0:
-		w.WriteHeader(down)
-		return
-	case !ok:
-		hubError(w, http.StatusNotFound, "RepoNotFound", "Repository not found")
-		return
-	case repo.MovedTo != "":
-		w.Header().Set("Location", "/"+repo.MovedTo+"/resolve/"+escRev+"/"+escFile)
+	if ok && repo.MovedTo != "" {
+		w.Header().Set("Location", prefix+repo.MovedTo+"/resolve/"+escRev+"/"+escFile)
 		w.WriteHeader(http.StatusTemporaryRedirect)
 		return
-	case repo.Private && auth == "":
-		hubError(w, http.StatusUnauthorized, "RepoNotFound", "Invalid username or password.")
-		return
-	case repo.Private && auth != "Bearer "+s.Token:
-		hubError(w, http.StatusUnauthorized, "", "Invalid credentials in Authorization header")
-		return
-	case repo.Gated && auth != "Bearer "+s.Token:
-		hubError(w, http.StatusForbidden, "GatedRepo", "Access to model "+repoID+" is restricted.")
-		return
 	}
-	commit := rev
-	if c, ok := repo.Refs[rev]; ok {
-		commit = c
-	}
-	files, ok := repo.Commits[commit]
+	commit, files, ok := s.checkout(w, r, repo, ok, repoID, rev, false)
 	if !ok {
-		hubError(w, http.StatusNotFound, "RevisionNotFound", "Invalid rev id: "+rev)
 		return
 	}
 	w.Header().Set("X-Repo-Commit", commit)
@@ -236,6 +237,82 @@ func (s *Server) serveHub(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("ETag", `"`+GitSHA1(b)+`"`)
 	s.serveBytes(w, r, b)
+}
+
+// checkout answers the errors the hub gives before reading a file (the
+// hub down, no such repository, no access, no such revision) and
+// otherwise returns the commit rev names and its files. A gated
+// repository's info is public (info): only its files need the token.
+func (s *Server) checkout(w http.ResponseWriter, r *http.Request, repo *Repo, found bool, repoID, rev string, info bool) (string, map[string][]byte, bool) {
+	s.mu.Lock()
+	down := s.faults.HubStatus
+	s.mu.Unlock()
+	auth := r.Header.Get("Authorization")
+	switch {
+	case down != 0:
+		w.WriteHeader(down)
+		return "", nil, false
+	case !found:
+		hubError(w, http.StatusNotFound, "RepoNotFound", "Repository not found")
+		return "", nil, false
+	case repo.Private && auth == "":
+		hubError(w, http.StatusUnauthorized, "RepoNotFound", "Invalid username or password.")
+		return "", nil, false
+	case repo.Private && auth != "Bearer "+s.Token:
+		hubError(w, http.StatusUnauthorized, "", "Invalid credentials in Authorization header")
+		return "", nil, false
+	case repo.Gated && !info && auth != "Bearer "+s.Token:
+		hubError(w, http.StatusForbidden, "GatedRepo", "Access to "+repoID+" is restricted.")
+		return "", nil, false
+	}
+	commit := rev
+	if c, ok := repo.Refs[rev]; ok {
+		commit = c
+	}
+	files, ok := repo.Commits[commit]
+	if !ok {
+		hubError(w, http.StatusNotFound, "RevisionNotFound", "Invalid rev id: "+rev)
+		return "", nil, false
+	}
+	return commit, files, true
+}
+
+// serveInfo answers GET /api/datasets/{repo}/revision/{rev} (rev quoted
+// with safe="") with the fields of DatasetInfo that load_dataset reads.
+func (s *Server) serveInfo(w http.ResponseWriter, r *http.Request, rest string) {
+	i := strings.LastIndex(rest, "/revision/")
+	if i < 1 {
+		http.NotFound(w, r)
+		return
+	}
+	repoID := rest[:i]
+	rev, err := url.PathUnescape(rest[i+len("/revision/"):])
+	if err != nil {
+		http.Error(w, "bad path", http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	repo, found := s.datasets[repoID]
+	s.mu.Unlock()
+	commit, files, ok := s.checkout(w, r, repo, found, repoID, rev, true)
+	if !ok {
+		return
+	}
+	type sibling struct {
+		Name string `json:"rfilename"`
+	}
+	info := struct {
+		ID       string    `json:"id"`
+		SHA      string    `json:"sha"`
+		Private  bool      `json:"private"`
+		Gated    bool      `json:"gated"`
+		Siblings []sibling `json:"siblings"`
+	}{ID: repoID, SHA: commit, Private: repo.Private, Gated: repo.Gated, Siblings: []sibling{}}
+	for _, n := range sortedNames(files) {
+		info.Siblings = append(info.Siblings, sibling{n})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(info)
 }
 
 func (s *Server) serveCDN(w http.ResponseWriter, r *http.Request) {

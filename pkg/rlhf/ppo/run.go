@@ -50,8 +50,11 @@ type RunConfig struct {
 
 // Prompts says where the queries come from.
 type Prompts struct {
-	Path   data.Files `yaml:"train_file" alias:"data,prompts"`
-	Fields []string   `yaml:"fields" alias:"field"`
+	Path data.Files `yaml:"train_file" alias:"data,prompts"`
+	// Dataset is resolved into Path by the command (its train split;
+	// PPO evaluates on nothing, so the test split is not read).
+	Dataset data.HubDataset `yaml:",inline"`
+	Fields  []string        `yaml:"fields" alias:"field"`
 	// MaxLength keeps a prompt's last tokens (left truncation, as chat UIs
 	// cut a history) so query + response fit the policy's positions.
 	MaxLength int `yaml:"max_prompt_length"`
