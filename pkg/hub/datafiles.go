@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/gotrl/gotrl/pkg/data/datafiles"
 )
 
 // How datasets 3.x (data_files.py, load.py, packaged_modules) finds the
@@ -173,7 +175,7 @@ func resolveSplits(files []string, base string, names []string, patterns map[str
 			if err != nil {
 				return out, err
 			}
-			if len(got) == 0 && !hasMagic(p) {
+			if len(got) == 0 && !datafiles.IsPattern(p) {
 				return out, fmt.Errorf("split %s: no data file %s in the repository", split, path.Join(base, p))
 			}
 			for _, f := range got {

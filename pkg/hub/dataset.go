@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -127,7 +128,7 @@ type layout struct {
 // readLayout refuses a loading script, reads the card (through read,
 // only when the listing has it) and decides the splits.
 func readLayout(files []string, name, config string, read func(string) ([]byte, error)) (layout, error) {
-	if script := name + ".py"; contains(files, script) {
+	if script := name + ".py"; slices.Contains(files, script) {
 		return layout{}, fmt.Errorf("it has a loading script (%s): gotrl runs no dataset scripts; use a revision or a copy that holds the data files themselves (for a dataset of one config, the hub's parquet conversion: @refs/convert/parquet)", script)
 	}
 	var card, standalone []byte
@@ -135,7 +136,7 @@ func readLayout(files []string, name, config string, read func(string) ([]byte, 
 		name string
 		to   *[]byte
 	}{{datasetCard, &card}, {datasetCardYAML, &standalone}} {
-		if !contains(files, f.name) {
+		if !slices.Contains(files, f.name) {
 			continue
 		}
 		b, err := read(f.name)
