@@ -170,17 +170,7 @@ func fileList(files []string) string {
 // localDataset is load_dataset on a local directory without a script
 // (LocalDatasetModuleFactoryWithoutScript): the same rules on its files.
 func localDataset(dir, config string, splits []string) (*DatasetFiles, error) {
-	var files []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() {
-			rel, _ := filepath.Rel(dir, p)
-			files = append(files, filepath.ToSlash(rel))
-		}
-		return nil
-	})
+	files, err := relFiles(dir)
 	if err != nil {
 		return nil, fmt.Errorf("dataset %s: %w", dir, err)
 	}
@@ -231,16 +221,7 @@ func (c *Client) datasetListing(ctx context.Context, id ID) (commit string, file
 	if commit == "" || !safeName(commit) {
 		return "", nil, true, fmt.Errorf("%w: %s (cache %s): %w", ErrNotCached, id, c.CacheDir, err)
 	}
-	walkErr := filepath.WalkDir(snap, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() {
-			rel, _ := filepath.Rel(snap, p)
-			files = append(files, filepath.ToSlash(rel))
-		}
-		return nil
-	})
+	files, walkErr := relFiles(snap)
 	if walkErr != nil {
 		return "", nil, true, fmt.Errorf("%w: %s (snapshot %s): %w", ErrNotCached, id, snap, walkErr)
 	}
@@ -290,3 +271,19 @@ func (c *Client) datasetInfo(ctx context.Context, id ID, rev string) (string, []
 // maxInfoBytes bounds a dataset_info answer (a repository of 100,000
 // files lists in about 5 MB).
 const maxInfoBytes = 64 << 20
+
+// relFiles lists the files under dir, as slash paths relative to it.
+func relFiles(dir string) ([]string, error) {
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			files = append(files, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	return files, err
+}
