@@ -76,7 +76,7 @@ func load(dir string, raw []byte, o models.Options) (models.Model, error) {
 	}
 	if o.Configure != nil {
 		if err := o.Configure(&c); err != nil {
-			return nil, fmt.Errorf("bert load %s: %w", dir, err)
+			return nil, fmt.Errorf("%s load %s: %w", c.ModelType, dir, err)
 		}
 	}
 	l, err := build(dir, c, arch, o)
@@ -89,7 +89,7 @@ func load(dir string, raw []byte, o models.Options) (models.Model, error) {
 	case *SequenceClassification, *Reward:
 		if o.Task == models.TaskReward && c.Labels() != 1 && arch == archClassifier {
 			l.Close()
-			return nil, fmt.Errorf("bert load %s: a reward model has one label, this classifier %d (score a classifier's class instead)", dir, c.Labels())
+			return nil, fmt.Errorf("%s load %s: a reward model has one label, this classifier %d (score a classifier's class instead)", c.ModelType, dir, c.Labels())
 		}
 		return &SequenceClassifier{loaded: l}, nil
 	}
