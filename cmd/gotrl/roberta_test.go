@@ -13,7 +13,8 @@ import (
 // tokenizer: `gotrl classifier` fine-tunes it and saves a checkpoint
 // transformers reads as RobertaForSequenceClassification, and `gotrl
 // pretrain` trains a fresh RobertaForMaskedLM from its config with the
-// tokenizer's <mask>.
+// tokenizer's <mask>, `gotrl rm` puts TRL's value head on it (saved as
+// RobertaModel + v_head.*) and `gotrl rm score` reads that back.
 func TestRobertaCommands(t *testing.T) {
 	fixture := filepath.Join("..", "..", "testdata", "models", "roberta-seqcls")
 	dir := t.TempDir()
@@ -23,13 +24,17 @@ func TestRobertaCommands(t *testing.T) {
 {"text": "to be or not", "label": 2}
 {"text": "hello there", "label": 1}
 `)
-	common := []string{"--train-file", train, "--max-steps", "2", "--batch-size", "2", "--threads", "1", "--eval-fraction", "0"}
+	write(t, filepath.Join(dir, "pref.jsonl"), `{"prompt": "a t", "chosen": "the cat", "rejected": "no"}
+{"prompt": "to be", "chosen": "or not", "rejected": "x"}
+`)
+	common := []string{"--max-steps", "2", "--batch-size", "2", "--threads", "1", "--eval-fraction", "0"}
 	tests := []struct {
 		stage, class string
 		args         []string
 	}{
-		{"classifier", "RobertaForSequenceClassification", []string{"--model-name-or-path", fixture}},
-		{"pretrain", "RobertaForMaskedLM", []string{"--config-name", fixture, "--tokenizer", fixture}},
+		{"classifier", "RobertaForSequenceClassification", []string{"--model-name-or-path", fixture, "--train-file", train}},
+		{"pretrain", "RobertaForMaskedLM", []string{"--config-name", fixture, "--tokenizer", fixture, "--train-file", train}},
+		{"rm", "RobertaModel", []string{"--model-name-or-path", filepath.Join(dir, "pretrain"), "--train-file", filepath.Join(dir, "pref.jsonl")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.stage, func(t *testing.T) {
@@ -55,5 +60,10 @@ func TestRobertaCommands(t *testing.T) {
 				t.Errorf("saved model_type %q, architectures %v; want roberta, [%s]", c.ModelType, c.Architectures, tt.class)
 			}
 		})
+	}
+	r := runBin(t, "rm", "score", "--model", filepath.Join(dir, "rm"), "--prompt", "to be", "or not", "x", "--threads", "1")
+	r.check(t, 0, "")
+	if strings.Count(r.stdout, "\n") < 2 {
+		t.Errorf("rm score printed %q, want a line per response", r.stdout)
 	}
 }
