@@ -94,6 +94,9 @@ func (c Config) firstPosition() int64 {
 	return 0
 }
 
+// MLMHead is the path of c's MLM head: cls.predictions, or lm_head.
+func (c Config) MLMHead() string { return c.info().mlm }
+
 // MaxTokens is the longest sequence c's position embeddings cover: 512
 // for RoBERTa's 514 positions with pad_token_id 1.
 func (c Config) MaxTokens() int64 { return c.MaxPositionEmbeddings - c.firstPosition() }
