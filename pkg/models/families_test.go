@@ -128,7 +128,7 @@ func TestLoadRefusesUnsupportedConfig(t *testing.T) {
 		{`{"model_type": "bert", "is_decoder": true}`, `field "is_decoder": true (a causal BERT, BertLMHeadModel) is not supported`},
 		{`{"model_type": "bert", "hidden_act": "gelu_fancy"}`, `field "hidden_act": unknown activation "gelu_fancy"`},
 		{`{"model_type": "roberta", "position_embedding_type": "relative_key"}`, `field "position_embedding_type": "relative_key" is not supported (want "absolute")`},
-		{`{"model_type": "roberta", "is_decoder": true}`, `field "is_decoder": true`},
+		{`{"model_type": "roberta", "is_decoder": true}`, `field "is_decoder": true (a causal RoBERTa, RobertaForCausalLM) is not supported`},
 		{`{"model_type": "xlm-roberta", "add_cross_attention": true}`, `field "add_cross_attention": true is not supported`},
 		{`{"model_type": "roberta", "max_position_embeddings": 2}`, `field "max_position_embeddings": 2 leaves no position after pad_token_id 1`},
 		{`{"model_type": "roberta", "architectures": ["RobertaForPreTraining"]}`, `field "architectures": "RobertaForPreTraining" is not supported for model_type roberta`},

@@ -164,7 +164,7 @@ func (c Config) Validate() error {
 	// HF's BertModel makes its mask causal for is_decoder, even under
 	// BertForMaskedLM; gotrl's attends both ways.
 	if c.IsDecoder {
-		return fmt.Errorf("field %q: true (a causal BERT, BertLMHeadModel) is not supported", "is_decoder")
+		return fmt.Errorf("field %q: true (%s) is not supported", "is_decoder", c.info().causal)
 	}
 	if c.AddCrossAttention {
 		return fmt.Errorf("field %q: true is not supported (BERT layers with cross-attention)", "add_cross_attention")

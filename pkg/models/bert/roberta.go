@@ -33,17 +33,18 @@ type flavorInfo struct {
 	head    string // the heads' path a bare encoder ignores
 	mlm     string // the MLM head's path
 	classes string // HF class-name prefix (BertForMaskedLM)
+	causal  string // the causal class is_decoder asks for, which gotrl lacks
 	roles   []string
 	// defaults are the config class's defaults that differ from BertConfig's.
 	vocab, pad int64
 }
 
 var flavors = map[Flavor]flavorInfo{
-	FlavorBERT: {base: "bert", head: "cls", mlm: "cls.predictions", classes: "Bert", vocab: 30522, pad: 0,
+	FlavorBERT: {base: "bert", head: "cls", mlm: "cls.predictions", classes: "Bert", causal: "a causal BERT, BertLMHeadModel", vocab: 30522, pad: 0,
 		roles: []string{archModel, archMaskedLM, archPreTraining, archClassifier, archReward}},
-	FlavorRoBERTa: {base: "roberta", head: "lm_head", mlm: "lm_head", classes: "Roberta", vocab: 50265, pad: 1,
+	FlavorRoBERTa: {base: "roberta", head: "lm_head", mlm: "lm_head", classes: "Roberta", causal: "a causal RoBERTa, RobertaForCausalLM", vocab: 50265, pad: 1,
 		roles: []string{archModel, archMaskedLM, archClassifier, archReward}},
-	FlavorXLMRoBERTa: {base: "roberta", head: "lm_head", mlm: "lm_head", classes: "XLMRoberta", vocab: 30522, pad: 1,
+	FlavorXLMRoBERTa: {base: "roberta", head: "lm_head", mlm: "lm_head", classes: "XLMRoberta", causal: "a causal XLM-RoBERTa, XLMRobertaForCausalLM", vocab: 30522, pad: 1,
 		roles: []string{archModel, archMaskedLM, archClassifier, archReward}},
 }
 
