@@ -14,7 +14,7 @@ func newClassifierCmd() *cobra.Command {
 	s := &stage{cfg: &cfg, defaults: func() any { c := rlhf.DefaultClassifier(); return &c }, seed: &cfg.Train.Seed, outputDir: &cfg.Train.OutputDir}
 	cmd := &cobra.Command{
 		Use:   "classifier",
-		Short: "Fine-tune a sequence classifier (BERT or GPT-2 ForSequenceClassification) on labeled texts",
+		Short: "Fine-tune a sequence classifier (BERT, RoBERTa or GPT-2 ForSequenceClassification) on labeled texts",
 		Long: "Train a text classifier, as HF's Trainer does with AutoModelForSequenceClassification (run_glue):\n" +
 			"from a pretrained model (a new head with --num-labels outputs) or a classifier checkpoint.\n" +
 			"Data: records with \"text\" (or ChnSentiCorp's \"review\") and an integer \"label\" (0, 1, …).\n" +

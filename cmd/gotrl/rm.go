@@ -22,7 +22,7 @@ func newRMCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rm",
 		Short: "Train a scalar reward model on preference pairs or ranked lists (pairwise loss, TRL RewardTrainer)",
-		Long: "Train a reward model (GPT-2: GPT2ForSequenceClassification with one label; BERT: TRL's value head on [CLS]).\n" +
+		Long: "Train a reward model (GPT-2: GPT2ForSequenceClassification with one label; BERT, RoBERTa: TRL's value head on the first token).\n" +
 			"Data by --schema: preference {prompt, chosen, rejected}; ranked {prompt, responses: best first};\n" +
 			"cmrc: the book's RewardRank lists built from CMRC2018 (SQuAD layout)." + "\n\n" + data.Formats(data.StagePreference, data.StageRanked),
 		Example: "  gotrl rm --model-name-or-path runs/sft --schema cmrc --train-file cmrc_dev.json --output-dir runs/rm --max-steps 200\n" +

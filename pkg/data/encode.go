@@ -109,9 +109,13 @@ func (e *Encoder) assemble(a, b []int64, pair bool) (Encoded, error) {
 	sp := e.Tok.Special()
 	bert := sp.CLS >= 0 && sp.SEP >= 0
 	var pre, mid, post []int64 // specials around the parts
+	typeB := int64(1)          // the second part's type id
 	switch {
 	case bert:
 		pre, mid, post = []int64{sp.CLS}, []int64{sp.SEP}, []int64{sp.SEP}
+		if pair {
+			mid, typeB = e.pairJoin(sp)
+		}
 	case sp.EOS >= 0:
 		post = []int64{sp.EOS}
 	}
@@ -142,7 +146,7 @@ func (e *Encoder) assemble(a, b []int64, pair bool) (Encoded, error) {
 	copy(out.Labels, out.IDs)
 	if bert {
 		for i := len(first); i < len(out.IDs); i++ {
-			out.TypeIDs[i] = 1
+			out.TypeIDs[i] = typeB
 		}
 	}
 	if pair && !e.LossOnAll {
@@ -151,6 +155,19 @@ func (e *Encoder) assemble(a, b []int64, pair bool) (Encoded, error) {
 		}
 	}
 	return out, nil
+}
+
+// pairJoin is what the tokenizer's pair template puts between the parts
+// of [CLS] a … b [SEP], and the second part's type id: [SEP] and 1 for
+// BERT, </s></s> and 0 for RoBERTa (RobertaProcessing), as HF's
+// tokenizer(a, b) gives them. A template of another shape keeps BERT's.
+func (e *Encoder) pairJoin(sp tokenizer.Specials) ([]int64, int64) {
+	enc, err := e.Tok.EncodePair("", "", true)
+	n := len(enc.IDs)
+	if err != nil || n < 3 || len(enc.TypeIDs) != n || enc.IDs[0] != sp.CLS || enc.IDs[n-1] != sp.SEP {
+		return []int64{sp.SEP}, 1
+	}
+	return enc.IDs[1 : n-1], enc.TypeIDs[n-1]
 }
 
 // truncatePair fits a and b into budget tokens (budget < 0: no limit) the

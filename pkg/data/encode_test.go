@@ -1,9 +1,12 @@
 package data
 
 import (
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/gotrl/gotrl/pkg/data/tokenizer"
 )
 
 // ign shortens IgnoreIndex in the tables.
@@ -122,5 +125,25 @@ func TestParseTruncation(t *testing.T) {
 	}
 	if _, err := ParseTruncation("middle"); err == nil {
 		t.Error("ParseTruncation(middle) accepted")
+	}
+}
+
+// TestEncoderRobertaPair: a pair takes the tokenizer's own template, here
+// RobertaProcessing's <s> a </s></s> b </s> with type ids all 0 (a
+// RoBERTa model has one token type), as transformers' tokenizer(a, b)
+// of testdata/models/roberta-seqcls gives it; BERT's [CLS] a [SEP] b [SEP]
+// with type ids 1 on b is TestEncoder's.
+func TestEncoderRobertaPair(t *testing.T) {
+	tok, err := tokenizer.Open(filepath.Join("..", "..", "testdata", "models", "roberta-seqcls"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := (&Encoder{Tok: tok, LossOnAll: true}).Pair("a tat", "the t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []int64{0, 69, 261, 69, 88, 2, 2, 88, 76, 73, 261, 2} // tokenizer("a tat", "the t").input_ids
+	if !reflect.DeepEqual(got.IDs, want) || !reflect.DeepEqual(got.TypeIDs, make([]int64, len(want))) {
+		t.Errorf("ids %v types %v, want %v and zeros", got.IDs, got.TypeIDs, want)
 	}
 }

@@ -96,7 +96,7 @@ func TestLoadDispatch(t *testing.T) {
 
 func TestArchPrefix(t *testing.T) {
 	for arch, want := range map[string]string{
-		"GPT2LMHeadModel": "gpt2", "BertForPreTraining": "bert",
+		"GPT2LMHeadModel": "gpt2", "BertForPreTraining": "bert", "RobertaForMaskedLM": "roberta", "XLMRobertaModel": "xlm-roberta",
 		"T5ForConditionalGeneration": "t5", "MT5ForConditionalGeneration": "mt5", "Llama": "",
 	} {
 		if got := typeOfArch(arch); got != want {

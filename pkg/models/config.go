@@ -21,7 +21,9 @@ type header struct {
 
 // archPrefixes maps HF class-name prefixes to model types, for configs
 // written before model_type existed (longest prefix wins: MT5 before T5).
-var archPrefixes = map[string]string{"GPT2": "gpt2", "Bert": "bert", "T5": "t5", "MT5": "mt5"}
+var archPrefixes = map[string]string{
+	"GPT2": "gpt2", "Bert": "bert", "Roberta": "roberta", "XLMRoberta": "xlm-roberta", "T5": "t5", "MT5": "mt5",
+}
 
 // ReadConfig reads dir/config.json and returns its bytes and model type.
 // The type is, in order: override (the --model-type flag), the file's

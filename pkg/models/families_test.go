@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,6 +29,16 @@ func TestNumLabels(t *testing.T) {
 			return c.NumLabels(), err
 		},
 		"bert": func(b []byte) (int64, error) { c, err := bert.ParseConfig(b); return c.Labels(), err },
+		"roberta": func(b []byte) (int64, error) {
+			var m map[string]any
+			if err := json.Unmarshal(b, &m); err != nil {
+				return 0, err
+			}
+			m["model_type"] = "roberta"
+			b, _ = json.Marshal(m)
+			c, err := bert.ParseConfig(b)
+			return c.Labels(), err
+		},
 	}
 	tests := []struct {
 		json string
@@ -65,6 +76,8 @@ func TestLoadFamilies(t *testing.T) {
 		// families' TestVariantsMatchHF)
 		{"gpt2-variant", "gpt2-variant"}, {"gpt2-fp16", "gpt2-fp16"}, {"gpt2-bf16", "gpt2-bf16"},
 		{"bert-variant", "bert-variant"}, {"t5-variant", "t5-variant"},
+		// make_roberta.py: the BERT family's RoBERTa flavor
+		{"roberta-mlm", "roberta-mlm"}, {"roberta-seqcls", "roberta-seqcls"}, {"xlm-roberta-mlm", "xlm-roberta-mlm"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.dir, func(t *testing.T) {
@@ -114,6 +127,11 @@ func TestLoadRefusesUnsupportedConfig(t *testing.T) {
 		{`{"model_type": "bert", "position_embedding_type": "relative_key_query"}`, `field "position_embedding_type": "relative_key_query" is not supported (want "absolute")`},
 		{`{"model_type": "bert", "is_decoder": true}`, `field "is_decoder": true (a causal BERT, BertLMHeadModel) is not supported`},
 		{`{"model_type": "bert", "hidden_act": "gelu_fancy"}`, `field "hidden_act": unknown activation "gelu_fancy"`},
+		{`{"model_type": "roberta", "position_embedding_type": "relative_key"}`, `field "position_embedding_type": "relative_key" is not supported (want "absolute")`},
+		{`{"model_type": "roberta", "is_decoder": true}`, `field "is_decoder": true (a causal RoBERTa, RobertaForCausalLM) is not supported`},
+		{`{"model_type": "xlm-roberta", "add_cross_attention": true}`, `field "add_cross_attention": true is not supported`},
+		{`{"model_type": "roberta", "max_position_embeddings": 2}`, `field "max_position_embeddings": 2 leaves no position after pad_token_id 1`},
+		{`{"model_type": "roberta", "architectures": ["RobertaForPreTraining"]}`, `field "architectures": "RobertaForPreTraining" is not supported for model_type roberta`},
 		{`{"model_type": "t5", "tie_encoder_decoder": true}`, `field "tie_encoder_decoder": true is not supported`},
 		{`{"model_type": "mt5", "dense_act_fn": "gelu_fancy"}`, `field "dense_act_fn": unknown activation "gelu_fancy"`},
 	}

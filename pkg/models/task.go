@@ -114,7 +114,9 @@ type Classifier interface {
 	Dims() Dims
 }
 
-// Dims are a model's sizes.
+// Dims are a model's sizes. MaxPositions is the longest input it embeds:
+// max_position_embeddings, less pad_token_id + 1 for RoBERTa, whose
+// positions start there.
 type Dims struct {
 	Vocab, Hidden, MaxPositions int64
 }

@@ -1,5 +1,5 @@
 // Package all registers every model family gotrl has with pkg/models
-// (GPT-2, BERT, T5/mT5) and the PEFT adapter loader, as image/png
+// (GPT-2, BERT with RoBERTa and XLM-RoBERTa, T5/mT5) and the PEFT adapter loader, as image/png
 // registers a decoder: import it for
 // its side effect where a program or package loads models by config.json.
 //

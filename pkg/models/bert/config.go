@@ -9,8 +9,9 @@ import (
 	"github.com/gotrl/gotrl/pkg/models/layers"
 )
 
-// Config is Hugging Face's BertConfig as read from config.json; field names
-// are the JSON keys. Zero values are filled with BertConfig's defaults by
+// Config is Hugging Face's BertConfig (or RobertaConfig, XLMRobertaConfig:
+// the same fields, see Flavor) as read from config.json; field names are
+// the JSON keys. Zero values are filled with BertConfig's defaults by
 // ParseConfig, so a partial file (such as UniLM's, which has no model_type
 // and no layer_norm_eps) still loads.
 type Config struct {
@@ -29,6 +30,10 @@ type Config struct {
 	InitializerRange      float64  `json:"initializer_range"`
 	LayerNormEps          float64  `json:"layer_norm_eps"`
 	PadTokenID            int64    `json:"pad_token_id"`
+	// BOSTokenID and EOSTokenID compute nothing here; they are kept so a
+	// saved config says what the loaded one did (RobertaConfig: 0 and 2).
+	BOSTokenID *int64 `json:"bos_token_id,omitempty"`
+	EOSTokenID *int64 `json:"eos_token_id,omitempty"`
 	// ClassifierDropout is the dropout before `classifier`; nil means
 	// HiddenDropoutProb (BertForSequenceClassification).
 	ClassifierDropout *float64          `json:"classifier_dropout"`
@@ -75,15 +80,34 @@ func ReadConfig(path string) (Config, error) {
 	return c, nil
 }
 
-// ParseConfig decodes config.json over DefaultConfig and validates it. A
-// file without model_type is accepted as BERT (the caller chose this
+// ParseConfig decodes config.json over the defaults of its model_type's
+// config class (BertConfig, RobertaConfig, XLMRobertaConfig) and validates
+// it. A file without model_type is accepted as BERT (the caller chose this
 // package explicitly); another model_type is an error.
-func ParseConfig(data []byte) (Config, error) {
+func ParseConfig(data []byte) (Config, error) { return parseConfig(data, "") }
+
+// parseConfig is ParseConfig with the model type as models.Load resolved
+// it (the --model-type override first); "" reads the file's.
+func parseConfig(data []byte, override Flavor) (Config, error) {
+	var h struct {
+		ModelType string `json:"model_type"`
+	}
+	if err := json.Unmarshal(data, &h); err != nil {
+		return Config{}, err
+	}
+	if override != "" {
+		h.ModelType = string(override)
+	}
+	f, err := parseFlavor(h.ModelType)
+	if err != nil {
+		return Config{}, err
+	}
 	c := DefaultConfig()
-	c.ModelType = ""
+	c.VocabSize, c.PadTokenID = flavors[f].vocab, flavors[f].pad
 	if err := json.Unmarshal(data, &c); err != nil {
 		return Config{}, err
 	}
+	c.ModelType = string(f)
 	null, err := models.NullKeys(data)
 	if err != nil {
 		return Config{}, err
@@ -95,12 +119,6 @@ func ParseConfig(data []byte) (Config, error) {
 		// HF's BertEmbeddings then adds no position embeddings at all.
 		return Config{}, fmt.Errorf("field %q: null is not supported (want \"absolute\")", "position_embedding_type")
 	}
-	if c.ModelType == "" {
-		c.ModelType = "bert"
-	}
-	if c.ModelType != "bert" {
-		return Config{}, fmt.Errorf("model_type %q: want bert", c.ModelType)
-	}
 	if err := c.Validate(); err != nil {
 		return Config{}, err
 	}
@@ -109,6 +127,9 @@ func ParseConfig(data []byte) (Config, error) {
 
 // Validate reports the first field that cannot describe a BERT model.
 func (c Config) Validate() error {
+	if _, ok := flavors[c.Flavor()]; !ok {
+		return fmt.Errorf("field %q: %q: want bert, roberta or xlm-roberta", "model_type", c.ModelType)
+	}
 	positive := []struct {
 		name string
 		v    int64
@@ -143,7 +164,7 @@ func (c Config) Validate() error {
 	// HF's BertModel makes its mask causal for is_decoder, even under
 	// BertForMaskedLM; gotrl's attends both ways.
 	if c.IsDecoder {
-		return fmt.Errorf("field %q: true (a causal BERT, BertLMHeadModel) is not supported", "is_decoder")
+		return fmt.Errorf("field %q: true (%s) is not supported", "is_decoder", c.info().causal)
 	}
 	if c.AddCrossAttention {
 		return fmt.Errorf("field %q: true is not supported (BERT layers with cross-attention)", "add_cross_attention")
@@ -156,6 +177,12 @@ func (c Config) Validate() error {
 	}
 	if c.PadTokenID < 0 || c.PadTokenID >= c.VocabSize {
 		return fmt.Errorf("field %q: %d outside the vocabulary of %d", "pad_token_id", c.PadTokenID, c.VocabSize)
+	}
+	// RobertaEmbeddings numbers positions from pad_token_id + 1, and each
+	// must be a row of position_embeddings.
+	if c.roberta() && c.MaxPositionEmbeddings <= c.firstPosition() {
+		return fmt.Errorf("field %q: %d leaves no position after pad_token_id %d (RoBERTa's positions start at pad_token_id + 1)",
+			"max_position_embeddings", c.MaxPositionEmbeddings, c.PadTokenID)
 	}
 	return nil
 }

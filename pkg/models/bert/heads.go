@@ -16,6 +16,8 @@ import (
 // LayerNorm, then the decoder onto the vocabulary with its own bias. The
 // decoder weight is the word embeddings when the config ties them (HF's
 // default; the checkpoint then has no cls.predictions.decoder.weight).
+// RobertaLMHead is the same computation under lm_head (dense, layer_norm,
+// decoder, bias) with gelu whatever hidden_act says.
 type Prediction struct {
 	Dense   *layers.Linear
 	Norm    *layers.LayerNorm
@@ -25,14 +27,18 @@ type Prediction struct {
 }
 
 func newPrediction(p *nn.Path, c Config, words *layers.Embedding) (*Prediction, error) {
-	act, err := layers.NewActivation(c.HiddenAct)
+	name, dense, norm := c.HiddenAct, p.Sub("transform").Sub("dense"), p.Sub("transform").Sub("LayerNorm")
+	if c.roberta() {
+		name, dense, norm = "gelu", p.Sub("dense"), p.Sub("layer_norm")
+	}
+	act, err := layers.NewActivation(name)
 	if err != nil {
 		return nil, fmt.Errorf("bert: field %q: %w", "hidden_act", err)
 	}
 	h := c.HiddenSize
 	pr := &Prediction{
-		Dense:   layers.NewLinear(p.Sub("transform").Sub("dense"), h, h, true, c.InitializerRange),
-		Norm:    layers.NewLayerNorm(p.Sub("transform").Sub("LayerNorm"), h, c.LayerNormEps),
+		Dense:   layers.NewLinear(dense, h, h, true, c.InitializerRange),
+		Norm:    layers.NewLayerNorm(norm, h, c.LayerNormEps),
 		Decoder: words.Weight,
 		Bias:    p.Param("bias", []int64{c.VocabSize}, nn.Zeros()),
 		act:     act,
@@ -53,8 +59,9 @@ func (pr *Prediction) Forward(h *tensor.Tensor) *tensor.Tensor {
 	return s.Keep(s.Add(dec.Forward(x)))
 }
 
-// MaskedLM is BertForMaskedLM: no pooler, cls.predictions on every token.
-// It is also the UniLM seq2seq model (Input.UniLM, generate.go).
+// MaskedLM is BertForMaskedLM (RobertaForMaskedLM): no pooler,
+// cls.predictions (lm_head) on every token. It is also the UniLM seq2seq
+// model (Input.UniLM, generate.go).
 type MaskedLM struct {
 	Bert *Model
 	Head *Prediction
@@ -65,11 +72,11 @@ func NewMaskedLM(p *nn.Path, c Config) (*MaskedLM, error) { return newMaskedLM(p
 
 func newMaskedLM(p *nn.Path, c Config, pooler bool) (m *MaskedLM, err error) {
 	defer tensor.Recover(&err)
-	b, err := New(p.Sub("bert"), c, pooler)
+	b, err := New(p.Sub(c.info().base), c, pooler)
 	if err != nil {
 		return nil, err
 	}
-	head, err := newPrediction(p.Sub("cls").Sub("predictions"), c, b.Embeddings.Word)
+	head, err := newPrediction(p.Sub(c.info().mlm), c, b.Embeddings.Word)
 	if err != nil {
 		return nil, err
 	}
@@ -91,6 +98,9 @@ type PreTraining struct {
 // NewPreTraining builds BertForPreTraining under p (the checkpoint root).
 func NewPreTraining(p *nn.Path, c Config) (m *PreTraining, err error) {
 	defer tensor.Recover(&err)
+	if c.roberta() {
+		return nil, fmt.Errorf("%s has no ForPreTraining head", c.ModelType)
+	}
 	mlm, err := newMaskedLM(p, c, true)
 	if err != nil {
 		return nil, err
@@ -125,22 +135,33 @@ func (m *PreTraining) Forward(in Input, train bool) (*PreTrainingOutput, error) 
 }
 
 // SequenceClassification is BertForSequenceClassification: dropout and
-// `classifier` on the pooled [CLS].
+// `classifier` on the pooled [CLS]. For RoBERTa it is
+// RobertaForSequenceClassification: no pooler, and RobertaClassificationHead
+// on the first token's hidden state: dropout, classifier.dense, tanh,
+// dropout, classifier.out_proj.
 type SequenceClassification struct {
 	Bert       *Model
-	Classifier *layers.Linear // [L, C]
+	Dense      *layers.Linear // [C, C] classifier.dense; nil for BERT
+	Classifier *layers.Linear // [L, C] classifier (RoBERTa: classifier.out_proj)
 	dropout    float64
 }
 
 // NewSequenceClassification builds it under p with c.Labels() outputs.
 func NewSequenceClassification(p *nn.Path, c Config) (m *SequenceClassification, err error) {
 	defer tensor.Recover(&err)
-	b, err := New(p.Sub("bert"), c, true)
+	b, err := New(p.Sub(c.info().base), c, !c.roberta())
 	if err != nil {
 		return nil, err
 	}
-	cls := layers.NewLinear(p.Sub("classifier"), c.HiddenSize, c.Labels(), true, c.InitializerRange)
-	return &SequenceClassification{Bert: b, Classifier: cls, dropout: c.ClassifierDropoutProb()}, nil
+	m = &SequenceClassification{Bert: b, dropout: c.ClassifierDropoutProb()}
+	h, std := c.HiddenSize, c.InitializerRange
+	if c.roberta() {
+		m.Dense = layers.NewLinear(p.Sub("classifier").Sub("dense"), h, h, true, std)
+		m.Classifier = layers.NewLinear(p.Sub("classifier").Sub("out_proj"), h, c.Labels(), true, std)
+		return m, nil
+	}
+	m.Classifier = layers.NewLinear(p.Sub("classifier"), h, c.Labels(), true, std)
+	return m, nil
 }
 
 // Forward returns Output.Logits [B, L].
@@ -148,7 +169,13 @@ func (m *SequenceClassification) Forward(in Input, train bool) (*Output, error) 
 	return m.Bert.runHead(in, train, func(o *Output) {
 		s := tensor.NewScope()
 		defer s.Close()
-		o.Logits = m.Classifier.Forward(s.Add(layers.Dropout(o.Pooled, m.dropout, train)))
+		x := o.Pooled
+		if m.Dense != nil {
+			x = s.T(o.Hidden.Select(1, 0, false)) // [B, C] the first token, <s>
+			x = s.Add(layers.Dropout(x, m.dropout, train))
+			x = s.T(s.Add(m.Dense.Forward(x)).Tanh(false))
+		}
+		o.Logits = m.Classifier.Forward(s.Add(layers.Dropout(x, m.dropout, train)))
 	})
 }
 
@@ -185,7 +212,7 @@ type Reward struct {
 // (TRL's default 0.1 when absent).
 func NewReward(p *nn.Path, c Config) (m *Reward, err error) {
 	defer tensor.Recover(&err)
-	b, err := New(p.Sub("bert"), c, false)
+	b, err := New(p.Sub(c.info().base), c, false)
 	if err != nil {
 		return nil, err
 	}

@@ -13,42 +13,60 @@ import (
 	"github.com/gotrl/gotrl/pkg/models/weights"
 )
 
-func init() { models.Register("bert", load) }
+func init() {
+	for f := range flavors {
+		models.Register(string(f), load)
+	}
+}
 
-// HF class names this package builds. archReward has no HF class: it is
-// a BertModel file plus TRL's v_head.*, which `gotrl rm` writes.
+// Head roles this package builds: HF class names without the flavor's
+// prefix (Config.Class adds it: BertForMaskedLM, RobertaForMaskedLM).
+// archReward has no HF class: it is a BertModel (RobertaModel) file plus
+// TRL's v_head.*, which `gotrl rm` writes.
 const (
-	archModel       = "BertModel"
-	archMaskedLM    = "BertForMaskedLM"
-	archPreTraining = "BertForPreTraining"
-	archClassifier  = "BertForSequenceClassification"
-	archReward      = "BertModel+v_head"
+	archModel       = "Model"
+	archMaskedLM    = ArchMaskedLM
+	archPreTraining = "ForPreTraining"
+	archClassifier  = "ForSequenceClassification"
+	archReward      = "Model+v_head"
 )
 
-// architectures are the heads Load builds, by HF class name, with the
-// checkpoint prefixes each skips as HF does (a BertForMaskedLM reading a
-// BertForPreTraining file ignores the pooler and the NSP head).
+// ArchMaskedLM is the masked LM's role, for Config.Class.
+const ArchMaskedLM = "ForMaskedLM"
+
+// architectures are the heads Load builds, by role, with the checkpoint
+// prefixes each skips as HF does (a BertForMaskedLM reading a
+// BertForPreTraining file ignores the pooler and the NSP head). pooler
+// says whether a bare encoder has one.
 var architectures = map[string]struct {
-	build  func(*nn.Path, Config) (any, error)
-	ignore []string
+	build  func(p *nn.Path, c Config, pooler bool) (any, error)
+	ignore func(f flavorInfo) []string
 }{
-	archModel: {func(p *nn.Path, c Config) (any, error) { return New(p.Sub("bert"), c, true) }, []string{"cls"}},
-	archMaskedLM: {func(p *nn.Path, c Config) (any, error) { return NewMaskedLM(p, c) },
-		[]string{"bert.pooler", "cls.seq_relationship"}},
-	archPreTraining: {func(p *nn.Path, c Config) (any, error) { return NewPreTraining(p, c) }, nil},
-	archClassifier:  {func(p *nn.Path, c Config) (any, error) { return NewSequenceClassification(p, c) }, nil},
-	archReward:      {func(p *nn.Path, c Config) (any, error) { return NewReward(p, c) }, []string{"cls"}},
+	archModel: {func(p *nn.Path, c Config, pooler bool) (any, error) { return New(p.Sub(c.info().base), c, pooler) },
+		func(f flavorInfo) []string { return []string{f.head} }},
+	archMaskedLM: {func(p *nn.Path, c Config, _ bool) (any, error) { return NewMaskedLM(p, c) },
+		func(f flavorInfo) []string { return []string{f.base + ".pooler", "cls.seq_relationship"} }},
+	archPreTraining: {func(p *nn.Path, c Config, _ bool) (any, error) { return NewPreTraining(p, c) }, nil},
+	archClassifier: {func(p *nn.Path, c Config, _ bool) (any, error) { return NewSequenceClassification(p, c) },
+		func(f flavorInfo) []string {
+			if f.base == "roberta" { // RobertaForSequenceClassification has no pooler
+				return []string{"roberta.pooler"}
+			}
+			return nil
+		}},
+	archReward: {func(p *nn.Path, c Config, _ bool) (any, error) { return NewReward(p, c) },
+		func(f flavorInfo) []string { return []string{f.head} }},
 }
 
 // load is the family's models.Loader.
 func load(dir string, raw []byte, o models.Options) (models.Model, error) {
-	c, err := ParseConfig(raw)
+	c, err := parseConfig(raw, Flavor(o.ModelType))
 	if err != nil {
-		return nil, fmt.Errorf("bert config %s: %w", filepath.Join(dir, weights.ConfigFile), err)
+		return nil, fmt.Errorf("%s config %s: %w", o.ModelType, filepath.Join(dir, weights.ConfigFile), err)
 	}
 	arch, err := architecture(c, o)
 	if err != nil {
-		return nil, fmt.Errorf("bert load %s: %w", dir, err)
+		return nil, fmt.Errorf("%s load %s: %w", c.ModelType, filepath.Join(dir, weights.ConfigFile), err)
 	}
 	if t := o.Tokens; t != nil {
 		o.FixID("pad_token_id", &c.PadTokenID, t.Pad, c.VocabSize)
@@ -58,7 +76,7 @@ func load(dir string, raw []byte, o models.Options) (models.Model, error) {
 	}
 	if o.Configure != nil {
 		if err := o.Configure(&c); err != nil {
-			return nil, fmt.Errorf("bert load %s: %w", dir, err)
+			return nil, fmt.Errorf("%s load %s: %w", c.ModelType, dir, err)
 		}
 	}
 	l, err := build(dir, c, arch, o)
@@ -71,23 +89,36 @@ func load(dir string, raw []byte, o models.Options) (models.Model, error) {
 	case *SequenceClassification, *Reward:
 		if o.Task == models.TaskReward && c.Labels() != 1 && arch == archClassifier {
 			l.Close()
-			return nil, fmt.Errorf("bert load %s: a reward model has one label, this classifier %d (score a classifier's class instead)", dir, c.Labels())
+			return nil, fmt.Errorf("%s load %s: a reward model has one label, this classifier %d (score a classifier's class instead)", c.ModelType, dir, c.Labels())
 		}
 		return &SequenceClassifier{loaded: l}, nil
 	}
 	return l, nil
 }
 
-// architecture is the head to build: Options.Architecture, else the
-// task's, else the config's first, else BertForMaskedLM (the UniLM case).
+// architecture is the head role to build: Options.Architecture's, else
+// the task's, else the config's first class's, else the masked LM (the
+// UniLM case).
 func architecture(c Config, o models.Options) (string, error) {
 	first := ""
 	if len(c.Architectures) > 0 {
 		first = c.Architectures[0]
 	}
-	arch := o.Architecture
+	if o.Architecture != "" {
+		r, err := c.role(o.Architecture)
+		if err != nil {
+			return "", fmt.Errorf("architecture %w", err)
+		}
+		return r, nil
+	}
+	if first != "" {
+		var err error
+		if first, err = c.role(first); err != nil && o.Task == "" {
+			return "", fmt.Errorf("field %q: %w", "architectures", err)
+		}
+	}
+	var arch string
 	switch {
-	case arch != "":
 	case o.Task == models.TaskLM:
 		arch = archMaskedLM
 	case o.Task == models.TaskClassifier:
@@ -101,9 +132,6 @@ func architecture(c Config, o models.Options) (string, error) {
 	default:
 		arch = archMaskedLM
 	}
-	if _, ok := architectures[arch]; !ok {
-		return "", fmt.Errorf("architecture %q is not supported", arch)
-	}
 	return arch, nil
 }
 
@@ -111,23 +139,34 @@ func architecture(c Config, o models.Options) (string, error) {
 // and reads dir's checkpoint into it.
 func build(dir string, c Config, arch string, o models.Options) (*Loaded, error) {
 	a := architectures[arch]
+	pooler := true
+	if c.roberta() && arch == archModel && !o.Fresh {
+		var err error
+		if pooler, err = hasPooler(dir, c); err != nil {
+			return nil, fmt.Errorf("%s load %s: %w", c.ModelType, dir, err)
+		}
+	}
+	var ignore []string
+	if a.ignore != nil {
+		ignore = a.ignore(c.info())
+	}
 	store := nn.NewStore(o.Device)
-	head, err := a.build(store.Root(), c)
+	head, err := a.build(store.Root(), c, pooler)
 	if err == nil {
 		err = models.BuildExtra(store.Root(), dims(c), o)
 	}
 	if err == nil {
-		err = models.Fill(dir, store, LoadOptions(c, a.ignore...), o)
+		err = models.Fill(dir, store, LoadOptions(c, ignore...), o)
 	}
 	if err != nil {
 		store.Close()
-		return nil, fmt.Errorf("bert load %s: %w", dir, err)
+		return nil, fmt.Errorf("%s load %s: %w", c.ModelType, dir, err)
 	}
 	return &Loaded{Head: head, cfg: c, arch: arch, store: store}, nil
 }
 
 func dims(c Config) models.Dims {
-	return models.Dims{Vocab: c.VocabSize, Hidden: c.HiddenSize, MaxPositions: c.MaxPositionEmbeddings}
+	return models.Dims{Vocab: c.VocabSize, Hidden: c.HiddenSize, MaxPositions: c.MaxTokens()}
 }
 
 // Loaded is a model read by models.Load whose head has no task interface:
@@ -145,13 +184,13 @@ func (l *Loaded) Config() any      { return &l.cfg }
 func (l *Loaded) Close()           { l.store.Close() }
 
 // Save writes config.json and model.safetensors under the head's HF class
-// (a reward model as BertModel, whose v_head.* rides along).
+// (a reward model as BertModel or RobertaModel, whose v_head.* rides along).
 func (l *Loaded) Save(dir string) error {
 	arch := l.arch
 	if arch == archReward {
 		arch = archModel
 	}
-	return models.SaveHF(dir, l.store, l.cfg, "bert", arch, weights.SaveOptions{})
+	return models.SaveHF(dir, l.store, l.cfg, l.cfg.ModelType, l.cfg.Class(arch), saveOptions(l.cfg, arch))
 }
 
 // MLM is BertForMaskedLM as a models.LM (also UniLM's generator).
@@ -237,7 +276,8 @@ func (m *SequenceClassifier) Classify(in models.Input, train bool) (logits *tens
 }
 
 // LoadMaskedLM reads BertForMaskedLM (or the MLM part of a
-// BertForPreTraining file) with dir's config. The caller owns the store.
+// BertForPreTraining file), or RobertaForMaskedLM, with dir's config. The
+// caller owns the store.
 func LoadMaskedLM(dir string, dev gotch.Device) (*MaskedLM, *nn.Store, error) {
 	return loadAs[*MaskedLM](dir, archMaskedLM, dev)
 }

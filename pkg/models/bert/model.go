@@ -25,7 +25,9 @@ type Input struct {
 	// TypeIDs are the segment ids [B, T]; nil means all 0.
 	TypeIDs *tensor.Tensor
 	// PositionIDs [B, T]; nil means past..past+T-1, past being the
-	// cached length.
+	// cached length (RoBERTa: counted over the non-padding ids from
+	// pad_token_id + 1, padding at pad_token_id; with Embeds, which HF
+	// takes instead of ids, pad_token_id+1..pad_token_id+T).
 	PositionIDs *tensor.Tensor
 	// Mask is either HF's attention_mask [B, S] (1 = token, 0 = padding)
 	// or a 3-D "may attend" mask [B, T, S] (query row, key column), as the
@@ -102,7 +104,11 @@ func (m *Model) check(in Input) error {
 		return fmt.Errorf("bert: input_ids must be [batch, seq]")
 	}
 	b, t, past := tensor.Shape(in.IDs)[0], tensor.Shape(in.IDs)[1], in.Cache.Len()
-	if n := past + t; n > c.MaxPositionEmbeddings && in.PositionIDs == nil {
+	if n := past + t; n+c.firstPosition() > c.MaxPositionEmbeddings && in.PositionIDs == nil {
+		if c.roberta() {
+			return fmt.Errorf("%s: sequence of %d tokens exceeds max_position_embeddings %d less pad_token_id + 1 (positions start at %d)",
+				c.ModelType, n, c.MaxPositionEmbeddings, c.firstPosition())
+		}
 		return fmt.Errorf("bert: sequence of %d tokens exceeds max_position_embeddings %d", n, c.MaxPositionEmbeddings)
 	}
 	if in.Cache != nil && len(in.Cache.Layers) != len(m.Layers) {
@@ -185,23 +191,42 @@ func (m *Model) allowed(in Input) *tensor.Tensor {
 	return all
 }
 
-// Embeddings is BertEmbeddings: word + absolute position + token type,
-// then LayerNorm and dropout.
+// Embeddings is BertEmbeddings (or RobertaEmbeddings): word + absolute
+// position + token type, then LayerNorm and dropout.
 type Embeddings struct {
 	Word, Position, TokenType *layers.Embedding
 	Norm                      *layers.LayerNorm
 	dropout                   float64
+	// padPositions, for RoBERTa, numbers positions after pad (see
+	// robertaPositions); BERT's are 0..T-1.
+	padPositions bool
+	pad          int64
 }
 
 func newEmbeddings(p *nn.Path, c Config) *Embeddings {
 	std := c.InitializerRange
-	return &Embeddings{
-		Word:      layers.NewEmbedding(p.Sub("word_embeddings"), c.VocabSize, c.HiddenSize, std).Padded(c.PadTokenID),
-		Position:  layers.NewEmbedding(p.Sub("position_embeddings"), c.MaxPositionEmbeddings, c.HiddenSize, std),
-		TokenType: layers.NewEmbedding(p.Sub("token_type_embeddings"), c.TypeVocabSize, c.HiddenSize, std),
-		Norm:      layers.NewLayerNorm(p.Sub("LayerNorm"), c.HiddenSize, c.LayerNormEps),
-		dropout:   c.HiddenDropoutProb,
+	e := &Embeddings{
+		Word:         layers.NewEmbedding(p.Sub("word_embeddings"), c.VocabSize, c.HiddenSize, std).Padded(c.PadTokenID),
+		Position:     layers.NewEmbedding(p.Sub("position_embeddings"), c.MaxPositionEmbeddings, c.HiddenSize, std),
+		TokenType:    layers.NewEmbedding(p.Sub("token_type_embeddings"), c.TypeVocabSize, c.HiddenSize, std),
+		Norm:         layers.NewLayerNorm(p.Sub("LayerNorm"), c.HiddenSize, c.LayerNormEps),
+		dropout:      c.HiddenDropoutProb,
+		padPositions: c.roberta(),
+		pad:          c.PadTokenID,
 	}
+	if e.padPositions { // RobertaEmbeddings' position_embeddings has padding_idx too
+		e.Position.Padded(c.PadTokenID)
+	}
+	return e
+}
+
+// robertaPositions is create_position_ids_from_input_ids: (cumsum of the
+// non-pad mask + past) · mask + pad, so padding gets pad and the first
+// token pad+1 whatever the padding side.
+func (e *Embeddings) robertaPositions(s *tensor.Scope, ids *tensor.Tensor, past int64) *tensor.Tensor {
+	mask := s.T(s.T(ids.Ne(s.Int(e.pad), false)).Totype(gotch.Int64, false)) // [B, T]
+	count := s.T(s.T(mask.Cumsum(1, gotch.Int64, false)).AddScalar(s.Int(past), false))
+	return s.T(s.T(count.Mul(mask, false)).AddScalar(s.Int(e.pad), false)) // [B, T]
 }
 
 // Forward maps ids [B, T] to [B, T, C]; nil typeIDs are 0, nil
@@ -212,7 +237,13 @@ func (e *Embeddings) Forward(ids, typeIDs, positions, embeds *tensor.Tensor, pas
 	defer s.Close()
 	shape := tensor.Shape(ids)
 	dev := deviceOf(ids)
-	if positions == nil {
+	switch {
+	case positions != nil:
+	case e.padPositions && embeds == nil:
+		positions = e.robertaPositions(s, ids, past)
+	case e.padPositions: // create_position_ids_from_inputs_embeds: no padding is known
+		positions = s.T(ts.ArangeStart(s.Int(e.pad+1), s.Int(e.pad+1+shape[1]), gotch.Int64, dev)) // [T]
+	default:
 		positions = s.T(ts.ArangeStart(s.Int(past), s.Int(past+shape[1]), gotch.Int64, dev)) // [T]
 	}
 	if typeIDs == nil {

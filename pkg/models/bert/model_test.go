@@ -79,8 +79,8 @@ func TestHeadsMatchHF(t *testing.T) {
 		return nil, nil
 	}
 	tests := []struct{ dir, arch string }{
-		{"bert", "BertForPreTraining"},
-		{"bert-seqcls", "BertForSequenceClassification"},
+		{"bert", archPreTraining},
+		{"bert-seqcls", archClassifier},
 	}
 	for _, tt := range tests {
 		dir := filepath.Join(fixtures, tt.dir)

@@ -11,7 +11,8 @@ import (
 //   - the MLM decoder: cls.predictions.decoder.bias is cls.predictions.bias,
 //     and decoder.weight is the word embeddings when c ties them (an untied
 //     decoder weight is a tensor of its own, never filled from them);
-//   - BertModel files lack the "bert." prefix;
+//   - BertModel files lack the "bert." prefix ("roberta." for RoBERTa,
+//     whose MLM decoder is lm_head.decoder, its bias lm_head.bias);
 //   - TF-converted files name LayerNorm parameters gamma/beta and may carry
 //     the position_ids buffer;
 //   - ignore drops tensors under the given prefixes, as HF does when
@@ -25,14 +26,15 @@ func LoadOptions(c Config, ignore ...string) weights.LoadOptions {
 		name = strings.Replace(strings.Replace(name, "LayerNorm.gamma", "LayerNorm.weight", 1), "LayerNorm.beta", "LayerNorm.bias", 1)
 		for _, base := range []string{"embeddings.", "encoder.", "pooler."} {
 			if strings.HasPrefix(name, base) {
-				return "bert." + name, true
+				return c.info().base + "." + name, true
 			}
 		}
 		return name, true
 	}
-	tied := map[string]string{"cls.predictions.decoder.bias": "cls.predictions.bias"}
+	head := c.info().mlm
+	tied := map[string]string{head + ".decoder.bias": head + ".bias"}
 	if c.Tied() {
-		tied["cls.predictions.decoder.weight"] = "bert.embeddings.word_embeddings.weight"
+		tied[head+".decoder.weight"] = c.info().base + ".embeddings.word_embeddings.weight"
 	}
 	return weights.LoadOptions{Rename: rename, Tied: tied}
 }

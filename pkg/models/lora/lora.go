@@ -67,10 +67,12 @@ type Config struct {
 // DefaultTargets are the modules PEFT adapts by default for each model
 // type (TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING).
 var DefaultTargets = map[string][]string{
-	"gpt2": {"c_attn"},
-	"bert": {"query", "value"},
-	"t5":   {"q", "v"},
-	"mt5":  {"q", "v"},
+	"gpt2":        {"c_attn"},
+	"bert":        {"query", "value"},
+	"roberta":     {"query", "value"},
+	"xlm-roberta": {"query", "value"},
+	"t5":          {"q", "v"},
+	"mt5":         {"q", "v"},
 }
 
 // scaling is the factor PEFT applies to B·A for a module of rank r and

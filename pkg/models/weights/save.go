@@ -27,6 +27,9 @@ type SaveOptions struct {
 	// file (as transformers' save_pretrained drops tied weights) and
 	// restored from its source by Load.
 	Tied map[string]string
+	// Copies also writes a store tensor under a second file name (after
+	// Rename): a tie transformers does not restore by itself.
+	Copies map[string]string
 	// Buffers also writes the store's buffers. By default they are skipped:
 	// gotrl's buffers mirror HF's non-persistent ones.
 	Buffers bool
@@ -67,6 +70,9 @@ func Save(dir string, store *nn.Store, config any, opts SaveOptions) error {
 		}
 		if ok {
 			named = append(named, namedTensor{name, v.T})
+		}
+		if c := opts.Copies[v.Name]; c != "" {
+			named = append(named, namedTensor{c, v.T})
 		}
 	}
 	if err := writeTensors(filepath.Join(dir, SafetensorsFile), named, dt); err != nil {

@@ -24,9 +24,10 @@ type mlm struct {
 }
 
 func (f *mlm) kind() prompt.Kind { return prompt.Cloze }
-func (f *mlm) maxLen() int       { return int(f.m.Bert.Config.MaxPositionEmbeddings) }
+func (f *mlm) maxLen() int       { return int(f.m.Bert.Config.MaxTokens()) }
 func (f *mlm) config() (any, string, string) {
-	return &f.m.Bert.Config, "bert", "BertForMaskedLM"
+	c := &f.m.Bert.Config
+	return c, c.ModelType, c.Class(bert.ArchMaskedLM)
 }
 
 func (f *mlm) check(r *prompt.Rendered, slot int, words prompt.WordIDs) error {

@@ -20,7 +20,8 @@ import (
 )
 
 // Load reads a model directory (HF layout) and returns its family's
-// runner: bert → cloze scoring with BertForMaskedLM, gpt2 → decoder
+// runner: bert, roberta, xlm-roberta → cloze scoring with their
+// ForMaskedLM, gpt2 → decoder
 // log-likelihood, t5/mt5 → encoder-decoder log-likelihood. pad is the
 // tokenizer's [PAD] id (BERT batches are padded with it). Soft tokens saved
 // beside the weights (SoftFile) are loaded too.
@@ -31,7 +32,7 @@ func Load(dir string, dev gotch.Device, pad int64) (*Runner, error) {
 	}
 	var r *Runner
 	switch family {
-	case "bert":
+	case "bert", "roberta", "xlm-roberta":
 		m, store, err := bert.LoadMaskedLM(dir, dev)
 		if err != nil {
 			return nil, err
@@ -50,7 +51,7 @@ func Load(dir string, dev gotch.Device, pad int64) (*Runner, error) {
 		}
 		r = NewSeq2Seq(m, store)
 	default:
-		return nil, fmt.Errorf("prompt runner for %s: model_type %q is not supported (want bert, gpt2, t5 or mt5)", dir, family)
+		return nil, fmt.Errorf("prompt runner for %s: model_type %q is not supported (want bert, roberta, xlm-roberta, gpt2, t5 or mt5)", dir, family)
 	}
 	if err := r.loadSoft(filepath.Join(dir, SoftFile)); err != nil {
 		r.Close()

@@ -22,7 +22,8 @@ type PETConfig struct {
 	Train train.Config `yaml:",inline"`
 	// Trainable is a regular expression over parameter names: only
 	// matching parameters are updated. The book trains the MLM head only
-	// (`^cls\.predictions\.`); `^prompt_encoder\.` trains soft tokens
+	// (`^cls\.predictions\.`, read as `^lm_head\.` for RoBERTa, whose
+	// head that is); `^prompt_encoder\.` trains soft tokens
 	// alone (P-tuning with a frozen model); "" or ".*" trains everything.
 	Trainable string `yaml:"trainable" help:"regexp of parameters to train ('^cls\\.predictions\\.' = MLM head, '' = all, '^prompt_encoder\\.' = soft tokens)"`
 }
@@ -36,7 +37,19 @@ func DefaultPET() PETConfig {
 	c.Optimizer.LR = 1e-4
 	c.Schedule = train.Schedule{Kind: train.Constant}
 	c.KeepLast, c.Metric = 1, ""
-	return PETConfig{Train: c, Trainable: `^cls\.predictions\.`}
+	return PETConfig{Train: c, Trainable: mlmHead}
+}
+
+// mlmHead is the default trainable pattern: BERT's MLM head.
+const mlmHead = `^cls\.predictions\.`
+
+// trainable is pattern for r's model: the default, BERT's MLM head, names
+// the head of the MLM r runs (RoBERTa's lm_head).
+func (r *Runner) trainable(pattern string) string {
+	if m, ok := r.f.(*mlm); ok && pattern == mlmHead {
+		return "^" + regexp.QuoteMeta(m.m.Bert.Config.MLMHead()+".")
+	}
+	return pattern
 }
 
 // PET trains r on labeled examples with prompt p: cross-entropy between the
@@ -70,7 +83,7 @@ func PET(ctx context.Context, r *Runner, p *prompt.Prompt, exs []prompt.Example,
 		}
 		st.rendered, st.labels = append(st.rendered, rd), append(st.labels, int64(label))
 	}
-	if err := setTrainable(r.store, cfg.Trainable); err != nil {
+	if err := setTrainable(r.store, r.trainable(cfg.Trainable)); err != nil {
 		return train.State{}, err
 	}
 	sh := newShuffled(len(exs), cfg.Train.BatchSize*env.Dist.World(), uint64(cfg.Train.Seed))

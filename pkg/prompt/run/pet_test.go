@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sugarme/gotch"
@@ -208,5 +209,22 @@ func TestSoftTokens(t *testing.T) {
 	}
 	if changed(w, after[SoftName]) {
 		t.Error("reloaded soft tokens differ from the trained ones")
+	}
+}
+
+// TestPETDefaultTrainsTheMLMHead: PET's default pattern, BERT's
+// cls.predictions, names the MLM head of the model the runner holds, so a
+// RoBERTa MLM trains its lm_head (and no encoder weight) by default.
+func TestPETDefaultTrainsTheMLMHead(t *testing.T) {
+	for name, head := range map[string]string{"bert": "cls.predictions.", "roberta-mlm": "lm_head.", "xlm-roberta-mlm": "lm_head."} {
+		r := fixture(t, name)
+		if err := setTrainable(r.store, r.trainable(DefaultPET().Trainable)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, v := range r.store.Trainable() {
+			if !strings.HasPrefix(v.Name, head) {
+				t.Errorf("%s: %s trains under the default pattern, want only %s*", name, v.Name, head)
+			}
+		}
 	}
 }

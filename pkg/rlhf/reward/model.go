@@ -13,6 +13,7 @@ import (
 	"github.com/gotrl/gotrl/pkg/data"
 	"github.com/gotrl/gotrl/pkg/data/tokenizer"
 	"github.com/gotrl/gotrl/pkg/models"
+	"github.com/gotrl/gotrl/pkg/models/weights"
 )
 
 // Input says how a reward model reads a sample.
@@ -106,8 +107,9 @@ type Model struct {
 
 var _ Scorer = (*Model)(nil)
 
-// Open loads the classifier in dir (TaskReward for a one-label model, else
-// TaskClassifier) and its tokenizer.
+// Open loads the classifier in dir and its tokenizer: TaskReward for a
+// checkpoint with TRL's value head (an encoder's `gotrl rm` output: a
+// BertModel or RobertaModel file plus v_head.*), else TaskClassifier.
 func Open(dir string, o Options) (*Model, error) {
 	tokPath := o.Tokenizer
 	if tokPath == "" {
@@ -121,7 +123,11 @@ func Open(dir string, o Options) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reward model %s: %w", dir, err)
 	}
-	m, err := models.Load(dir, models.Options{Device: o.Device, Task: models.TaskClassifier,
+	task := models.TaskClassifier
+	if hasValueHead(dir) {
+		task = models.TaskReward
+	}
+	m, err := models.Load(dir, models.Options{Device: o.Device, Task: task,
 		Tokens: &models.Tokens{BOS: -1, EOS: -1, Pad: pad, DecoderStart: -1}})
 	if err != nil {
 		return nil, fmt.Errorf("reward model: %w", err)
@@ -141,6 +147,18 @@ func Open(dir string, o Options) (*Model, error) {
 	}
 	enc := &data.Encoder{Tok: tok, MaxLen: o.MaxLength}
 	return &Model{dir: dir, clf: clf, tok: tok, enc: enc, pad: pad, opts: o}, nil
+}
+
+// hasValueHead reports whether dir's checkpoint holds TRL's value head. A
+// directory without a readable checkpoint (a PEFT adapter's) has none:
+// models.Load reports what it lacks.
+func hasValueHead(dir string) bool {
+	ck, err := weights.Open(dir)
+	if err != nil {
+		return false
+	}
+	defer ck.Close()
+	return slices.Contains(ck.Names(), "v_head.summary.weight")
 }
 
 // Close frees the model.
