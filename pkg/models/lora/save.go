@@ -3,6 +3,7 @@ package lora
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -134,8 +135,8 @@ func load(dir string, cfg Config, store *nn.Store) (_ *Adapter, err error) {
 		sort.Strings(extra)
 		return nil, fmt.Errorf("lora load %s: unexpected tensors %s", path, strings.Join(extra, ", "))
 	}
-	for name, dst := range want {
-		src := saved[name]
+	for _, name := range slices.Sorted(maps.Keys(want)) { // the first bad tensor by name, the same every run
+		dst, src := want[name], saved[name]
 		if src == nil {
 			return nil, fmt.Errorf("lora load %s: missing tensor %s", path, name)
 		}
