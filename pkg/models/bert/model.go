@@ -76,7 +76,7 @@ type Model struct {
 func New(p *nn.Path, c Config, pooler bool) (m *Model, err error) {
 	defer tensor.Recover(&err)
 	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("bert: %w", err)
+		return nil, fmt.Errorf("%s: %w", c.label(), err)
 	}
 	m = &Model{Config: c, Embeddings: newEmbeddings(p.Sub("embeddings"), c)}
 	for i := int64(0); i < c.NumHiddenLayers; i++ {
@@ -101,18 +101,18 @@ func (m *Model) Forward(in Input, train bool) (*Output, error) {
 func (m *Model) check(in Input) error {
 	c := m.Config
 	if in.IDs == nil || in.IDs.Dim() != 2 {
-		return fmt.Errorf("bert: input_ids must be [batch, seq]")
+		return fmt.Errorf("%s: input_ids must be [batch, seq]", c.label())
 	}
 	b, t, past := tensor.Shape(in.IDs)[0], tensor.Shape(in.IDs)[1], in.Cache.Len()
 	if n := past + t; n+c.firstPosition() > c.MaxPositionEmbeddings && in.PositionIDs == nil {
 		if c.roberta() {
 			return fmt.Errorf("%s: sequence of %d tokens exceeds max_position_embeddings %d less pad_token_id + 1 (positions start at %d)",
-				c.ModelType, n, c.MaxPositionEmbeddings, c.firstPosition())
+				c.label(), n, c.MaxPositionEmbeddings, c.firstPosition())
 		}
-		return fmt.Errorf("bert: sequence of %d tokens exceeds max_position_embeddings %d", n, c.MaxPositionEmbeddings)
+		return fmt.Errorf("%s: sequence of %d tokens exceeds max_position_embeddings %d", c.label(), n, c.MaxPositionEmbeddings)
 	}
 	if in.Cache != nil && len(in.Cache.Layers) != len(m.Layers) {
-		return fmt.Errorf("bert: cache has %d layers, model %d", len(in.Cache.Layers), len(m.Layers))
+		return fmt.Errorf("%s: cache has %d layers, model %d", c.label(), len(in.Cache.Layers), len(m.Layers))
 	}
 	if in.Mask != nil {
 		want := []int64{b, past + t}
@@ -120,21 +120,21 @@ func (m *Model) check(in Input) error {
 			want = []int64{b, t, past + t}
 		}
 		if sh := tensor.Shape(in.Mask); !slices.Equal(sh, want) {
-			return fmt.Errorf("bert: attention_mask shape %v, want %v (cached + new keys)", sh, want)
+			return fmt.Errorf("%s: attention_mask shape %v, want %v (cached + new keys)", c.label(), sh, want)
 		}
 	}
 	if in.Embeds != nil {
 		if sh := tensor.Shape(in.Embeds); !slices.Equal(sh, []int64{b, t, c.HiddenSize}) {
-			return fmt.Errorf("bert: inputs_embeds shape %v, want [%d, %d, %d]", sh, b, t, c.HiddenSize)
+			return fmt.Errorf("%s: inputs_embeds shape %v, want [%d, %d, %d]", c.label(), sh, b, t, c.HiddenSize)
 		}
 	}
 	if in.UniLM && past > 0 {
-		return fmt.Errorf("bert: the UniLM mask needs the whole sequence; pass Mask when a cache is used")
+		return fmt.Errorf("%s: the UniLM mask needs the whole sequence; pass Mask when a cache is used", c.label())
 	}
 	if in.UniLM && in.TypeIDs == nil {
-		return fmt.Errorf("bert: the UniLM mask needs token_type_ids")
+		return fmt.Errorf("%s: the UniLM mask needs token_type_ids", c.label())
 	}
-	if err := layers.CheckIDs(in.IDs, "bert: input_ids", "vocab_size", c.VocabSize); err != nil {
+	if err := layers.CheckIDs(in.IDs, c.label()+": input_ids", "vocab_size", c.VocabSize); err != nil {
 		return err
 	}
 	if in.TypeIDs != nil {

@@ -66,6 +66,15 @@ func (c Config) Flavor() Flavor { return Flavor(c.ModelType) }
 
 func (c Config) info() flavorInfo { return flavors[c.Flavor()] }
 
+// label names c's model_type in messages (bert for a Config built
+// without one).
+func (c Config) label() string {
+	if c.ModelType == "" {
+		return string(FlavorBERT)
+	}
+	return c.ModelType
+}
+
 // roberta reports whether c computes as RoBERTa.
 func (c Config) roberta() bool { return c.Flavor() != FlavorBERT }
 
