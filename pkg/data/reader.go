@@ -19,7 +19,7 @@ const (
 	FormatAuto  Format = ""      // by extension; .json is sniffed (see DetectFormat)
 	FormatJSON  Format = "json"  // one JSON array of objects
 	FormatJSONL Format = "jsonl" // one JSON object per line
-	FormatCSV   Format = "csv"   // comma-separated, header row, RFC 4180 quoting
+	FormatCSV   Format = "csv"   // comma-separated, header row, quoting as pandas.read_csv reads it
 	FormatTSV   Format = "tsv"   // tab-separated, header row
 	FormatSQuAD Format = "squad" // {"data":[{"paragraphs":[{"context","qas":[...]}]}]}, one record per question
 	// FormatParquet is an Apache Parquet file, as HF datasets'

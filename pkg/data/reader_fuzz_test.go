@@ -110,6 +110,11 @@ func readSeeds(f *testing.F) [][]byte {
 	if err != nil {
 		f.Fatal(err)
 	}
+	csvFiles, err := filepath.Glob("testdata/csv/*.?sv") // the quoting cases pandas reads
+	if err != nil {
+		f.Fatal(err)
+	}
+	files = append(files, csvFiles...)
 	for _, name := range files {
 		if strings.HasSuffix(name, ".parquet") {
 			continue // binary; FuzzRead covers the text formats
