@@ -245,6 +245,9 @@ func runPipeline(cmd *cobra.Command, stages []*pipeStage) error {
 		if err := resolveHub(cmd, s.cfg); err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
+		if err := resolveDataset(cmd, s.cfg); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
 		state, err := stageState(s)
 		if err != nil {
 			return err

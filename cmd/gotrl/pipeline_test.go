@@ -164,3 +164,35 @@ func summaryRow(out, stage string) []string {
 	}
 	return nil
 }
+
+// TestPipelineDatasetName: a stage's dataset_name resolves to its files
+// in a pipeline as on the command line (a local data set directory here),
+// and a second run finds the stage finished with the same settings.
+func TestPipelineDatasetName(t *testing.T) {
+	policy := ppoFixture(t)[2]
+	dir := t.TempDir()
+	ds := filepath.Join(dir, "tiny-sft")
+	if err := os.MkdirAll(filepath.Join(ds, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, c := range strings.Split("的一是在不了有和人这中大", "") {
+		lines = append(lines, fmt.Sprintf(`{"prompt": "%s的", "response": "%s好"}`, c, c))
+	}
+	if err := os.WriteFile(filepath.Join(ds, "data", "train.jsonl"), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "pipeline.yaml")
+	yaml := fmt.Sprintf("output_dir: %s\nsft:\n  model_name_or_path: %s\n  dataset_name: %s\n  max_steps: 2\n  per_device_train_batch_size: 4\n  max_length: 16\n  eval_samples: 0\n",
+		filepath.Join(dir, "runs"), policy, ds)
+	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, err := runGotrl("pipeline", "--config", file, "--threads", "1")
+	if err != nil || !strings.Contains(out, "sft    ran") {
+		t.Fatalf("pipeline: %v\n%s\n%s", err, out, stderr)
+	}
+	if out, _, err = runGotrl("pipeline", "--config", file, "--threads", "1"); err != nil || !strings.Contains(out, "skipped (finished)") {
+		t.Fatalf("second run: %v\n%s", err, out)
+	}
+}
