@@ -53,9 +53,7 @@ func TestGenerateCheckpointDefaults(t *testing.T) {
 	for _, c := range fixture.Cases {
 		t.Run(c.Name, func(t *testing.T) {
 			dir := t.TempDir()
-			for _, name := range []string{"config.json", "model.safetensors"} {
-				copyFile(t, filepath.Join("../../testdata/models", c.Model, name), filepath.Join(dir, name))
-			}
+			copyModel(t, filepath.Join("../../testdata/models", c.Model), dir, vocab)
 			for name, body := range c.Files {
 				if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
 					t.Fatal(err)
@@ -85,17 +83,6 @@ func TestGenerateCheckpointDefaults(t *testing.T) {
 				t.Fatalf("gotrl %s\nids  %v\nwant %v (transformers' generate)", strings.Join(args, " "), got, c.IDs)
 			}
 		})
-	}
-}
-
-func copyFile(t *testing.T, from, to string) {
-	t.Helper()
-	b, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(to, b, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -145,9 +132,7 @@ func TestGenerateRefusesCheckpointField(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			for _, name := range []string{"config.json", "model.safetensors"} {
-				copyFile(t, filepath.Join("../../testdata/models/gpt2", name), filepath.Join(dir, name))
-			}
+			copyModel(t, "../../testdata/models/gpt2", dir, vocab)
 			if err := os.WriteFile(filepath.Join(dir, "generation_config.json"), []byte(c.genConfig), 0o644); err != nil {
 				t.Fatal(err)
 			}
