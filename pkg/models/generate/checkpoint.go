@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -225,7 +225,7 @@ func readDefaults(dir, file string, modelKeys map[string]json.RawMessage) (Check
 		_ = json.Unmarshal(keys["_from_model_config"], &k.fromModelConfig)
 	}
 	var errs []error
-	for _, key := range sortedKeys(keys) {
+	for _, key := range slices.Sorted(maps.Keys(keys)) {
 		if err := k.read(key, keys[key], modelKeys); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", k.Path, err))
 		}
@@ -326,7 +326,7 @@ func (k *Checkpoint) checkDecoderStart(key string, raw json.RawMessage, model ma
 // naming the file and the field, and so is a combination HF refuses.
 func (k Checkpoint) Apply(c *Config, explicit func(key string) bool) error {
 	var errs []error
-	for _, key := range sortedKeys(k.refused) {
+	for _, key := range slices.Sorted(maps.Keys(k.refused)) {
 		if !explicit(key) {
 			errs = append(errs, fmt.Errorf("%s: %s", k.Path, k.refused[key]))
 		}
@@ -358,13 +358,4 @@ func (k Checkpoint) Apply(c *Config, explicit func(key string) bool) error {
 		return fmt.Errorf("%s sets generation defaults that do not hold with the flags given: %w", k.Path, err)
 	}
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for key := range m {
-		keys = append(keys, key)
-	}
-	sort.Strings(keys)
-	return keys
 }
