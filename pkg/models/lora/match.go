@@ -133,8 +133,6 @@ func (c Config) saved(module string) bool {
 	return false
 }
 
-func (s *selector) saved(name string) bool { return s.cfg.saved(name) }
-
 // tiedEmbeddings are the input embeddings gotrl's families share with
 // other modules: the output layer when tie_word_embeddings (GPT-2's wte,
 // BERT's word_embeddings, T5's shared) and T5's encoder and decoder
@@ -151,7 +149,7 @@ func (s *selector) checkSaved(store *nn.Store) error {
 			continue
 		}
 		mod := v.Name[:i]
-		if s.saved(mod) && slices.Contains(tiedEmbeddings, mod[strings.LastIndexByte(mod, '.')+1:]) {
+		if s.cfg.saved(mod) && slices.Contains(tiedEmbeddings, mod[strings.LastIndexByte(mod, '.')+1:]) {
 			return fmt.Errorf("lora: modules_to_save %v names %s, an embedding the model shares with other modules: "+
 				"peft trains a copy of it that those modules do not use, which gotrl does not build", s.cfg.ModulesToSave, mod)
 		}
@@ -180,7 +178,7 @@ func (s *selector) listTargets(store *nn.Store, list []string, each bool) ([]nn.
 	var out []nn.NamedModule
 	used := make([]bool, len(list))
 	for _, nm := range store.Modules() {
-		if s.saved(nm.Name) {
+		if s.cfg.saved(nm.Name) {
 			continue
 		}
 		if i := slices.Index(list, nm.Name); i >= 0 {
@@ -250,7 +248,7 @@ func (s *selector) regexTargets(store *nn.Store) ([]nn.NamedModule, error) {
 	adaptable := map[string]bool{}
 	for _, nm := range store.Modules() {
 		adaptable[nm.Name] = true
-		if s.regex.MatchString(nm.Name) && !s.saved(nm.Name) {
+		if s.regex.MatchString(nm.Name) && !s.cfg.saved(nm.Name) {
 			out = append(out, nm)
 		}
 	}
@@ -268,7 +266,7 @@ func (s *selector) regexTargets(store *nn.Store) ([]nn.NamedModule, error) {
 	}
 	var bad []string
 	for name := range others {
-		if !adaptable[name] && s.regex.MatchString(name) && !s.saved(name) {
+		if !adaptable[name] && s.regex.MatchString(name) && !s.cfg.saved(name) {
 			bad = append(bad, name)
 		}
 	}
