@@ -27,7 +27,7 @@ const (
 // config.yaml records the snapshot paths (which name the commit) and a
 // resumed run reads the very same files.
 func resolveDataset(cmd *cobra.Command, cfg any) error {
-	ds := datasetOf(cfg)
+	ds := config.Inline[data.HubDataset](cfg)
 	if ds == nil {
 		return nil
 	}
@@ -73,27 +73,8 @@ func resolveDataset(cmd *cobra.Command, cfg any) error {
 			fmt.Fprintf(cmd.ErrOrStderr(), "dataset %s has no %s split (its splits: %s): no evaluation set\n", ds.Name, test, strings.Join(d.Splits, ", "))
 		}
 	}
-	for _, key := range datasetKeys {
-		*config.Pointer(cfg, key).(*string) = ""
-	}
+	*ds = data.HubDataset{}
 	return nil
-}
-
-// datasetKeys are data.HubDataset's keys.
-var datasetKeys = []string{"dataset_name", "dataset_config", "dataset_train_split", "dataset_test_split"}
-
-// datasetOf is a copy of cfg's data.HubDataset section, nil when the
-// command has none.
-func datasetOf(cfg any) *data.HubDataset {
-	var v [4]string
-	for i, key := range datasetKeys {
-		p, ok := config.Pointer(cfg, key).(*string)
-		if !ok {
-			return nil
-		}
-		v[i] = *p
-	}
-	return &data.HubDataset{Name: v[0], Config: v[1], TrainSplit: v[2], TestSplit: v[3]}
 }
 
 func or(s, def string) string {

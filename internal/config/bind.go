@@ -190,6 +190,32 @@ func Pointer(cfg any, key string) any {
 	return out
 }
 
+// Inline returns a pointer to the inline section of type T in the struct
+// cfg points to (inline sections entered), or nil when it has none: a
+// command reaches a group of settings that several configs share.
+func Inline[T any](cfg any) *T {
+	var find func(v reflect.Value) *T
+	find = func(v reflect.Value) *T {
+		t := v.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if _, opts, _ := strings.Cut(f.Tag.Get("yaml"), ","); !f.IsExported() || !strings.Contains(opts, "inline") {
+				continue
+			}
+			if p, ok := v.Field(i).Addr().Interface().(*T); ok {
+				return p
+			}
+			if v.Field(i).Kind() == reflect.Struct {
+				if p := find(v.Field(i)); p != nil {
+					return p
+				}
+			}
+		}
+		return nil
+	}
+	return find(reflect.ValueOf(cfg).Elem())
+}
+
 // HubField is a field naming a model or tokenizer, which may be a local
 // path or a Hugging Face Hub id (tag hub:"model" or hub:"tokenizer").
 type HubField struct {

@@ -31,3 +31,31 @@ func TestPointer(t *testing.T) {
 		}
 	}
 }
+
+// TestInline: a shared section is found through nested inline sections,
+// and written through.
+func TestInline(t *testing.T) {
+	type section struct {
+		Name string `yaml:"dataset_name"`
+	}
+	type middle struct {
+		S section `yaml:",inline"`
+	}
+	type cfg struct {
+		Files []string `yaml:"train_file"`
+		Other section  `yaml:"other"` // not inline: not the command's own section
+		M     middle   `yaml:",inline"`
+	}
+	var c cfg
+	p := Inline[section](&c)
+	if p == nil {
+		t.Fatal("section not found")
+	}
+	p.Name = "org/name"
+	if c.M.S.Name != "org/name" || c.Other.Name != "" {
+		t.Fatalf("written through the wrong field: %+v", c)
+	}
+	if Inline[middle](&struct{ X int }{}) != nil {
+		t.Error("found a section in a struct without one")
+	}
+}
