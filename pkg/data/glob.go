@@ -40,7 +40,8 @@ func expand(arg string) ([]string, error) {
 		return []string{arg}, nil
 	}
 	pattern := filepath.ToSlash(filepath.Clean(arg))
-	if _, err := datafiles.Regexp(pattern); err != nil {
+	m, err := datafiles.Compile(pattern)
+	if err != nil {
 		return nil, err
 	}
 	root, segs := globRoot(pattern)
@@ -48,9 +49,11 @@ func expand(arg string) ([]string, error) {
 	if err := listFiles(root, len(segs), slices.Contains(segs, "**"), nil, &files); err != nil {
 		return nil, fmt.Errorf("%s: %w", arg, err)
 	}
-	out, err := datafiles.Match(files, pattern)
-	if err != nil {
-		return nil, err
+	var out []string
+	for _, f := range files {
+		if m.Match(f) {
+			out = append(out, f)
+		}
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%s: no file matches the pattern", arg)

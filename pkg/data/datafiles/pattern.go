@@ -1,7 +1,7 @@
-// Package datafiles resolves 🤗 datasets' data_files patterns
-// (data_files.resolve_pattern over an fsspec glob) against a list of
-// paths: the files of a local directory tree (pkg/data) or of a Hub
-// dataset repository (pkg/hub), so that both read a pattern alike.
+// Package datafiles decides which paths a 🤗 datasets data_files pattern
+// selects (data_files.resolve_pattern over an fsspec glob), for the files
+// of a local directory tree (pkg/data) and of a Hub dataset repository
+// (pkg/hub) alike.
 package datafiles
 
 import (
@@ -15,13 +15,37 @@ import (
 // IsPattern is glob.has_magic: the argument has a wildcard.
 func IsPattern(s string) bool { return strings.ContainsAny(s, "*?[") }
 
-// Regexp translates a slash pattern as fsspec (≥ 2023.12, the glob
+// Pattern is one compiled data_files pattern.
+type Pattern struct {
+	pattern string
+	re      *regexp.Regexp
+}
+
+// Compile compiles a slash pattern (see patternRegexp); a malformed one
+// is an error naming it.
+func Compile(pattern string) (*Pattern, error) {
+	re, err := patternRegexp(pattern)
+	if err != nil {
+		return nil, err
+	}
+	return &Pattern{pattern: pattern, re: re}, nil
+}
+
+// Match reports whether the pattern selects the file at slash path p
+// (relative to the same root as the pattern): p matches, and
+// resolve_pattern does not leave it out (ignored).
+func (m *Pattern) Match(p string) bool {
+	rel := strings.Trim(p, "/")
+	return m.re.MatchString(rel) && !ignored(rel, m.pattern)
+}
+
+// patternRegexp translates a slash pattern as fsspec (≥ 2023.12, the glob
 // datasets 3.x resolves patterns with) reads it: '*' and '?' stay within
 // one path segment, "[...]" is a class ("[!...]" negated), and a whole "**"
 // segment spans any number of directories (none included); "**" inside a
 // segment is refused, as fsspec refuses it. Leading and trailing slashes
 // are dropped: match paths without them.
-func Regexp(pattern string) (*regexp.Regexp, error) {
+func patternRegexp(pattern string) (*regexp.Regexp, error) {
 	var b strings.Builder
 	b.WriteString("^")
 	segs := strings.Split(strings.Trim(pattern, "/"), "/")
@@ -83,12 +107,12 @@ func segment(b *strings.Builder, seg string) {
 // metadata, never data unless the pattern names the file itself.
 var filesToIgnore = []string{"README.md", "config.json", "dataset_info.json", "dataset_infos.json", "dummy_data.zip", "dataset_dict.json"}
 
-// Ignored reports whether resolve_pattern leaves out p, a match of
+// ignored reports whether resolve_pattern leaves out p, a match of
 // pattern: a metadata file, or a path with more hidden segments (".x") or
 // "__" directories (__pycache__) than the pattern spells out
 // (_is_unrequested_hidden_file_or_is_inside_unrequested_hidden_dir and
 // _is_inside_unrequested_special_dir).
-func Ignored(p, pattern string) bool {
+func ignored(p, pattern string) bool {
 	p, pattern = strings.Trim(p, "/"), strings.Trim(pattern, "/")
 	if base := path.Base(p); base != path.Base(pattern) && slices.Contains(filesToIgnore, base) {
 		return true
@@ -103,20 +127,4 @@ func Ignored(p, pattern string) bool {
 		return n
 	}
 	return count(p, true) != count(pattern, true) || count(path.Dir(p), false) != count(path.Dir(pattern), false)
-}
-
-// Match returns the paths of files (slash-separated, relative to the same
-// root as pattern) that pattern selects, in their order.
-func Match(files []string, pattern string) ([]string, error) {
-	re, err := Regexp(pattern)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, f := range files {
-		if rel := strings.Trim(f, "/"); re.MatchString(rel) && !Ignored(rel, pattern) {
-			out = append(out, f)
-		}
-	}
-	return out, nil
 }
