@@ -130,6 +130,7 @@ type Model struct {
 	Blocks   []*Block
 	LnF      *layers.LayerNorm
 	LM       *heads.LM
+	tanhGELU bool // the blocks' activation is gelu_new's (fusedStep computes no other)
 }
 
 // New builds a GPT-2 under root with HF's initialization (_init_weights):
@@ -150,6 +151,8 @@ func New(root *nn.Path, c Config) (m *Model, err error) {
 		Config: c,
 		WTE:    layers.NewEmbedding(p.Sub("wte"), c.VocabSize, c.NEmbd, c.InitializerRange),
 		WPE:    layers.NewEmbedding(p.Sub("wpe"), c.NPositions, c.NEmbd, c.InitializerRange),
+
+		tanhGELU: layers.TanhGELU(c.ActivationFunction),
 	}
 	for i := 0; i < int(c.NLayer); i++ {
 		m.Blocks = append(m.Blocks, newBlock(p.Sub("h").Sub(strconv.Itoa(i)), c, i, act))
@@ -239,11 +242,15 @@ func (m *Model) Forward(in Input, train bool) (out *Output, err error) {
 		s.Add(bias)
 	}
 	out = &Output{Cache: in.Cache}
-	for i, b := range m.Blocks {
-		if in.AllHidden {
-			out.Hiddens = append(out.Hiddens, s.Keep(x))
+	if y := m.fusedStep(x, bias, in, train); y != nil {
+		x = s.Add(y)
+	} else {
+		for i, b := range m.Blocks {
+			if in.AllHidden {
+				out.Hiddens = append(out.Hiddens, s.Keep(x))
+			}
+			x = s.Add(b.Forward(x, bias, in.Cache.Layer(i), train))
 		}
-		x = s.Add(b.Forward(x, bias, in.Cache.Layer(i), train))
 	}
 	out.Hidden = s.Keep(s.Add(m.LnF.Forward(x)))
 	if in.AllHidden {

@@ -20,12 +20,6 @@ type Activation func(x *tensor.Tensor) *tensor.Tensor
 var activations = map[string]func(s *tensor.Scope, x *tensor.Tensor) *tensor.Tensor{
 	"gelu":        geluErf,
 	"gelu_python": geluErf, // HF's own erf formula
-	// The tanh approximation; gelu_fast and gelu_accurate spell its
-	// constants differently, equal to float32 rounding.
-	"gelu_new":          geluTanh,
-	"gelu_pytorch_tanh": geluTanh,
-	"gelu_fast":         geluTanh,
-	"gelu_accurate":     geluTanh,
 	"gelu_10": func(s *tensor.Scope, x *tensor.Tensor) *tensor.Tensor {
 		return s.T(geluErf(s, x).Clamp(s.Float(-10), s.Float(10), false))
 	},
@@ -48,6 +42,21 @@ var activations = map[string]func(s *tensor.Scope, x *tensor.Tensor) *tensor.Ten
 	"swish":      silu,
 	"tanh":       func(s *tensor.Scope, x *tensor.Tensor) *tensor.Tensor { return s.T(x.Tanh(false)) },
 }
+
+// tanhGELUs name GELU's tanh approximation (tensor.GeluTanh); gelu_fast
+// and gelu_accurate spell its constants differently, equal to float32
+// rounding.
+var tanhGELUs = []string{"gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu_accurate"}
+
+func init() {
+	for _, name := range tanhGELUs {
+		activations[name] = geluTanh
+	}
+}
+
+// TanhGELU reports whether the activation name is GELU's tanh
+// approximation, the one fused decoding kernels compute.
+func TanhGELU(name string) bool { return slices.Contains(tanhGELUs, name) }
 
 func geluErf(s *tensor.Scope, x *tensor.Tensor) *tensor.Tensor  { return s.T(x.Gelu("none", false)) }
 func geluTanh(s *tensor.Scope, x *tensor.Tensor) *tensor.Tensor { return s.T(tensor.GeluTanh(x)) }

@@ -96,6 +96,20 @@ func (c *KV) Append(k, v *tensor.Tensor) (K, V *tensor.Tensor) {
 		return c.K, c.V
 	}
 	t := tensor.Shape(k)[2]
+	kb, vb := c.Buffers(t)
+	s := tensor.NewScope()
+	defer s.Close()
+	tensor.Check(tensor.CopyInto(s.T(kb.Narrow(2, c.n, t, false)), k))
+	tensor.Check(tensor.CopyInto(s.T(vb.Narrow(2, c.n, t, false)), v))
+	c.Advance(t)
+	return c.K, c.V
+}
+
+// Buffers makes room for t positions after the cached ones and returns the
+// buffers [B, H, capacity, D] they go into, at Len() (owned by the cache).
+// A writer other than Append (a fused decoding step) fills them, then calls
+// Advance. The cache must hold something already.
+func (c *KV) Buffers(t int64) (k, v *tensor.Tensor) {
 	if need := c.n + t; need > c.room {
 		capacity := max(2*need, 64)
 		if c.want >= need {
@@ -103,10 +117,14 @@ func (c *KV) Append(k, v *tensor.Tensor) (K, V *tensor.Tensor) {
 		}
 		c.grow(capacity)
 	}
-	c.K = write(c.kbuf, c.K, k, c.n)
-	c.V = write(c.vbuf, c.V, v, c.n)
+	return c.kbuf, c.vbuf
+}
+
+// Advance counts t positions written into the buffers at Len().
+func (c *KV) Advance(t int64) {
+	c.K = view(c.kbuf, c.K, c.n+t)
+	c.V = view(c.vbuf, c.V, c.n+t)
 	c.n += t
-	return c.K, c.V
 }
 
 // grow moves the cache into buffers of capacity positions.
@@ -124,16 +142,12 @@ func (c *KV) grow(capacity int64) {
 	c.kbuf, c.vbuf, c.room = s.Keep(kb), s.Keep(vb), capacity
 }
 
-// write copies x [B, H, T, D] into buf at positions [n, n+T), frees the old
-// view and returns the view of positions [0, n+T).
-func write(buf, old, x *tensor.Tensor, n int64) *tensor.Tensor {
-	s := tensor.NewScope()
-	defer s.Close()
-	t := tensor.Shape(x)[2]
-	tensor.Check(tensor.CopyInto(s.T(buf.Narrow(2, n, t, false)), x))
-	view := s.T(buf.Narrow(2, 0, n+t, false))
+// view frees the old view and returns buf's first n positions.
+func view(buf, old *tensor.Tensor, n int64) *tensor.Tensor {
+	v, err := buf.Narrow(2, 0, n, false)
+	tensor.Check(err)
 	tensor.Free(old)
-	return s.Keep(view)
+	return v
 }
 
 // Len is the cached sequence length.

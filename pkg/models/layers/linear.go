@@ -36,6 +36,10 @@ func (h *Hook) inference(x *tensor.Tensor) *packed {
 	return h.packed
 }
 
+// Plain reports whether the projection runs its stored weights alone: no
+// adapter, nothing packed.
+func (h *Hook) Plain() bool { return h == nil || (h.Adapter == nil && h.packed == nil) }
+
 // add adds the adapter's output to y (owned by s), if there is one.
 func (h *Hook) add(s *tensor.Scope, x, y *tensor.Tensor) *tensor.Tensor {
 	if h == nil || h.Adapter == nil {

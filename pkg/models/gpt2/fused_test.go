@@ -1,0 +1,171 @@
+package gpt2
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ext"
+
+	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/models/nn"
+)
+
+// TestFusedStepIsOpByOp: a decoding step through tensor.GPT2Step gives
+// the op-by-op path's logits and keys and values bit for bit — batch 1 and
+// a left-padded batch, sizes with and without vector tails, per-layer
+// score scaling, one and two threads, every vector width — and a step it
+// does not take (another activation, scalar lanes) runs op by op.
+func TestFusedStepIsOpByOp(t *testing.T) {
+	cases := []struct {
+		name                string
+		layers, embd, heads int64
+		batch               int
+		inverseLayer        bool
+		activation          string
+		fused               bool
+	}{
+		{"batch 1", 2, 64, 4, 1, false, "gelu_new", true},
+		{"padded batch", 3, 64, 4, 3, true, "gelu_new", true},
+		{"vector tails", 2, 36, 3, 2, false, "gelu_pytorch_tanh", true},
+		{"other activation", 2, 64, 4, 2, false, "gelu", false},
+	}
+	defer tensor.SetThreads(tensor.Threads())
+	defer ext.Lanes(ext.Lanes(0))
+	for _, c := range cases {
+		for _, th := range []int{1, 2} {
+			seen := map[int]bool{}
+			for _, w := range []int{16, 8, 1} {
+				lanes := ext.Lanes(w)
+				if seen[lanes] {
+					continue
+				}
+				seen[lanes] = true
+				t.Run(fmt.Sprintf("%s/threads %d/lanes %d", c.name, th, lanes), func(t *testing.T) {
+					if err := tensor.SetThreads(th); err != nil {
+						t.Fatal(err)
+					}
+					cfg := Default()
+					cfg.NLayer, cfg.NEmbd, cfg.NHead, cfg.VocabSize, cfg.NPositions = c.layers, c.embd, c.heads, 97, 32
+					cfg.ScaleAttnByInverseLayerIdx, cfg.ActivationFunction = c.inverseLayer, c.activation
+					tensor.Seed(7)
+					store := nn.NewStore(gotch.CPU)
+					defer store.Close()
+					m, err := New(store.Root(), cfg)
+					if err != nil {
+						t.Fatal(err)
+					}
+					before := fusedSteps.Load()
+					// as generation runs: the weights need gradients, the step does not
+					if err := tensor.NoGrad(func() { compareSteps(t, m, c.batch) }); err != nil {
+						t.Fatal(err)
+					}
+					ran := fusedSteps.Load() - before
+					if want := c.fused && lanes > 1; (ran > 0) != want {
+						t.Fatalf("fused steps: %d, want them run: %v", ran, want)
+					}
+				})
+			}
+		}
+	}
+}
+
+// compareSteps feeds a prompt (rows after the first left-padded), then
+// greedy tokens one at a time, to two caches: one through Forward as
+// decoding calls it, one with AllHidden set, which runs the blocks op by
+// op. Every step's logits, and the caches at the end, must be equal.
+func compareSteps(t *testing.T, m *Model, batch int) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(1, uint64(batch)))
+	ids, mask := make([][]int64, batch), make([][]int64, batch)
+	for i := range ids {
+		for j := range 6 {
+			ids[i] = append(ids[i], rng.Int64N(m.Config.VocabSize))
+			mask[i] = append(mask[i], int64(min(1, max(0, j-i+1)))) // row i: i-1 pads
+		}
+	}
+	if batch == 1 {
+		mask = nil
+	}
+	fused, plain := NewCache(m.Config), NewCache(m.Config)
+	defer fused.Close()
+	defer plain.Close()
+	var pos [][]int64
+	var next []int64
+	if mask != nil {
+		pos, next, _ = positions(mask)
+	}
+	for step := range 8 {
+		in := Input{IDs: rows(t, ids), Mask: rows(t, mask), Positions: rows(t, pos)}
+		a, b := in, in
+		a.Cache, b.Cache, b.AllHidden = fused, plain, true
+		la, lb := logits(t, m, a), logits(t, m, b)
+		if !slices.Equal(la, lb) {
+			t.Fatalf("step %d: logits differ (max |Δ| %g)", step, maxDiff(la, lb))
+		}
+		v := int(m.Config.VocabSize)
+		ids = make([][]int64, batch)
+		for i := range ids {
+			row := la[len(la)/batch*(i+1)-v : len(la)/batch*(i+1)]
+			ids[i] = []int64{int64(argmax(row))}
+		}
+		if mask != nil {
+			for i := range mask {
+				mask[i] = append(mask[i], 1)
+				pos[i], next[i] = []int64{next[i]}, next[i]+1
+			}
+		}
+	}
+	for i := range fused.Layers {
+		for _, kv := range [][2]*tensor.Tensor{{fused.Layers[i].K, plain.Layers[i].K}, {fused.Layers[i].V, plain.Layers[i].V}} {
+			a, err := tensor.Float32s(kv[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := tensor.Float32s(kv[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(a, b) {
+				t.Fatalf("layer %d: cached keys or values differ (max |Δ| %g)", i, maxDiff(a, b))
+			}
+		}
+	}
+}
+
+func logits(t *testing.T, m *Model, in Input) []float32 {
+	t.Helper()
+	out, err := m.Forward(in, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	v, err := tensor.Float32s(out.Logits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func argmax(x []float32) int {
+	best := 0
+	for i, v := range x {
+		if v > x[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+func maxDiff(a, b []float32) float64 {
+	if len(a) != len(b) {
+		return float64(len(a) - len(b))
+	}
+	d := 0.0
+	for i := range a {
+		d = max(d, float64(a[i]-b[i]), float64(b[i]-a[i]))
+	}
+	return d
+}
