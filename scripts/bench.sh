@@ -193,8 +193,18 @@ fig_train_bf16() {
 # each precision in a process of its own, so that each row's peak RSS is
 # that precision's alone; bf16 (what --quantize auto picks where the CPU
 # has AMX) is compared with CTranslate2's int8 too.
+#
+# At batch 1 a step reads every weight once (the 12×768 GPT-2's blocks and
+# its tied LM head: 101,280,768 float32s), so the machine's read speed,
+# measured between the decoders by bench/memread.c, bounds every decoder:
+# the "read ceiling" rows give each side's share of it.
+weight_bytes=$((4 * (12 * (12 * 768 * 768 + 13 * 768) + 21128 * 768)))
 fig_decode() {
   echo "== greedy decode 12×768, prompt 32, 128 new, $threads threads"
+  if [ ! -x bin/memread ] || [ bench/memread.c -nt bin/memread ]; then
+    "${CC:-cc}" -O3 -march=native -pthread bench/memread.c -o bin/memread
+  fi
+  local m=(run dec_m bin/memread "$weight_bytes" "$threads")
   local g32=(run dec_g32 "$gotrl" bench generate --threads "$threads" --batch-sizes 1,8 --uncached=false --precisions fp32)
   local g8=(run dec_g8 "$gotrl" bench generate --threads "$threads" --batch-sizes 1,8 --uncached=false --precisions int8)
   local g16=(run dec_g16 "$gotrl" bench generate --threads "$threads" --batch-sizes 1,8 --uncached=false --precisions bf16)
@@ -203,7 +213,8 @@ fig_decode() {
   local pm=(run dec_pm "${mkl_peer[@]}" "$py" bench/generate.py --threads "$threads" --batch 1 8 --no-uncached)
   local peers=(p c)
   [ ${#mkl_peer[@]} -gt 0 ] && peers+=(pm)
-  native=3 interleave g32 g8 g16 "${peers[@]}"
+  native=4 interleave g32 g8 g16 m "${peers[@]}"
+  grep -oE '[0-9.]+ GB/s' "$tmp/dec_m.out" | awk -v b="$weight_bytes" '{print $1 * 1e9 / b}' >"$tmp/dec_m.b1"
   have_py || { rows+=("| decode | skipped: no peers venv | | | |"); return; }
   local b id
   for b in 1 8; do
@@ -221,6 +232,11 @@ fig_decode() {
       row "greedy decode fp32, batch $b (tokens/s; ratio > 1 is faster)" tok/s dec_g32 "gotrl fp32" dec_pm "HF generate, $mkl_name" "b$b"
     fi
   done
+  local ceiling="read ceiling: $weight_bytes bytes a token at bench/memread's speed"
+  row "greedy decode fp32, batch 1, share of the read ceiling (tokens/s)" tok/s dec_g32 "gotrl fp32" dec_m "$ceiling" b1
+  row "greedy decode fp32, batch 1, share of the read ceiling (tokens/s)" tok/s dec_p "HF generate" dec_m "$ceiling" b1
+  [ -s "$tmp/dec_pm.out" ] && row "greedy decode fp32, batch 1, share of the read ceiling (tokens/s)" tok/s dec_pm "HF generate, $mkl_name" dec_m "$ceiling" b1
+  return 0
 }
 
 fig_ppo() {

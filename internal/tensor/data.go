@@ -83,7 +83,10 @@ func Float64s(t *Tensor) ([]float64, error) { return values[float64](t, gotch.Do
 func Int64s(t *Tensor) ([]int64, error)     { return values[int64](t, gotch.Int64) }
 
 func values[E float32 | float64 | int64](t *Tensor, kind gotch.DType) ([]E, error) {
-	c, err := t.ToDevice(gotch.CPU, kind, false, true, false) // a contiguous copy
+	// t itself when it is already on the CPU with this dtype (decoding
+	// reads a step's logits this way: a copy of them first cost as much as
+	// the copy into Go)
+	c, err := t.ToDevice(gotch.CPU, kind, false, false, false)
 	if err != nil {
 		return nil, err
 	}
