@@ -47,3 +47,18 @@ func build[M any](t *testing.T, dir string, fn func(root *nn.Path, c Config) (M,
 	}
 	return m
 }
+
+// logits runs in through m and returns the logits, flat.
+func logits(t *testing.T, m *Model, in Input, train bool) []float32 {
+	t.Helper()
+	out, err := m.Forward(in, train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	v, err := tensor.Float32s(out.Logits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}

@@ -101,7 +101,7 @@ func compareSteps(t *testing.T, m *Model, batch int) {
 		in := Input{IDs: rows(t, ids), Mask: rows(t, mask), Positions: rows(t, pos)}
 		a, b := in, in
 		a.Cache, b.Cache, b.AllHidden = fused, plain, true
-		la, lb := logits(t, m, a), logits(t, m, b)
+		la, lb := logits(t, m, a, false), logits(t, m, b, false)
 		if !slices.Equal(la, lb) {
 			t.Fatalf("step %d: logits differ (max |Δ| %g)", step, maxDiff(la, lb))
 		}
@@ -133,20 +133,6 @@ func compareSteps(t *testing.T, m *Model, batch int) {
 			}
 		}
 	}
-}
-
-func logits(t *testing.T, m *Model, in Input) []float32 {
-	t.Helper()
-	out, err := m.Forward(in, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
-	v, err := tensor.Float32s(out.Logits)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
 }
 
 func argmax(x []float32) int {

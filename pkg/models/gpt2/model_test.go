@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -389,30 +390,11 @@ func TestDropoutOnlyWhenTraining(t *testing.T) {
 		t.Fatal(err)
 	}
 	ids := rows(t, [][]int64{{5, 6, 7, 8, 9}})
-	run := func(train bool) []float32 {
-		out, err := m.Forward(Input{IDs: ids}, train)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer out.Close()
-		v, err := tensor.Float32s(out.Logits)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	same := func(a, b []float32) bool {
-		for i := range a {
-			if a[i] != b[i] {
-				return false
-			}
-		}
-		return true
-	}
-	if !same(run(false), run(false)) {
+	run := func(train bool) []float32 { return logits(t, m, Input{IDs: ids}, train) }
+	if !slices.Equal(run(false), run(false)) {
 		t.Fatal("eval forwards differ")
 	}
-	if same(run(true), run(true)) {
+	if slices.Equal(run(true), run(true)) {
 		t.Fatal("train forwards are identical: dropout is off")
 	}
 }

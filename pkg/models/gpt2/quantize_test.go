@@ -218,21 +218,11 @@ func TestLoadQuantize(t *testing.T) {
 }
 
 // forwardLogits runs rows through m without gradients: flat [N·T·V].
-func forwardLogits(t *testing.T, m *Model, rows [][]int64) []float32 {
+func forwardLogits(t *testing.T, m *Model, r [][]int64) []float32 {
 	t.Helper()
-	var logits []float32
-	err := tensor.NoGrad(func() {
-		ids, err := tensor.FromRows(rows, gotch.CPU)
-		tensor.Check(err)
-		defer tensor.Free(ids)
-		out, err := m.Forward(Input{IDs: ids}, false)
-		tensor.Check(err)
-		defer out.Close()
-		logits, err = tensor.Float32s(out.Logits)
-		tensor.Check(err)
-	})
-	if err != nil {
+	var v []float32
+	if err := tensor.NoGrad(func() { v = logits(t, m, Input{IDs: rows(t, r)}, false) }); err != nil {
 		t.Fatal(err)
 	}
-	return logits
+	return v
 }
