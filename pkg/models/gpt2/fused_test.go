@@ -16,8 +16,10 @@ import (
 // TestFusedStepIsOpByOp: a decoding step through tensor.GPT2Step gives
 // the op-by-op path's logits and keys and values bit for bit — batch 1 and
 // a left-padded batch, sizes with and without vector tails, per-layer
-// score scaling, one and two threads, every vector width — and a step it
-// does not take (another activation, scalar lanes) runs op by op.
+// score scaling, one, two and four threads (four: more than a small
+// machine has CPUs, where the team's waiters sleep at once), every vector
+// width — and a step it does not take (another activation, scalar lanes)
+// runs op by op.
 func TestFusedStepIsOpByOp(t *testing.T) {
 	cases := []struct {
 		name                string
@@ -35,7 +37,7 @@ func TestFusedStepIsOpByOp(t *testing.T) {
 	defer tensor.SetThreads(tensor.Threads())
 	defer ext.Lanes(ext.Lanes(0))
 	for _, c := range cases {
-		for _, th := range []int{1, 2} {
+		for _, th := range []int{1, 2, 4} {
 			seen := map[int]bool{}
 			for _, w := range []int{16, 8, 1} {
 				lanes := ext.Lanes(w)
