@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -51,15 +52,32 @@ func mustRun(t *testing.T, c *exec.Cmd) string {
 	return string(out)
 }
 
+// freePort returns a port free now and not handed out before in this
+// process: the kernel may give a just-closed port again, and a rank of an
+// earlier test still retrying its rendezvous there then joins the next
+// test's job ("two processes were started with RANK=1").
 func freePort(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if !portsGiven[port] {
+			portsGiven[port] = true
+			return strconv.Itoa(port)
+		}
 	}
-	defer l.Close()
-	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 }
+
+var (
+	portsMu    sync.Mutex
+	portsGiven = map[int]bool{}
+)
 
 // stageData writes a WordPiece vocabulary (ids < 512, the fixtures' size)
 // and small SFT, corpus and ranked-list files, and returns each stage's
