@@ -33,7 +33,8 @@ type state struct {
 
 // Reorder keeps rows idx (beam search).
 func (st *state) Reorder(idx []int64) error {
-	t, err := tensor.FromInt64s(idx, []int64{int64(len(idx))}, deviceOf(st.cache.Layers[0].K))
+	k, _ := st.cache.Layers[0].Tensors()
+	t, err := tensor.FromInt64s(idx, []int64{int64(len(idx))}, deviceOf(k))
 	if err != nil {
 		return err
 	}

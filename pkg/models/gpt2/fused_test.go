@@ -121,7 +121,9 @@ func compareSteps(t *testing.T, m *Model, batch int) {
 		}
 	}
 	for i := range fused.Layers {
-		for _, kv := range [][2]*tensor.Tensor{{fused.Layers[i].K, plain.Layers[i].K}, {fused.Layers[i].V, plain.Layers[i].V}} {
+		fk, fv := fused.Layers[i].Tensors()
+		pk, pv := plain.Layers[i].Tensors()
+		for _, kv := range [][2]*tensor.Tensor{{fk, pk}, {fv, pv}} {
 			a, err := tensor.Float32s(kv[0])
 			if err != nil {
 				t.Fatal(err)

@@ -39,7 +39,8 @@ func TestKVStack(t *testing.T) {
 		if err := c.Reorder(idx); err != nil {
 			t.Fatal(err)
 		}
-		got, _ := tensor.Float32s(c.Layers[1].V)
+		_, v := c.Layers[1].Tensors()
+		got, _ := tensor.Float32s(v)
 		want := []float32{20, 20, 21, 21, 20, 20, 21, 21, 0, 0, 1, 1} // rows 2, 2, 0 over both steps
 		if !slices.Equal(got, want) {
 			t.Errorf("reordered values %v, want %v", got, want)

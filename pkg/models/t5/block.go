@@ -83,10 +83,10 @@ func (a *Attention) Forward(x, enc, bias *tensor.Tensor, kv *layers.KV, train bo
 	defer s.Close()
 	q := s.Add(layers.SplitHeads(s.Add(a.Q.Forward(x)), a.heads)) // [B, H, T, D]
 	var k, v *tensor.Tensor
-	switch {
-	case enc != nil && kv != nil && kv.K != nil: // cross-attention, cached
-		k, v = kv.K, kv.V
-	default:
+	if enc != nil && kv != nil { // cross-attention, cached once filled
+		k, v = kv.Tensors()
+	}
+	if k == nil {
 		src := x
 		if enc != nil {
 			src = enc
