@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ext"
 	lib "github.com/sugarme/gotch/libtch"
 	"github.com/sugarme/gotch/ts"
 )
@@ -103,6 +104,57 @@ func values[E float32 | float64 | int64](t *Tensor, kind gotch.DType) ([]E, erro
 	// one memcpy; gotch's CopyData inspects dst through reflection first
 	lib.AtCopyData(lib.Ctensor(g.Ctensor()), unsafe.Pointer(&out[0]), uint(len(out)), uint(unsafe.Sizeof(out[0])))
 	return out, ts.TorchErr()
+}
+
+// ReadRows copies a matrix [N, V] into Go as float32, into buf when it
+// has room, and with lse each row's log-sum-exp [N]: a generation step's
+// logits. Float32 and bfloat16 CPU rows take one call of the gotch patch
+// (the log-sum-exp computed as cross-entropy's, in float32; ATen's
+// logsumexp ran five ops and parallel regions for it); anything else takes
+// ATen's logsumexp and a copy.
+func ReadRows(t *Tensor, buf []float32, withLSE bool) (flat, lse []float32, err error) {
+	if t.Dim() != 2 {
+		return nil, nil, fmt.Errorf("read rows: want a matrix, got shape %v", Shape(t))
+	}
+	if !extFloat(t) {
+		return readRowsATen(t, withLSE)
+	}
+	sh := Shape(t)
+	n := int(sh[0] * sh[1])
+	if n == 0 {
+		return nil, make([]float32, sh[0]), nil
+	}
+	if flat = buf; cap(flat) < n {
+		flat = make([]float32, n)
+	}
+	flat = flat[:n]
+	if withLSE {
+		lse = make([]float32, sh[0])
+	}
+	defer Pin()() // the error, if any, is the calling thread's
+	if !ext.ReadRows(t.Ctensor(), flat, lse) {
+		return nil, nil, fmt.Errorf("read rows: %w", clean(ts.TorchErr()))
+	}
+	return flat, lse, nil
+}
+
+// readRowsATen is ReadRows through ATen's ops.
+func readRowsATen(t *Tensor, withLSE bool) (flat, lse []float32, err error) {
+	if withLSE {
+		l, err := t.Logsumexp([]int64{-1}, false, false)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read rows: logsumexp: %w", err)
+		}
+		lse, err = Float32s(l)
+		Free(l)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read rows: %w", err)
+		}
+	}
+	if flat, err = Float32s(t); err != nil {
+		return nil, nil, fmt.Errorf("read rows: %w", err)
+	}
+	return flat, lse, nil
 }
 
 // Item returns the value of a one-element tensor as float64.

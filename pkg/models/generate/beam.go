@@ -16,7 +16,7 @@ func beamSearch(ctx context.Context, m Stepper, prep Prepared, c Config) (*Outpu
 	b := newBeams(prep, c)
 	logits := prep.Logits
 	for step := 0; ; step++ {
-		logps, lse, err := takeRows(logits, len(b.rows), true)
+		logps, lse, err := takeRows(logits, len(b.rows), true, nil)
 		if err != nil {
 			return nil, err
 		}

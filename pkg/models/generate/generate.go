@@ -127,11 +127,14 @@ func search(ctx context.Context, m Stepper, prep Prepared, c Config) (*Output, e
 	rng := rand.New(rand.NewPCG(uint64(c.Seed), 0x9E3779B97F4A7C15))
 	finished := make([]bool, n)
 	logits := prep.Logits
+	var buf []float32
 	for step := 0; ; step++ {
 		// without processors the scores are the logits, whose log-sum-exp
 		// libtorch computes vectorized (Go's math.Exp over 21128 scores
 		// per row cost 0.3 ms a step)
-		rows, lse, err := takeRows(logits, n, len(procs) == 0)
+		// a step's rows are read and done with before the next step, so
+		// every step reads into the first one's memory
+		rows, lse, err := takeRows(logits, n, len(procs) == 0, &buf)
 		if err != nil {
 			return nil, err
 		}
@@ -200,26 +203,23 @@ func stepModel(ctx context.Context, m Stepper, st State, next []int64) (*tensor.
 }
 
 // takeRows copies logits [N, V] into Go rows and frees the tensor; with
-// lse it also returns each row's log-sum-exp [N].
-func takeRows(logits *tensor.Tensor, n int, withLSE bool) (rows [][]float32, lse []float32, err error) {
+// lse it also returns each row's log-sum-exp [N]. With buf not nil the rows
+// go into *buf's memory when it has room, and *buf becomes theirs.
+func takeRows(logits *tensor.Tensor, n int, withLSE bool, buf *[]float32) (rows [][]float32, lse []float32, err error) {
 	defer tensor.Free(logits)
-	if withLSE {
-		t, err := logits.Logsumexp([]int64{-1}, false, false)
-		if err != nil {
-			return nil, nil, fmt.Errorf("generate: logsumexp: %w", err)
-		}
-		lse, err = tensor.Float32s(t)
-		tensor.Free(t)
-		if err != nil {
-			return nil, nil, fmt.Errorf("generate: read logsumexp: %w", err)
-		}
+	var into []float32
+	if buf != nil {
+		into = *buf
 	}
-	flat, err := tensor.Float32s(logits)
+	flat, lse, err := tensor.ReadRows(logits, into, withLSE)
 	if err != nil {
-		return nil, nil, fmt.Errorf("generate: read logits: %w", err)
+		return nil, nil, fmt.Errorf("generate: logits: %w", err)
 	}
 	if n == 0 || len(flat)%n != 0 || (withLSE && len(lse) != n) {
 		return nil, nil, fmt.Errorf("generate: logits hold %d values, not %d equal rows", len(flat), n)
+	}
+	if buf != nil {
+		*buf = flat
 	}
 	v := len(flat) / n
 	rows = make([][]float32, n)
