@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/sugarme/gotch"
@@ -158,4 +159,61 @@ func maxDiff(a, b []float32) float64 {
 		d = max(d, float64(a[i]-b[i]), float64(b[i]-a[i]))
 	}
 	return d
+}
+
+// TestFusedStepRefusesOutOfRange: the fused call builds the step's
+// embeddings itself, so it checks ids and positions on its own (Forward's
+// checks run first; this is the call's own net) and names what is wrong.
+func TestFusedStepRefusesOutOfRange(t *testing.T) {
+	cfg := Default()
+	cfg.NLayer, cfg.NEmbd, cfg.NHead, cfg.VocabSize, cfg.NPositions = 2, 32, 4, 50, 16
+	store := nn.NewStore(gotch.CPU)
+	defer store.Close()
+	m, err := New(store.Root(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name     string
+		id, pos  int64
+		wantText string
+	}{
+		{"id past the vocabulary", 50, 3, "input id 50 in row 0 is outside [0, 50)"},
+		{"negative id", -1, 3, "input id -1"},
+		{"position past n_positions", 7, 16, "position 16 in row 0 is outside [0, 16)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := tensor.NoGrad(func() {
+				cache := NewCache(cfg)
+				defer cache.Close()
+				ids := []int64{1, 2, 3}
+				prompt, err := tensor.FromInt64s(ids, []int64{1, 3}, gotch.CPU)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer tensor.Free(prompt)
+				out, err := m.Forward(Input{IDs: prompt, Cache: cache}, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out.Close()
+				next, _ := tensor.FromInt64s([]int64{c.id}, []int64{1, 1}, gotch.CPU)
+				pos, _ := tensor.FromInt64s([]int64{c.pos}, []int64{1, 1}, gotch.CPU)
+				defer tensor.Free(next, pos)
+				w, kbuf, vbuf, scales, ok := m.stepArgs(cache)
+				if !ok {
+					t.Fatal("plain blocks refused")
+				}
+				in := tensor.StepInput{IDs: next, Positions: pos, WTE: m.WTE.Weight, WPE: m.WPE.Weight}
+				y, err := tensor.GPT2Step(in, w, kbuf, vbuf, cache.Len(), nil, scales, cfg.NHead, cfg.LayerNormEpsilon)
+				tensor.Free(y)
+				if err == nil || !strings.Contains(err.Error(), c.wantText) {
+					t.Fatalf("error %v, want one containing %q", err, c.wantText)
+				}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
 }

@@ -228,23 +228,16 @@ func (m *Model) Forward(in Input, train bool) (out *Output, err error) {
 	past := in.Cache.Len()
 	dev, err := m.WTE.Weight.Device()
 	tensor.Check(err)
-	pos := in.Positions
-	if pos == nil {
-		pos = s.T(s.T(ts.ArangeStart(s.Int(past), s.Int(past+sh[1]), gotch.Int64, dev)).Unsqueeze(0, false)) // [1, T]
-	}
-	x := s.T(s.Add(m.WTE.Forward(in.IDs)).Add(s.Add(m.WPE.Forward(pos)), false)) // [B, T, C]
-	if in.TypeIDs != nil {
-		x = s.T(x.Add(s.Add(m.WTE.Forward(in.TypeIDs)), false))
-	}
-	x = s.Add(layers.Dropout(x, m.Config.EmbdPdrop, train))
 	bias := m.attentionBias(in.Mask, sh[1], past+sh[1], dev) // nil: nothing masked
 	if bias != nil {
 		s.Add(bias)
 	}
 	out = &Output{Cache: in.Cache}
-	if y := m.fusedStep(x, bias, in, train); y != nil {
-		x = s.Add(y)
+	x := m.fusedStep(in, bias, train)
+	if x != nil {
+		s.Add(x)
 	} else {
+		x = s.Add(m.embed(in, past, dev, train))
 		for i, b := range m.Blocks {
 			if in.AllHidden {
 				out.Hiddens = append(out.Hiddens, s.Keep(x))
@@ -263,6 +256,23 @@ func (m *Model) Forward(in Input, train bool) (out *Output, err error) {
 		out.Loss = layers.CausalLMLoss(out.Logits, in.Labels)
 	}
 	return out, nil
+}
+
+// embed is the blocks' input [B, T, C]: token plus position embeddings
+// (plus token type ids' through wte, as HF's GPT-2), then dropout.
+func (m *Model) embed(in Input, past int64, dev gotch.Device, train bool) *tensor.Tensor {
+	s := tensor.NewScope()
+	defer s.Close()
+	pos := in.Positions
+	if pos == nil {
+		t := tensor.Shape(in.IDs)[1]
+		pos = s.T(s.T(ts.ArangeStart(s.Int(past), s.Int(past+t), gotch.Int64, dev)).Unsqueeze(0, false)) // [1, T]
+	}
+	x := s.T(s.Add(m.WTE.Forward(in.IDs)).Add(s.Add(m.WPE.Forward(pos)), false))
+	if in.TypeIDs != nil {
+		x = s.T(x.Add(s.Add(m.WTE.Forward(in.TypeIDs)), false))
+	}
+	return s.Keep(s.Add(layers.Dropout(x, m.Config.EmbdPdrop, train)))
 }
 
 // attentionBias folds causality and key padding into one additive bias
