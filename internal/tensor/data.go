@@ -116,13 +116,10 @@ func ReadRows(t *Tensor, buf []float32, withLSE bool) (flat, lse []float32, err 
 	if t.Dim() != 2 {
 		return nil, nil, fmt.Errorf("read rows: want a matrix, got shape %v", Shape(t))
 	}
-	if !extFloat(t) {
-		return readRowsATen(t, withLSE)
-	}
 	sh := Shape(t)
 	n := int(sh[0] * sh[1])
-	if n == 0 {
-		return nil, make([]float32, sh[0]), nil
+	if !extFloat(t) || n == 0 { // empty rows: ATen's log-sum-exp of nothing, -inf
+		return readRowsATen(t, withLSE)
 	}
 	if flat = buf; cap(flat) < n {
 		flat = make([]float32, n)
