@@ -8,6 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/gotrl/gotrl/pkg/hub/hubtest"
@@ -32,6 +36,30 @@ func sftParquet(t *testing.T, n, from int) []byte {
 	return b.Bytes()
 }
 
+// sftArrow is the same rows as an Arrow IPC stream, as datasets writes
+// its .arrow files.
+func sftArrow(t *testing.T, n int) []byte {
+	t.Helper()
+	schema := arrow.NewSchema([]arrow.Field{{Name: "prompt", Type: arrow.BinaryTypes.String}, {Name: "response", Type: arrow.BinaryTypes.String}}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	for i := range n {
+		b.Field(0).(*array.StringBuilder).Append(fmt.Sprintf("中国%d", i))
+		b.Field(1).(*array.StringBuilder).Append(fmt.Sprintf("的%d", i))
+	}
+	rec := b.NewRecord()
+	defer rec.Release()
+	var buf bytes.Buffer
+	w := ipc.NewWriter(&buf, ipc.WithSchema(schema))
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 // datasetEnv serves org/tiny-sft (a train split in two shards and a test
 // split, as push_to_hub names them) and org/train-only, and points
 // huggingface_hub's environment at the server with an empty cache.
@@ -49,6 +77,7 @@ func datasetEnv(t *testing.T) (*hubtest.Server, string) {
 		lines = append(lines, fmt.Sprintf(`{"prompt": %q, "response": "的"}`, w))
 	}
 	srv.AddDataset("org/train-only", hubtest.NewRepo(map[string][]byte{"sft.jsonl": []byte(strings.Join(lines, "\n") + "\n")}))
+	srv.AddDataset("org/arrow-sft", hubtest.NewRepo(map[string][]byte{"data/train/data-00000-of-00001.arrow": sftArrow(t, 6)}))
 	cache := t.TempDir()
 	for k, v := range map[string]string{"HF_ENDPOINT": srv.URL, "HF_HUB_CACHE": cache, "HF_HUB_OFFLINE": "", "HF_TOKEN": "", "HF_HOME": t.TempDir()} {
 		t.Setenv(k, v)
@@ -113,6 +142,7 @@ func TestDatasetNameFlags(t *testing.T) {
 		wantStderr string
 	}{
 		{args: []string{"--dataset-name", "org/train-only"}, wantStderr: "dataset org/train-only has no test split (its splits: train): no evaluation set"},
+		{args: []string{"--dataset-name", "org/arrow-sft"}, wantStderr: "dataset org/arrow-sft has no test split (its splits: train): no evaluation set"},
 		{args: []string{"--dataset-name", "org/train-only", "--dataset-test-split", "test"},
 			wantErr: `--dataset-test-split: org/train-only: split not found: no split "test"; the splits are train`},
 		{args: []string{"--dataset-name", "org/tiny-sft", "--dataset-train-split", "validation"},

@@ -71,7 +71,7 @@ var extensionModule = func() map[string]string {
 }()
 
 // readableModules are the formats gotrl's data readers take.
-var readableModules = map[string]bool{"json": true, "csv": true, "parquet": true, "text": true}
+var readableModules = map[string]bool{"json": true, "csv": true, "parquet": true, "text": true, "arrow": true}
 
 const maxFilesForInference = 200 // config.DATA_FILES_MAX_NUMBER_FOR_MODULE_INFERENCE
 

@@ -53,7 +53,7 @@ func datasetLayout(files []string, configs []datasetConfig, config string) (name
 		}
 	}
 	if !readableModules[module] {
-		return "", "", s, fmt.Errorf("its data files are %s (%s): gotrl reads parquet, json/jsonl, csv/tsv and txt", module, sample(s))
+		return "", "", s, fmt.Errorf("its data files are %s (%s): gotrl reads parquet, json/jsonl, csv/tsv, txt and arrow", module, sample(s))
 	}
 	s = keepModule(s, module)
 	kept := splitFiles{files: s.files}
