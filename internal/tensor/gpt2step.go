@@ -7,17 +7,17 @@ import "github.com/sugarme/gotch/ext"
 // mlp.c_fc's, mlp.c_proj's, weight then bias.
 const GPT2BlockTensors = ext.GPT2Blocks
 
-// StepInput is what GPT2Step starts from: X, the step's embeddings [B, 1,
-// C], or, with X nil, the ids [B, 1] whose embeddings the call makes
-// itself, WTE[IDs] + WPE[Positions] (Positions [B|1, 1], int64; nil: every
-// row at past), as GPT-2's embedding layers and their sum do.
+// StepInput is what GPT2Step starts from: the ids [B, 1] whose embeddings
+// the call makes itself, WTE[IDs] + WPE[Positions] (Positions [B|1, 1],
+// int64; nil: every row at past), as GPT-2's embedding layers and their
+// sum do.
 type StepInput struct {
-	X, IDs, Positions, WTE, WPE *Tensor
+	IDs, Positions, WTE, WPE *Tensor
 }
 
-// GPT2Step runs GPT-2's blocks (pre-LN, gelu_new, no dropout) over one
-// decoding step in a single call into the gotch patch: in is the step's
-// input, w the blocks' tensors (GPT2BlockTensors a block), kbuf and vbuf
+// GPT2Step runs a GPT-2 decoding step, its embeddings and its blocks
+// (pre-LN, gelu_new, no dropout), in a single call into the gotch patch:
+// in is the step's input, w the blocks' tensors (GPT2BlockTensors a block), kbuf and vbuf
 // each block's key and value buffers [B, H, capacity, D] with past
 // positions filled (the step's are written at past), bias nil or an
 // additive mask broadcastable to [B, H, 1, past+1], scales each block's
@@ -30,7 +30,7 @@ type StepInput struct {
 // and their parallel regions' starts and ends.
 func GPT2Step(in StepInput, w, kbuf, vbuf []*Tensor, past int64, bias *Tensor, scales []float64, heads int64, eps float64) (*Tensor, error) {
 	defer Pin()() // the error, if any, is the calling thread's
-	out, ran := ext.GPT2Step(handle(in.X), handle(in.IDs), handle(in.Positions), handle(in.WTE), handle(in.WPE),
+	out, ran := ext.GPT2Step(handle(in.IDs), handle(in.Positions), handle(in.WTE), handle(in.WPE),
 		handles(w), handles(kbuf), handles(vbuf), past, handle(bias), scales, heads, eps)
 	if ran == 0 {
 		return nil, nil
