@@ -17,11 +17,12 @@ type StepInput struct {
 
 // GPT2Step runs a GPT-2 decoding step, its embeddings and its blocks
 // (pre-LN, gelu_new, no dropout), in a single call into the gotch patch:
-// in is the step's input, w the blocks' tensors (GPT2BlockTensors a block), kbuf and vbuf
-// each block's key and value buffers [B, H, capacity, D] with past
-// positions filled (the step's are written at past), bias nil or an
-// additive mask broadcastable to [B, H, 1, past+1], scales each block's
-// attention scale. It returns the last block's output, or nil and no error
+// in is the step's input, w the blocks' tensors (GPT2BlockTensors a block;
+// a projection's weight float32 [in, out] as stored or bfloat16 [out, in]
+// as LinearBF16 reads it), kbuf and vbuf each block's key and value
+// buffers [B, H, capacity, D] with past positions filled (the step's are
+// written at past), bias nil or an additive mask broadcastable to [B, H,
+// 1, past+1], scales each block's attention scale. It returns the last block's output, or nil and no error
 // when the inputs are not a decoding step's (at most 16 float32 CPU rows
 // that need no gradient, outside autocast, shapes as GPT-2's): nothing is
 // written then, and the caller runs the step op by op. Both paths use the

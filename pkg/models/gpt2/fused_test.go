@@ -11,16 +11,17 @@ import (
 	"github.com/sugarme/gotch/ext"
 
 	"github.com/gotrl/gotrl/internal/tensor"
+	"github.com/gotrl/gotrl/pkg/models/layers"
 	"github.com/gotrl/gotrl/pkg/models/nn"
 )
 
 // TestFusedStepIsOpByOp: a decoding step through tensor.GPT2Step gives
 // the op-by-op path's logits and keys and values bit for bit — batch 1 and
 // a left-padded batch, sizes with and without vector tails, per-layer
-// score scaling, one, two and four threads (four: more than a small
-// machine has CPUs, where the team's waiters sleep at once), every vector
-// width — and a step it does not take (another activation, scalar lanes)
-// runs op by op.
+// score scaling, weights packed in bfloat16, one, two and four threads
+// (four: more than a small machine has CPUs, where the team's waiters
+// sleep at once), every vector width — and a step it does not take
+// (another activation, int8 weights, scalar lanes) runs op by op.
 func TestFusedStepIsOpByOp(t *testing.T) {
 	cases := []struct {
 		name                string
@@ -28,12 +29,16 @@ func TestFusedStepIsOpByOp(t *testing.T) {
 		batch               int
 		inverseLayer        bool
 		activation          string
+		prec                layers.Precision
 		fused               bool
 	}{
-		{"batch 1", 2, 64, 4, 1, false, "gelu_new", true},
-		{"padded batch", 3, 64, 4, 3, true, "gelu_new", true},
-		{"vector tails", 2, 36, 3, 2, false, "gelu_pytorch_tanh", true},
-		{"other activation", 2, 64, 4, 2, false, "gelu", false},
+		{"batch 1", 2, 64, 4, 1, false, "gelu_new", layers.None, true},
+		{"padded batch", 3, 64, 4, 3, true, "gelu_new", layers.None, true},
+		{"vector tails", 2, 36, 3, 2, false, "gelu_pytorch_tanh", layers.None, true},
+		{"bf16 weights", 2, 64, 4, 3, false, "gelu_new", layers.BF16, true},
+		{"bf16 weights, vector tails", 2, 36, 3, 1, true, "gelu_new", layers.BF16, true},
+		{"other activation", 2, 64, 4, 2, false, "gelu", layers.None, false},
+		{"int8 weights", 2, 64, 4, 1, false, "gelu_new", layers.Int8, false},
 	}
 	defer tensor.SetThreads(tensor.Threads())
 	defer ext.Lanes(ext.Lanes(0))
@@ -58,6 +63,19 @@ func TestFusedStepIsOpByOp(t *testing.T) {
 					defer store.Close()
 					m, err := New(store.Root(), cfg)
 					if err != nil {
+						t.Fatal(err)
+					}
+					// biases of zero, as initialized, would hide a bias left out
+					if err := tensor.NoGrad(func() {
+						for _, v := range store.Vars() {
+							if strings.HasSuffix(v.Name, "bias") {
+								tensor.Check(v.T.Normal_(0, 0.1))
+							}
+						}
+					}); err != nil {
+						t.Fatal(err)
+					}
+					if err := layers.Quantize(store, c.prec); err != nil {
 						t.Fatal(err)
 					}
 					before := fusedSteps.Load()

@@ -40,6 +40,20 @@ func (h *Hook) inference(x *tensor.Tensor) *packed {
 // adapter, nothing packed.
 func (h *Hook) Plain() bool { return h == nil || (h.Adapter == nil && h.packed == nil) }
 
+// StepWeights returns the weight and bias a fused decoding step reads for
+// a projection whose stored ones are w and bias: those, or their
+// bfloat16 packing ([out, in], the copy Forward runs once packed); ok is
+// false when an adapter or another packing must run instead.
+func (h *Hook) StepWeights(w, bias *tensor.Tensor) (sw, sb *tensor.Tensor, ok bool) {
+	switch {
+	case h.Plain():
+		return w, bias, true
+	case h.Adapter == nil && h.packed.prec == BF16:
+		return h.packed.weight, h.packed.bias, true
+	}
+	return nil, nil, false
+}
+
 // add adds the adapter's output to y (owned by s), if there is one.
 func (h *Hook) add(s *tensor.Scope, x, y *tensor.Tensor) *tensor.Tensor {
 	if h == nil || h.Adapter == nil {
