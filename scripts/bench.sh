@@ -268,6 +268,9 @@ fig_ppo() {
 # ---- the table ----------------------------------------------------------------
 
 model=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+# a model name can hide the generation (a VM's "Intel(R) Xeon(R) Processor"); family and model tell it
+family=$(lscpu | sed -n 's/^CPU family: *//p' | head -1)
+cpu_model=$(lscpu | sed -n 's/^Model: *//p' | head -1)
 flags=$(lscpu | sed -n 's/^Flags: *//p' | head -1)
 slug=$(echo "$model" | tr 'A-Z' 'a-z' | sed -E 's/\((r|tm)\)//g; s/[^a-z0-9]+/-/g; s/^-|-$//g')
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -276,7 +279,7 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 out=${BENCH_OUT:-bench/results-$slug${isa:+-$isa}.md} # two kinds of CPU may share a model name
 {
-  echo "# gotrl benchmarks on $model"
+  echo "# gotrl benchmarks on $model (family $family, model $cpu_model)"
   echo
   echo "\`make bench\` ($(date -u +%Y-%m-%d), $(nproc) CPUs, $threads threads unless said, $rounds interleaved rounds, $warmup warm-up step(s) before timed training steps,"
   echo "load average $load0 at start, $load1 at end; gotrl's allocator: $("$gotrl" env | sed -n 's/^cpu allocator *//p' | cut -d' ' -f1)."
