@@ -30,12 +30,12 @@ func linearCase(t *testing.T, s *Scope, lead []int64, k, n int64, layout WeightL
 
 // TestLinearFewRows: the few-rows kernels agree with a float64 product
 // within float32 summation error, at every vector width, both weight
-// layouts, with and without bias, row counts around the 4-row tiles and
-// sizes with tails; shape [lead..., N].
+// layouts, with and without bias, row counts around the 4- and 8-row
+// tiles and sizes with tails; shape [lead..., N].
 func TestLinearFewRows(t *testing.T) {
 	eachWidth(t, func(t *testing.T) {
 		for _, layout := range []WeightLayout{OutIn, InOut} {
-			for _, lead := range [][]int64{{1}, {3}, {5}, {2, 4}, {16, 1}} {
+			for _, lead := range [][]int64{{1}, {3}, {5}, {7}, {2, 4}, {11}, {16, 1}} {
 				for _, kn := range [][2]int64{{37, 67}, {768, 300}, {16, 1}} {
 					for _, bias := range []bool{false, true} {
 						name := fmt.Sprintf("layout %d lead %v k %d n %d bias %v", layout, lead, kn[0], kn[1], bias)
