@@ -26,7 +26,11 @@ func newEnvCmd() *cobra.Command {
 			fmt.Fprintf(w, "go\t%s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			fmt.Fprintf(w, "libtorch\t%s\n", tensor.Version())
 			fmt.Fprintf(w, "gotch\t%s (patched by scripts/gotch/patch.sh)\n", tensor.GotchVersion)
+			if name := tensor.CPUName(); name != "" {
+				fmt.Fprintf(w, "cpu\t%s\n", name)
+			}
 			fmt.Fprintf(w, "cpu threads\t%d (of %d logical CPUs)\n", tensor.Threads(), runtime.NumCPU())
+			fmt.Fprintf(w, "cpu kernels\t%s\n", kernelISA(tensor.KernelLanes()))
 			alloc, _ := tensor.AllocatorInfo()
 			fmt.Fprintf(w, "cpu allocator\t%s (%s=cache|malloc|off)\n", alloc, tensor.AllocEnv)
 			bf16, off := tensor.CPUBF16()
@@ -40,4 +44,16 @@ func newEnvCmd() *cobra.Command {
 			return w.Flush()
 		},
 	}
+}
+
+// kernelISA names the vector instructions gotrl's own kernels run at a
+// width of lanes float32s.
+func kernelISA(lanes int) string {
+	switch lanes {
+	case 16:
+		return "AVX-512 (16 float32 lanes)"
+	case 8:
+		return "AVX2 and FMA (8 float32 lanes)"
+	}
+	return fmt.Sprintf("scalar (%d lane; ATEN_CPU_CAPABILITY or the CPU allows no AVX2)", lanes)
 }

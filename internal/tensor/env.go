@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ext"
 	lib "github.com/sugarme/gotch/libtch"
 	"github.com/sugarme/gotch/ts"
 )
@@ -85,6 +86,43 @@ func CPUBF16() (feature, off string) {
 	}
 	return bf16Feature(string(b), maxCPUISA())
 }
+
+// CPUName is the first processor's model name from /proc/cpuinfo with its
+// family and model numbers ("AMD EPYC (family 26, model 2)"), which tell a
+// CPU's generation where a virtual machine's model name does not; "" when
+// the file cannot be read.
+func CPUName() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return ""
+	}
+	return cpuName(string(b))
+}
+
+// cpuName reads the first processor's block of a /proc/cpuinfo text.
+func cpuName(cpuinfo string) string {
+	fields := map[string]string{}
+	for _, line := range strings.Split(cpuinfo, "\n") {
+		if strings.TrimSpace(line) == "" && len(fields) > 0 {
+			break // a blank line ends the first processor's block
+		}
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		fields[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	name := fields["model name"]
+	if f, m := fields["cpu family"], fields["model"]; name != "" && f != "" && m != "" {
+		name += fmt.Sprintf(" (family %s, model %s)", f, m)
+	}
+	return name
+}
+
+// KernelLanes is the vector width, in float32 lanes, of gotrl's own CPU
+// kernels (the gotch patch's): 16 with AVX-512, 8 with AVX2 and FMA, 1
+// without either or when ATEN_CPU_CAPABILITY caps them below.
+func KernelLanes() int { return ext.Lanes(0) }
 
 // maxCPUISA is oneDNN's ISA cap as its variable (or the older name) sets it.
 func maxCPUISA() string {
