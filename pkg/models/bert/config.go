@@ -29,7 +29,11 @@ type Config struct {
 	TypeVocabSize         int64    `json:"type_vocab_size"`
 	InitializerRange      float64  `json:"initializer_range"`
 	LayerNormEps          float64  `json:"layer_norm_eps"`
-	PadTokenID            int64    `json:"pad_token_id"`
+	// PadTokenID is the word embeddings' padding row (nn.Embedding's
+	// padding_idx: zero at init, no gradient). nil, a null in config.json,
+	// leaves every row trainable, as transformers' None does; RoBERTa,
+	// which numbers positions from it, needs one.
+	PadTokenID *int64 `json:"pad_token_id"`
 	// BOSTokenID and EOSTokenID compute nothing here; they are kept so a
 	// saved config says what the loaded one did (RobertaConfig: 0 and 2).
 	BOSTokenID *int64 `json:"bos_token_id,omitempty"`
@@ -63,8 +67,16 @@ func DefaultConfig() Config {
 		NumAttentionHeads: 12, IntermediateSize: 3072, HiddenAct: "gelu",
 		HiddenDropoutProb: 0.1, AttentionDropoutProb: 0.1, MaxPositionEmbeddings: 512,
 		TypeVocabSize: 2, InitializerRange: 0.02, LayerNormEps: 1e-12,
-		PositionEmbeddingType: "absolute",
+		PadTokenID: new(int64), PositionEmbeddingType: "absolute",
 	}
+}
+
+// pad is the padding id, or -1 where there is none (models.Tokens' "none").
+func (c Config) pad() int64 {
+	if c.PadTokenID == nil {
+		return -1
+	}
+	return *c.PadTokenID
 }
 
 // ReadConfig reads a config.json file (see ParseConfig).
@@ -103,7 +115,8 @@ func parseConfig(data []byte, override Flavor) (Config, error) {
 		return Config{}, err
 	}
 	c := DefaultConfig()
-	c.VocabSize, c.PadTokenID = flavors[f].vocab, flavors[f].pad
+	pad := flavors[f].pad
+	c.VocabSize, c.PadTokenID = flavors[f].vocab, &pad
 	if err := json.Unmarshal(data, &c); err != nil {
 		return Config{}, err
 	}
@@ -175,14 +188,17 @@ func (c Config) Validate() error {
 	if _, err := layers.NewActivation(c.HiddenAct); err != nil {
 		return fmt.Errorf("field %q: %w", "hidden_act", err)
 	}
-	if c.PadTokenID < 0 || c.PadTokenID >= c.VocabSize {
-		return fmt.Errorf("field %q: %d outside the vocabulary of %d", "pad_token_id", c.PadTokenID, c.VocabSize)
+	switch {
+	case c.PadTokenID == nil && c.roberta():
+		return fmt.Errorf("field %q: null: %s numbers its positions from pad_token_id + 1, so it needs one", "pad_token_id", c.ModelType)
+	case c.PadTokenID != nil && (*c.PadTokenID < 0 || *c.PadTokenID >= c.VocabSize):
+		return fmt.Errorf("field %q: %d outside the vocabulary of %d", "pad_token_id", *c.PadTokenID, c.VocabSize)
 	}
 	// RobertaEmbeddings numbers positions from pad_token_id + 1, and each
 	// must be a row of position_embeddings.
 	if c.roberta() && c.MaxPositionEmbeddings <= c.firstPosition() {
 		return fmt.Errorf("field %q: %d leaves no position after pad_token_id %d (RoBERTa's positions start at pad_token_id + 1)",
-			"max_position_embeddings", c.MaxPositionEmbeddings, c.PadTokenID)
+			"max_position_embeddings", c.MaxPositionEmbeddings, c.pad())
 	}
 	return nil
 }

@@ -69,7 +69,11 @@ func load(dir string, raw []byte, o models.Options) (models.Model, error) {
 		return nil, fmt.Errorf("%s load %s: %w", c.ModelType, filepath.Join(dir, weights.ConfigFile), err)
 	}
 	if t := o.Tokens; t != nil {
-		o.FixID("pad_token_id", &c.PadTokenID, t.Pad, c.VocabSize)
+		if c.PadTokenID != nil { // null stays null, as in transformers
+			pad := *c.PadTokenID
+			o.FixID("pad_token_id", &pad, t.Pad, c.VocabSize)
+			c.PadTokenID = &pad
+		}
 	}
 	if o.NumLabels > 0 {
 		c.NumLabels, c.ID2Label = int64(o.NumLabels), models.ID2Label(o.NumLabels)
@@ -208,7 +212,7 @@ func (m *MLM) Save(dir string) error { return m.loaded.Save(dir) }
 func (m *MLM) Kind() models.LMKind   { return models.Masked }
 func (m *MLM) Dims() models.Dims     { return dims(m.loaded.cfg) }
 func (m *MLM) Tokens() models.Tokens {
-	return models.Tokens{BOS: -1, EOS: -1, Pad: m.loaded.cfg.PadTokenID, DecoderStart: -1}
+	return models.Tokens{BOS: -1, EOS: -1, Pad: m.loaded.cfg.pad(), DecoderStart: -1}
 }
 
 // Forward runs BertForMaskedLM: logits [B, T, V] at every position.

@@ -206,16 +206,19 @@ type Embeddings struct {
 func newEmbeddings(p *nn.Path, c Config) *Embeddings {
 	std := c.InitializerRange
 	e := &Embeddings{
-		Word:         layers.NewEmbedding(p.Sub("word_embeddings"), c.VocabSize, c.HiddenSize, std).Padded(c.PadTokenID),
+		Word:         layers.NewEmbedding(p.Sub("word_embeddings"), c.VocabSize, c.HiddenSize, std),
 		Position:     layers.NewEmbedding(p.Sub("position_embeddings"), c.MaxPositionEmbeddings, c.HiddenSize, std),
 		TokenType:    layers.NewEmbedding(p.Sub("token_type_embeddings"), c.TypeVocabSize, c.HiddenSize, std),
 		Norm:         layers.NewLayerNorm(p.Sub("LayerNorm"), c.HiddenSize, c.LayerNormEps),
 		dropout:      c.HiddenDropoutProb,
 		padPositions: c.roberta(),
-		pad:          c.PadTokenID,
+		pad:          c.pad(),
 	}
-	if e.padPositions { // RobertaEmbeddings' position_embeddings has padding_idx too
-		e.Position.Padded(c.PadTokenID)
+	if c.PadTokenID != nil {
+		e.Word.Padded(*c.PadTokenID)
+	}
+	if e.padPositions { // RobertaEmbeddings' position_embeddings has padding_idx too (Validate: RoBERTa has a pad)
+		e.Position.Padded(*c.PadTokenID)
 	}
 	return e
 }

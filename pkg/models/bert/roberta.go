@@ -99,7 +99,7 @@ func (c Config) role(class string) (string, error) {
 // after the padding id.
 func (c Config) firstPosition() int64 {
 	if c.roberta() {
-		return c.PadTokenID + 1
+		return c.pad() + 1
 	}
 	return 0
 }
