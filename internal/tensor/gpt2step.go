@@ -22,10 +22,11 @@ type StepInput struct {
 // as LinearBF16 reads it), kbuf and vbuf each block's key and value
 // buffers [B, H, capacity, D] with past positions filled (the step's are
 // written at past), bias nil or an additive mask broadcastable to [B, H,
-// 1, past+1], scales each block's attention scale. It returns the last block's output, or nil and no error
-// when the inputs are not a decoding step's (at most 16 float32 CPU rows
-// that need no gradient, outside autocast, shapes as GPT-2's): nothing is
-// written then, and the caller runs the step op by op. Both paths use the
+// 1, past+1], scales each block's attention scale. It returns the last
+// block's output, or nil and no error when the inputs are not a decoding
+// step's (at most 16 float32 CPU rows that need no gradient, outside
+// autocast, shapes as GPT-2's): nothing is written then, and the caller
+// runs the step op by op. Both paths use the
 // same kernels on the same values, so their results are equal bit for bit;
 // the single call spares the step's ATen and cgo calls between products,
 // and their parallel regions' starts and ends.

@@ -70,9 +70,7 @@ func load(dir string, raw []byte, o models.Options) (models.Model, error) {
 	}
 	if t := o.Tokens; t != nil {
 		if c.PadTokenID != nil { // null stays null, as in transformers
-			pad := *c.PadTokenID
-			o.FixID("pad_token_id", &pad, t.Pad, c.VocabSize)
-			c.PadTokenID = &pad
+			o.FixID("pad_token_id", c.PadTokenID, t.Pad, c.VocabSize)
 		}
 	}
 	if o.NumLabels > 0 {

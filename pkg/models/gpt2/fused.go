@@ -13,9 +13,9 @@ import (
 // ones, no training, no hidden states or token type ids, gelu_new,
 // projections without adapters, their weights as stored or packed in
 // bfloat16 (and, checked on the other side, float32 CPU tensors that need
-// no gradient, outside autocast). Its values are the op-by-op path's, bit for bit; at batch 1
-// the step's own calls and parallel regions between the products were a
-// fifth of its time.
+// no gradient, outside autocast). Its values are the op-by-op path's, bit
+// for bit; at batch 1 the step's own calls and parallel regions between
+// the products were a fifth of its time.
 func (m *Model) fusedStep(in Input, bias *tensor.Tensor, train bool) *tensor.Tensor {
 	past := in.Cache.Len()
 	if train || in.AllHidden || past == 0 || !m.tanhGELU || in.TypeIDs != nil || tensor.Shape(in.IDs)[1] != 1 {
