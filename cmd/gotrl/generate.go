@@ -216,8 +216,8 @@ func generationDefaults(cmd *cobra.Command, c *generate.Config, dir string, mode
 // a UniLM model ends its text with [SEP] (HF, which cannot generate with
 // them, would run to the length). A missing pad is eos, as in HF, when a
 // generation_config.json gives the defaults; defaults from config.json
-// (gotrl's own runs write no generation_config.json) take the tokenizer's
-// pad first.
+// (a gotrl run started from a model without that file has none) take the
+// tokenizer's pad first.
 func fillTokenIDs(c *generate.Config, generationConfig bool, tk tokenizer.Tokenizer) {
 	sp := tk.Special()
 	if len(c.EOSTokenID) == 0 {

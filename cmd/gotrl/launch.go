@@ -168,10 +168,15 @@ func launch(ctx context.Context, o launchOptions, args []string, stdout, stderr 
 		case x := <-exits:
 			running--
 			alive[x.i] = false
-			if x.err != nil && failed == nil {
+			switch {
+			case x.err == nil:
+			case failed == nil:
 				failed = &x
 				stopAll(procs, alive, syscall.SIGTERM)
 				kill = time.After(launchGrace)
+			case rankStatus(failed.err) == lostRankCode && causal(x.err):
+				// the rank that lost a peer was reaped before the peer
+				failed = &x
 			}
 		case s := <-sig:
 			stopAll(procs, alive, s)
@@ -187,6 +192,32 @@ func launch(ctx context.Context, o launchOptions, args []string, stdout, stderr 
 		return fmt.Errorf("rank %d failed (%v); the other ranks were stopped", envs[failed.i].Rank, failed.err)
 	}
 	return nil
+}
+
+// lostRankCode is the exit status of a rank that failed because another
+// was lost (dist.LostError, main): launch then reports the failure that
+// caused it, as torchrun reports its first failure, whichever exit it
+// reaps first (the lost rank's own exit can take longer to finish).
+const lostRankCode = 3
+
+// rankStatus is a rank's exit status (-1 when a signal ended it).
+func rankStatus(err error) int {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	return -1
+}
+
+// causal says a rank's failure is its own: not a lost peer, and not the
+// stop launch asked for (a signal, or the status a signalled run exits
+// with).
+func causal(err error) bool {
+	switch rankStatus(err) {
+	case lostRankCode, 130, 143, -1:
+		return false
+	}
+	return true
 }
 
 // inheritedEnv is this process's environment without a contract a launcher

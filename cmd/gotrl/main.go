@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	"github.com/gotrl/gotrl/pkg/dist"
 )
 
 func main() {
@@ -20,6 +22,9 @@ func main() {
 			os.Exit(exit.code)
 		}
 		fmt.Fprintln(os.Stderr, "gotrl:", err)
+		if lost := (*dist.LostError)(nil); errors.As(err, &lost) {
+			os.Exit(lostRankCode) // another rank's failure is the cause: launch reports that one
+		}
 		os.Exit(1)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gotrl/gotrl/pkg/data/tokenizer"
 	"github.com/gotrl/gotrl/pkg/models"
+	"github.com/gotrl/gotrl/pkg/models/generate"
 	"github.com/gotrl/gotrl/pkg/models/lora"
 )
 
@@ -58,6 +59,11 @@ func newMergeAdapterCmd() *cobra.Command {
 			defer m.Close()
 			if err := m.Save(c.Output); err != nil {
 				return err
+			}
+			if _, ok := m.(models.LM); ok { // a classifier does not generate
+				if err := generate.CarryDefaults(cfg.BaseModel, c.Output); err != nil {
+					return err
+				}
 			}
 			for _, src := range []string{c.Adapter, cfg.BaseModel} { // the run copied its tokenizer; else the base's
 				if _, err := tokenizer.SaveFiles(src, c.Output); err == nil {

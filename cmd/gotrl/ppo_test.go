@@ -213,3 +213,47 @@ func TestPPOResumeRefusesChanges(t *testing.T) {
 		t.Fatalf("--resume with a longer --max-steps: %v", err)
 	}
 }
+
+// TestPPOGenerationDefaults: the policy's generation_config.json gives
+// rollouts what the command leaves out, as TRL's generate() takes it from
+// model.generation_config: a temperature in the file trains as the same
+// --temperature does, and the flag wins over the file.
+func TestPPOGenerationDefaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs gotrl ppo four times")
+	}
+	args := ppoFixture(t)
+	args[slices.Index(args, "--max-steps")+1] = "2"
+	policy := args[slices.Index(args, "--model-name-or-path")+1]
+	root := t.TempDir()
+	run := func(name string, extra ...string) string {
+		t.Helper()
+		dir := filepath.Join(root, name)
+		if _, stderr, err := runGotrl(append(append(slices.Clone(args), "--output-dir", dir), extra...)...); err != nil {
+			t.Fatalf("%s: %v\n%s", name, err, stderr)
+		}
+		return dir
+	}
+	plain := run("plain")
+	flag := run("flag", "--temperature", "0.3")
+	if err := os.WriteFile(filepath.Join(policy, "generation_config.json"), []byte(`{"temperature": 0.3}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := run("file")
+	sameRun(t, flag, file)
+	if b, err := os.ReadFile(filepath.Join(file, "generation_config.json")); err != nil || string(b) != `{"temperature": 0.3}` {
+		t.Errorf("the trained policy carries generation_config.json %q (%v), want the starting policy's", b, err)
+	}
+	sameRun(t, plain, run("flag-wins", "--temperature", "1"))
+	a, err := train.ReadMetrics(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := train.ReadMetrics(flag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(a[0]["env/reward_mean"]) == fmt.Sprint(b[0]["env/reward_mean"]) {
+		t.Errorf("temperature 0.3 and 1 sampled alike (reward %v): the test cannot tell the file was read", a[0]["env/reward_mean"])
+	}
+}

@@ -162,24 +162,31 @@ func (p *pointerValue) String() string {
 	}
 	return fmt.Sprint(p.v.Elem().Interface())
 }
-func (p *pointerValue) Type() string { return p.v.Type().Elem().Kind().String() }
+// Type is the pointed-to number's, so that an optional --temperature and
+// a plain one read alike in help.
+func (p *pointerValue) Type() string { return p.number(reflect.New(p.v.Type().Elem()).Elem()).Type() }
 func (p *pointerValue) Set(x string) error {
 	if x == "" || x == "none" {
 		p.v.SetZero()
 		return nil
 	}
 	n := reflect.New(p.v.Type().Elem())
-	var err error
-	if n.Elem().Kind() == reflect.Float64 {
-		err = (&floatValue{n.Elem(), p.min}).Set(x)
-	} else {
-		err = (&intValue{n.Elem(), p.min}).Set(x)
-	}
-	if err != nil {
+	if err := p.number(n.Elem()).Set(x); err != nil {
 		return err
 	}
 	p.v.Set(n)
 	return nil
+}
+
+// number is the flag form of v, a number of the pointer's element type.
+func (p *pointerValue) number(v reflect.Value) interface {
+	Set(string) error
+	Type() string
+} {
+	if v.Kind() == reflect.Float64 {
+		return &floatValue{v, p.min}
+	}
+	return &intValue{v, p.min}
 }
 
 // sliceValue is a repeatable flag: the first use replaces the default,

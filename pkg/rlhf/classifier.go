@@ -280,7 +280,7 @@ func Classifier(ctx context.Context, cfg ClassifierConfig, env train.Env) (train
 	if err != nil {
 		return train.State{}, err
 	}
-	st := &clsStage{m: m, labels: m.NumLabels(), tuning: tuning{ad}}
+	st := &clsStage{m: m, labels: m.NumLabels(), tuning: tuning{adapter: ad}}
 	for i := 0; i < len(evX); i += cfg.Train.BatchSize {
 		j := min(i+cfg.Train.BatchSize, len(evX))
 		b, err := c.Collate(evX[i:j])

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/gotrl/gotrl/pkg/models"
+	"github.com/gotrl/gotrl/pkg/models/generate"
 	"github.com/gotrl/gotrl/pkg/models/lora"
 	"github.com/gotrl/gotrl/pkg/models/nn"
 	"github.com/gotrl/gotrl/pkg/train"
@@ -114,14 +115,21 @@ func applyPEFT(c PEFTConfig, m models.Model, src models.Source, ckpt string, env
 // turns the adapter's dropout on for training steps only.
 type tuning struct {
 	adapter *lora.Adapter
+	// generation is the model directory whose generation defaults a saved
+	// language model carries (generate.CarryDefaults); "" for classifiers.
+	generation string
 }
 
-// save writes the adapter (PEFT layout) when there is one, else m.
+// save writes the adapter (PEFT layout) when there is one, else m with
+// its generation defaults.
 func (t tuning) save(m models.Model, dir string) error {
 	if t.adapter != nil {
 		return t.adapter.Save(dir)
 	}
-	return m.Save(dir)
+	if err := m.Save(dir); err != nil {
+		return err
+	}
+	return generate.CarryDefaults(t.generation, dir)
 }
 
 // training sets the adapter's dropout for a training (true) or an

@@ -48,7 +48,7 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, env train.Env) (train.Sta
 	if err != nil {
 		return train.State{}, err
 	}
-	t := tuning{ad}
+	t := tuning{adapter: ad, generation: cfg.Model.Init}
 	obj := cfg.Objective
 	if obj == "" {
 		obj = objectiveOf[lm.Kind()]

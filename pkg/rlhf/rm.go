@@ -142,7 +142,7 @@ func RM(ctx context.Context, cfg RMConfig, env train.Env) (train.State, error) {
 	if err != nil {
 		return train.State{}, err
 	}
-	st := &rmStage{name: "rm", m: m, score: scoreOf(m), margin: cfg.Margin, center: cfg.CenterRewards, tuning: tuning{ad}}
+	st := &rmStage{name: "rm", m: m, score: scoreOf(m), margin: cfg.Margin, center: cfg.CenterRewards, tuning: tuning{adapter: ad}}
 	if st.eval, err = pairBatches(evA, evB, cfg.Train.BatchSize, c); err != nil {
 		return train.State{}, err
 	}

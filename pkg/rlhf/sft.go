@@ -45,7 +45,7 @@ func SFT(ctx context.Context, cfg SFTConfig, env train.Env) (train.State, error)
 	if err != nil {
 		return train.State{}, err
 	}
-	t := tuning{ad}
+	t := tuning{adapter: ad, generation: cfg.Model.Init}
 	pad, err := data.PadID(tok.Special())
 	if err != nil {
 		return train.State{}, err

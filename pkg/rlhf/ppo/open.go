@@ -108,6 +108,7 @@ func Open(cfg RunConfig, start string, env train.Env) (loop *Loop, close func(),
 		return nil, nil, err
 	}
 	closers = append(closers, policy.Close)
+	policy.Generation = cfg.Model
 	if policy.Adapter, err = rlhf.ApplyPEFT(cfg.PEFT, policy.LM, models.Source{Init: cfg.Model}, ckpt, env, "v_head"); err != nil {
 		return nil, nil, err
 	}
@@ -141,7 +142,13 @@ func Open(cfg RunConfig, start string, env train.Env) (loop *Loop, close func(),
 		return nil, nil, err
 	}
 	env.Logf("ppo: %d prompts from %s\n", len(prompts), strings.Join(cfg.Prompts.Path, ", "))
-	// Responses stop at the policy's eos and are padded with its pad id.
+	// Rollouts take what their settings leave out from the starting
+	// policy's generation defaults (a checkpoint of this run has none of
+	// its own, so a resumed run reads the same), stop at its eos and pad
+	// with its pad id.
+	if cfg.Rollout, err = cfg.Rollout.WithDefaults(cfg.Model, policy.LM.Config()); err != nil {
+		return nil, nil, fmt.Errorf("rollouts: policy %s: %w", cfg.Model, err)
+	}
 	tk := policy.LM.Tokens()
 	pad, err := data.PadID(tok.Special())
 	if tk.Pad >= 0 {
@@ -149,6 +156,9 @@ func Open(cfg RunConfig, start string, env train.Env) (loop *Loop, close func(),
 	}
 	if err != nil {
 		return nil, nil, err
+	}
+	if len(cfg.Rollout.EOSTokenID) == 0 {
+		cfg.Rollout.EOSTokenID = cfg.Rollout.Defaults.EOSTokenID
 	}
 	if len(cfg.Rollout.EOSTokenID) == 0 && tk.EOS >= 0 {
 		cfg.Rollout.EOSTokenID = []int64{tk.EOS}

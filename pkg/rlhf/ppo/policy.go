@@ -65,6 +65,9 @@ type ValueModel struct {
 	// Adapter, when set, holds LoRA adapters on LM (PEFT): it is what
 	// trains and what Save writes, with the value head beside it.
 	Adapter *lora.Adapter
+	// Generation is the model directory whose generation defaults a save
+	// carries (generate.CarryDefaults): the run's starting policy.
+	Generation string
 }
 
 var _ Policy = (*ValueModel)(nil)
@@ -114,7 +117,10 @@ func (p *ValueModel) Save(dir string) error {
 	if p.Adapter != nil {
 		return p.Adapter.Save(dir)
 	}
-	return p.LM.Save(dir)
+	if err := p.LM.Save(dir); err != nil {
+		return err
+	}
+	return generate.CarryDefaults(p.Generation, dir)
 }
 
 // Forward runs the LM and the value head on the scored sequence's last

@@ -43,17 +43,21 @@ func (ac ActorCritic) Pack(p layers.Precision) error {
 // RolloutConfig says how responses are sampled. The book (and TRL's
 // examples) sample purely: top_k 0, top_p 1, temperature 1.
 type RolloutConfig struct {
-	Temperature       float64 `yaml:"temperature"`
-	TopK              int     `yaml:"top_k"`
-	TopP              float64 `yaml:"top_p"`
-	RepetitionPenalty float64 `yaml:"repetition_penalty"`
+	// Temperature and RepetitionPenalty left unset (nil) take the
+	// policy's generation defaults (Defaults), as TRL's generate() takes
+	// model.generation_config's for what its generation_kwargs leave out;
+	// TRL's examples pass top_k and top_p, so those are always gotrl's.
+	Temperature       *float64 `yaml:"temperature"`
+	TopK              int      `yaml:"top_k"`
+	TopP              float64  `yaml:"top_p"`
+	RepetitionPenalty *float64 `yaml:"repetition_penalty"`
 	// MinLength..MaxLength bounds each batch's response length, drawn
 	// uniformly per rollout (TRL's LengthSampler, named as in its
 	// examples); equal values fix it. Generation still stops a row at eos.
 	MinLength int `yaml:"output_min_length" help:"shortest response length drawn per rollout (TRL LengthSampler)"`
 	MaxLength int `yaml:"output_max_length" help:"longest response length drawn per rollout"`
-	// EOSTokenID and PadTokenID come from the policy (config.json, else
-	// its tokenizer); responses stop at eos.
+	// EOSTokenID and PadTokenID come from the policy (Defaults, else its
+	// config.json, else its tokenizer); responses stop at eos.
 	EOSTokenID generate.IDs `yaml:"-"`
 	PadTokenID *int64       `yaml:"-"`
 	// Quantize samples with the policy's projections packed in this
@@ -66,18 +70,72 @@ type RolloutConfig struct {
 	// to such rollouts. "" and none sample with the weights as they are
 	// (TRL).
 	Quantize layers.Precision `yaml:"rollout_quantize"`
+	// Defaults are the policy's generation defaults (WithDefaults); nil
+	// is HF's (generate.Default).
+	Defaults *generate.Config `yaml:"-"`
 }
 
 // DefaultRolloutConfig samples 16 new tokens from the full distribution.
 func DefaultRolloutConfig() RolloutConfig {
-	return RolloutConfig{Temperature: 1, TopK: 0, TopP: 1, RepetitionPenalty: 1, MinLength: 16, MaxLength: 16}
+	return RolloutConfig{TopK: 0, TopP: 1, MinLength: 16, MaxLength: 16}
+}
+
+// rolloutArguments are the generate() arguments of TRL's PPO examples
+// (generation_kwargs: min_length -1, top_k 0, top_p 1, do_sample, pad, and
+// the sampled max_new_tokens) and what a rollout of one sampled response
+// per query fixes besides: the policy's defaults never override them.
+var rolloutArguments = map[string]bool{
+	"do_sample": true, "top_k": true, "top_p": true, "min_length": true, "max_new_tokens": true,
+	"pad_token_id": true, "num_beams": true, "num_return_sequences": true,
+}
+
+// WithDefaults returns c with the generation defaults of the policy
+// directory dir (generate.FromCheckpoint: its generation_config.json, else
+// config.json; model is the loaded policy's config) under every setting c
+// leaves unset, as TRL's generate() completes its generation_kwargs from
+// the policy's model.generation_config. A default a rollout cannot honour
+// is an error naming the file and the key.
+func (c RolloutConfig) WithDefaults(dir string, model any) (RolloutConfig, error) {
+	k, err := generate.FromCheckpoint(dir, model)
+	if err != nil {
+		return c, err
+	}
+	given := func(key string) bool {
+		switch key {
+		case "temperature":
+			return c.Temperature != nil
+		case "repetition_penalty":
+			return c.RepetitionPenalty != nil
+		case "eos_token_id":
+			return len(c.EOSTokenID) > 0
+		}
+		return rolloutArguments[key]
+	}
+	d := c.generation(c.MaxLength, 0)
+	if err := k.Apply(&d, given); err != nil {
+		return c, err
+	}
+	c.Defaults = &d
+	return c, nil
 }
 
 // generation is the generate.Config of one rollout of n new tokens.
 func (c RolloutConfig) generation(n int, seed int64) generate.Config {
 	g := generate.Default()
-	g.DoSample, g.Temperature, g.TopK, g.TopP, g.RepetitionPenalty = true, c.Temperature, c.TopK, c.TopP, c.RepetitionPenalty
-	g.MaxNewTokens, g.Seed, g.EOSTokenID, g.PadTokenID = n, seed, c.EOSTokenID, c.PadTokenID
+	if c.Defaults != nil {
+		g = *c.Defaults
+	}
+	g.DoSample, g.TopK, g.TopP, g.NumBeams, g.NumReturnSequences = true, c.TopK, c.TopP, 1, 1
+	if c.Temperature != nil {
+		g.Temperature = *c.Temperature
+	}
+	if c.RepetitionPenalty != nil {
+		g.RepetitionPenalty = *c.RepetitionPenalty
+	}
+	if len(c.EOSTokenID) > 0 {
+		g.EOSTokenID = c.EOSTokenID
+	}
+	g.MaxNewTokens, g.MaxLength, g.MinLength, g.Seed, g.PadTokenID = n, 0, 0, seed, c.PadTokenID
 	return g
 }
 

@@ -1,0 +1,38 @@
+package generate
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/gotrl/gotrl/pkg/models/weights/safetensors"
+)
+
+// CarryDefaults copies the generation defaults of the model directory from
+// (its generation_config.json) into the directory to, where a model trained
+// from it is saved, as transformers' save_pretrained writes a generative
+// model's generation_config beside its weights: generating from the
+// trained model then starts from the same defaults. A directory without
+// the file gives nothing to copy (its defaults come from config.json,
+// which the model's save writes). from "" (a fresh model) copies nothing.
+func CarryDefaults(from, to string) error {
+	if from == "" {
+		return nil
+	}
+	src := filepath.Join(from, GenerationConfigFile)
+	b, err := os.ReadFile(src)
+	switch {
+	case errors.Is(err, os.ErrNotExist), errors.Is(err, syscall.ENOTDIR): // from is a file
+		return nil
+	case err != nil:
+		return fmt.Errorf("generation defaults: %w", err)
+	}
+	dst := filepath.Join(to, GenerationConfigFile)
+	if err := safetensors.WriteAtomic(dst, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
+		return fmt.Errorf("write %s: %w", dst, err)
+	}
+	return nil
+}
