@@ -20,14 +20,7 @@ func TestSFTCarriesGenerationConfig(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(policy, "generation_config.json"), []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	data := filepath.Join(t.TempDir(), "sft.jsonl")
-	var lines []string
-	for i := range 8 {
-		lines = append(lines, fmt.Sprintf(`{"prompt": "中国%d", "response": "的%d"}`, i, i))
-	}
-	if err := os.WriteFile(data, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	data := sftPairs(t, 8)
 	sft := func(from string) string {
 		t.Helper()
 		out := filepath.Join(t.TempDir(), "run")
@@ -60,4 +53,19 @@ func TestSFTCarriesGenerationConfig(t *testing.T) {
 	if len(rec.IDs) != 3 || rec.IDs[0] == rec.IDs[1] || rec.IDs[1] == rec.IDs[2] || rec.IDs[0] == rec.IDs[2] {
 		t.Errorf("generated ids %v, want 3 distinct ones (max_new_tokens 3, no_repeat_ngram_size 1)", rec.IDs)
 	}
+}
+
+// sftPairs writes n prompt/response records in the words of ppoFixture's
+// vocabulary and returns the file.
+func sftPairs(t *testing.T, n int) string {
+	t.Helper()
+	data := filepath.Join(t.TempDir(), "sft.jsonl")
+	var lines []string
+	for i := range n {
+		lines = append(lines, fmt.Sprintf(`{"prompt": "中国%d", "response": "的%d"}`, i, i))
+	}
+	if err := os.WriteFile(data, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

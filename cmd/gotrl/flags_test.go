@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -134,14 +132,7 @@ var yamlOnly = map[string]bool{"bad_words_ids": true}
 func TestMetricForBestModel(t *testing.T) {
 	args := ppoFixture(t) // a policy with its vocabulary, and prompts
 	policy := args[2]
-	data := filepath.Join(t.TempDir(), "sft.jsonl")
-	var lines []string
-	for i := range 12 {
-		lines = append(lines, fmt.Sprintf(`{"prompt": "中国%d", "response": "的%d"}`, i, i))
-	}
-	if err := os.WriteFile(data, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	data := sftPairs(t, 12)
 	run := func(metric string) (string, error) {
 		out := filepath.Join(t.TempDir(), "run")
 		_, stderr, err := runGotrl("sft", "--model-name-or-path", policy, "--train-file", data, "--output-dir", out,

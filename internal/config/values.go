@@ -162,6 +162,7 @@ func (p *pointerValue) String() string {
 	}
 	return fmt.Sprint(p.v.Elem().Interface())
 }
+
 // Type is the pointed-to number's, so that an optional --temperature and
 // a plain one read alike in help.
 func (p *pointerValue) Type() string { return p.number(reflect.New(p.v.Type().Elem()).Elem()).Type() }

@@ -143,9 +143,8 @@ func Open(cfg RunConfig, start string, env train.Env) (loop *Loop, close func(),
 	}
 	env.Logf("ppo: %d prompts from %s\n", len(prompts), strings.Join(cfg.Prompts.Path, ", "))
 	// Rollouts take what their settings leave out from the starting
-	// policy's generation defaults (a checkpoint of this run has none of
-	// its own, so a resumed run reads the same), stop at its eos and pad
-	// with its pad id.
+	// policy's generation defaults (a resumed run reads them there again),
+	// stop at its eos and pad with its pad id.
 	if cfg.Rollout, err = cfg.Rollout.WithDefaults(cfg.Model, policy.LM.Config()); err != nil {
 		return nil, nil, fmt.Errorf("rollouts: policy %s: %w", cfg.Model, err)
 	}

@@ -57,7 +57,7 @@ type RolloutConfig struct {
 	MinLength int `yaml:"output_min_length" help:"shortest response length drawn per rollout (TRL LengthSampler)"`
 	MaxLength int `yaml:"output_max_length" help:"longest response length drawn per rollout"`
 	// EOSTokenID and PadTokenID come from the policy (Defaults, else its
-	// config.json, else its tokenizer); responses stop at eos.
+	// tokenizer); responses stop at eos.
 	EOSTokenID generate.IDs `yaml:"-"`
 	PadTokenID *int64       `yaml:"-"`
 	// Quantize samples with the policy's projections packed in this
