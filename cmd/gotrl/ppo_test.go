@@ -245,6 +245,16 @@ func TestPPOGenerationDefaults(t *testing.T) {
 		t.Errorf("the trained policy carries generation_config.json %q (%v), want the starting policy's", b, err)
 	}
 	sameRun(t, plain, run("flag-wins", "--temperature", "1"))
+	// a generation_config.json transformers derived for a config without
+	// eos_token_id names GPT-2's 50256, outside this vocabulary
+	if err := os.WriteFile(filepath.Join(policy, "generation_config.json"), []byte(`{"_from_model_config": true, "eos_token_id": 50256}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "derived")
+	_, stderr, err := runGotrl(append(slices.Clone(args), "--output-dir", dir)...)
+	if err != nil || !strings.Contains(stderr, "eos_token_id [50256] is outside the vocabulary") {
+		t.Errorf("a derived generation_config.json: %v, stderr:\n%s", err, stderr)
+	}
 	a, err := train.ReadMetrics(plain)
 	if err != nil {
 		t.Fatal(err)

@@ -126,3 +126,28 @@ func TestRolloutSamplesWithDefaults(t *testing.T) {
 		t.Errorf("temperature 0.05 from the defaults sampled as temperature 1: %v", a)
 	}
 }
+
+// TestRolloutDefaultEOS: a default eos id outside the policy's vocabulary
+// (GPT-2's 50256 in a generation_config.json derived for a 21,128-token
+// Chinese GPT-2) is set aside, not stopped at.
+func TestRolloutDefaultEOS(t *testing.T) {
+	tests := []struct {
+		eos     generate.IDs
+		in, out generate.IDs
+	}{
+		{generate.IDs{50256}, nil, generate.IDs{50256}},
+		{generate.IDs{102, 50256}, generate.IDs{102}, generate.IDs{50256}},
+		{generate.IDs{102}, generate.IDs{102}, nil},
+		{nil, nil, nil},
+	}
+	for _, tc := range tests {
+		rc := DefaultRolloutConfig()
+		d := rc.generation(4, 0)
+		d.EOSTokenID = tc.eos
+		rc.Defaults = &d
+		in, out := rc.defaultEOS(21128)
+		if !reflect.DeepEqual(in, tc.in) || !reflect.DeepEqual(out, tc.out) {
+			t.Errorf("eos %v: inside %v outside %v, want %v and %v", tc.eos, in, out, tc.in, tc.out)
+		}
+	}
+}

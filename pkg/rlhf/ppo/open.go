@@ -157,7 +157,11 @@ func Open(cfg RunConfig, start string, env train.Env) (loop *Loop, close func(),
 		return nil, nil, err
 	}
 	if len(cfg.Rollout.EOSTokenID) == 0 {
-		cfg.Rollout.EOSTokenID = cfg.Rollout.Defaults.EOSTokenID
+		var outside generate.IDs
+		cfg.Rollout.EOSTokenID, outside = cfg.Rollout.defaultEOS(policy.LM.Dims().Vocab)
+		if len(outside) > 0 {
+			env.Logf("policy: the generation defaults' eos_token_id %v is outside the vocabulary of %d tokens: rollouts do not stop at it\n", outside, policy.LM.Dims().Vocab)
+		}
 	}
 	if len(cfg.Rollout.EOSTokenID) == 0 && tk.EOS >= 0 {
 		cfg.Rollout.EOSTokenID = []int64{tk.EOS}

@@ -119,6 +119,26 @@ func (c RolloutConfig) WithDefaults(dir string, model any) (RolloutConfig, error
 	return c, nil
 }
 
+// defaultEOS splits the policy's default eos ids into those inside a
+// vocabulary of vocab ids and those outside it: a generation_config.json
+// that transformers derived from a config without eos_token_id names
+// GPT-2's 50256, which a Chinese GPT-2's 21,128 ids never reach (HF runs
+// every rollout to its length; gotrl stops at the tokenizer's eos, as it
+// does for such a config.json).
+func (c RolloutConfig) defaultEOS(vocab int64) (in, out generate.IDs) {
+	if c.Defaults == nil {
+		return nil, nil
+	}
+	for _, id := range c.Defaults.EOSTokenID {
+		if id >= 0 && id < vocab {
+			in = append(in, id)
+		} else {
+			out = append(out, id)
+		}
+	}
+	return in, out
+}
+
 // generation is the generate.Config of one rollout of n new tokens.
 func (c RolloutConfig) generation(n int, seed int64) generate.Config {
 	g := generate.Default()
