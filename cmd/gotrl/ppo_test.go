@@ -200,7 +200,7 @@ func waitFor(t *testing.T, dir string, n int, limit time.Duration) {
 func TestPPOResumeRefusesChanges(t *testing.T) {
 	args := ppoFixture(t)
 	dir := filepath.Join(t.TempDir(), "run")
-	args = append(args, "--output-dir", dir)
+	args = append(args, "--output-dir", dir, "--temperature", "0.5") // an optional setting given resumes as given
 	args[slices.Index(args, "--max-steps")+1] = "2"
 	if _, stderr, err := runGotrl(args...); err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
