@@ -12,10 +12,15 @@ import (
 
 // Store keys of gotrl's own rendezvous, beside those gloo uses.
 const (
-	keyClaim = "gotrl/claim/" // + rank: how many processes claimed it
-	keyRank  = "gotrl/rank/"  // + rank: "WORLD_SIZE host pid"
-	keyAbort = "gotrl/abort"  // why a rank gave up; the others stop too
+	keyClaim = "gotrl/claim/"     // + rank: how many processes claimed it
+	keyRank  = "gotrl/rank/"      // + rank: "WORLD_SIZE host pid"
+	keyAbort = "gotrl/abort"      // why a rank gave up; the others stop too
+	keyRead  = "gotrl/abort-read" // how many ranks other than 0 have read or written it
 )
+
+// abortLinger bounds how long rank 0, whose process hosts the store, stays
+// after a rendezvous failed so that the others read why.
+const abortLinger = 2 * time.Second
 
 // joinPoll is how often a joining rank looks for the others.
 const joinPoll = 50 * time.Millisecond
@@ -44,6 +49,7 @@ func (g *Group) join() error {
 	for {
 		if ok, err := lib.DistStoreCheck(g.store, keyAbort); err == nil && ok {
 			why, _ := lib.DistStoreGet(g.store, keyAbort)
+			g.aborted()
 			return fmt.Errorf("rank %d: rendezvous aborted: %s", r, why)
 		}
 		for p := range w {
@@ -88,7 +94,30 @@ func (g *Group) join() error {
 // abort records why this rank gives up, so the others stop at once too.
 func (g *Group) abort(why string) error {
 	_ = lib.DistStoreSet(g.store, keyAbort, []byte(fmt.Sprintf("rank %d: %s", g.env.Rank, why)))
+	g.aborted()
 	return fmt.Errorf("rank %d: rendezvous: %s", g.env.Rank, why)
+}
+
+// aborted is a rank's last act in a failed rendezvous. Another rank counts
+// itself out; rank 0 waits (at most abortLinger) until every rank that
+// checked in has done so, since its exit closes the store: a rank still
+// polling it would fail with a broken pipe instead of the reason.
+func (g *Group) aborted() {
+	if g.env.Rank != 0 {
+		_, _ = lib.DistStoreAdd(g.store, keyRead, 1)
+		return
+	}
+	var others int64
+	for p := 1; p < g.env.WorldSize; p++ {
+		if ok, err := lib.DistStoreCheck(g.store, keyRank+strconv.Itoa(p)); err == nil && ok {
+			others++
+		}
+	}
+	for deadline := time.Now().Add(abortLinger); time.Now().Before(deadline); time.Sleep(joinPoll / 5) {
+		if n, err := lib.DistStoreAdd(g.store, keyRead, 0); err != nil || n >= others {
+			return
+		}
+	}
 }
 
 func first(f []string) string {
