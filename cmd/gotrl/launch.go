@@ -163,6 +163,7 @@ func launch(ctx context.Context, o launchOptions, args []string, stdout, stderr 
 	defer signal.Stop(sig)
 	var failed *exit
 	var kill <-chan time.Time
+	killed := false // launch has sent SIGKILL
 	for running := len(procs); running > 0; {
 		select {
 		case x := <-exits:
@@ -174,7 +175,7 @@ func launch(ctx context.Context, o launchOptions, args []string, stdout, stderr 
 				failed = &x
 				stopAll(procs, alive, syscall.SIGTERM)
 				kill = time.After(launchGrace)
-			case rankStatus(failed.err) == lostRankCode && causal(x.err):
+			case rankStatus(failed.err) == lostRankCode && causal(x.err, killed):
 				// the rank that lost a peer was reaped before the peer
 				failed = &x
 			}
@@ -182,8 +183,10 @@ func launch(ctx context.Context, o launchOptions, args []string, stdout, stderr 
 			stopAll(procs, alive, s)
 		case <-kill:
 			stopAll(procs, alive, syscall.SIGKILL)
+			killed = true
 		case <-ctx.Done():
 			stopAll(procs, alive, syscall.SIGKILL)
+			killed = true
 			ctx = context.Background() // once
 		}
 	}
@@ -210,12 +213,20 @@ func rankStatus(err error) int {
 }
 
 // causal says a rank's failure is its own: not a lost peer, and not the
-// stop launch asked for (a signal, or the status a signalled run exits
-// with).
-func causal(err error) bool {
+// stop launch asked for (SIGTERM or SIGINT, the status a run so stopped
+// exits with, or SIGKILL once launch has sent it); a SIGKILL launch did
+// not send (the kernel's out-of-memory killer) is the rank's own.
+func causal(err error, killed bool) bool {
 	switch rankStatus(err) {
-	case lostRankCode, 130, 143, -1:
+	case lostRankCode, 130, 143:
 		return false
+	case -1:
+		var ee *exec.ExitError
+		ws, ok := syscall.WaitStatus(0), errors.As(err, &ee)
+		if ok {
+			ws, ok = ee.Sys().(syscall.WaitStatus)
+		}
+		return ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL && !killed
 	}
 	return true
 }

@@ -492,3 +492,34 @@ func TestPPODataParallelResume(t *testing.T) {
 		t.Errorf("resumed weights differ from the uninterrupted run's by %g (%s)", d, where)
 	}
 }
+
+// TestCausal: which rank failures launch reports over a rank that exited
+// because it lost a peer (status 3): a rank's own error and a SIGKILL
+// launch did not send (the out-of-memory killer), not the stop launch
+// asked for.
+func TestCausal(t *testing.T) {
+	tests := []struct {
+		script string
+		killed bool // launch has sent SIGKILL
+		want   bool
+	}{
+		{"exit 1", false, true},
+		{"exit 2", false, true},
+		{"exit 3", false, false},
+		{"exit 130", false, false},
+		{"exit 143", false, false},
+		{"kill -TERM $$", false, false},
+		{"kill -INT $$", false, false},
+		{"kill -KILL $$", false, true},
+		{"kill -KILL $$", true, false},
+	}
+	for _, tc := range tests {
+		err := exec.Command("sh", "-c", tc.script).Run()
+		if err == nil {
+			t.Fatalf("%s: no failure", tc.script)
+		}
+		if got := causal(err, tc.killed); got != tc.want {
+			t.Errorf("%s (launch sent SIGKILL: %v): causal %v, want %v", tc.script, tc.killed, got, tc.want)
+		}
+	}
+}
