@@ -217,16 +217,16 @@ func rankStatus(err error) int {
 // exits with, or SIGKILL once launch has sent it); a SIGKILL launch did
 // not send (the kernel's out-of-memory killer) is the rank's own.
 func causal(err error, killed bool) bool {
-	switch rankStatus(err) {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return false
+	}
+	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return ws.Signal() == syscall.SIGKILL && !killed
+	}
+	switch ee.ExitCode() {
 	case lostRankCode, 130, 143:
 		return false
-	case -1:
-		var ee *exec.ExitError
-		ws, ok := syscall.WaitStatus(0), errors.As(err, &ee)
-		if ok {
-			ws, ok = ee.Sys().(syscall.WaitStatus)
-		}
-		return ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL && !killed
 	}
 	return true
 }

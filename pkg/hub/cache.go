@@ -123,25 +123,13 @@ func linkBlob(blob, pointer string) error {
 	tmp := filepath.Join(dir, "."+filepath.Base(pointer)+".link")
 	os.Remove(tmp)
 	if err := os.Symlink(rel, tmp); err != nil {
-		return copyFileAtomic(blob, pointer)
+		return safetensors.CopyAtomic(blob, pointer)
 	}
 	if err := os.Rename(tmp, pointer); err != nil {
 		os.Remove(tmp)
 		return err
 	}
 	return nil
-}
-
-func copyFileAtomic(from, to string) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	return writeFileAtomic(to, func(w io.Writer) error {
-		_, err := io.Copy(w, in)
-		return err
-	})
 }
 
 // writeFileAtomic is safetensors.WriteAtomic (a temporary file renamed into

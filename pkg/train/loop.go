@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -465,22 +464,9 @@ func (l *Loop[B]) saveFinal() error {
 	}
 	best := filepath.Join(l.cfg.OutputDir, fmt.Sprintf("%s%d", checkpointPre, l.state.BestStep))
 	for _, name := range []string{weights.ConfigFile, weights.SafetensorsFile} {
-		if err := copyFileAtomic(filepath.Join(best, name), filepath.Join(l.cfg.OutputDir, name)); err != nil {
+		if err := safetensors.CopyAtomic(filepath.Join(best, name), filepath.Join(l.cfg.OutputDir, name)); err != nil {
 			return fmt.Errorf("load_best_model_at_end: %w", err)
 		}
 	}
 	return nil
-}
-
-// copyFileAtomic copies src to dst through safetensors.WriteAtomic.
-func copyFileAtomic(src, dst string) error {
-	f, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return safetensors.WriteAtomic(dst, func(w io.Writer) error {
-		_, err := io.Copy(w, f)
-		return err
-	})
 }

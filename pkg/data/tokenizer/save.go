@@ -2,9 +2,10 @@ package tokenizer
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/gotrl/gotrl/pkg/models/weights/safetensors"
 )
 
 // Files are the tokenizer files Load recognises, in a model directory.
@@ -44,34 +45,10 @@ func SaveFiles(src, dir string) ([]string, error) {
 		if exists(dst) {
 			continue
 		}
-		if err := copyFile(p.from, dst); err != nil {
+		if err := safetensors.CopyAtomic(p.from, dst); err != nil {
 			return written, fmt.Errorf("save tokenizer: %w", err)
 		}
 		written = append(written, p.name)
 	}
 	return written, nil
-}
-
-// copyFile copies through a temporary file renamed into place.
-func copyFile(from, to string) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(to), ".tmp-"+filepath.Base(to))
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(tmp, in)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), to)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
 }

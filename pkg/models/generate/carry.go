@@ -3,7 +3,6 @@ package generate
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -22,17 +21,13 @@ func CarryDefaults(from, to string) error {
 	if from == "" {
 		return nil
 	}
-	src := filepath.Join(from, GenerationConfigFile)
-	b, err := os.ReadFile(src)
+	src, dst := filepath.Join(from, GenerationConfigFile), filepath.Join(to, GenerationConfigFile)
+	err := safetensors.CopyAtomic(src, dst)
 	switch {
-	case errors.Is(err, os.ErrNotExist), errors.Is(err, syscall.ENOTDIR): // from is a file
+	case errors.Is(err, os.ErrNotExist), errors.Is(err, syscall.ENOTDIR): // no file, or from is a file
 		return nil
 	case err != nil:
-		return fmt.Errorf("generation defaults: %w", err)
-	}
-	dst := filepath.Join(to, GenerationConfigFile)
-	if err := safetensors.WriteAtomic(dst, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
-		return fmt.Errorf("write %s: %w", dst, err)
+		return fmt.Errorf("generation defaults: copy %s to %s: %w", src, dst, err)
 	}
 	return nil
 }

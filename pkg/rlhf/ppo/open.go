@@ -156,18 +156,19 @@ func Open(cfg RunConfig, start string, env train.Env) (loop *Loop, close func(),
 	if err != nil {
 		return nil, nil, err
 	}
+	vocab := policy.LM.Dims().Vocab
 	if len(cfg.Rollout.EOSTokenID) == 0 {
 		var outside generate.IDs
-		cfg.Rollout.EOSTokenID, outside = cfg.Rollout.defaultEOS(policy.LM.Dims().Vocab)
+		cfg.Rollout.EOSTokenID, outside = cfg.Rollout.defaultEOS(vocab)
 		if len(outside) > 0 {
-			env.Logf("policy: the generation defaults' eos_token_id %v is outside the vocabulary of %d tokens: rollouts do not stop at it\n", outside, policy.LM.Dims().Vocab)
+			env.Logf("policy: the generation defaults' eos_token_id %v is outside the vocabulary of %d tokens: rollouts do not stop at it\n", outside, vocab)
 		}
 	}
 	if len(cfg.Rollout.EOSTokenID) == 0 && tk.EOS >= 0 {
 		cfg.Rollout.EOSTokenID = []int64{tk.EOS}
 	}
 	cfg.Rollout.PadTokenID, cfg.PPO.PadTokenID = &pad, pad
-	if err := (generate.Config{EOSTokenID: cfg.Rollout.EOSTokenID, PadTokenID: &pad}).CheckIDs(policy.LM.Dims().Vocab); err != nil {
+	if err := (generate.Config{EOSTokenID: cfg.Rollout.EOSTokenID, PadTokenID: &pad}).CheckIDs(vocab); err != nil {
 		return nil, nil, fmt.Errorf("rollouts: policy %s: %w", start, err)
 	}
 	tr, err := NewTrainer(cfg.PPO, policy, ref)

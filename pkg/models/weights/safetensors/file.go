@@ -146,6 +146,21 @@ func Write(path string, tensors []Info, meta map[string]string, data func(Info) 
 	return nil
 }
 
+// CopyAtomic copies the file from to the path to through WriteAtomic: to
+// is the whole copy or what it was before. An error opening from is
+// returned as it is (errors.Is finds os.ErrNotExist).
+func CopyAtomic(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	return WriteAtomic(to, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
+		return err
+	})
+}
+
 // WriteAtomic writes a file through fill into a temporary file beside path,
 // syncs it and renames it over path. On error nothing is left behind.
 func WriteAtomic(path string, fill func(w io.Writer) error) (err error) {
