@@ -39,6 +39,10 @@ type Config struct {
 	EOSTokenID         IDs    `json:"eos_token_id" yaml:"eos_token_id" help:"stop ids (default: the checkpoint's generation_config.json, else config.json, else the tokenizer's eos or [SEP])"`                         // one or several; empty = never stop early
 	PadTokenID         *int64 `json:"pad_token_id" yaml:"pad_token_id" help:"padding id (default: the checkpoint's generation_config.json, else eos; without that file config.json's, else the tokenizer's, else eos)"` // nil → eos_token_id[0], as HF does
 	Seed               int64  `json:"seed" yaml:"seed" flag:"-" min:"none"`                                                                                                                                             // sampling's random stream
+	// OutputScores is HF's output_scores for code: greedy search and
+	// sampling fill Output.LogProbs. A generation config's output_scores
+	// is ignored, as HF's generate() returns only ids unless told.
+	OutputScores bool `json:"-" yaml:"-" flag:"-"`
 }
 
 // Default is HF GenerationConfig's defaults (top_k 50 like HF; it only

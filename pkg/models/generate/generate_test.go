@@ -70,7 +70,9 @@ func loadGPT2(t *testing.T) *gpt2.Model {
 // prompt alone; greedy log-probs and beam scores agree within 1e-4.
 //
 // It runs with the weights as stored and packed for decoding
-// (layers.FP32, what gotrl generate uses): the same ids.
+// (layers.FP32, what gotrl generate uses): the same ids. Every case runs
+// with output scores, and greedy ones also without, where GPT-2 chooses
+// through its screen of the LM head instead of reading the logits.
 func TestGPT2MatchesHF(t *testing.T) {
 	m, store, err := gpt2.Load("../../../testdata/models/gpt2", gotch.CPU)
 	if err != nil {
@@ -83,14 +85,19 @@ func TestGPT2MatchesHF(t *testing.T) {
 		}
 		for _, c := range readHF(t, "../../../testdata/generate/gpt2.json") {
 			testHFCase(t, string(p)+"/"+c.Name, m, c)
+			if len(c.TokenLogprobs) > 0 {
+				testHFCase(t, string(p)+"/"+c.Name+"/ids only", m, hfCase{Name: c.Name, Inputs: c.Inputs, Kwargs: c.Kwargs, Sequences: c.Sequences})
+			}
 		}
 	}
 }
 
 func testHFCase(t *testing.T, name string, m *gpt2.Model, c hfCase) {
 	t.Run(name, func(t *testing.T) {
+		cfg := c.config(t)
+		cfg.OutputScores = len(c.TokenLogprobs) > 0
 		out, err := generate.Generate(context.Background(), m.Stepper(),
-			generate.Batch{IDs: c.Inputs.InputIDs, Mask: c.Inputs.AttentionMask}, c.config(t))
+			generate.Batch{IDs: c.Inputs.InputIDs, Mask: c.Inputs.AttentionMask}, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,6 +133,7 @@ func TestBatchEqualsAlone(t *testing.T) {
 	for _, beams := range []int{1, 3} {
 		c := generate.Default()
 		c.MaxNewTokens, c.NumBeams, c.EOSTokenID, c.PadTokenID = 10, beams, []int64{eos}, &pad
+		c.OutputScores = true
 		batch, err := generate.Generate(context.Background(), m.Stepper(), generate.Batch{IDs: ids, Mask: mask}, c)
 		if err != nil {
 			t.Fatal(err)

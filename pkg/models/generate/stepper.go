@@ -21,6 +21,19 @@ type Stepper interface {
 	Step(ctx context.Context, st State, next []int64) (*tensor.Tensor, error)
 }
 
+// GreedyStepper is a Stepper that can make greedy search's choice itself.
+// Greedy search without processors keeps each row's largest logit only,
+// which a model may find without computing every logit (GPT-2: an int8
+// screen of its LM head, then the few logits it cannot rule out).
+type GreedyStepper interface {
+	Stepper
+	// StepGreedy is Step choosing each row's next token: it returns the
+	// ids argmax over Step's logits would give (the lowest on ties), or,
+	// when it cannot choose so, those logits as Step returns them (ids
+	// nil). What it prepares for choosing lives in st.
+	StepGreedy(ctx context.Context, st State, next []int64) (ids []int64, logits *tensor.Tensor, err error)
+}
+
 // Prepared is what Prepare returns. The loop owns Logits and State.
 type Prepared struct {
 	State  State

@@ -3,6 +3,7 @@ package gpt2
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
@@ -22,8 +23,8 @@ func (m *Model) Stepper() generate.Stepper { return stepper{m: m} }
 func (m *Model) UncachedStepper() generate.Stepper { return stepper{m: m, noCache: true} }
 
 var (
-	_ generate.Stepper  = stepper{}
-	_ generate.Reserver = (*state)(nil)
+	_ generate.GreedyStepper = stepper{}
+	_ generate.Reserver      = (*state)(nil)
 )
 
 type stepper struct {
@@ -38,6 +39,11 @@ type state struct {
 	next  []int64        // position id of each row's next token
 	ids   [][]int64      // the rows so far, kept only without cache
 	dev   gotch.Device
+	// screen is the LM head's argmax screen for StepGreedy, built at its
+	// first call (screened: whether that call was made; screen stays nil
+	// when the head runs something a screen cannot serve)
+	screen   *tensor.Screen
+	screened bool
 }
 
 func (s stepper) Prepare(ctx context.Context, ids, mask [][]int64) (p generate.Prepared, err error) {
@@ -88,9 +94,55 @@ func positions(mask [][]int64) (pos [][]int64, next []int64, padded bool) {
 
 func (s stepper) Step(ctx context.Context, gs generate.State, next []int64) (logits *tensor.Tensor, err error) {
 	defer tensor.Recover(&err)
+	_, last, err := s.advance(gs, next)
+	if err != nil {
+		return nil, err
+	}
+	defer tensor.Free(last)
+	return s.m.LM.Forward(last), nil
+}
+
+// StepGreedy is Step choosing each row's largest logit through the LM
+// head's screen (tensor.Screen): the ids Step's logits would give, without
+// reading all of the head's weight. The screen is built at the first call
+// from the head's weights as they are then, and freed with the state;
+// where it does not serve (a head with an adapter or packed in another
+// precision than float32, rows it does not take) the logits come back.
+func (s stepper) StepGreedy(ctx context.Context, gs generate.State, next []int64) (ids []int64, logits *tensor.Tensor, err error) {
+	defer tensor.Recover(&err)
+	st, last, err := s.advance(gs, next)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer tensor.Free(last)
+	if !st.screened {
+		st.screened = true
+		if st.screen, err = s.m.LM.Screen(); err != nil {
+			return nil, nil, err
+		}
+	}
+	if st.screen != nil {
+		ids, ok, err := st.screen.Argmax(last)
+		if ok {
+			screenedSteps.Add(1)
+		}
+		if err != nil || ok {
+			return ids, nil, err
+		}
+	}
+	return nil, s.m.LM.Forward(last), nil
+}
+
+// screenedSteps counts the steps whose tokens the screen chose, so that
+// tests can tell them from steps through the logits.
+var screenedSteps atomic.Int64
+
+// advance feeds next [N] and returns the state and the last block's
+// output at the new position, [N, C], before the LM head.
+func (s stepper) advance(gs generate.State, next []int64) (st *state, last *tensor.Tensor, err error) {
 	st, ok := gs.(*state)
 	if !ok {
-		return nil, fmt.Errorf("gpt2 step: state %T is not GPT-2's", gs)
+		return nil, nil, fmt.Errorf("gpt2 step: state %T is not GPT-2's", gs)
 	}
 	sc := tensor.NewScope()
 	defer sc.Close()
@@ -115,13 +167,13 @@ func (s stepper) Step(ctx context.Context, gs generate.State, next []int64) (log
 			pos = sc.T(tensor.FromInt64s(st.next, []int64{n, 1}, st.dev))
 		}
 	}
-	if logits, err = s.forward(st, ids, pos); err != nil {
-		return nil, err
+	if last, err = s.hidden(st, ids, pos); err != nil {
+		return nil, nil, err
 	}
 	for i := range st.next {
 		st.next[i]++
 	}
-	return logits, nil
+	return st, last, nil
 }
 
 // allPositions recomputes every row's positions from the current mask.
@@ -141,17 +193,24 @@ func (s stepper) allPositions(st *state) (*tensor.Tensor, error) {
 
 // forward runs ids [N, T] (through the cache, if any) and returns the
 // logits of the last position only, [N, V]: the LM head on one position.
-func (s stepper) forward(st *state, ids, pos *tensor.Tensor) (logits *tensor.Tensor, err error) {
+func (s stepper) forward(st *state, ids, pos *tensor.Tensor) (*tensor.Tensor, error) {
+	last, err := s.hidden(st, ids, pos)
+	if err != nil {
+		return nil, err
+	}
+	defer tensor.Free(last)
+	return s.m.LM.Forward(last), nil
+}
+
+// hidden runs ids [N, T] (through the cache, if any) and returns the last
+// block's output at the last position, [N, C].
+func (s stepper) hidden(st *state, ids, pos *tensor.Tensor) (last *tensor.Tensor, err error) {
 	out, err := s.m.Forward(Input{IDs: ids, Mask: st.mask, Positions: pos, Cache: st.cache, SkipLogits: true}, false)
 	if err != nil {
 		return nil, err
 	}
 	defer out.Close()
-	defer tensor.Recover(&err)
-	sc := tensor.NewScope()
-	defer sc.Close()
-	last := sc.T(out.Hidden.Select(1, tensor.Shape(ids)[1]-1, false)) // [N, C]
-	return s.m.LM.Forward(last), nil
+	return out.Hidden.Select(1, tensor.Shape(ids)[1]-1, false)
 }
 
 // Reorder keeps rows idx of the cache, mask, positions and ids.
@@ -185,11 +244,13 @@ func (st *state) Reorder(idx []int64) (err error) {
 // a cache).
 func (st *state) Reserve(tokens int) { st.cache.Reserve(int64(tokens)) }
 
-// Close frees the cache and the mask.
+// Close frees the cache, the mask and the screen.
 func (st *state) Close() {
 	st.cache.Close()
 	tensor.Free(st.mask)
 	st.mask = nil
+	st.screen.Close()
+	st.screen = nil
 }
 
 func cloneRows(rows [][]int64) [][]int64 {

@@ -63,7 +63,9 @@ func TestGenerateMatchesHF(t *testing.T) {
 		for _, c := range f.Cases {
 			t.Run(name+"/"+c.Name, func(t *testing.T) {
 				before := tensor.Live()
-				out, err := generate.Generate(context.Background(), m.Stepper(), generate.Batch{IDs: c.Inputs.IDs, Mask: c.Inputs.Mask}, config(t, c.Kwargs))
+				cfg := config(t, c.Kwargs)
+				cfg.OutputScores = true
+				out, err := generate.Generate(context.Background(), m.Stepper(), generate.Batch{IDs: c.Inputs.IDs, Mask: c.Inputs.Mask}, cfg)
 				if err != nil {
 					t.Fatal(err)
 				}
