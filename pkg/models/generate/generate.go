@@ -247,8 +247,9 @@ func stepGreedy(ctx context.Context, m GreedyStepper, st State, next []int64) ([
 	switch {
 	case err != nil:
 		return nil, nil, fmt.Errorf("generate: step: %w", err)
-	case ids == nil && logits == nil:
-		return nil, nil, fmt.Errorf("generate: step: %T.StepGreedy returned neither ids nor logits", m)
+	case (ids == nil) == (logits == nil):
+		tensor.Free(logits)
+		return nil, nil, fmt.Errorf("generate: step: %T.StepGreedy must return ids or logits, one of them", m)
 	case ids != nil && len(ids) != len(next):
 		tensor.Free(logits)
 		return nil, nil, fmt.Errorf("generate: step: %d ids for %d rows", len(ids), len(next))
