@@ -38,13 +38,8 @@ func TestStepGreedyIsArgmax(t *testing.T) {
 	}
 	defer ext.Lanes(ext.Lanes(0))
 	for _, c := range cases {
-		seen := map[int]bool{}
-		for _, w := range []int{16, 8, 1} {
-			lanes := ext.Lanes(w)
-			if seen[lanes] {
-				continue
-			}
-			seen[lanes] = true
+		for _, lanes := range widths() {
+			ext.Lanes(lanes)
 			t.Run(fmt.Sprintf("%s/lanes %d", c.name, lanes), func(t *testing.T) {
 				cfg := Default()
 				cfg.NLayer, cfg.NEmbd, cfg.NHead, cfg.VocabSize, cfg.NPositions = 2, 48, 4, 1001, 64
