@@ -207,8 +207,8 @@ func search(ctx context.Context, m Stepper, prep Prepared, c Config) (*Output, e
 }
 
 // greedyMinTokens is the fewest new tokens for which search lets a
-// GreedyStepper choose: what it prepares for a run (GPT-2's screen of its
-// LM head, 8 ms on a 21,128-token vocabulary) costs a few steps' savings.
+// GreedyStepper choose: what it prepares for a run (the screen of an LM
+// head, 8 ms on a 21,128-token vocabulary) costs a few steps' savings.
 const greedyMinTokens = 8
 
 func newOutput(prep Prepared) *Output {

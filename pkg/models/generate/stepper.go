@@ -23,8 +23,9 @@ type Stepper interface {
 
 // GreedyStepper is a Stepper that can make greedy search's choice itself.
 // Greedy search without processors keeps each row's largest logit only,
-// which a model may find without computing every logit (GPT-2: an int8
-// screen of its LM head, then the few logits it cannot rule out).
+// which a model may find without computing every logit (GPT-2 and T5: an
+// int8 screen of the LM head, then the few logits it cannot rule out;
+// heads.Greedy).
 type GreedyStepper interface {
 	Stepper
 	// StepGreedy is Step choosing each row's next token: it returns the

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/models/generate"
+	"github.com/gotrl/gotrl/pkg/models/heads"
 )
 
 // Stepper adapts m to the generation loop (HF's GPT-2
@@ -34,16 +35,12 @@ type stepper struct {
 
 // state is GPT-2's decoding state.
 type state struct {
-	cache *Cache         // nil without cache
-	mask  *tensor.Tensor // [N, S] attention mask; nil when no row is padded
-	next  []int64        // position id of each row's next token
-	ids   [][]int64      // the rows so far, kept only without cache
-	dev   gotch.Device
-	// screen is the LM head's argmax screen for StepGreedy, built at its
-	// first call (screened: whether that call was made; screen stays nil
-	// when the head runs something a screen cannot serve)
-	screen   *tensor.Screen
-	screened bool
+	cache  *Cache         // nil without cache
+	mask   *tensor.Tensor // [N, S] attention mask; nil when no row is padded
+	next   []int64        // position id of each row's next token
+	ids    [][]int64      // the rows so far, kept only without cache
+	dev    gotch.Device
+	greedy heads.Greedy // StepGreedy's choices
 }
 
 func (s stepper) Prepare(ctx context.Context, ids, mask [][]int64) (p generate.Prepared, err error) {
@@ -103,34 +100,21 @@ func (s stepper) Step(ctx context.Context, gs generate.State, next []int64) (log
 }
 
 // StepGreedy is Step choosing each row's largest logit through the LM
-// head's screen (tensor.Screen): the ids Step's logits would give, without
-// reading all of the head's weight. The screen is built at the first call
+// head's screen (heads.Greedy): the ids Step's logits would give, without
+// reading all of the head's weight. The screen is made at the first call
 // from the head's weights as they are then, and freed with the state;
-// where it does not serve (a head with an adapter or packed in another
-// precision than float32, rows it does not take) the logits come back.
+// where it does not serve, the logits come back.
 func (s stepper) StepGreedy(ctx context.Context, gs generate.State, next []int64) (ids []int64, logits *tensor.Tensor, err error) {
-	defer tensor.Recover(&err)
 	st, last, err := s.advance(gs, next)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer tensor.Free(last)
-	if !st.screened {
-		st.screened = true
-		if st.screen, err = s.m.LM.Screen(); err != nil {
-			return nil, nil, err
-		}
+	ids, logits, err = st.greedy.Next(s.m.LM, last)
+	if ids != nil {
+		screenedSteps.Add(1)
 	}
-	if st.screen != nil {
-		ids, ok, err := st.screen.Argmax(last)
-		if ok {
-			screenedSteps.Add(1)
-		}
-		if err != nil || ok {
-			return ids, nil, err
-		}
-	}
-	return nil, s.m.LM.Forward(last), nil
+	return ids, logits, err
 }
 
 // screenedSteps counts the steps whose tokens the screen chose, so that
@@ -140,6 +124,7 @@ var screenedSteps atomic.Int64
 // advance feeds next [N] and returns the state and the last block's
 // output at the new position, [N, C], before the LM head.
 func (s stepper) advance(gs generate.State, next []int64) (st *state, last *tensor.Tensor, err error) {
+	defer tensor.Recover(&err)
 	st, ok := gs.(*state)
 	if !ok {
 		return nil, nil, fmt.Errorf("gpt2 step: state %T is not GPT-2's", gs)
@@ -249,8 +234,7 @@ func (st *state) Close() {
 	st.cache.Close()
 	tensor.Free(st.mask)
 	st.mask = nil
-	st.screen.Close()
-	st.screen = nil
+	st.greedy.Close()
 }
 
 func cloneRows(rows [][]int64) [][]int64 {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gotrl/gotrl/internal/tensor"
 	"github.com/gotrl/gotrl/pkg/models/generate"
+	"github.com/gotrl/gotrl/pkg/models/heads"
 )
 
 // Stepper adapts m to generate's loop, as HF's generate() drives
@@ -15,8 +16,8 @@ import (
 func (m *Model) Stepper() generate.Stepper { return stepper{m} }
 
 var (
-	_ generate.Stepper  = stepper{}
-	_ generate.Reserver = (*state)(nil)
+	_ generate.GreedyStepper = stepper{}
+	_ generate.Reserver      = (*state)(nil)
 )
 
 type stepper struct{ m *Model }
@@ -26,6 +27,7 @@ type stepper struct{ m *Model }
 type state struct {
 	enc, encMask *tensor.Tensor // [N, S, C], [N, S]
 	cache        *Cache
+	greedy       heads.Greedy // StepGreedy's choices
 }
 
 // Reorder keeps rows idx (beam search).
@@ -52,6 +54,7 @@ func (st *state) Reserve(tokens int) { st.cache.Self.Reserve(int64(tokens)) }
 func (st *state) Close() {
 	tensor.Free(st.enc, st.encMask)
 	st.cache.Close()
+	st.greedy.Close()
 }
 
 // Prepare encodes ids/mask [N][S] (right padding is fine: the mask hides
@@ -92,19 +95,41 @@ func (g stepper) Prepare(ctx context.Context, ids, mask [][]int64) (p generate.P
 
 // Step feeds next [N] to the decoder and returns the logits [N, V].
 func (g stepper) Step(_ context.Context, s generate.State, next []int64) (*tensor.Tensor, error) {
-	st, ok := s.(*state)
-	if !ok {
-		return nil, fmt.Errorf("t5 step: state %T is not T5's", s)
-	}
-	ids, err := tensor.FromInt64s(next, []int64{int64(len(next)), 1}, deviceOf(st.enc))
-	if err != nil {
-		return nil, err
-	}
-	defer tensor.Free(ids)
-	out, err := g.m.Decode(ids, nil, st.enc, st.encMask, st.cache, false)
+	_, out, err := g.advance(s, next, true)
 	if err != nil {
 		return nil, err
 	}
 	defer out.Close()
 	return out.Logits.SqueezeDim(1, false) // [N, 1, V] → [N, V]
+}
+
+// StepGreedy is Step choosing each row's largest logit through the LM
+// head's screen (heads.Greedy), made at the first call and freed with the
+// state; where it does not serve, the logits come back.
+func (g stepper) StepGreedy(_ context.Context, s generate.State, next []int64) (ids []int64, logits *tensor.Tensor, err error) {
+	st, out, err := g.advance(s, next, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer out.Close()
+	defer tensor.Recover(&err)
+	sc := tensor.NewScope()
+	defer sc.Close()
+	h := sc.Add(g.m.headInput(sc.T(out.DecoderHidden.SqueezeDim(1, false)))) // [N, C]
+	return st.greedy.Next(g.m.LMHead, h)
+}
+
+// advance feeds next [N] to the decoder, through the LM head when logits.
+func (g stepper) advance(s generate.State, next []int64, logits bool) (*state, *Output, error) {
+	st, ok := s.(*state)
+	if !ok {
+		return nil, nil, fmt.Errorf("t5 step: state %T is not T5's", s)
+	}
+	ids, err := tensor.FromInt64s(next, []int64{int64(len(next)), 1}, deviceOf(st.enc))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer tensor.Free(ids)
+	out, err := g.m.decode(ids, nil, st.enc, st.encMask, st.cache, false, logits)
+	return st, out, err
 }

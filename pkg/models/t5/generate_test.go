@@ -48,7 +48,8 @@ func config(t *testing.T, kwargs map[string]any) generate.Config {
 
 // TestGenerateMatchesHF runs every case of testdata/generate/{t5,mt5}.json
 // through generate.Generate with the cached Stepper: ids must be equal,
-// beam scores and greedy token log-probs within 1e-4.
+// with and without output scores, beam scores and greedy token log-probs
+// within 1e-4.
 func TestGenerateMatchesHF(t *testing.T) {
 	for _, name := range []string{"t5", "mt5"} {
 		m := loadFixture(t, name)
@@ -64,10 +65,19 @@ func TestGenerateMatchesHF(t *testing.T) {
 			t.Run(name+"/"+c.Name, func(t *testing.T) {
 				before := tensor.Live()
 				cfg := config(t, c.Kwargs)
+				// without output scores greedy cases choose through the
+				// LM head's screen: the same ids
+				chosen, err := generate.Generate(context.Background(), m.Stepper(), generate.Batch{IDs: c.Inputs.IDs, Mask: c.Inputs.Mask}, cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
 				cfg.OutputScores = true
 				out, err := generate.Generate(context.Background(), m.Stepper(), generate.Batch{IDs: c.Inputs.IDs, Mask: c.Inputs.Mask}, cfg)
 				if err != nil {
 					t.Fatal(err)
+				}
+				if !slices.EqualFunc(chosen.Sequences, out.Sequences, slices.Equal) {
+					t.Errorf("without output scores %v, with %v", chosen.Sequences, out.Sequences)
 				}
 				if d := tensor.Live() - before; d != 0 {
 					t.Errorf("%d tensors leaked", d)

@@ -112,6 +112,12 @@ func (m *Model) Encode(ids, mask *tensor.Tensor, train bool) (out *Output, err e
 // [B, past+T] or is nil (causal only). A non-nil cache supplies the past
 // self-attention keys/values and the cross-attention ones, and grows by T.
 func (m *Model) Decode(ids, decMask, enc, encMask *tensor.Tensor, cache *Cache, train bool) (out *Output, err error) {
+	return m.decode(ids, decMask, enc, encMask, cache, train, true)
+}
+
+// decode is Decode; without logits, Output.Logits is nil (greedy decoding
+// chooses through the head's screen from headInput's rows).
+func (m *Model) decode(ids, decMask, enc, encMask *tensor.Tensor, cache *Cache, train, logits bool) (out *Output, err error) {
 	defer tensor.Recover(&err)
 	past := cache.Len()
 	if err := m.checkIDs(ids, "decoder_input_ids"); err != nil {
@@ -141,10 +147,9 @@ func (m *Model) Decode(ids, decMask, enc, encMask *tensor.Tensor, cache *Cache, 
 	err = tensor.Catch(func() {
 		h, hs := m.Decoder.forward(x, self, enc, cross, cache, train)
 		out = &Output{DecoderHidden: h, DecoderHiddens: hs, Cache: cache}
-		if m.Config.Tied() { // T5ForConditionalGeneration rescales before the tied lm_head
-			h = s.T(h.MulScalar(s.Float(math.Pow(float64(m.Config.DModel), -0.5)), false))
+		if logits {
+			out.Logits = m.LMHead.Forward(s.Add(m.headInput(h))) // [B, T, V]
 		}
-		out.Logits = m.LMHead.Forward(h) // [B, T, V]
 	})
 	if err != nil {
 		if out != nil {
@@ -153,6 +158,18 @@ func (m *Model) Decode(ids, decMask, enc, encMask *tensor.Tensor, cache *Cache, 
 		return nil, err
 	}
 	return out, nil
+}
+
+// headInput is what the LM head multiplies for the decoder's output h: h,
+// or, under a tied head, h·d_model^-0.5 (T5ForConditionalGeneration
+// rescales before the tied lm_head), a new tensor.
+func (m *Model) headInput(h *tensor.Tensor) *tensor.Tensor {
+	s := tensor.NewScope()
+	defer s.Close()
+	if m.Config.Tied() {
+		return s.Keep(s.T(h.MulScalar(s.Float(math.Pow(float64(m.Config.DModel), -0.5)), false)))
+	}
+	return s.Keep(s.T(h.ShallowClone()))
 }
 
 // checkIDs turns out-of-vocabulary ids and an empty sequence into errors.
