@@ -57,17 +57,10 @@ func NewScreen(w, b *Tensor, layout WeightLayout) (*Screen, error) {
 // autocast) or not finite; the caller then computes the logits.
 func (s *Screen) Argmax(x *Tensor) (ids []int64, ok bool, err error) {
 	shape := Shape(x)
-	if len(shape) == 0 || shape[len(shape)-1] == 0 {
+	if len(shape) == 0 || shape[len(shape)-1] == 0 || x.Numel() == 0 {
 		return nil, false, nil
 	}
-	n := int64(1)
-	for _, d := range shape[:len(shape)-1] {
-		n *= d
-	}
-	if n == 0 {
-		return nil, false, nil
-	}
-	ids = make([]int64, n)
+	ids = make([]int64, int64(x.Numel())/shape[len(shape)-1])
 	defer Pin()()
 	screen := [3]unsafe.Pointer{s.q.Ctensor(), s.scale.Ctensor(), s.coef.Ctensor()}
 	switch ext.ScreenArgmax(x.Ctensor(), s.w.Ctensor(), handle(s.b), s.layout == InOut, screen, ids) {
